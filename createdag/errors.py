@@ -1,0 +1,80 @@
+"""Every error create_dag raises on purpose, in one place.
+
+The CLI turns these into exit codes (see ``cli.main``); nothing else decides
+how the process ends. A ``UserError`` message is shown as is, so each one says
+what went wrong *and* what to do about it.
+"""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_USER_ERROR = 1
+EXIT_INTERNAL_ERROR = 2
+EXIT_INTERRUPTED = 130
+
+
+class CreateDagError(Exception):
+    """Base class: anything create_dag raises deliberately."""
+
+    exit_code = EXIT_INTERNAL_ERROR
+
+
+class UserError(CreateDagError):
+    """Something the user can fix: bad input, a refused overwrite, no terminal."""
+
+    exit_code = EXIT_USER_ERROR
+
+
+class BadValue(UserError):
+    """Raised by a validator with the reason only; ``answers`` adds the key."""
+
+
+class InvalidAnswer(UserError):
+    """One answer failed its check. ``key`` names the question."""
+
+    def __init__(self, key: str, message: str, source: str | None = None) -> None:
+        self.key = key
+        self.reason = message
+        self.source = source
+        where = f" ({source})" if source else ""
+        super().__init__(f"{key}{where}: {message}")
+
+
+class InvalidAnswers(UserError):
+    """Several answers (or several DAGs of a batch) failed; all are reported at once."""
+
+    def __init__(self, problems: list[InvalidAnswer]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+class AnswersFileError(UserError):
+    """An answers file could not be read or has the wrong shape."""
+
+
+class OutputExists(UserError):
+    """A file would be replaced without ``--force``."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        super().__init__(
+            f"{path} already exists: choose another dag_id, or pass --force to replace it"
+        )
+
+
+class NoTerminal(UserError):
+    """Prompting was needed but stdin is not a terminal."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "standard input is not a terminal, so create_dag cannot ask questions: "
+            "pass --no-input with --set KEY=VALUE or --answers FILE"
+        )
+
+
+class RenderError(CreateDagError):
+    """The template produced something that is not valid Python: a bug in dag_template/."""
+
+
+class AirflowCheckFailed(UserError):
+    """``--check`` loaded the written DAG with Airflow and found import errors."""

@@ -1,0 +1,237 @@
+"""Every question create_dag asks, declared once, as data.
+
+A ``Question`` says what is asked (prompt and a one-line help that explains
+the option), the answer's kind, its default, how it is checked and when it is
+asked. The interactive prompt, ``--set`` flags and answers files all go
+through ``answers.resolve``, which reads this table; nothing else knows the
+list of questions. The order of ``QUESTIONS`` is the order of the prompt.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from createdag import schedule as schedules
+from createdag import validators as v
+from createdag.errors import BadValue
+
+Kind = Literal["text", "bool", "int", "list", "choices", "secrets"]
+Answers = Mapping[str, Any]
+
+ALERT_EVENTS = ("failure", "retry", "success")
+ALERTS_MODULE = "teams_alerts"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the checks need beyond the answers: where files go, and the clock."""
+
+    output_dir: Path = Path("dags")
+    force: bool = False
+    today: dt.date = field(default_factory=dt.date.today)
+
+
+Check = Callable[[Any, Answers, Settings], Any]
+Default = Any | Callable[[Answers, Settings], Any]
+
+
+def _always(answers: Answers) -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question. ``check`` gets the typed value and returns it normalized."""
+
+    key: str
+    group: str
+    prompt: str
+    help: str
+    kind: Kind
+    default: Default
+    check: Check | None = None
+    when: Callable[[Answers], bool] = _always
+    choices: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+    #: how a list is typed on one line: "comma" (a, b) or "shell" (words, quotes allowed)
+    list_syntax: Literal["comma", "shell"] = "comma"
+    #: asked to steer the prompt only (e.g. "set resources?"); never rendered
+    prompt_only: bool = False
+
+    def default_for(self, answers: Answers, settings: Settings) -> Any:
+        return self.default(answers, settings) if callable(self.default) else self.default
+
+
+# --- checks that need more than the value -------------------------------------------
+
+
+def _check_dag_id(value: str, answers: Answers, settings: Settings) -> str:
+    value = v.dag_id(value)
+    target = settings.output_dir / f"{value}.py"
+    if not settings.force and target.exists():
+        raise BadValue(f"{target} already exists: choose another dag_id, or pass --force to replace it")
+    return value
+
+
+def _check_schedule(value: str | None, answers: Answers, settings: Settings) -> str | None:
+    return schedules.normalize_schedule(value)
+
+
+def _check_max_active_runs(value: int, answers: Answers, settings: Settings) -> int:
+    value = v.int_at_least(value, 1)
+    if answers.get("schedule") == "@continuous" and value != 1:
+        raise BadValue("a @continuous schedule needs max_active_runs = 1 (Airflow refuses anything else)")
+    return value
+
+
+def _check_alerts(value: list[str], answers: Answers, settings: Settings) -> list[str]:
+    unknown = [event for event in value if event not in ALERT_EVENTS]
+    if unknown:
+        raise BadValue(f"unknown event {unknown[0]!r}: choose from {', '.join(ALERT_EVENTS)}, or none")
+    return [event for event in ALERT_EVENTS if event in value]  # canonical order, no repeats
+
+
+def _check_each(check: Callable[[str], str]) -> Check:
+    def run(values: list[str], answers: Answers, settings: Settings) -> list[str]:
+        return [check(item) for item in values]
+
+    return run
+
+
+def _check_secrets(values: list[dict[str, str]], answers: Answers, settings: Settings) -> list[dict[str, str]]:
+    seen: set[str] = set()
+    result = []
+    for item in values:
+        env = v.env_name(item["env"])
+        if env in seen:
+            raise BadValue(f"environment variable {env!r} is set twice")
+        seen.add(env)
+        result.append({"env": env, "secret": v.k8s_name(item["secret"]), "key": v.secret_key(item["key"])})
+    return result
+
+
+def _check_quantity(resource: str, request_key: str | None = None) -> Check:
+    def run(value: str, answers: Answers, settings: Settings) -> str:
+        value = v.quantity(value, resource)
+        request = answers.get(request_key) if request_key else None
+        if value and request and v.quantity_value(request) > v.quantity_value(value):
+            raise BadValue(
+                f"the {resource} request {request!r} is above this limit {value!r}: "
+                "Kubernetes rejects such a pod; raise the limit or lower the request"
+            )
+        return value
+
+    return run
+
+
+def _simple(check: Callable[[Any], Any]) -> Check:
+    return lambda value, answers, settings: check(value)
+
+
+def _default_owner(answers: Answers, settings: Settings) -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name in some containers; any owner will do
+        return "airflow"
+
+
+def _wants_resources(answers: Answers) -> bool:
+    return bool(answers.get("resources"))
+
+
+QUESTIONS: tuple[Question, ...] = (
+    # DAG ------------------------------------------------------------------------
+    Question("dag_id", "DAG", "DAG id", "Unique id of the DAG in Airflow; also its file name, <dag_id>.py.",
+             "text", None, _check_dag_id),
+    Question("description", "DAG", "Description", "One line shown under the DAG's name in the Airflow UI.",
+             "text", "", _simple(v.text)),
+    Question("owner", "DAG", "Owner", "Who answers for this DAG (default_args owner), shown in the UI.",
+             "text", _default_owner, _simple(v.non_empty)),
+    Question("tags", "DAG", "Tags", "Labels to filter DAGs by in the UI, comma-separated (e.g. finance, daily).",
+             "list", [], _check_each(v.non_empty)),
+    # Schedule -------------------------------------------------------------------
+    Question("schedule", "Schedule", "Schedule",
+             "When runs start: cron ('30 6 * * 1-5'), a preset (@daily, @hourly...) or None for manual only.",
+             "text", "@daily", _check_schedule),
+    Question("start_date", "Schedule", "Start date",
+             "First date the schedule counts from, YYYY-MM-DD: a fixed date, never 'now'.",
+             "text", lambda answers, settings: settings.today.isoformat(), _simple(v.iso_date)),
+    Question("timezone", "Schedule", "Timezone",
+             "IANA timezone the schedule's times are read in (DST-aware), e.g. Europe/Paris.",
+             "text", "UTC", _simple(v.timezone)),
+    Question("catchup", "Schedule", "Catch up missed runs?",
+             "On: one run per interval missed since start_date (backfill). Off: only the latest.",
+             "bool", False),
+    # Runs -----------------------------------------------------------------------
+    Question("depends_on_past", "Runs", "Depends on past?",
+             "A task starts only if the same task succeeded or was skipped in the previous run.",
+             "bool", False),
+    Question("wait_for_downstream", "Runs", "Wait for downstream?",
+             "Also wait for the previous run's tasks downstream of it; turns on depends_on_past.",
+             "bool", False),
+    Question("max_active_runs", "Runs", "Max active runs",
+             "How many runs of this DAG may be running at the same time.",
+             "int", 1, _check_max_active_runs),
+    Question("max_active_tasks", "Runs", "Max active tasks",
+             "How many tasks of one DAG run may run at the same time (Airflow 2's 'concurrency').",
+             "int", 16, _simple(lambda n: v.int_at_least(n, 1)), aliases=("concurrency",)),
+    # Retries and alerts ---------------------------------------------------------
+    Question("retries", "Retries and alerts", "Retries",
+             "How many times a failed task is tried again before it counts as failed.",
+             "int", 2, _simple(lambda n: v.int_at_least(n, 0))),
+    Question("retry_delay_minutes", "Retries and alerts", "Minutes between retries",
+             "How long Airflow waits before trying a failed task again.",
+             "int", 5, _simple(lambda n: v.int_at_least(n, 0)),
+             when=lambda answers: answers.get("retries", 0) > 0),
+    Question("alerts", "Retries and alerts", "Teams alerts on",
+             "Which task events post a card to the team's Microsoft Teams channel (none: no alerts).",
+             "choices", ["failure"], _check_alerts, choices=ALERT_EVENTS),
+    Question("teams_conn_id", "Retries and alerts", "Teams connection id",
+             "Airflow connection that holds the Teams Workflows webhook URL (never the URL itself).",
+             "text", "msteams_webhook_url", _simple(lambda s: v.airflow_key(s.strip(), "connection id")),
+             when=lambda answers: bool(answers.get("alerts"))),
+    # Pod ------------------------------------------------------------------------
+    Question("task_id", "Pod", "Task id", "Id of the pod task inside the DAG.",
+             "text", "main", _simple(v.task_id)),
+    Question("image", "Pod", "Container image",
+             "Image the pod runs; pin a tag or digest, e.g. ghcr.io/acme/etl:1.4.2.",
+             "text", None, _simple(v.image)),
+    Question("namespace", "Pod", "Namespace", "Kubernetes namespace the pod is created in.",
+             "text", "airflow", _simple(v.k8s_label_name)),
+    Question("cmds", "Pod", "Command",
+             "Entrypoint override as shell words, e.g. python -m etl (empty: the image's ENTRYPOINT).",
+             "list", [], _check_each(v.text), list_syntax="shell"),
+    Question("arguments", "Pod", "Arguments",
+             "Arguments as shell words (empty: the image's CMD); Airflow renders {{ ds }} and the like.",
+             "list", [], _check_each(v.text), list_syntax="shell"),
+    # Secrets --------------------------------------------------------------------
+    Question("secrets", "Secrets", "Secret env vars",
+             "ENV=secret:key, comma-separated: env var ENV from key 'key' of Kubernetes Secret 'secret'.",
+             "secrets", [], _check_secrets),
+    Question("image_pull_secrets", "Secrets", "Image pull secrets",
+             "Kubernetes Secrets with registry credentials for pulling the image, comma-separated.",
+             "list", ["regcred"], _check_each(v.k8s_name)),
+    # Resources ------------------------------------------------------------------
+    Question("resources", "Resources", "Set CPU and memory requests/limits?",
+             "Requests reserve capacity for scheduling; limits cap what the pod may use.",
+             "bool", False, prompt_only=True),
+    Question("cpu_request", "Resources", "CPU request", "CPU reserved for the pod, e.g. 250m or 1 (empty: none).",
+             "text", "", _check_quantity("cpu"), when=_wants_resources),
+    Question("memory_request", "Resources", "Memory request", "Memory reserved for the pod, e.g. 512Mi (empty: none).",
+             "text", "", _check_quantity("memory"), when=_wants_resources),
+    Question("cpu_limit", "Resources", "CPU limit", "Most CPU the pod may use; throttled above it (empty: none).",
+             "text", "", _check_quantity("cpu", "cpu_request"), when=_wants_resources),
+    Question("memory_limit", "Resources", "Memory limit",
+             "Most memory the pod may use; killed (OOMKilled) above it (empty: none).",
+             "text", "", _check_quantity("memory", "memory_request"), when=_wants_resources),
+)  # fmt: skip
+
+BY_KEY: dict[str, Question] = {q.key: q for q in QUESTIONS}
+ALIASES: dict[str, str] = {alias: q.key for q in QUESTIONS for alias in q.aliases}
+#: Keys that reach the template (everything but prompt-only steering questions).
+ANSWER_KEYS: tuple[str, ...] = tuple(q.key for q in QUESTIONS if not q.prompt_only)

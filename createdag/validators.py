@@ -1,0 +1,217 @@
+"""Pure checks for single answers: a value in, the normalized value out.
+
+Each function raises ``BadValue`` with a reason that tells the user the fix;
+``answers`` adds which key it was about. Nothing here touches the terminal,
+the file system or Airflow, so the prompt can run these on every key press.
+The rules mirror what Airflow and Kubernetes enforce, so a DAG that passes
+here does not fail later at parse time or when its pod is created.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import sys
+from decimal import Decimal, InvalidOperation
+
+from createdag.errors import BadValue
+
+# Airflow's KEY_REGEX is r"^[\w.-]+$" with at most 250 characters; \w also
+# matches non-ASCII letters there, but the dag_id is our file name too, so we
+# keep to ASCII.
+_AIRFLOW_KEY = re.compile(r"[A-Za-z0-9_.-]+")
+AIRFLOW_KEY_MAX = 250
+# Kubernetes: RFC 1123 label (namespaces) and subdomain (Secrets and most names).
+_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
+_DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_SECRET_KEY = re.compile(r"[-._a-zA-Z0-9]+")
+_QUANTITY = re.compile(
+    r"(?P<number>[0-9]+(\.[0-9]*)?|\.[0-9]+)"
+    r"(?P<suffix>Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?[0-9]+)?"
+)
+_SUFFIX_FACTOR = {
+    None: Decimal(1), "n": Decimal("1e-9"), "u": Decimal("1e-6"), "m": Decimal("1e-3"),
+    "k": Decimal("1e3"), "M": Decimal("1e6"), "G": Decimal("1e9"), "T": Decimal("1e12"),
+    "P": Decimal("1e15"), "E": Decimal("1e18"),
+    "Ki": Decimal(2**10), "Mi": Decimal(2**20), "Gi": Decimal(2**30),
+    "Ti": Decimal(2**40), "Pi": Decimal(2**50), "Ei": Decimal(2**60),
+}  # fmt: skip
+#: Module names a DAG file must not take: with the dags folder on sys.path,
+#: ``dags/airflow.py`` or ``dags/json.py`` would shadow the real module.
+_SHADOWED = frozenset({"airflow", "kubernetes", "pendulum", "teams_alerts"}) | frozenset(
+    sys.stdlib_module_names
+)
+
+
+def text(value: str) -> str:
+    """Any text, as typed; it must be writable as UTF-8 (no lone surrogates)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise BadValue(f"contains a character that is not valid Unicode ({exc.reason})") from None
+    return value
+
+
+def non_empty(value: str) -> str:
+    value = text(value).strip()
+    if not value:
+        raise BadValue("must not be empty")
+    return value
+
+
+def airflow_key(value: str, what: str = "id") -> str:
+    """Airflow's rule for dag_id and task_id: letters, digits, '_', '.', '-'."""
+    if not value:
+        raise BadValue(f"the {what} must not be empty")
+    if len(value) > AIRFLOW_KEY_MAX:
+        raise BadValue(f"is {len(value)} characters long: Airflow allows at most {AIRFLOW_KEY_MAX}")
+    if not _AIRFLOW_KEY.fullmatch(value):
+        bad = sorted({c for c in value if not _AIRFLOW_KEY.fullmatch(c)})
+        shown = " ".join(repr(c) for c in bad)
+        raise BadValue(
+            f"{value!r} has {shown}: use only letters, digits, '_', '.' and '-' "
+            f"(e.g. {re.sub(r'[^A-Za-z0-9_.-]+', '_', value).strip('_') or 'my_dag'!r})"
+        )
+    return value
+
+
+def dag_id(value: str) -> str:
+    """A dag_id, which is also the DAG's file name (``<dag_id>.py``)."""
+    value = airflow_key(value.strip(), "dag_id")
+    if value[0] in ".-":
+        raise BadValue(f"{value!r} starts with {value[0]!r}: start with a letter or digit, it is also the file name")
+    if value.lower() in _SHADOWED:
+        raise BadValue(
+            f"{value!r} would create {value}.py in the dags folder, which is on sys.path and "
+            f"would shadow the Python module {value!r}: choose another id, e.g. {value + '_dag'!r}"
+        )
+    return value
+
+
+def task_id(value: str) -> str:
+    return airflow_key(value.strip(), "task_id")
+
+
+def k8s_label_name(value: str) -> str:
+    """RFC 1123 label: what a namespace name must be."""
+    value = value.strip()
+    if len(value) > 63 or not _DNS_LABEL.fullmatch(value):
+        raise BadValue(
+            f"{value!r} is not a valid Kubernetes name: at most 63 lowercase letters, digits "
+            "and '-', starting and ending with a letter or digit (e.g. 'data-jobs')"
+        )
+    return value
+
+
+def k8s_name(value: str) -> str:
+    """RFC 1123 subdomain: what a Secret name must be."""
+    value = value.strip()
+    if len(value) > 253 or not _DNS_SUBDOMAIN.fullmatch(value):
+        raise BadValue(
+            f"{value!r} is not a valid Kubernetes Secret name: lowercase letters, digits, "
+            "'-' and '.', starting and ending with a letter or digit (e.g. 'db-credentials')"
+        )
+    return value
+
+
+def image(value: str) -> str:
+    value = non_empty(value)
+    if any(c.isspace() for c in value):
+        raise BadValue(f"{value!r} contains white space: an image reference has none (e.g. 'ghcr.io/acme/etl:1.4.2')")
+    return value
+
+
+def env_name(value: str) -> str:
+    if not _ENV_NAME.fullmatch(value):
+        raise BadValue(
+            f"{value!r} is not a valid environment variable name: letters, digits and '_', "
+            "not starting with a digit (e.g. 'DB_PASSWORD')"
+        )
+    return value
+
+
+def secret_key(value: str) -> str:
+    if len(value) > 253 or not _SECRET_KEY.fullmatch(value):
+        raise BadValue(f"{value!r} is not a valid key of a Kubernetes Secret: letters, digits, '-', '_' and '.'")
+    return value
+
+
+def quantity(value: str, resource: str) -> str:
+    """A Kubernetes quantity such as ``250m``, ``1.5`` or ``2Gi``; empty means unset."""
+    value = value.strip()
+    if not value:
+        return ""
+    match = _QUANTITY.fullmatch(value)
+    if not match:
+        example = "'250m' or '1'" if resource == "cpu" else "'512Mi' or '2Gi'"
+        raise BadValue(f"{value!r} is not a Kubernetes quantity: use e.g. {example}")
+    if resource == "memory" and match["suffix"] == "m":
+        raise BadValue(
+            f"{value!r} means {match['number']} thousandths of a byte: "
+            f"for memory use Mi or M (e.g. '{match['number']}Mi')"
+        )
+    if quantity_value(value) == 0:
+        raise BadValue(f"{value!r} is zero: leave it empty to not set it")
+    return value
+
+
+def quantity_value(value: str) -> Decimal:
+    """The number a quantity stands for, to compare a request with its limit."""
+    match = _QUANTITY.fullmatch(value)
+    if not match:
+        raise BadValue(f"{value!r} is not a Kubernetes quantity")
+    suffix = match["suffix"]
+    try:
+        number = Decimal(match["number"])
+    except InvalidOperation:  # pragma: no cover - the regex only lets numbers through
+        raise BadValue(f"{value!r} is not a Kubernetes quantity") from None
+    if suffix and suffix[0] in "eE":
+        return number * Decimal(10) ** int(suffix[1:])
+    return number * _SUFFIX_FACTOR[suffix]
+
+
+def iso_date(value: str | dt.date) -> str:
+    """A real calendar date, written back as ``YYYY-MM-DD``."""
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    value = value.strip()
+    try:
+        parsed = dt.date.fromisoformat(value)
+    except ValueError:
+        raise BadValue(f"{value!r} is not a date: use YYYY-MM-DD, e.g. '2026-01-01'") from None
+    if len(value) != 10:
+        raise BadValue(f"{value!r}: write the date as YYYY-MM-DD, e.g. {parsed.isoformat()!r}")
+    return parsed.isoformat()
+
+
+def timezone(value: str) -> str:
+    """An IANA timezone name that exists (``Europe/Paris``, ``UTC``)."""
+    value = value.strip()
+    import zoneinfo  # cheap, but only needed for this question
+
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        hint = _closest_timezone(value)
+        raise BadValue(
+            f"{value!r} is not an IANA timezone name" + (f": did you mean {hint!r}?" if hint else ": e.g. 'Europe/Paris' or 'UTC'")
+        ) from None
+    return value
+
+
+def _closest_timezone(value: str) -> str | None:
+    import difflib
+    import zoneinfo
+
+    names = {name.lower(): name for name in zoneinfo.available_timezones()}
+    found = difflib.get_close_matches(value.lower(), list(names), n=1)
+    return names[found[0]] if found else None
+
+
+def int_at_least(value: int, low: int) -> int:
+    if value < low:
+        raise BadValue(f"must be a whole number of at least {low}, got {value}")
+    return value

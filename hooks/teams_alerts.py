@@ -1,0 +1,432 @@
+"""Microsoft Teams alerts for Airflow 3 task callbacks.
+
+Copied beside the DAGs by create_dag (``dags/teams_alerts.py``) and imported
+by them::
+
+    from teams_alerts import TeamsNotifier
+
+    default_args = {"on_failure_callback": [TeamsNotifier(event="failure")]}
+
+What it sends: a Power Automate "Workflows" message, i.e. an Adaptive Card in
+the ``{"type": "message", "attachments": [...]}`` envelope; Office 365
+connector webhooks (MessageCard) are retired, but ``message_format="legacy"``
+still produces one for a team that has a connector left.
+
+Where the webhook URL comes from: the Airflow connection ``conn_id`` (default
+``msteams_webhook_url``), in any of these forms:
+
+* ``AIRFLOW_CONN_MSTEAMS_WEBHOOK_URL='{"conn_type": "http", "host": "https://...invoke?...&sig=..."}'``
+  (JSON; the host is the whole URL), e.g. from a Kubernetes Secret;
+* host ``prod-00.westeurope.logic.azure.com:443/workflows/.../invoke?api-version=...&sig=...``
+  with schema ``https`` (the classic HTTP connection form);
+* a URI, ``AIRFLOW_CONN_MSTEAMS_WEBHOOK_URL='https://prod-00...:443/workflows/...?api-version=...&sig=...'``.
+
+The URL's query string is its credential (``sig=``): it is never logged,
+and it is registered with Airflow's secrets masker before any request.
+
+The "View log" button links to ``ti.log_url``, which Airflow builds from
+``[api] base_url`` (``AIRFLOW__API__BASE_URL``, e.g.
+``https://airflow.example.com/``). Without it the link points at
+``http://localhost:8080``, which works for nobody in the channel.
+
+An alert never changes the task's outcome: every error is logged (without
+the URL) and swallowed. Sending retries 429 and 5xx answers with backoff,
+honouring ``Retry-After``, within a bounded total time.
+
+This module imports only the Airflow SDK's ``BaseNotifier`` at parse time;
+connection look-up and HTTP happen when a callback fires.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import logging
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from airflow.sdk import BaseNotifier
+
+log = logging.getLogger(__name__)
+
+DEFAULT_CONN_ID = "msteams_webhook_url"
+#: Workflows webhooks reject messages over about 28 KB; stay well below.
+MAX_MESSAGE_BYTES = 26_000
+#: Exception text is cut to this many characters before the size check.
+MAX_EXCEPTION_CHARS = 2_000
+RETRYABLE_STATUS = frozenset({408, 429, 500, 502, 503, 504})
+
+_EVENTS: dict[str, tuple[str, str, str, str]] = {
+    # event: (headline word, Adaptive Card colour, MessageCard theme colour, emoji)
+    "failure": ("failed", "attention", "D13438", "\N{CROSS MARK}"),
+    "retry": ("is retrying", "warning", "FFB900", "\N{CLOCKWISE RIGHTWARDS AND LEFTWARDS OPEN CIRCLE ARROWS}"),
+    "success": ("succeeded", "good", "2EB886", "\N{WHITE HEAVY CHECK MARK}"),
+}
+EVENTS = tuple(_EVENTS)
+FORMATS = ("workflows", "legacy")
+
+
+class AlertConfigError(Exception):
+    """The connection does not hold a usable webhook URL."""
+
+
+# --- what the alert says -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AlertFacts:
+    """The facts an alert shows, taken from the callback context once."""
+
+    event: str
+    dag_id: str
+    task_id: str
+    run_id: str
+    logical_date: str | None
+    try_number: int | None
+    log_url: str | None
+    exception: str | None
+
+
+def _exception_summary(exception: BaseException | str | None) -> str | None:
+    if exception is None:
+        return None
+    if isinstance(exception, BaseException):
+        text = f"{type(exception).__name__}: {exception}".rstrip(": ")
+    else:
+        text = str(exception)
+    if len(text) > MAX_EXCEPTION_CHARS:
+        text = text[: MAX_EXCEPTION_CHARS - 1] + "\N{HORIZONTAL ELLIPSIS}"
+    return text
+
+
+def facts_from_context(context: Mapping[str, Any], event: str) -> AlertFacts:
+    """Read what the card shows from an Airflow task callback context."""
+    ti = context.get("ti") or context.get("task_instance")
+    dag = context.get("dag")
+    dag_run = context.get("dag_run")
+    logical_date = context.get("logical_date")
+    return AlertFacts(
+        event=event,
+        dag_id=str(getattr(ti, "dag_id", None) or getattr(dag, "dag_id", "") or ""),
+        task_id=str(getattr(ti, "task_id", "") or ""),
+        run_id=str(getattr(ti, "run_id", None) or getattr(dag_run, "run_id", "") or ""),
+        logical_date=logical_date.isoformat() if hasattr(logical_date, "isoformat") else None,
+        try_number=getattr(ti, "try_number", None),
+        log_url=getattr(ti, "log_url", None),
+        exception=_exception_summary(context.get("exception")),
+    )
+
+
+def _title(facts: AlertFacts) -> str:
+    word, _, _, emoji = _EVENTS[facts.event]
+    return f"{emoji} Airflow task {word}"
+
+
+def _fact_list(facts: AlertFacts) -> list[tuple[str, str]]:
+    rows = [("DAG", facts.dag_id), ("Task", facts.task_id), ("Run", facts.run_id)]
+    if facts.logical_date:
+        rows.append(("Logical date", facts.logical_date))
+    if facts.try_number is not None:
+        rows.append(("Try", str(facts.try_number)))
+    return rows
+
+
+def adaptive_card(facts: AlertFacts) -> dict[str, Any]:
+    """An Adaptive Card 1.5 for the event, as data."""
+    _, colour, _, _ = _EVENTS[facts.event]
+    body: list[dict[str, Any]] = [
+        {"type": "TextBlock", "text": _title(facts), "weight": "Bolder", "size": "Medium", "color": colour, "wrap": True},
+        {"type": "FactSet", "facts": [{"title": title, "value": value} for title, value in _fact_list(facts)]},
+    ]
+    if facts.exception:
+        body.append(
+            {"type": "TextBlock", "text": facts.exception, "wrap": True, "fontType": "Monospace", "size": "Small"}
+        )
+    card: dict[str, Any] = {
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "type": "AdaptiveCard",
+        "version": "1.5",
+        "msteams": {"width": "Full"},
+        "body": body,
+    }
+    if facts.log_url:
+        card["actions"] = [{"type": "Action.OpenUrl", "title": "View log", "url": facts.log_url}]
+    return card
+
+
+def workflows_message(facts: AlertFacts) -> dict[str, Any]:
+    """The envelope a Power Automate Workflows webhook expects around the card."""
+    return {
+        "type": "message",
+        "attachments": [
+            {"contentType": "application/vnd.microsoft.card.adaptive", "contentUrl": None, "content": adaptive_card(facts)}
+        ],
+    }
+
+
+def legacy_message_card(facts: AlertFacts) -> dict[str, Any]:
+    """A MessageCard, for a team still on an Office 365 connector webhook."""
+    _, _, theme, _ = _EVENTS[facts.event]
+    section: dict[str, Any] = {
+        "activityTitle": _title(facts),
+        "facts": [{"name": title, "value": value} for title, value in _fact_list(facts)],
+        "markdown": False,
+    }
+    if facts.exception:
+        section["text"] = facts.exception
+    card: dict[str, Any] = {
+        "@type": "MessageCard",
+        "@context": "https://schema.org/extensions",
+        "summary": f"{facts.dag_id}.{facts.task_id} {_EVENTS[facts.event][0]}",
+        "themeColor": theme,
+        "title": _title(facts),
+        "sections": [section],
+    }
+    if facts.log_url:
+        card["potentialAction"] = [
+            {"@type": "OpenUri", "name": "View log", "targets": [{"os": "default", "uri": facts.log_url}]}
+        ]
+    return card
+
+
+def build_message(facts: AlertFacts, message_format: str = "workflows", limit: int = MAX_MESSAGE_BYTES) -> bytes:
+    """The request body, under ``limit`` bytes: the exception text is cut, never the ids."""
+    builder = workflows_message if message_format == "workflows" else legacy_message_card
+    if message_format not in FORMATS:
+        raise ValueError(f"message_format must be one of {FORMATS}, not {message_format!r}")
+
+    def encode(candidate: AlertFacts) -> bytes:
+        return json.dumps(builder(candidate), ensure_ascii=False).encode("utf-8")
+
+    body = encode(facts)
+    if len(body) <= limit or not facts.exception:
+        return body
+    low, high = 0, len(facts.exception)
+    best = encode(_with_exception(facts, None))
+    while low <= high:  # longest prefix of the exception text that fits
+        middle = (low + high) // 2
+        candidate = encode(_with_exception(facts, facts.exception[:middle] + "\N{HORIZONTAL ELLIPSIS} (cut)"))
+        if len(candidate) <= limit:
+            best, low = candidate, middle + 1
+        else:
+            high = middle - 1
+    return best
+
+
+def _with_exception(facts: AlertFacts, exception: str | None) -> AlertFacts:
+    return AlertFacts(**{**facts.__dict__, "exception": exception})
+
+
+# --- where it goes -------------------------------------------------------------------------
+
+
+def webhook_url_from_connection(conn: Any) -> str:
+    """Rebuild the webhook URL from an Airflow connection, in any of its forms."""
+    host = (getattr(conn, "host", None) or "").strip()
+    if not host:
+        raise AlertConfigError("the connection has no host: put the webhook URL in its host field")
+    if host.startswith(("https://", "http://")):
+        return host
+    schema = (getattr(conn, "schema", None) or "").strip()
+    conn_type = (getattr(conn, "conn_type", None) or "").strip().lower()
+    port = getattr(conn, "port", None)
+    if schema in ("https", "http"):  # classic: host carries the rest of the URL
+        scheme, path = schema, ""
+    else:  # URI form: scheme in conn_type, path in schema, query in extras
+        scheme = conn_type if conn_type in ("https", "http") else "https"
+        path = "/" + schema.lstrip("/") if schema else ""
+    netloc, slash, rest = host.partition("/")
+    if port and ":" not in netloc:
+        netloc = f"{netloc}:{port}"
+    url = f"{scheme}://{netloc}{slash}{rest}{path}"
+    if "?" not in url:
+        extras = getattr(conn, "extra_dejson", None) or {}
+        query = {k: v for k, v in extras.items() if isinstance(v, str | int)}
+        if query:
+            url += "?" + urllib.parse.urlencode(query)
+    return url
+
+
+def redact(text: str, url: str) -> str:
+    """Remove the URL and each of its secret-bearing parts from ``text``."""
+    parts = urllib.parse.urlsplit(url)
+    for secret in sorted({url, parts.query, parts.path, *urllib.parse.parse_qs(parts.query).get("sig", [])}, key=len, reverse=True):
+        if secret and len(secret) > 3:
+            text = text.replace(secret, "***")
+    return text
+
+
+# --- how it gets there ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SendResult:
+    sent: bool
+    attempts: int
+    status: int | None
+    reason: str
+
+
+def _retry_after(value: str | None, now: Callable[[], float] = time.time) -> float | None:
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - now())
+
+
+def post_with_retries(
+    url: str,
+    body: bytes,
+    *,
+    timeout: float = 10.0,
+    total_timeout: float = 30.0,
+    backoff: float = 1.0,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> SendResult:
+    """POST ``body`` to ``url``; retry 408/429/5xx and network errors until ``total_timeout``.
+
+    Any 2xx is success (Workflows answers 202 with an empty body). Other 4xx
+    answers are permanent: retrying a 404 only delays the log line that says
+    the flow is gone. Never raises; the returned ``reason`` is URL-free.
+    """
+    deadline = clock() + total_timeout
+    attempt, status, reason = 0, None, "not sent"
+    while True:
+        attempt += 1
+        remaining = deadline - clock()
+        if remaining <= 0:
+            return SendResult(False, attempt - 1, status, f"gave up after {total_timeout:g}s: {reason}")
+        request = urllib.request.Request(
+            url, data=body, method="POST", headers={"Content-Type": "application/json; charset=utf-8"}
+        )
+        wait: float | None = None
+        try:
+            with urllib.request.urlopen(request, timeout=min(timeout, remaining)) as response:
+                response.read(1024)
+                return SendResult(True, attempt, response.status, f"HTTP {response.status}")
+        except urllib.error.HTTPError as error:
+            status, reason = error.code, f"HTTP {error.code} {error.reason}"
+            if status not in RETRYABLE_STATUS:
+                return SendResult(False, attempt, status, reason)
+            wait = _retry_after(error.headers.get("Retry-After") if error.headers else None)
+        except (urllib.error.URLError, TimeoutError, OSError) as error:
+            status = None
+            cause = getattr(error, "reason", error)
+            reason = f"{type(cause).__name__}: {cause}" if not isinstance(cause, str) else cause
+            reason = redact(reason, url)
+        if wait is None:
+            wait = backoff * 2 ** (attempt - 1)
+        if clock() + wait >= deadline:
+            return SendResult(False, attempt, status, f"gave up after {attempt} attempts: {reason}")
+        sleep(wait)
+
+
+# --- the Airflow side ---------------------------------------------------------------------------
+
+
+def _mask(url: str) -> None:
+    """Tell Airflow's secrets masker about the URL, so no later log line shows it."""
+    try:
+        from airflow.sdk.log import mask_secret
+    except ImportError:  # pragma: no cover - older SDKs
+        return
+    try:
+        mask_secret(url)
+        query = urllib.parse.urlsplit(url).query
+        if query:
+            mask_secret(query)
+    except Exception:  # noqa: BLE001 - masking must never stop an alert
+        log.debug("could not register the webhook URL with the secrets masker")
+
+
+def send_alert(
+    context: Mapping[str, Any],
+    event: str = "failure",
+    conn_id: str = DEFAULT_CONN_ID,
+    message_format: str = "workflows",
+    *,
+    timeout: float = 10.0,
+    total_timeout: float = 30.0,
+) -> bool:
+    """Post one alert for ``context``; return whether Teams accepted it. Never raises."""
+    try:
+        facts = facts_from_context(context, event)
+        body = build_message(facts, message_format)
+    except Exception as error:  # noqa: BLE001 - an alert must never fail the task
+        log.error("Teams alert not sent: could not build the message (%s)", type(error).__name__)
+        return False
+    try:
+        from airflow.sdk import BaseHook
+
+        url = webhook_url_from_connection(BaseHook.get_connection(conn_id))
+    except Exception as error:  # noqa: BLE001 - AirflowNotFoundException, AlertConfigError, ...
+        detail = str(error) if isinstance(error, AlertConfigError) else type(error).__name__
+        log.error("Teams alert for %s.%s not sent: connection %r unusable (%s)", facts.dag_id, facts.task_id, conn_id, detail)
+        return False
+    _mask(url)
+    result = post_with_retries(url, body, timeout=timeout, total_timeout=total_timeout)
+    if result.sent:
+        log.info("Teams alert for %s.%s sent (%s)", facts.dag_id, facts.task_id, result.reason)
+    elif result.status in (400, 401, 403, 404, 413):
+        log.error(
+            "Teams rejected the alert for %s.%s (%s); not retried: check that the Workflows flow "
+            "still exists and that connection %r holds its current URL",
+            facts.dag_id, facts.task_id, result.reason, conn_id,
+        )  # fmt: skip
+    else:
+        log.error("Teams alert for %s.%s not sent after %d attempts (%s)", facts.dag_id, facts.task_id, result.attempts, result.reason)
+    return result.sent
+
+
+class TeamsNotifier(BaseNotifier):
+    """Post a Teams card when a task fails, retries or succeeds.
+
+    Use one per event in a task's (or ``default_args``') callbacks::
+
+        "on_failure_callback": [TeamsNotifier(event="failure")],
+        "on_retry_callback": [TeamsNotifier(event="retry")],
+    """
+
+    template_fields = ("conn_id",)
+
+    def __init__(
+        self,
+        event: str = "failure",
+        conn_id: str = DEFAULT_CONN_ID,
+        message_format: str = "workflows",
+        timeout: float = 10.0,
+        total_timeout: float = 30.0,
+    ) -> None:
+        super().__init__()
+        if event not in EVENTS:
+            raise ValueError(f"event must be one of {EVENTS}, not {event!r}")
+        if message_format not in FORMATS:
+            raise ValueError(f"message_format must be one of {FORMATS}, not {message_format!r}")
+        self.event = event
+        self.conn_id = conn_id
+        self.message_format = message_format
+        self.timeout = timeout
+        self.total_timeout = total_timeout
+
+    def notify(self, context: Any) -> None:
+        send_alert(
+            context, self.event, self.conn_id, self.message_format,
+            timeout=self.timeout, total_timeout=self.total_timeout,
+        )  # fmt: skip
+
+
+def on_failure_alert(context: Any) -> None:
+    """A plain callback function, for code that prefers one: ``on_failure_callback=on_failure_alert``."""
+    send_alert(context, "failure")

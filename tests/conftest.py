@@ -1,0 +1,94 @@
+"""Shared fixtures: an isolated HOME and AIRFLOW_HOME, and helpers that render real DAGs.
+
+Airflow reads its configuration when first imported, so AIRFLOW_HOME is set
+here, at collection time, before any test can import it. No test writes
+into the repository or needs the network.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+_SESSION_HOME = Path(tempfile.mkdtemp(prefix="create_dag-tests-"))
+os.environ.update(
+    {
+        "AIRFLOW_HOME": str(_SESSION_HOME / "airflow_home"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__DAGS_FOLDER": str(_SESSION_HOME / "no_dags"),
+        "KUBECONFIG": str(_SESSION_HOME / "kubeconfig"),
+    }
+)
+# KubernetesPodOperator.dry_run() only needs a kube config to exist; no cluster is contacted.
+(_SESSION_HOME / "kubeconfig").write_text(
+    """apiVersion: v1
+kind: Config
+clusters: [{name: dummy, cluster: {server: "https://127.0.0.1:1"}}]
+users: [{name: dummy, user: {token: dummy}}]
+contexts: [{name: dummy, context: {cluster: dummy, user: dummy, namespace: airflow}}]
+current-context: dummy
+""",
+    encoding="utf-8",
+)
+
+#: Answers every test starts from: the defaults plus what has no default.
+BASE_ANSWERS: dict[str, Any] = {
+    "dag_id": "sales_daily",
+    "image": "ghcr.io/acme/sales:1.2.0",
+    "owner": "data-team",
+    "start_date": "2026-01-01",
+}
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """HOME (and so cookiecutter's config and replay folders) points at a temp dir."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("COOKIECUTTER_CONFIG", str(home / "no-cookiecutterrc"))
+
+
+def resolve_answers(dags_dir: Path, **overrides: Any) -> dict[str, Any]:
+    from createdag.answers import resolve
+    from createdag.questions import Settings
+
+    answers, _ = resolve({**BASE_ANSWERS, **overrides}, Settings(output_dir=dags_dir))
+    return answers
+
+
+def write_dag(dags_dir: Path, **overrides: Any) -> Path:
+    """Render a DAG through the real pipeline into ``dags_dir`` (with the alert module)."""
+    from createdag.cli import install_alerts_module
+    from createdag.output import write_atomic
+    from createdag.render import render_dag
+
+    answers = resolve_answers(dags_dir, **overrides)
+    path = dags_dir / f"{answers['dag_id']}.py"
+    install_alerts_module(dags_dir)
+    write_atomic(path, render_dag(answers))
+    return path
+
+
+def load_dagbag(dags_dir: Path, path: Path | None = None):
+    """Parse like the DAG processor: BundleDagBag with the dags folder on sys.path."""
+    from airflow.dag_processing.dagbag import BundleDagBag
+
+    return BundleDagBag(dag_folder=str(path or dags_dir), bundle_path=dags_dir, safe_mode=False)
+
+
+@pytest.fixture
+def dags_dir(tmp_path: Path) -> Iterator[Path]:
+    path = tmp_path / "dags"
+    path.mkdir()
+    yield path
+    # BundleDagBag appends the folder to sys.path for good; keep later tests clean.
+    while str(path) in sys.path:
+        sys.path.remove(str(path))
+    sys.modules.pop("teams_alerts", None)
