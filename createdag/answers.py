@@ -178,6 +178,7 @@ def resolve(raw: Mapping[str, Any], settings: Settings, source: str = "answers")
     """
     problems: list[InvalidAnswer] = []
     given: dict[str, Any] = {}
+    label: dict[str, str] = {}  # how the user spelled each key, for messages
     for key, value in raw.items():
         name = canonical_key(str(key))
         if name not in BY_KEY:
@@ -186,6 +187,7 @@ def resolve(raw: Mapping[str, Any], settings: Settings, source: str = "answers")
             problems.append(InvalidAnswer(str(key), f"given twice (also as {name!r})", source))
         else:
             given[name] = value
+            label[name] = name if name == key else f"{key} (= {name})"
     answers: dict[str, Any] = {}
     for question in QUESTIONS:
         if question.key in given:
@@ -198,7 +200,7 @@ def resolve(raw: Mapping[str, Any], settings: Settings, source: str = "answers")
         try:
             answers[question.key] = check_one(question, raw_value, answers, settings)
         except BadValue as exc:
-            problems.append(InvalidAnswer(question.key, str(exc), source))
+            problems.append(InvalidAnswer(label.get(question.key, question.key), str(exc), source))
     if problems:
         raise InvalidAnswers(problems)
     return finish(answers)
