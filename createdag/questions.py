@@ -153,7 +153,7 @@ QUESTIONS: tuple[Question, ...] = (
     Question("owner", "DAG", "Owner", "Who answers for this DAG (default_args owner), shown in the UI.",
              "text", _default_owner, _simple(v.non_empty)),
     Question("tags", "DAG", "Tags", "Labels to filter DAGs by in the UI, comma-separated (e.g. finance, daily).",
-             "list", [], _check_each(v.non_empty)),
+             "list", [], _check_each(v.tag)),
     # Schedule -------------------------------------------------------------------
     Question("schedule", "Schedule", "Schedule",
              "When runs start: cron ('30 6 * * 1-5'), a preset (@daily, @hourly...) or None for manual only.",

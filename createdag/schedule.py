@@ -109,8 +109,8 @@ def _parse_value(text: str, field: _Field) -> int:
     return value
 
 
-def _parse_field(text: str, field: _Field) -> tuple[frozenset[int], bool, int | None]:
-    """Return (allowed values, restricted?, step when the whole field is ``*/n``)."""
+def _parse_field(text: str, field: _Field) -> tuple[frozenset[int], int | None]:
+    """Return (allowed values, step when the whole field is ``*/n``)."""
     values: set[int] = set()
     step_of_all: int | None = None
     for item in text.split(","):
@@ -135,8 +135,7 @@ def _parse_field(text: str, field: _Field) -> tuple[frozenset[int], bool, int | 
             low = _parse_value(base, field)
             high = field.high if step_text else low
         values.update(range(low, high + 1, step))
-    restricted = text != "*" and not (text.startswith("*/") and step_of_all == 1)
-    return frozenset(values), restricted, step_of_all
+    return frozenset(values), step_of_all
 
 
 def parse_cron(expression: str) -> Cron:
@@ -151,6 +150,11 @@ def parse_cron(expression: str) -> Cron:
         )
     parsed = [_parse_field(part, field) for part, field in zip(parts, _FIELDS, strict=True)]
     weekdays = frozenset(d % 7 for d in parsed[4][0])
+    # croniter's rule (and so Airflow's) for OR-ing day of month with day of
+    # week: a field is unrestricted when it is "*", or when it lists every
+    # value while the *other* field's text contains a "*".
+    days_restricted = parts[2] != "*" and not (len(parsed[2][0]) == 31 and "*" in parts[4])
+    weekdays_restricted = parts[4] != "*" and not (len(weekdays) == 7 and "*" in parts[2])
     cron = Cron(
         expression=text,
         minutes=parsed[0][0],
@@ -158,10 +162,10 @@ def parse_cron(expression: str) -> Cron:
         days=parsed[2][0],
         months=parsed[3][0],
         weekdays=weekdays,
-        days_restricted=parsed[2][1],
-        weekdays_restricted=parsed[4][1],
-        minute_step=parsed[0][2],
-        hour_step=parsed[1][2],
+        days_restricted=days_restricted,
+        weekdays_restricted=weekdays_restricted,
+        minute_step=parsed[0][1],
+        hour_step=parsed[1][1],
     )
     if next(cron.runs_after(dt.datetime(2000, 1, 1)), None) is None:
         raise BadValue(f"{expression!r} never matches a real date (check day of month against month)")

@@ -60,6 +60,16 @@ def non_empty(value: str) -> str:
     return value
 
 
+TAG_MAX = 100  # airflow.sdk.definitions.dag.TAG_MAX_LEN
+
+
+def tag(value: str) -> str:
+    value = non_empty(value)
+    if len(value) > TAG_MAX:
+        raise BadValue(f"tag {value[:20]!r}... is {len(value)} characters long: Airflow allows at most {TAG_MAX}")
+    return value
+
+
 def airflow_key(value: str, what: str = "id") -> str:
     """Airflow's rule for dag_id and task_id: letters, digits, '_', '.', '-'."""
     if not value:

@@ -52,7 +52,6 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     """HOME (and so cookiecutter's config and replay folders) points at a temp dir."""
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("COOKIECUTTER_CONFIG", str(home / "no-cookiecutterrc"))
 
 
 def resolve_answers(dags_dir: Path, **overrides: Any) -> dict[str, Any]:

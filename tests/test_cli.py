@@ -188,6 +188,7 @@ BAD_VALUES = [
     ("dag_id", "-leading", "start with a letter or digit"),
     ("dag_id", "json", "shadow the Python module"),
     ("owner", "  ", "must not be empty"),
+    ("tags", "ok," + "t" * 101, "at most 100"),
     ("schedule", "0 25 * * *", "outside 0-23"),
     ("schedule", "@nightly", "not an Airflow preset"),
     ("schedule", "* * *", "has 3 fields"),
