@@ -31,7 +31,9 @@ The "View log" button links to ``ti.log_url``, which Airflow builds from
 
 An alert never changes the task's outcome: every error is logged (without
 the URL) and swallowed. Sending retries 429 and 5xx answers with backoff,
-honouring ``Retry-After``, within a bounded total time.
+honouring ``Retry-After``, within a bounded total time (``total_timeout``)
+and a bounded number of attempts. Any 2xx counts as delivered; redirects are
+not followed (urllib would replay the POST as an empty GET).
 
 This module imports only the Airflow SDK's ``BaseNotifier`` at parse time;
 connection look-up and HTTP happen when a callback fires.
@@ -40,14 +42,17 @@ connection look-up and HTTP happen when a callback fires.
 from __future__ import annotations
 
 import email.utils
+import http.client
 import json
 import logging
+import math
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import timezone as dt_timezone
 from typing import Any
 
 from airflow.sdk import BaseNotifier
@@ -59,7 +64,10 @@ DEFAULT_CONN_ID = "msteams_webhook_url"
 MAX_MESSAGE_BYTES = 26_000
 #: Exception text is cut to this many characters before the size check.
 MAX_EXCEPTION_CHARS = 2_000
-RETRYABLE_STATUS = frozenset({408, 429, 500, 502, 503, 504})
+#: Answers worth another try: request timeout, throttling, and every server error.
+RETRYABLE_STATUS = frozenset({408, 429, *range(500, 600)})
+#: Answers that mean the URL or the flow is wrong; retrying only delays the log line.
+PERMANENT_STATUS = frozenset({400, 401, 403, 404, 410, 413})
 
 _EVENTS: dict[str, tuple[str, str, str, str]] = {
     # event: (headline word, Adaptive Card colour, MessageCard theme colour, emoji)
@@ -93,10 +101,12 @@ class AlertFacts:
 
 
 def _exception_summary(exception: BaseException | str | None) -> str | None:
+    """``Type: message`` (or just ``Type``), cut to ``MAX_EXCEPTION_CHARS`` so one card stays readable."""
     if exception is None:
         return None
     if isinstance(exception, BaseException):
-        text = f"{type(exception).__name__}: {exception}".rstrip(": ")
+        message = str(exception)
+        text = f"{type(exception).__name__}: {message}" if message else type(exception).__name__
     else:
         text = str(exception)
     if len(text) > MAX_EXCEPTION_CHARS:
@@ -140,7 +150,14 @@ def adaptive_card(facts: AlertFacts) -> dict[str, Any]:
     """An Adaptive Card 1.5 for the event, as data."""
     _, colour, _, _ = _EVENTS[facts.event]
     body: list[dict[str, Any]] = [
-        {"type": "TextBlock", "text": _title(facts), "weight": "Bolder", "size": "Medium", "color": colour, "wrap": True},
+        {
+            "type": "TextBlock",
+            "text": _title(facts),
+            "weight": "Bolder",
+            "size": "Medium",
+            "color": colour,
+            "wrap": True,
+        },
         {"type": "FactSet", "facts": [{"title": title, "value": value} for title, value in _fact_list(facts)]},
     ]
     if facts.exception:
@@ -164,7 +181,11 @@ def workflows_message(facts: AlertFacts) -> dict[str, Any]:
     return {
         "type": "message",
         "attachments": [
-            {"contentType": "application/vnd.microsoft.card.adaptive", "contentUrl": None, "content": adaptive_card(facts)}
+            {
+                "contentType": "application/vnd.microsoft.card.adaptive",
+                "contentUrl": None,
+                "content": adaptive_card(facts),
+            }
         ],
     }
 
@@ -196,9 +217,9 @@ def legacy_message_card(facts: AlertFacts) -> dict[str, Any]:
 
 def build_message(facts: AlertFacts, message_format: str = "workflows", limit: int = MAX_MESSAGE_BYTES) -> bytes:
     """The request body, under ``limit`` bytes: the exception text is cut, never the ids."""
-    builder = workflows_message if message_format == "workflows" else legacy_message_card
     if message_format not in FORMATS:
         raise ValueError(f"message_format must be one of {FORMATS}, not {message_format!r}")
+    builder = workflows_message if message_format == "workflows" else legacy_message_card
 
     def encode(candidate: AlertFacts) -> bytes:
         return json.dumps(builder(candidate), ensure_ascii=False).encode("utf-8")
@@ -244,9 +265,9 @@ def webhook_url_from_connection(conn: Any) -> str:
     if port and ":" not in netloc:
         netloc = f"{netloc}:{port}"
     url = f"{scheme}://{netloc}{slash}{rest}{path}"
-    if "?" not in url:
+    if "?" not in url:  # a URI's query string comes back as the connection's extras
         extras = getattr(conn, "extra_dejson", None) or {}
-        query = {k: v for k, v in extras.items() if isinstance(v, str | int)}
+        query = {k: v for k, v in extras.items() if isinstance(v, str | int) and not isinstance(v, bool)}
         if query:
             url += "?" + urllib.parse.urlencode(query)
     return url
@@ -255,7 +276,8 @@ def webhook_url_from_connection(conn: Any) -> str:
 def redact(text: str, url: str) -> str:
     """Remove the URL and each of its secret-bearing parts from ``text``."""
     parts = urllib.parse.urlsplit(url)
-    for secret in sorted({url, parts.query, parts.path, *urllib.parse.parse_qs(parts.query).get("sig", [])}, key=len, reverse=True):
+    secrets = {url, parts.query, parts.path, *urllib.parse.parse_qs(parts.query).get("sig", [])}
+    for secret in sorted(secrets, key=len, reverse=True):  # longest first, so no fragment is left behind
         if secret and len(secret) > 3:
             text = text.replace(secret, "***")
     return text
@@ -266,6 +288,8 @@ def redact(text: str, url: str) -> str:
 
 @dataclass(frozen=True)
 class SendResult:
+    """What became of one alert: ``reason`` never contains the URL, so it can be logged."""
+
     sent: bool
     attempts: int
     status: int | None
@@ -273,16 +297,41 @@ class SendResult:
 
 
 def _retry_after(value: str | None, now: Callable[[], float] = time.time) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (seconds or an HTTP date), or None if absent/unreadable."""
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
-        return float(value)
+    try:
+        seconds = float(value)
+    except ValueError:
+        pass
+    else:
+        return max(0.0, seconds) if math.isfinite(seconds) else None
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, IndexError):
         return None
+    if when.tzinfo is None:  # "-0000": UTC by RFC 5322, but Python returns it naive
+        when = when.replace(tzinfo=dt_timezone.utc)
     return max(0.0, when.timestamp() - now())
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """Refuse redirects: urllib would turn the POST into a bodiless GET whose 200 looks like success."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
+        return None
+
+
+def _describe(error: BaseException, url: str) -> str:
+    """A log-safe account of a transport error: type and message with every part of the URL removed."""
+    cause = getattr(error, "reason", None) if isinstance(error, urllib.error.URLError) else None
+    cause = cause if cause is not None else error
+    if isinstance(cause, str):
+        return redact(cause, url)
+    if isinstance(cause, OSError | http.client.HTTPException):
+        return redact(f"{type(cause).__name__}: {cause}".rstrip(": "), url)
+    return type(cause).__name__  # anything else might quote the URL in a form redact() misses
 
 
 def post_with_retries(
@@ -292,44 +341,55 @@ def post_with_retries(
     timeout: float = 10.0,
     total_timeout: float = 30.0,
     backoff: float = 1.0,
+    max_attempts: int = 10,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
 ) -> SendResult:
-    """POST ``body`` to ``url``; retry 408/429/5xx and network errors until ``total_timeout``.
+    """POST ``body`` to ``url``; retry 408/429/5xx and network errors within ``total_timeout``.
 
-    Any 2xx is success (Workflows answers 202 with an empty body). Other 4xx
+    Any 2xx is success (Workflows answers 202 with an empty body). Other
     answers are permanent: retrying a 404 only delays the log line that says
-    the flow is gone. Never raises; the returned ``reason`` is URL-free.
+    the flow is gone. A ``Retry-After`` header replaces the exponential
+    backoff; when the wait it asks for would pass the deadline we stop now
+    rather than retry early. Each attempt's socket timeout is capped by the
+    time left, so the whole call ends within about ``total_timeout``.
+    ``max_attempts`` stops a server that keeps answering ``Retry-After: 0``
+    from being hammered. Never raises; ``reason`` is URL-free.
     """
     deadline = clock() + total_timeout
+    opener = urllib.request.build_opener(_NoRedirect)
     attempt, status, reason = 0, None, "not sent"
     while True:
-        attempt += 1
         remaining = deadline - clock()
         if remaining <= 0:
-            return SendResult(False, attempt - 1, status, f"gave up after {total_timeout:g}s: {reason}")
-        request = urllib.request.Request(
-            url, data=body, method="POST", headers={"Content-Type": "application/json; charset=utf-8"}
-        )
+            return SendResult(False, attempt, status, f"{reason}; gave up after {total_timeout:g}s")
+        attempt += 1
         wait: float | None = None
         try:
-            with urllib.request.urlopen(request, timeout=min(timeout, remaining)) as response:
+            request = urllib.request.Request(
+                url, data=body, method="POST", headers={"Content-Type": "application/json; charset=utf-8"}
+            )
+            with opener.open(request, timeout=min(timeout, remaining)) as response:
                 response.read(1024)
                 return SendResult(True, attempt, response.status, f"HTTP {response.status}")
         except urllib.error.HTTPError as error:
             status, reason = error.code, f"HTTP {error.code} {error.reason}"
+            retry_after = error.headers.get("Retry-After") if error.headers else None
+            error.close()
             if status not in RETRYABLE_STATUS:
                 return SendResult(False, attempt, status, reason)
-            wait = _retry_after(error.headers.get("Retry-After") if error.headers else None)
-        except (urllib.error.URLError, TimeoutError, OSError) as error:
-            status = None
-            cause = getattr(error, "reason", error)
-            reason = f"{type(cause).__name__}: {cause}" if not isinstance(cause, str) else cause
-            reason = redact(reason, url)
+            wait = _retry_after(retry_after)
+        except Exception as error:  # noqa: BLE001 - URLError, timeouts, resets, bad answers, bad URLs
+            status, reason = None, _describe(error, url)
+            transient = isinstance(error, OSError | http.client.HTTPException)
+            if not transient or isinstance(error, http.client.InvalidURL):
+                return SendResult(False, attempt, None, reason)  # a malformed URL: retrying will not help
+        if attempt >= max_attempts:
+            return SendResult(False, attempt, status, f"{reason}; gave up after {attempt} attempts")
         if wait is None:
             wait = backoff * 2 ** (attempt - 1)
         if clock() + wait >= deadline:
-            return SendResult(False, attempt, status, f"gave up after {attempt} attempts: {reason}")
+            return SendResult(False, attempt, status, f"{reason}; gave up, next try would pass {total_timeout:g}s")
         sleep(wait)
 
 
@@ -347,6 +407,8 @@ def _mask(url: str) -> None:
         query = urllib.parse.urlsplit(url).query
         if query:
             mask_secret(query)
+            for sig in urllib.parse.parse_qs(query).get("sig", []):
+                mask_secret(sig)
     except Exception:  # noqa: BLE001 - masking must never stop an alert
         log.debug("could not register the webhook URL with the secrets masker")
 
@@ -359,8 +421,31 @@ def send_alert(
     *,
     timeout: float = 10.0,
     total_timeout: float = 30.0,
+    backoff: float = 1.0,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> bool:
-    """Post one alert for ``context``; return whether Teams accepted it. Never raises."""
+    """Post one alert for ``context``; return whether Teams accepted it.
+
+    Never raises: the task's outcome is decided before the callback runs, and
+    an exception here would only bury the task's own error under ours.
+    """
+    try:
+        return _send_alert(context, event, conn_id, message_format, timeout, total_timeout, backoff, sleep)
+    except Exception as error:  # noqa: BLE001 - an alert must never fail the task
+        log.error("Teams alert not sent: unexpected %s", type(error).__name__)
+        return False
+
+
+def _send_alert(
+    context: Mapping[str, Any],
+    event: str,
+    conn_id: str,
+    message_format: str,
+    timeout: float,
+    total_timeout: float,
+    backoff: float,
+    sleep: Callable[[float], None],
+) -> bool:
     try:
         facts = facts_from_context(context, event)
         body = build_message(facts, message_format)
@@ -373,20 +458,25 @@ def send_alert(
         url = webhook_url_from_connection(BaseHook.get_connection(conn_id))
     except Exception as error:  # noqa: BLE001 - AirflowNotFoundException, AlertConfigError, ...
         detail = str(error) if isinstance(error, AlertConfigError) else type(error).__name__
-        log.error("Teams alert for %s.%s not sent: connection %r unusable (%s)", facts.dag_id, facts.task_id, conn_id, detail)
+        log.error(
+            "Teams alert for %s.%s not sent: connection %r unusable (%s)", facts.dag_id, facts.task_id, conn_id, detail
+        )
         return False
     _mask(url)
-    result = post_with_retries(url, body, timeout=timeout, total_timeout=total_timeout)
+    result = post_with_retries(url, body, timeout=timeout, total_timeout=total_timeout, backoff=backoff, sleep=sleep)
     if result.sent:
         log.info("Teams alert for %s.%s sent (%s)", facts.dag_id, facts.task_id, result.reason)
-    elif result.status in (400, 401, 403, 404, 413):
+    elif result.status in PERMANENT_STATUS:
         log.error(
             "Teams rejected the alert for %s.%s (%s); not retried: check that the Workflows flow "
             "still exists and that connection %r holds its current URL",
             facts.dag_id, facts.task_id, result.reason, conn_id,
         )  # fmt: skip
     else:
-        log.error("Teams alert for %s.%s not sent after %d attempts (%s)", facts.dag_id, facts.task_id, result.attempts, result.reason)
+        log.error(
+            "Teams alert for %s.%s not sent after %d attempt(s) (%s)",
+            facts.dag_id, facts.task_id, result.attempts, result.reason,
+        )  # fmt: skip
     return result.sent
 
 
