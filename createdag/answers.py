@@ -154,7 +154,7 @@ def check_one(question: Question, raw: Any, answers: Mapping[str, Any], settings
 # --- all answers at once ---------------------------------------------------------------
 
 
-def finish(answers: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+def finish(answers: Mapping[str, Any], settings: Settings | None = None) -> tuple[dict[str, Any], list[str]]:
     """Apply the rules that tie answers together; return the answers and notices.
 
     Notices are things the user should know but need not fix, e.g. that
@@ -166,7 +166,45 @@ def finish(answers: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
     if result.get("wait_for_downstream") and not result.get("depends_on_past"):
         result["depends_on_past"] = True
         notices.append("depends_on_past is on too: wait_for_downstream implies it in Airflow")
+    if result.get("external_dag_id") and settings is not None:
+        notices.extend(_alignment_notices(result, settings))
     return result, notices
+
+
+def _alignment_notices(answers: Mapping[str, Any], settings: Settings) -> list[str]:
+    """Warnings for a sensor whose upstream run may never exist; errors were raised earlier."""
+    from createdag import upstream
+    from createdag.questions import alignment_start, upstream_of
+
+    found = upstream_of(answers, settings)
+    name = answers["external_dag_id"]
+    if found is None:
+        delta = answers["external_delta_minutes"]
+        when = "the same as this run's" if delta == 0 else f"{upstream.minutes_in_words(delta)} than this run's"
+        return [
+            f"{name} is not defined in {settings.output_dir}, so its schedule was not checked: the sensor "
+            f"waits for the {name} run whose logical date is {when}"
+        ]
+    ours, theirs = answers["schedule"], found.schedule
+    if not (upstream.is_cron(ours) and upstream.is_cron(theirs)):
+        return [
+            f"warning: this DAG runs {ours or 'manually'} and {name} runs {theirs or 'manually'}: a sensor only "
+            "matches a run with exactly the expected logical date, so it will time out unless both are triggered "
+            "with matching logical dates"
+        ]
+    after = alignment_start(answers, settings)
+    if not upstream.lines_up(ours, answers["timezone"], theirs, found.timezone, answers["external_delta_minutes"], after):
+        return [
+            f"warning: no fixed offset lines this DAG's runs up with {name}'s ({schedules_words(theirs)}): "
+            "some runs of the sensor will time out; consider matching schedules"
+        ]
+    return []
+
+
+def schedules_words(schedule: str | None) -> str:
+    from createdag.schedule import describe
+
+    return describe(schedule)
 
 
 def resolve(raw: Mapping[str, Any], settings: Settings, source: str = "answers") -> tuple[dict[str, Any], list[str]]:
@@ -203,4 +241,4 @@ def resolve(raw: Mapping[str, Any], settings: Settings, source: str = "answers")
             problems.append(InvalidAnswer(label.get(question.key, question.key), str(exc), source))
     if problems:
         raise InvalidAnswers(problems)
-    return finish(answers)
+    return finish(answers, settings)

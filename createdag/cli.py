@@ -21,10 +21,9 @@ from createdag.errors import (
     EXIT_OK,
     EXIT_USER_ERROR,
     CreateDagError,
-    InvalidAnswer,
     InvalidAnswers,
     NoTerminal,
-    OutputExists,
+    UserError,
 )
 from createdag.questions import BY_KEY, Settings
 
@@ -57,6 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--answers", type=Path, metavar="FILE",
                         help="YAML or JSON answers: one mapping, or a list of mappings for many DAGs "
                         "(implies --no-input)")
+    parser.add_argument("--example", metavar="NAME",
+                        help="write a gallery DAG that demonstrates one option ('list' to see them; "
+                        "see docs/options.md)")
     parser.add_argument("--dry-run", action="store_true", help="print the DAG to stdout, write nothing")
     parser.add_argument("--force", action="store_true", help="replace DAG files that already exist")
     parser.add_argument("--check", action="store_true",
@@ -71,27 +73,27 @@ def _say(message: str) -> None:
 
 
 def gather(args: argparse.Namespace, settings: Settings) -> list[dict[str, Any]]:
-    """Validated answers for every DAG to create, from the prompt or from flags and files."""
-    from createdag.answers import resolve
+    """Validated answers for every DAG to create, from the prompt or from flags, files and examples."""
     from createdag.sources import load_answers_file, parse_sets
 
     sets = parse_sets(args.sets)
-    if args.no_input or args.answers:
-        entries = load_answers_file(args.answers) if args.answers else [{}]
-        results, problems = [], []
-        for number, entry in enumerate(entries, 1):
-            where = f"{args.answers} DAG #{number}" if len(entries) > 1 else str(args.answers or "--set")
-            try:
-                answers, notices = resolve({**entry, **sets}, settings, source=where)
-            except InvalidAnswers as exc:
-                problems.extend(exc.problems)
-                continue
-            for notice in notices:
-                _say(f"note: {answers['dag_id']}: {notice}")
-            results.append(answers)
-        _check_unique(results, problems)
-        if problems:
-            raise InvalidAnswers(problems)
+    if args.example or args.no_input or args.answers:
+        from createdag import generate
+
+        if args.example:
+            from createdag import gallery
+
+            if args.example not in gallery.EXAMPLES:
+                raise UserError(f"no example {args.example!r}: run --example list to see them")
+            entries = gallery.entries(args.example, None if args.force else settings.output_dir)
+            source = f"example {args.example}"
+        elif args.answers:
+            entries, source = load_answers_file(args.answers), str(args.answers)
+        else:
+            entries, source = [{}], "--set"
+        results, notices = generate.resolve_all(entries, sets, settings, source)
+        for notice in notices:
+            _say(f"note: {notice}")
         return results
 
     if not sys.stdin.isatty():
@@ -99,71 +101,42 @@ def gather(args: argparse.Namespace, settings: Settings) -> list[dict[str, Any]]
     from createdag import prompt
     from createdag.answers import finish
 
-    answers, notices = finish(prompt.ask_all(settings, sets))
+    answers, notices = finish(prompt.ask_all(settings, sets), settings)
     for notice in notices:
         _say(f"note: {notice}")
     return [answers]
 
 
-def _check_unique(results: list[dict[str, Any]], problems: list[InvalidAnswer]) -> None:
-    seen: set[str] = set()
-    for answers in results:
-        if answers["dag_id"] in seen:
-            problems.append(InvalidAnswer("dag_id", f"{answers['dag_id']!r} appears twice in one run"))
-        seen.add(answers["dag_id"])
-
-
 def run(args: argparse.Namespace) -> int:
+    if args.example == "list":
+        from createdag import gallery
+
+        print(gallery.listing())
+        return EXIT_OK
     settings = Settings(output_dir=args.output_dir, force=args.force)
     all_answers = gather(args, settings)
 
-    from createdag.render import render_dag
+    from createdag import generate
 
-    rendered = [(settings.output_dir / f"{a['dag_id']}.py", render_dag(a), bool(a["alerts"])) for a in all_answers]
+    rendered = generate.render_all(all_answers, settings.output_dir)
     if args.dry_run:
-        for _, source, _ in rendered:
-            sys.stdout.write(source)
+        for item in rendered:
+            sys.stdout.write(item.source)
         return EXIT_OK
-    if not args.no_input and not args.answers:
+    if not (args.no_input or args.answers or args.example):
         from createdag import prompt
 
-        if not prompt.confirm_write(str(rendered[0][0])):
+        if not prompt.confirm_write(str(rendered[0].path)):
             _say("Nothing written.")
             return EXIT_OK
-
-    from createdag.output import write_atomic
-
-    if not args.force:  # refuse before writing anything, not halfway through a batch
-        for path, _, _ in rendered:
-            if path.exists():
-                raise OutputExists(str(path))
-    if any(uses_alerts for _, _, uses_alerts in rendered):
-        install_alerts_module(settings.output_dir)
-    for path, source, _ in rendered:
-        write_atomic(path, source, force=args.force)
-        _say(f"wrote {path}")
+    for message in generate.write_all(rendered, settings.output_dir, args.force):
+        _say(message)
     if args.check:
         from createdag.airflow_check import check_files, report
 
-        return report([path for path, _, _ in rendered], check_files([p for p, _, _ in rendered], settings.output_dir), _say)
+        paths = [item.path for item in rendered]
+        return report(paths, check_files(paths, settings.output_dir), _say)
     return EXIT_OK
-
-
-def install_alerts_module(output_dir: Path) -> None:
-    """Write the alert module beside the DAGs when absent; never replace a different one silently."""
-    from createdag import resources
-    from createdag.output import write_atomic
-
-    target = output_dir / resources.ALERTS_FILE
-    shipped = resources.alerts_module_source()
-    if not target.exists():
-        write_atomic(target, shipped)
-        _say(f"wrote {target} (the Teams alert module the DAG imports)")
-    elif target.read_text(encoding="utf-8") != shipped:
-        _say(
-            f"note: {target} differs from the version shipped with create_dag; kept yours. "
-            f"To take the new one, compare with hooks/{resources.ALERTS_FILE}, or delete yours and run again."
-        )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -29,11 +29,16 @@ ALERTS_MODULE = "teams_alerts"
 
 @dataclass(frozen=True)
 class Settings:
-    """What the checks need beyond the answers: where files go, and the clock."""
+    """What the checks need beyond the answers: where files go, and the clock.
+
+    ``planned`` holds DAGs being created in the same run (a batch), so a DAG
+    can wait on another one that is not on disk yet.
+    """
 
     output_dir: Path = Path("dags")
     force: bool = False
     today: dt.date = field(default_factory=dt.date.today)
+    planned: tuple[Any, ...] = ()
 
 
 Check = Callable[[Any, Answers, Settings], Any]
@@ -129,6 +134,80 @@ def _check_quantity(resource: str, request_key: str | None = None) -> Check:
     return run
 
 
+def upstream_of(answers: Answers, settings: Settings) -> Any:
+    """The upstream DAG as its source (or this batch) defines it; None when not found."""
+    from createdag import upstream
+
+    dag_id = answers.get("external_dag_id")
+    if not dag_id:
+        return None
+    for planned in settings.planned:
+        if planned.dag_id == dag_id:
+            return planned
+    return upstream.find_upstream_cached(settings.output_dir, dag_id)
+
+
+def alignment_start(answers: Answers, settings: Settings) -> dt.datetime:
+    start = dt.date.fromisoformat(answers.get("start_date") or settings.today.isoformat())
+    return dt.datetime.combine(max(start, settings.today), dt.time(), tzinfo=dt.timezone.utc)
+
+
+def _check_external_dag_id(value: str, answers: Answers, settings: Settings) -> str:
+    value = value.strip()
+    if not value:
+        return ""
+    value = v.airflow_key(value, "upstream dag_id")
+    if value == answers.get("dag_id"):
+        raise BadValue(f"{value!r} is this DAG's own id: a DAG cannot wait for itself; use depends_on_past instead")
+    return value
+
+
+def _check_external_task_id(value: str, answers: Answers, settings: Settings) -> str:
+    value = value.strip()
+    if not value:
+        return ""
+    value = v.task_id(value)
+    found = upstream_of(answers, settings)
+    if found is not None and found.task_ids_complete and value not in found.task_ids:
+        tasks = ", ".join(sorted(found.task_ids)) or "none"
+        raise BadValue(f"{found.dag_id} ({found.path}) has no task {value!r}: its tasks are {tasks}")
+    return value
+
+
+def _default_delta(answers: Answers, settings: Settings) -> int:
+    from createdag import upstream
+
+    found = upstream_of(answers, settings)
+    ours = answers.get("schedule")
+    if found is None or not (upstream.is_cron(ours) and upstream.is_cron(found.schedule)):
+        return 0
+    suggested = upstream.suggest_delta(
+        ours, answers.get("timezone", "UTC"), found.schedule, found.timezone, alignment_start(answers, settings)
+    )
+    return 0 if suggested is None else suggested
+
+
+def _check_delta(value: int, answers: Answers, settings: Settings) -> int:
+    from createdag import upstream
+
+    found = upstream_of(answers, settings)
+    ours = answers.get("schedule")
+    if found is None or not (upstream.is_cron(ours) and upstream.is_cron(found.schedule)):
+        return value  # nothing to check against; ``answers.finish`` says so
+    after = alignment_start(answers, settings)
+    our_tz = answers.get("timezone", "UTC")
+    if upstream.lines_up(ours, our_tz, found.schedule, found.timezone, value, after):
+        return value
+    suggested = upstream.suggest_delta(ours, our_tz, found.schedule, found.timezone, after)
+    if suggested is not None:
+        raise BadValue(
+            f"with {value} the sensor would look for {found.dag_id} runs that never exist "
+            f"({found.dag_id} runs {schedules.describe(found.schedule)}, {found.timezone}): "
+            f"use {suggested} (its run {upstream.minutes_in_words(suggested)})"
+        )
+    return value  # no fixed offset works; ``answers.finish`` warns
+
+
 def _simple(check: Callable[[Any], Any]) -> Check:
     return lambda value, answers, settings: check(value)
 
@@ -142,6 +221,10 @@ def _default_owner(answers: Answers, settings: Settings) -> str:
 
 def _wants_resources(answers: Answers) -> bool:
     return bool(answers.get("resources"))
+
+
+def _waits(answers: Answers) -> bool:
+    return bool(answers.get("external_dag_id"))
 
 
 QUESTIONS: tuple[Question, ...] = (
@@ -203,6 +286,9 @@ QUESTIONS: tuple[Question, ...] = (
              "text", None, _simple(v.image)),
     Question("namespace", "Pod", "Namespace", "Kubernetes namespace the pod is created in.",
              "text", "airflow", _simple(v.k8s_label_name)),
+    Question("shards", "Pod", "Parallel pods",
+             "Run the pod N times at once, each with SHARD=0..N-1 and SHARDS=N in its env (1: one pod).",
+             "int", 1, _simple(lambda n: v.int_between(n, 1, 1024))),
     Question("cmds", "Pod", "Command",
              "Entrypoint override as shell words, e.g. python -m etl (empty: the image's ENTRYPOINT).",
              "list", [], _check_each(v.text), list_syntax="shell"),
@@ -216,6 +302,24 @@ QUESTIONS: tuple[Question, ...] = (
     Question("image_pull_secrets", "Secrets", "Image pull secrets",
              "Kubernetes Secrets with registry credentials for pulling the image, comma-separated.",
              "list", ["regcred"], _check_each(v.k8s_name)),
+    # Upstream DAG ---------------------------------------------------------------
+    Question("upstream", "Upstream DAG", "Does this DAG wait for another DAG?",
+             "Adds an ExternalTaskSensor that waits for the other DAG's run before the pod starts.",
+             "bool", False, prompt_only=True),
+    Question("external_dag_id", "Upstream DAG", "Upstream dag_id", "The DAG whose run this one waits for.",
+             "text", "", _check_external_dag_id, when=lambda answers: bool(answers.get("upstream"))),
+    Question("external_task_id", "Upstream DAG", "Upstream task_id",
+             "Wait for this task of it to succeed (empty: for the whole DAG run to succeed).",
+             "text", "", _check_external_task_id, when=_waits),
+    Question("external_delta_minutes", "Upstream DAG", "Upstream run offset (minutes)",
+             "How much earlier the upstream run's logical date is than this run's (0: the same).",
+             "int", _default_delta, _check_delta, when=_waits),
+    Question("sensor_timeout_minutes", "Upstream DAG", "Give up waiting after (minutes)",
+             "The sensor fails (and alerts) when the upstream has not succeeded by then.",
+             "int", 360, _simple(lambda n: v.int_at_least(n, 1)), when=_waits),
+    Question("sensor_poke_interval_seconds", "Upstream DAG", "Check every (seconds)",
+             "Between checks the sensor frees its worker slot (mode='reschedule').",
+             "int", 300, _simple(lambda n: v.int_at_least(n, 1)), when=_waits),
     # Resources ------------------------------------------------------------------
     Question("resources", "Resources", "Set CPU and memory requests/limits?",
              "Requests reserve capacity for scheduling; limits cap what the pod may use.",

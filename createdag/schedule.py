@@ -83,6 +83,10 @@ class Cron:
             return day.day in self.days or weekday in self.weekdays
         return day.day in self.days and weekday in self.weekdays
 
+    def matches(self, when: dt.datetime) -> bool:
+        """Is the wall-clock minute ``when`` one of this schedule's run times?"""
+        return when.minute in self.minutes and when.hour in self.hours and self.matches_day(when.date())
+
     def runs_after(self, start: dt.datetime) -> Iterator[dt.datetime]:
         """Wall-clock times after ``start`` (naive, in the DAG's timezone), for five years."""
         day = start.date()

@@ -225,3 +225,9 @@ def int_at_least(value: int, low: int) -> int:
     if value < low:
         raise BadValue(f"must be a whole number of at least {low}, got {value}")
     return value
+
+
+def int_between(value: int, low: int, high: int) -> int:
+    if not low <= value <= high:
+        raise BadValue(f"must be a whole number from {low} to {high}, got {value}")
+    return value

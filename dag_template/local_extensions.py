@@ -75,7 +75,23 @@ def pod_name(dag_id: Any, task_id: Any) -> str:
     return name[:54].rstrip("-") or "task"
 
 
+_TAKEN = {"datetime", "pendulum", "k8s", "DAG", "KubernetesPodOperator", "Secret", "ExternalTaskSensor",
+          "TeamsNotifier", "wait_for_upstream", "annotations"}
+
+
+def task_variable(task_id: Any) -> str:
+    """The variable to hold a task: its task_id (ruff's AIR rule wants them equal), or ''
+    when the task_id is no usable Python name (``run-pod``, ``class``, an imported name)."""
+    import keyword
+
+    name = str(task_id)
+    if not name.isidentifier() or not name.isascii() or keyword.iskeyword(name) or name in _TAKEN:
+        return ""
+    return name
+
+
 py_literal = simple_filter(py_literal)
+task_variable = simple_filter(task_variable)
 as_list = simple_filter(as_list)
 as_bool = simple_filter(as_bool)
 as_int = simple_filter(as_int)

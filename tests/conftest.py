@@ -64,7 +64,7 @@ def resolve_answers(dags_dir: Path, **overrides: Any) -> dict[str, Any]:
 
 def write_dag(dags_dir: Path, **overrides: Any) -> Path:
     """Render a DAG through the real pipeline into ``dags_dir`` (with the alert module)."""
-    from createdag.cli import install_alerts_module
+    from createdag.generate import install_alerts_module
     from createdag.output import write_atomic
     from createdag.render import render_dag
 

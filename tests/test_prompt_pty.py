@@ -87,10 +87,12 @@ def test_answer_every_question_get_the_file(spawn, tmp_path: Path) -> None:
     answer(child, "Task id", "sync", clear=True)
     answer(child, "Container image", "ghcr.io/acme/orders:2.0.1")
     answer(child, "Namespace", "orders", clear=True)
+    answer(child, "Parallel pods")
     answer(child, "Command", "python -m orders.sync")
     answer(child, "Arguments", "--date '{{ ds }}'")
     answer(child, "Secret env vars", "DB_PASSWORD=orders-db:password")
     answer(child, "Image pull secrets")
+    yes_no(child, "Does this DAG wait for another DAG?", "n")
     yes_no(child, "Set CPU and memory requests/limits?", "y")
     answer(child, "CPU request", "250m")
     answer(child, "Memory request", "512Mi")
@@ -180,8 +182,8 @@ def test_enter_everywhere_takes_the_defaults_and_declining_writes_nothing(spawn,
     child = spawn("--set", "image=busybox:1.36")  # --set values become the defaults shown
     answer(child, "DAG id", "declined")
     for question in QUESTIONS[1:]:
-        if question.key.endswith(("_request", "_limit")):
-            continue  # behind "Set CPU and memory requests/limits?", which defaults to no
+        if question.key.endswith(("_request", "_limit")) or question.key.startswith(("external_", "sensor_")):
+            continue  # behind yes/no questions that default to no
         answer(child, question.prompt)
     yes_no(child, "Write dags/declined.py?", "n")
     child.expect_exact("Nothing written.")
@@ -189,3 +191,42 @@ def test_enter_everywhere_takes_the_defaults_and_declining_writes_nothing(spawn,
     child.close()
     assert child.exitstatus == 0
     assert not (tmp_path / "dags").exists()
+
+
+def test_upstream_offset_is_computed_from_the_upstream_source(spawn, tmp_path: Path) -> None:
+    """The upstream DAG runs at 05:00, this one at 06:30: the offset default is 90 minutes."""
+    from conftest import write_dag
+
+    (tmp_path / "dags").mkdir()
+    write_dag(tmp_path / "dags", dag_id="extract", schedule="0 5 * * *", task_id="load")
+    child = spawn("--set", "image=busybox:1.36", "--set", "schedule=30 6 * * *")
+    answer(child, "DAG id", "report")
+    for question in ("Description", "Owner", "Tags", "Schedule", "Start date", "Timezone"):
+        answer(child, question)
+    for question in ("Catch up missed runs?", "Depends on past?", "Wait for downstream?"):
+        yes_no(child, question, "n")
+    for question in ("Max active runs", "Max active tasks", "Retries", "Minutes between retries"):
+        answer(child, question)
+    child.expect_exact("Teams alerts on")
+    child.send(Key.ENTER)
+    for question in ("Teams connection id", "Task id", "Container image", "Namespace", "Parallel pods", "Command",
+                     "Arguments", "Secret env vars", "Image pull secrets"):  # fmt: skip
+        answer(child, question)
+    yes_no(child, "Does this DAG wait for another DAG?", "y")
+    answer(child, "Upstream dag_id", "extract")
+    child.expect_exact("Upstream task_id")
+    child.send("nope")
+    child.expect_exact("has no task 'nope': its tasks are load")  # checked against the upstream's source
+    child.send(Key.CTRL_U + "load" + Key.ENTER)
+    child.expect(r"Upstream run offset \(minutes\) \S*90")
+    child.send(Key.ENTER)
+    answer(child, "Give up waiting after (minutes)")
+    answer(child, "Check every (seconds)")
+    yes_no(child, "Set CPU and memory requests/limits?", "n")
+    yes_no(child, "Write dags/report.py?", "y")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    source = (tmp_path / "dags" / "report.py").read_text()
+    assert "execution_delta=datetime.timedelta(minutes=90)" in source
+    assert 'external_task_id="load"' in source

@@ -42,7 +42,7 @@ with DAG(
         ],
     },
 ):
-    KubernetesPodOperator(
+    export = KubernetesPodOperator(
         task_id="export",
         name="billing-export-export",
         namespace="billing",

@@ -30,7 +30,7 @@ with DAG(
         "retry_delay": datetime.timedelta(minutes=5),
     },
 ):
-    KubernetesPodOperator(
+    main = KubernetesPodOperator(
         task_id="main",
         name="manual-no-alerts-main",
         namespace="airflow",

@@ -35,7 +35,7 @@ with DAG(
         ],
     },
 ):
-    KubernetesPodOperator(
+    main = KubernetesPodOperator(
         task_id="main",
         name="minimal-main",
         namespace="airflow",

@@ -1,0 +1,118 @@
+"""Demonstration DAGs: one per option, generated like any user's DAG.
+
+Each example is a set of answers, nothing else: ``--example NAME`` runs them
+through the same validation, template and writer as a user's answers, so the
+gallery can never drift from what users get. ``tests/test_engine_behaviour.py``
+loads these very DAGs into Airflow's scheduler logic to prove each option
+does what docs/options.md says. The pods use busybox and fail or sleep from
+their own command, so on a cluster each DAG shows its option in the UI.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+_FAIL_FIRST_RUN = "test '{{ ds }}' != '2026-01-01' || { echo 'the first run fails on purpose'; exit 1; }"
+
+_BASE: dict[str, Any] = {
+    "owner": "gallery",
+    "tags": ["gallery"],
+    "schedule": "@daily",
+    "start_date": "2026-01-01",
+    "timezone": "UTC",
+    "catchup": True,
+    "retries": 0,
+    "alerts": [],
+    "image": "busybox:1.36",
+    "image_pull_secrets": [],
+    "cmds": ["sh", "-c"],
+    "arguments": ["echo 'run for {{ ds }}'"],
+}
+
+
+def _example(summary: str, needs: tuple[str, ...] = (), **answers: Any) -> dict[str, Any]:
+    return {"summary": summary, "needs": needs, "answers": {**_BASE, **answers}}
+
+
+EXAMPLES: dict[str, dict[str, Any]] = {
+    "failing_alert": _example(
+        "a pod that exits 1: fires the Teams failure alert", schedule=None, catchup=False, alerts=["failure"],
+        arguments=["echo 'failing on purpose to show the Teams alert'; exit 1"],
+    ),
+    "depends_on_past_on": _example(
+        "the 2026-01-01 run fails; with depends_on_past the 01-02 task never starts",
+        depends_on_past=True, arguments=[_FAIL_FIRST_RUN],
+    ),
+    "depends_on_past_off": _example(
+        "the 2026-01-01 run fails; without depends_on_past the 01-02 task runs anyway",
+        depends_on_past=False, arguments=[_FAIL_FIRST_RUN],
+    ),
+    "wait_for_downstream_on": _example(
+        "run 1's pod fails; with wait_for_downstream run 2's first task (the sensor) waits for it",
+        needs=("parent",), depends_on_past=True, wait_for_downstream=True,
+        external_dag_id="gallery_parent", external_task_id="main", arguments=[_FAIL_FIRST_RUN],
+    ),
+    "wait_for_downstream_off": _example(
+        "run 1's pod fails; with only depends_on_past run 2's sensor starts (its own past succeeded)",
+        needs=("parent",), depends_on_past=True, wait_for_downstream=False,
+        external_dag_id="gallery_parent", external_task_id="main", arguments=[_FAIL_FIRST_RUN],
+    ),
+    "max_active_runs_on": _example(
+        "catching up with max_active_runs=1: one run at a time", max_active_runs=1, arguments=["sleep 60"],
+    ),
+    "max_active_runs_off": _example(
+        "catching up with max_active_runs=16: many runs at once", max_active_runs=16, arguments=["sleep 60"],
+    ),
+    "max_active_tasks_on": _example(
+        "ten parallel pods, max_active_tasks=2: two at a time per run", shards=10, max_active_tasks=2,
+        catchup=False, arguments=["sleep 30"],
+    ),
+    "max_active_tasks_off": _example(
+        "ten parallel pods, max_active_tasks=16: all ten at once", shards=10, max_active_tasks=16,
+        catchup=False, arguments=["sleep 30"],
+    ),
+    "catchup_on": _example("catchup on: one run per day since 2026-01-01", catchup=True),
+    "catchup_off": _example("catchup off: only the latest day runs", catchup=False),
+    "parent": _example("the upstream of the parent/child pair", catchup=False),
+    "child": _example(
+        "waits (up_for_reschedule) for gallery_parent's task main of the same day, then runs",
+        needs=("parent",), catchup=False, external_dag_id="gallery_parent", external_task_id="main",
+        sensor_poke_interval_seconds=60, sensor_timeout_minutes=120,
+    ),
+}  # fmt: skip
+
+
+def dag_id(name: str) -> str:
+    return f"gallery_{name}"
+
+
+def entries(name: str, output_dir: Path | None = None) -> list[dict[str, Any]]:
+    """Raw answers for the example and the examples it needs, upstream first.
+
+    A needed example already written to ``output_dir`` is left out, so that
+    ``--example child`` after ``--example parent`` is not refused.
+    """
+    if name not in EXAMPLES:
+        raise KeyError(name)
+    needs = [n for n in EXAMPLES[name]["needs"] if output_dir is None or not (output_dir / f"{dag_id(n)}.py").exists()]
+    names = [*needs, name]
+    return [{"dag_id": dag_id(n), "description": EXAMPLES[n]["summary"], **EXAMPLES[n]["answers"]} for n in names]
+
+
+def listing() -> str:
+    width = max(map(len, EXAMPLES))
+    return "\n".join(f"{name:<{width}}  {example['summary']}" for name, example in EXAMPLES.items())
+
+
+def write_example(name: str, output_dir: Path, force: bool = False) -> list[Path]:
+    """Render the example (and what it needs) into ``output_dir``; return the DAG files."""
+    from createdag import generate
+    from createdag.questions import Settings
+
+    settings = Settings(output_dir=output_dir, force=force)
+    todo = entries(name, None if force else output_dir)
+    answers, _ = generate.resolve_all(todo, {}, settings, source=f"example {name}")
+    rendered = generate.render_all(answers, output_dir)
+    generate.write_all(rendered, output_dir, force)
+    return [item.path for item in rendered]

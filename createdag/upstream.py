@@ -1,0 +1,212 @@
+"""Cross-DAG waits: find the upstream DAG's source and check the two schedules line up.
+
+An ExternalTaskSensor looks for the upstream run whose logical date equals
+this run's logical date minus ``execution_delta``. When no such run can ever
+exist (daily at 06:00 waiting on daily at 05:00 with no offset), the sensor
+pokes until it times out, every day: the classic silent failure. So when
+the upstream DAG is in the dags folder we read its schedule, timezone and
+task ids from the *source* (``ast``, never importing it: a DAG file may have
+side effects or fail), and compute or check the offset.
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+import functools
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from createdag import schedule as schedules
+
+UTC = dt.timezone.utc
+_UNKNOWN = object()
+
+
+@dataclass(frozen=True)
+class UpstreamDag:
+    """What the upstream file says, as far as its literals tell."""
+
+    path: Path
+    dag_id: str
+    schedule: str | None
+    schedule_known: bool
+    timezone: str
+    task_ids: frozenset[str]
+    task_ids_complete: bool  # False when some task_id is computed, not a literal
+
+
+def _literal(node: ast.AST | None) -> object:
+    try:
+        return ast.literal_eval(node) if node is not None else _UNKNOWN
+    except (ValueError, TypeError, SyntaxError, RecursionError):
+        return _UNKNOWN
+
+
+def _call_name(node: ast.Call) -> str:
+    func = node.func
+    return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+
+
+def _dag_calls(tree: ast.AST) -> Iterator[ast.Call]:
+    """``DAG(...)`` calls and ``@dag(...)`` decorators."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and _call_name(node) in ("DAG", "dag"):
+            yield node
+
+
+def _timezone(call: ast.Call) -> str:
+    for kw in call.keywords:
+        if kw.arg == "start_date" and isinstance(kw.value, ast.Call):
+            for inner in kw.value.keywords:
+                if inner.arg in ("tz", "tzinfo"):
+                    value = _literal(inner.value)
+                    if isinstance(value, str):
+                        return value
+    return "UTC"
+
+
+def read_dag_source(path: Path, dag_id: str) -> UpstreamDag | None:
+    """The DAG ``dag_id`` as defined in ``path``, or None when the file does not define it."""
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    except (SyntaxError, UnicodeDecodeError, OSError):
+        return None
+    for call in _dag_calls(tree):
+        kwargs = {kw.arg: kw.value for kw in call.keywords if kw.arg}
+        found_id = _literal(kwargs.get("dag_id", call.args[0] if call.args else None))
+        if found_id != dag_id:
+            continue
+        raw_schedule = _literal(kwargs["schedule"]) if "schedule" in kwargs else None
+        known = raw_schedule is None or isinstance(raw_schedule, str)
+        task_ids, complete = set(), True
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call):
+                for kw in node.keywords:
+                    if kw.arg == "task_id":
+                        value = _literal(kw.value)
+                        if isinstance(value, str):
+                            task_ids.add(value)
+                        else:
+                            complete = False
+        return UpstreamDag(
+            path=path,
+            dag_id=dag_id,
+            schedule=raw_schedule if isinstance(raw_schedule, str) else None,
+            schedule_known=known,
+            timezone=_timezone(call),
+            task_ids=frozenset(task_ids),
+            task_ids_complete=complete,
+        )
+    return None
+
+
+def find_upstream(dags_dir: Path, dag_id: str) -> UpstreamDag | None:
+    """Look through the dags folder's Python files for the one that defines ``dag_id``."""
+    if not dags_dir.is_dir():
+        return None
+    needle = dag_id.encode()
+    for path in sorted(dags_dir.rglob("*.py")):
+        if any(part.startswith(".") for part in path.relative_to(dags_dir).parts):
+            continue
+        try:
+            if needle not in path.read_bytes():
+                continue
+        except OSError:
+            continue
+        found = read_dag_source(path, dag_id)
+        if found:
+            return found
+    return None
+
+
+@functools.lru_cache(maxsize=256)
+def find_upstream_cached(dags_dir: Path, dag_id: str) -> UpstreamDag | None:
+    """``find_upstream`` once per run: the prompt checks on every key press."""
+    return find_upstream(dags_dir, dag_id)
+
+
+def planned_dags(entries: list[dict]) -> tuple[UpstreamDag, ...]:
+    """DAGs about to be created in this run, as an upstream lookup would see them."""
+    planned = []
+    for entry in entries:
+        dag_id = entry.get("dag_id")
+        if not isinstance(dag_id, str):
+            continue
+        try:
+            schedule = schedules.normalize_schedule(entry.get("schedule", "@daily"))
+        except Exception:  # noqa: BLE001 - reported by its own check
+            continue
+        task_ids = {str(entry.get("task_id", "main"))}
+        if entry.get("external_dag_id"):
+            task_ids.add("wait_for_upstream")
+        planned.append(
+            UpstreamDag(
+                path=Path("(this run)"),
+                dag_id=dag_id,
+                schedule=schedule,
+                schedule_known=True,
+                timezone=str(entry.get("timezone", "UTC")),
+                task_ids=frozenset(task_ids),
+                task_ids_complete=True,
+            )
+        )
+    return tuple(planned)
+
+
+# --- alignment ---------------------------------------------------------------------------
+
+
+def _utc_runs(schedule: str, timezone: str, after: dt.datetime) -> Iterator[dt.datetime]:
+    """Run times (= logical dates, with Airflow 3's CronTriggerTimetable) in UTC."""
+    zone = ZoneInfo(timezone)
+    local_after = after.astimezone(zone).replace(tzinfo=None)
+    for wall in schedules.parse_cron(schedule).runs_after(local_after):
+        yield wall.replace(tzinfo=zone).astimezone(UTC)
+
+
+def _is_run(schedule: str, timezone: str, when: dt.datetime) -> bool:
+    wall = when.astimezone(ZoneInfo(timezone))
+    return wall.second == 0 and wall.microsecond == 0 and schedules.parse_cron(schedule).matches(wall.replace(tzinfo=None))
+
+
+def is_cron(schedule: str | None) -> bool:
+    return schedule is not None and schedule not in schedules.SPECIAL_SCHEDULES
+
+
+def lines_up(
+    ours: str, our_tz: str, theirs: str, their_tz: str, delta_minutes: int, after: dt.datetime, samples: int = 12
+) -> bool:
+    """Does every one of our next runs find an upstream run ``delta_minutes`` earlier?"""
+    runs = _utc_runs(ours, our_tz, after)
+    delta = dt.timedelta(minutes=delta_minutes)
+    return all(_is_run(theirs, their_tz, run - delta) for run, _ in zip(runs, range(samples), strict=False))
+
+
+def suggest_delta(ours: str, our_tz: str, theirs: str, their_tz: str, after: dt.datetime) -> int | None:
+    """The offset to the latest upstream run at or before our next run, if it works every time."""
+    first = next(_utc_runs(ours, our_tz, after), None)
+    if first is None:
+        return None
+    for window in (dt.timedelta(days=1), dt.timedelta(days=32), dt.timedelta(days=370)):
+        previous = None
+        for run in _utc_runs(theirs, their_tz, first - window - dt.timedelta(minutes=1)):
+            if run > first:
+                break
+            previous = run
+        if previous is not None:
+            delta = int((first - previous).total_seconds() // 60)
+            return delta if lines_up(ours, our_tz, theirs, their_tz, delta, after) else None
+    return None
+
+
+def minutes_in_words(minutes: int) -> str:
+    if minutes == 0:
+        return "the same logical date"
+    sign = "earlier" if minutes > 0 else "later"
+    days, rest = divmod(abs(minutes), 1440)
+    hours, mins = divmod(rest, 60)
+    parts = [f"{days} d" if days else "", f"{hours} h" if hours else "", f"{mins} min" if mins else ""]
+    return " ".join(p for p in parts if p) + f" {sign}"
