@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ from createdag.errors import (
     NoTerminal,
     UserError,
 )
-from createdag.questions import BY_KEY, Settings
+from createdag.questions import ANSWER_KEYS, Settings
 
 EPILOG = """\
 examples:
@@ -35,7 +36,10 @@ examples:
   create_dag.py --dry-run --no-input --answers sales.yaml   print, write nothing
 
 exit codes: 0 done, 1 invalid input or refused overwrite (nothing written), 130 interrupted.
-keys for --set and answers files: """ + ", ".join(BY_KEY) + " (concurrency = max_active_tasks)"
+""" + textwrap.fill(
+    "keys for --set and answers files: " + ", ".join(ANSWER_KEYS) + " (concurrency = max_active_tasks)",
+    width=78,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -267,7 +267,9 @@ def webhook_url_from_connection(conn: Any) -> str:
     url = f"{scheme}://{netloc}{slash}{rest}{path}"
     if "?" not in url:  # a URI's query string comes back as the connection's extras
         extras = getattr(conn, "extra_dejson", None) or {}
-        query = {k: v for k, v in extras.items() if isinstance(v, str | int) and not isinstance(v, bool)}
+        # Airflow parses URI query values as JSON, so "sv=1.0" comes back as the float 1.0:
+        # write numbers back as text, or the signature no longer matches the URL.
+        query = {k: str(v) for k, v in extras.items() if isinstance(v, str | int | float) and not isinstance(v, bool)}
         if query:
             url += "?" + urllib.parse.urlencode(query)
     return url

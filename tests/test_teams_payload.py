@@ -349,3 +349,14 @@ def test_redact_removes_url_query_and_sig() -> None:
     assert "Ab-_9x" not in redacted
     assert "logic.azure.com" not in redacted
     assert redacted.startswith("failed POST ***")
+
+
+def test_uri_form_keeps_a_numeric_looking_query_value() -> None:
+    """``airflow connections add --conn-uri`` stores ``sv=1.0`` as the float 1.0 (the core model
+    parses query values as JSON); the rebuilt URL must still say 1.0 or the signature fails."""
+    from airflow.models import Connection
+
+    url = "https://h.example:443/workflows/a/triggers/manual/paths/invoke?api-version=2016-06-01&sv=1.0&sig=abc"
+    conn = Connection(conn_id="teams", uri=url)
+    assert conn.extra_dejson["sv"] == 1.0  # the trap: Airflow made it a number
+    assert ta.webhook_url_from_connection(conn) == url
