@@ -1,0 +1,64 @@
+"""docs/usage.md and the README stay true: the --help block, the question table, the example session."""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+USAGE = REPO / "docs" / "usage.md"
+HELP_BLOCK = re.compile(r"(<!-- BEGIN HELP[^\n]*-->\n```text\n)(.*?)(```\n<!-- END HELP -->)", re.S)
+
+
+def real_help() -> str:
+    env = {**os.environ, "COLUMNS": "100"}
+    return subprocess.run(
+        [sys.executable, str(REPO / "create_dag.py"), "--help"], capture_output=True, text=True, env=env, check=True
+    ).stdout
+
+
+def test_help_in_docs_matches_the_real_help() -> None:
+    text = USAGE.read_text(encoding="utf-8")
+    match = HELP_BLOCK.search(text)
+    assert match, "docs/usage.md lost its HELP block markers"
+    if os.environ.get("UPDATE_DOCS"):
+        USAGE.write_text(HELP_BLOCK.sub(lambda m: m[1] + real_help() + m[3], text), encoding="utf-8")
+        text = USAGE.read_text(encoding="utf-8")
+        match = HELP_BLOCK.search(text)
+    assert match[2] == real_help(), "run: UPDATE_DOCS=1 pytest tests/test_docs_usage.py"
+
+
+def test_every_question_is_documented() -> None:
+    from createdag.questions import ANSWER_KEYS, BY_KEY
+
+    text = USAGE.read_text(encoding="utf-8")
+    for key in ANSWER_KEYS:
+        assert f"| `{key}` |" in text, f"{key} missing from the table in docs/usage.md"
+        assert BY_KEY[key].help.replace("|", "\\|") in text, f"help line of {key} differs from questions.py"
+
+
+def test_readme_example_session_replays(tmp_path: Path) -> None:
+    """The README's --no-input command writes the DAG its recorded session describes."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"```sh\n(python create_dag\.py --no-input .*?)\n```", readme, re.S)
+    assert block, "README lost its --no-input example"
+    argv = shlex.split(block[1].replace("\\\n", " "))
+    result = subprocess.run(
+        [sys.executable, str(REPO / "create_dag.py"), *argv[2:]], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    source = (tmp_path / "dags" / "orders_sync.py").read_text(encoding="utf-8")
+    session = readme[readme.index("$ python create_dag.py") : readme.index("```", readme.index("$ python create_dag.py"))]
+    # every answer typed in the recorded session shows up in the written file
+    for answer in ("orders_sync", "Sync orders to the warehouse", "data-team", "30 6 * * 1-5",
+                   "Europe/Paris", "ghcr.io/acme/orders:2.0.1", "orders-db", "DB_PASSWORD"):  # fmt: skip
+        assert answer in session and answer in source
+    assert 'cmds=["python", "-m", "orders.sync"]' in source
+    assert 'arguments=["--date", "{{ ds }}"]' in source
+    assert 'tags=["orders", "sync"]' in source
+    assert "pendulum.datetime(2026, 1, 15" in source
+    assert 'task_id="sync"' in source
