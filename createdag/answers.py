@@ -145,10 +145,12 @@ def coerce(question: Question, raw: Any) -> Any:
 
 def check_one(question: Question, raw: Any, answers: Mapping[str, Any], settings: Settings) -> Any:
     """Coerce and check one answer; raise ``BadValue`` with the fix."""
+    from createdag.questions import apply_team_rules
+
     value = coerce(question, raw)
     if question.check is not None:
         value = question.check(value, answers, settings)
-    return value
+    return apply_team_rules(question.key, value, settings)
 
 
 # --- all answers at once ---------------------------------------------------------------
@@ -162,6 +164,8 @@ def finish(answers: Mapping[str, Any], settings: Settings | None = None) -> tupl
     writing it keeps the file honest).
     """
     result = {key: answers[key] for key in answers if not BY_KEY[key].prompt_only}
+    if settings is not None and settings.team.alerts_module != "teams_alerts":
+        result["alerts_module"] = settings.team.alerts_module  # where the DAG imports TeamsNotifier from
     notices = []
     if result.get("wait_for_downstream") and not result.get("depends_on_past"):
         result["depends_on_past"] = True

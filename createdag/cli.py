@@ -35,6 +35,13 @@ examples:
   create_dag.py --no-input --answers dags.yaml    one DAG, or a list of them
   create_dag.py --dry-run --no-input --answers sales.yaml   print, write nothing
 
+commands (each has --help):
+  create_dag.py init [DIR]        prepare a dags repo: config, alert module, .airflowignore, checks
+  create_dag.py check [DIR]       load every DAG like Airflow does and check the team's rules
+                                  (--drift: fail when a recorded DAG is behind the template)
+  create_dag.py update [PATH...]  re-render recorded DAGs with the current template, three-way merged
+  create_dag.py adopt FILE        record a hand-written DAG so that update can manage it
+
 exit codes: 0 done, 1 invalid input or refused overwrite (nothing written), 130 interrupted.
 """ + textwrap.fill(
     "keys for --set and answers files: " + ", ".join(ANSWER_KEYS) + " (concurrency = max_active_tasks)",
@@ -50,8 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("-o", "--output-dir", type=Path, default=Path("dags"), metavar="DIR",
-                        help="dags folder to write into (default: ./dags)")
+    parser.add_argument("-o", "--output-dir", type=Path, default=None, metavar="DIR",
+                        help="dags folder to write into (default: output_dir of the repo's "
+                        ".create_dag.toml, else ./dags)")
     parser.add_argument("--no-input", action="store_true",
                         help="do not ask: take answers from --set and --answers, defaults for the rest")
     parser.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
@@ -111,13 +119,32 @@ def gather(args: argparse.Namespace, settings: Settings) -> list[dict[str, Any]]
     return [answers]
 
 
+def make_settings(output_dir: Path | None, force: bool) -> Settings:
+    """Settings with the team config that applies: found from -o, else from here."""
+    from createdag.config import load_team_config
+
+    team = load_team_config(output_dir or Path.cwd())
+    if output_dir is None:
+        output_dir = team.output_dir or Path("dags")
+        if team.output_dir is not None:
+            output_dir = Path(_relative(team.output_dir))
+    return Settings(output_dir=output_dir, force=force, team=team)
+
+
+def _relative(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
 def run(args: argparse.Namespace) -> int:
     if args.example == "list":
         from createdag import gallery
 
         print(gallery.listing())
         return EXIT_OK
-    settings = Settings(output_dir=args.output_dir, force=args.force)
+    settings = make_settings(args.output_dir, args.force)
     all_answers = gather(args, settings)
 
     from createdag import generate
@@ -135,6 +162,9 @@ def run(args: argparse.Namespace) -> int:
             return EXIT_OK
     for message in generate.write_all(rendered, settings.output_dir, args.force):
         _say(message)
+    from createdag import records
+
+    records.record_all(settings.output_dir, all_answers, rendered)  # what `update` needs later
     if args.check:
         from createdag.airflow_check import check_files, report
 
@@ -143,11 +173,32 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+#: Subcommands: name -> module with ``build_parser() -> ArgumentParser`` and ``run(args) -> int``.
+#: Without one of these first, create_dag.py creates a DAG.
+COMMANDS = {
+    "init": "createdag.repo_init",
+    "check": "createdag.repo_check",
+    "update": "createdag.update_cli",
+    "adopt": "createdag.update_cli",
+}
+
+
+def _command(argv: list[str]) -> tuple[Any, Any]:
+    """The parser and runner for ``argv``: a subcommand's, or DAG creation's."""
+    if argv and argv[0] in COMMANDS:
+        import importlib
+
+        module = importlib.import_module(COMMANDS[argv[0]])
+        parser = module.build_parser(argv[0])
+        return parser.parse_args(argv[1:]), module.run
+    return build_parser().parse_args(argv), run
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; every exception that ends the run becomes an exit code here."""
-    args = build_parser().parse_args(argv)
+    args, runner = _command(list(sys.argv[1:] if argv is None else argv))
     try:
-        return run(args)
+        return runner(args)
     except KeyboardInterrupt:
         _say("\nInterrupted: nothing was written. Run create_dag.py again to start over.")
         return EXIT_INTERRUPTED

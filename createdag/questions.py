@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Any, Literal
 
 from createdag import schedule as schedules
 from createdag import validators as v
+from createdag.config import TeamConfig
 from createdag.errors import BadValue
 
 Kind = Literal["text", "bool", "int", "list", "choices", "secrets"]
@@ -39,6 +41,12 @@ class Settings:
     force: bool = False
     today: dt.date = field(default_factory=dt.date.today)
     planned: tuple[Any, ...] = ()
+    team: TeamConfig = field(default_factory=TeamConfig)
+
+    @property
+    def repo_root(self) -> Path:
+        """Where dag_ids must be unique: the folder of the team config, else the output folder."""
+        return self.team.root or self.output_dir
 
 
 Check = Callable[[Any, Answers, Settings], Any]
@@ -69,6 +77,8 @@ class Question:
     prompt_only: bool = False
 
     def default_for(self, answers: Answers, settings: Settings) -> Any:
+        if self.key in settings.team.defaults:
+            return settings.team.defaults[self.key]
         return self.default(answers, settings) if callable(self.default) else self.default
 
 
@@ -80,6 +90,31 @@ def _check_dag_id(value: str, answers: Answers, settings: Settings) -> str:
     target = settings.output_dir / f"{value}.py"
     if not settings.force and target.exists():
         raise BadValue(f"{target} already exists: choose another dag_id, or pass --force to replace it")
+    from createdag import upstream
+
+    defined_in = upstream.dag_ids_in_cached(settings.repo_root).get(value)
+    if defined_in is not None and defined_in.resolve() != target.resolve():
+        raise BadValue(f"{value!r} is already the dag_id of {defined_in}: dag_ids must be unique in the repo")
+    return value
+
+
+def apply_team_rules(key: str, value: Any, settings: Settings) -> Any:
+    """The team's rules from its config, for every source of answers alike."""
+    team = settings.team
+    where = f" (rule from {team.path})"
+    if key == "dag_id" and team.dag_id_pattern and not re.fullmatch(team.dag_id_pattern, value):
+        raise BadValue(
+            f"{value!r} does not follow this repo's naming rule {team.dag_id_pattern!r}: "
+            f"e.g. {team.dag_id_example!r}{where}"
+        )
+    if key == "owner" and team.owners and value not in team.owners:
+        raise BadValue(f"{value!r} is not one of this repo's owners: {', '.join(team.owners)}{where}")
+    if key == "tags" and team.allowed_tags:
+        unknown = [tag for tag in value if tag not in team.allowed_tags]
+        if unknown:
+            raise BadValue(f"tag {unknown[0]!r} is not allowed here: use {', '.join(team.allowed_tags)}{where}")
+    if key == "image" and team.image_registry and not value.startswith(team.image_registry):
+        raise BadValue(f"{value!r} is not from this repo's registry: images start with {team.image_registry!r}{where}")
     return value
 
 

@@ -122,6 +122,36 @@ def find_upstream(dags_dir: Path, dag_id: str) -> UpstreamDag | None:
     return None
 
 
+def dag_ids_in(root: Path) -> dict[str, Path]:
+    """Every literal dag_id defined in the Python files under ``root``, from source only."""
+    found: dict[str, Path] = {}
+    if not root.is_dir():
+        return found
+    for path in sorted(root.rglob("*.py")):
+        rel = path.relative_to(root).parts
+        if any(part.startswith(".") or part in ("node_modules", "venv", "__pycache__") for part in rel):
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+            if "DAG" not in text and "dag" not in text:
+                continue
+            tree = ast.parse(text, filename=str(path))
+        except (SyntaxError, UnicodeDecodeError, OSError, ValueError):
+            continue
+        for call in _dag_calls(tree):
+            kwargs = {kw.arg: kw.value for kw in call.keywords if kw.arg}
+            dag_id = _literal(kwargs.get("dag_id", call.args[0] if call.args else None))
+            if isinstance(dag_id, str):
+                found.setdefault(dag_id, path)
+    return found
+
+
+@functools.lru_cache(maxsize=16)
+def dag_ids_in_cached(root: Path) -> dict[str, Path]:
+    """``dag_ids_in`` once per run: checking a dag_id must not rescan the repo per key press."""
+    return dag_ids_in(root)
+
+
 @functools.lru_cache(maxsize=256)
 def find_upstream_cached(dags_dir: Path, dag_id: str) -> UpstreamDag | None:
     """``find_upstream`` once per run: the prompt checks on every key press."""

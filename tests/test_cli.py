@@ -32,7 +32,8 @@ def run_cli(*args: str, cwd: Path, stdin: str | None = "") -> subprocess.Complet
 
 
 def files_in(path: Path) -> list[str]:
-    return sorted(p.name for p in path.rglob("*")) if path.exists() else []
+    """The DAG folder's files (the .create_dag/ records are checked on their own)."""
+    return sorted(p.name for p in path.iterdir() if not p.name.startswith(".")) if path.exists() else []
 
 
 def test_no_input_writes_dag_and_alert_module(tmp_path: Path) -> None:
@@ -41,6 +42,7 @@ def test_no_input_writes_dag_and_alert_module(tmp_path: Path) -> None:
     assert files_in(tmp_path / "dags") == ["sales_daily.py", "teams_alerts.py"]
     assert (tmp_path / "dags" / "teams_alerts.py").read_text() == (REPO / "hooks" / "teams_alerts.py").read_text()
     assert "wrote dags/sales_daily.py" in result.stderr
+    assert (tmp_path / "dags" / ".create_dag" / "sales_daily.json").is_file()  # for `update`
 
 
 def test_output_dir_flag(tmp_path: Path) -> None:

@@ -1,0 +1,84 @@
+"""``create_dag.py init [DIR]``: prepare a dags repo for create_dag.
+
+Writes, only where absent (an existing file is never touched, and is
+listed as kept): the config with commented defaults, the alert module the
+DAGs import, an ``.airflowignore`` that keeps non-DAG files out of parsing,
+a pre-commit configuration running black and ``ruff --select AIR``, and the
+DAG integrity test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from createdag import resources
+from createdag.config import CONFIG_FILE, CONFIG_TEMPLATE
+from createdag.errors import EXIT_OK
+from createdag.output import write_atomic
+
+AIRFLOWIGNORE = """\
+# Files Airflow's DAG processor does not parse as DAGs (regexp syntax, one per line).
+# They stay importable: the dags folder is on sys.path.
+teams_alerts\\.py
+\\.create_dag/
+"""
+
+PRE_COMMIT = """\
+# pre-commit install  # once per clone; then every commit is formatted and checked
+repos:
+  - repo: https://github.com/psf/black-pre-commit-mirror
+    rev: 26.10.1
+    hooks:
+      - id: black
+  - repo: https://github.com/astral-sh/ruff-pre-commit
+    rev: v0.17.6
+    hooks:
+      - id: ruff
+        name: ruff (Airflow 3 rules)
+        args: [--select, AIR, --preview]
+"""
+
+
+def files_for(root: Path, dags: str = "dags") -> dict[Path, str]:
+    integrity = (Path(__file__).parent / "repo_files" / "test_dag_integrity.py").read_text(encoding="utf-8")
+    config = CONFIG_TEMPLATE.replace('# output_dir = "dags"', f'output_dir = "{dags}"')
+    return {
+        root / CONFIG_FILE: config,
+        root / dags / resources.ALERTS_FILE: resources.alerts_module_source(),
+        root / dags / ".airflowignore": AIRFLOWIGNORE,
+        root / ".pre-commit-config.yaml": PRE_COMMIT,
+        root / "tests" / "test_dag_integrity.py": integrity,
+    }
+
+
+def init_repo(root: Path) -> tuple[list[Path], list[Path]]:
+    """Write what is missing; return (written, kept)."""
+    written, kept = [], []
+    for path, text in files_for(root).items():
+        if path.exists():
+            kept.append(path)
+        else:
+            write_atomic(path, text)
+            written.append(path)
+    return written, kept
+
+
+def build_parser(name: str = "init") -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=f"create_dag.py {name}", description=__doc__.splitlines()[0])
+    parser.add_argument("dir", nargs="?", type=Path, default=Path("."), help="the dags repo (default: here)")
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    written, kept = init_repo(args.dir)
+    for path in written:
+        print(f"wrote {path}", file=sys.stderr)
+    for path in kept:
+        print(f"kept {path} (exists; not changed)", file=sys.stderr)
+    print(
+        "next: edit .create_dag.toml, then `pre-commit install` and `pytest tests/test_dag_integrity.py`",
+        file=sys.stderr,
+    )
+    return EXIT_OK
