@@ -157,7 +157,7 @@ def test_example_cli(tmp_path: Path) -> None:
     assert "depends_on_past_on" in listing.stdout and listing.returncode == 0
     made = subprocess.run([*run, "--example", "child"], capture_output=True, text=True, cwd=tmp_path)
     assert made.returncode == 0, made.stderr
-    assert sorted(p.name for p in (tmp_path / "dags").iterdir()) == ["gallery_child.py", "gallery_parent.py"]
+    assert sorted(p.name for p in (tmp_path / "dags").glob("*.py")) == ["gallery_child.py", "gallery_parent.py"]
     again = subprocess.run([*run, "--example", "wait_for_downstream_on"], capture_output=True, text=True, cwd=tmp_path)
     assert again.returncode == 0, again.stderr  # the parent is already there and is not rewritten
     unknown = subprocess.run([*run, "--example", "nope"], capture_output=True, text=True, cwd=tmp_path)
