@@ -1,0 +1,278 @@
+"""The fast rendering path gives exactly what cookiecutter gives, and batches keep their promises.
+
+``render.Renderer`` loads dag_template/ once and renders each DAG in memory;
+``render.render_raw_cookiecutter`` runs cookiecutter's ``generate_files`` the
+way the ``cookiecutter`` command does. Both must produce the same text for
+every kind of answer. Batches (a process pool, streaming writes through a
+staging folder, a progress bar) must write the same files as the plain
+path, in order, and write nothing when they fail. Correctness only: timings
+live in bench/ and docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import BASE_ANSWERS
+from createdag import generate, render
+from createdag.answers import resolve
+from createdag.errors import OutputExists, RenderError
+from createdag.questions import Settings
+
+NOWHERE = Settings(output_dir=Path("/nonexistent/dags"))
+
+#: Answer sets that between them take every branch of the template.
+VARIANTS: dict[str, dict[str, Any]] = {
+    "defaults": {},
+    "manual_no_alerts": {"schedule": None, "alerts": [], "retries": 0, "image_pull_secrets": [], "catchup": True},
+    "everything": {
+        "dag_id": "billing.v2-export", "description": "Export billing to the warehouse",
+        "tags": ["billing", "export"], "schedule": "30 6 * * 1-5", "timezone": "Europe/Paris",
+        "wait_for_downstream": True, "max_active_runs": 2, "max_active_tasks": 8, "retries": 3,
+        "retry_delay_minutes": 10, "alerts": ["failure", "retry", "success"], "teams_conn_id": "teams_billing",
+        "task_id": "export", "namespace": "billing", "cmds": ["python", "-m", "billing.export"],
+        "arguments": ["--date", "{{ ds }}"],
+        "secrets": ["DB_PASSWORD=billing-db:password", "API_TOKEN=billing-api:token"],
+        "image_pull_secrets": ["regcred", "ghcr-pull"],
+        "cpu_request": "250m", "memory_request": "512Mi", "cpu_limit": "1", "memory_limit": "1Gi",
+    },
+    "limits_only": {"cpu_limit": "2", "memory_limit": "2Gi"},
+    "shards": {"shards": 8, "task_id": "run-pod"},
+    "sensor_whole_run": {"external_dag_id": "upstream_a", "alerts": ["success"], "schedule": "0 6 * * *"},
+    "sensor_task_offset": {
+        "external_dag_id": "upstream_b", "external_task_id": "load", "external_delta_minutes": 60,
+        "sensor_timeout_minutes": 30, "sensor_poke_interval_seconds": 60, "task_id": "class", "shards": 3,
+    },
+    "jinja_and_quotes": {
+        "description": "{{ 7 * 7 }} {% raw %} '\"\"\" \\ é✓漢字🙂", "owner": "O'Brien \"ops\"",
+        "tags": ["{{x}}", "a'b"], "arguments": ["echo '{{ ds }}' \\\n \"$X\"", "{% if %}"],
+    },
+    "long_values": {"description": "x" * 300, "image": "registry.example.com/" + "a" * 150 + ":1",
+                    "tags": [f"tag{i}" for i in range(12)]},
+}  # fmt: skip
+
+
+def answers_for(**overrides: Any) -> dict[str, Any]:
+    answers, _ = resolve({**BASE_ANSWERS, **overrides}, NOWHERE)
+    return answers
+
+
+def many(count: int, **overrides: Any) -> list[dict[str, Any]]:
+    return [answers_for(dag_id=f"dag_{number:04d}", image=f"ghcr.io/acme/etl:1.{number}.0", **overrides)
+            for number in range(count)]  # fmt: skip
+
+
+# --- the loaded template renders what cookiecutter renders ---------------------------------
+
+
+@pytest.mark.parametrize("name", list(VARIANTS))
+def test_loaded_template_matches_generate_files(name: str) -> None:
+    answers = answers_for(**VARIANTS[name])
+    assert render.render_raw(answers) == render.render_raw_cookiecutter(answers)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    description=st.text(st.characters(blacklist_categories=("Cs",)), max_size=40),
+    tags=st.lists(st.sampled_from(["a", "{{x}}", "é", "x y", "'", '"']), max_size=3, unique=True),
+)
+def test_loaded_template_matches_generate_files_on_any_text(description: str, tags: list[str]) -> None:
+    answers = answers_for(description=description, tags=tags)
+    assert render.render_raw(answers) == render.render_raw_cookiecutter(answers)
+
+
+def test_defaults_are_read_as_cookiecutter_reads_them() -> None:
+    from cookiecutter.generate import generate_context
+
+    template_dir = render.renderer().template_dir
+    expected = generate_context(context_file=str(template_dir / "cookiecutter.json"))["cookiecutter"]
+    assert render._template_defaults(template_dir) == expected
+    assert list(render._template_defaults(template_dir)) == list(expected)
+
+
+def test_answers_are_data_not_jinja() -> None:
+    source = render.render_dag(answers_for(description="{{ 7 * 7 }}", tags=["{% raw %}"]))
+    assert "description='{{ 7 * 7 }}'" in source.replace('"', "'")
+    assert "49" not in source
+
+
+def test_one_renderer_per_template_and_no_file_access_per_dag(monkeypatch: pytest.MonkeyPatch) -> None:
+    import builtins
+
+    import jinja2
+
+    renderer = render.renderer()
+    assert render.renderer() is renderer
+    answers = answers_for()
+    first = renderer.render(answers)
+
+    def no_disk(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the template was read again")
+
+    monkeypatch.setattr(os, "walk", no_disk)
+    monkeypatch.setattr(os, "listdir", no_disk)
+    monkeypatch.setattr(builtins, "open", no_disk)
+    monkeypatch.setattr(jinja2.FileSystemLoader, "get_source", no_disk)
+    again = [renderer.render(answers) for _ in range(3)]
+    monkeypatch.undo()
+    assert again == [first] * 3
+
+
+def test_unknown_answer_key_is_a_render_error() -> None:
+    with pytest.raises(RenderError, match="lacks keys"):
+        render.render_raw({**answers_for(), "not_a_key": 1})
+
+
+# --- batches ---------------------------------------------------------------------------------
+
+
+def test_pool_renders_the_same_files_in_order() -> None:
+    batch = many(12)
+    serial = generate.render_all(batch, Path("dags"), jobs=1)
+    pooled = generate.render_all(batch, Path("dags"), jobs=2)
+    assert pooled == serial
+    assert [item.path.name for item in pooled] == [f"dag_{n:04d}.py" for n in range(12)]
+    assert pooled[3].source == render.render_dag(batch[3])
+
+
+def test_default_jobs(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CREATE_DAG_JOBS", raising=False)
+    assert generate.default_jobs(1) == 1
+    assert generate.default_jobs(generate.POOL_MIN - 1) == 1
+    assert generate.default_jobs(1000) >= 1
+    monkeypatch.setenv("CREATE_DAG_JOBS", "1")
+    assert generate.default_jobs(1000) == 1
+    monkeypatch.setenv("CREATE_DAG_JOBS", "3")
+    assert generate.default_jobs(1000) == 3
+    assert generate.default_jobs(2) == 2
+
+
+def test_progress_is_called_for_every_dag() -> None:
+    calls: list[tuple[int, int]] = []
+    generate.render_all(many(5), Path("dags"), progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(n, 5) for n in range(1, 6)]
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_streaming_write_equals_render_then_write(tmp_path: Path, jobs: int) -> None:
+    batch = many(10) + [answers_for(dag_id="quiet", alerts=[])]
+    generate.write_all(generate.render_all(batch, tmp_path / "a"), tmp_path / "a", force=False)
+    calls: list[int] = []
+    messages = generate.render_and_write_all(
+        batch, tmp_path / "b", force=False, progress=lambda done, total: calls.append(done), jobs=jobs
+    )
+    names = sorted(p.name for p in (tmp_path / "a").iterdir())
+    assert sorted(p.name for p in (tmp_path / "b").iterdir()) == names  # no staging folder left
+    for name in names:
+        a, b = tmp_path / "a" / name, tmp_path / "b" / name
+        assert a.read_bytes() == b.read_bytes()
+        assert a.stat().st_mode == b.stat().st_mode
+    assert messages[0].startswith("wrote ") and "teams_alerts.py" in messages[0]
+    assert messages[1:] == [f"wrote {tmp_path / 'b' / item['dag_id']}.py" for item in batch]
+    assert calls == list(range(1, 12))
+
+
+def test_streaming_write_refuses_before_writing_anything(tmp_path: Path) -> None:
+    out = tmp_path / "dags"
+    out.mkdir()
+    (out / "dag_0003.py").write_text("mine")
+    with pytest.raises(OutputExists, match="dag_0003.py"):
+        generate.render_and_write_all(many(5), out, force=False)
+    assert sorted(p.name for p in out.iterdir()) == ["dag_0003.py"]
+    assert (out / "dag_0003.py").read_text() == "mine"
+
+
+def test_streaming_write_with_force_replaces(tmp_path: Path) -> None:
+    out = tmp_path / "dags"
+    out.mkdir()
+    (out / "dag_0001.py").write_text("old")
+    batch = many(3)
+    generate.render_and_write_all(batch, out, force=True)
+    assert (out / "dag_0001.py").read_text() == render.render_dag(batch[1])
+    assert sorted(p.name for p in out.iterdir()) == ["dag_0000.py", "dag_0001.py", "dag_0002.py", "teams_alerts.py"]
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_render_failure_mid_batch_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int
+) -> None:
+    real = render.Renderer.render
+
+    def fail_on_dag_7(self: render.Renderer, answers: Any) -> str:
+        if answers["dag_id"] == "dag_0007":
+            raise RenderError("boom")
+        return real(self, answers)
+
+    monkeypatch.setattr(render.Renderer, "render", fail_on_dag_7)  # forked workers inherit it
+    out = tmp_path / "dags"
+    with pytest.raises(RenderError, match="boom"):
+        generate.render_and_write_all(many(10), out, force=False, jobs=jobs)
+    assert list(out.iterdir()) == []
+
+
+def test_interrupt_mid_batch_writes_nothing(tmp_path: Path) -> None:
+    def interrupt(done: int, total: int) -> None:
+        if done == 4:
+            raise KeyboardInterrupt
+
+    out = tmp_path / "dags"
+    with pytest.raises(KeyboardInterrupt):
+        generate.render_and_write_all(many(60), out, force=False, progress=interrupt, jobs=2)
+    assert list(out.iterdir()) == []
+
+
+def test_file_appearing_mid_batch_takes_back_what_was_written(tmp_path: Path) -> None:
+    out = tmp_path / "dags"
+
+    def someone_else_writes(done: int, total: int) -> None:
+        if done == total:  # after the existence check, before the files get their names
+            (out / "dag_0002.py").write_text("theirs")
+
+    with pytest.raises(OutputExists, match="dag_0002.py"):
+        generate.render_and_write_all(many(4), out, force=False, progress=someone_else_writes)
+    assert sorted(p.name for p in out.iterdir()) == ["dag_0002.py", "teams_alerts.py"]
+    assert (out / "dag_0002.py").read_text() == "theirs"
+
+
+# --- the progress bar --------------------------------------------------------------------
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_draws_on_a_terminal_and_ends_its_line() -> None:
+    stream = FakeTerminal()
+    bar = generate.TextProgress("rendering", stream=stream, width=10)
+    for done in range(1, 101):
+        bar(done, 100)
+    text = stream.getvalue()
+    assert text.endswith("\rrendering [##########] 100/100\n")
+    assert "\rrendering [#####.....] 50/100" in text
+    assert text.count("\r") <= 101
+
+
+def test_progress_bar_stays_quiet_for_small_batches_and_pipes() -> None:
+    small = FakeTerminal()
+    for done in range(1, 6):
+        generate.TextProgress(stream=small)(done, 5)
+    pipe = io.StringIO()
+    for done in range(1, 101):
+        generate.TextProgress(stream=pipe)(done, 100)
+    assert small.getvalue() == "" and pipe.getvalue() == ""
+
+
+def test_progress_bar_closes_an_interrupted_line() -> None:
+    stream = FakeTerminal()
+    with pytest.raises(KeyboardInterrupt), generate.TextProgress(stream=stream) as bar:
+        bar(10, 100)
+        raise KeyboardInterrupt
+    assert stream.getvalue().endswith(" 10/100\n")
