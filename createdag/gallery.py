@@ -74,7 +74,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     ),
     "catchup_on": _example("catchup on: one run per day since 2026-01-01", catchup=True),
     "catchup_off": _example("catchup off: only the latest day runs", catchup=False),
-    "parent": _example("the upstream of the parent/child pair", catchup=False),
+    "parent": _example("the upstream of the parent/child pair (catches up, so every waiting run finds its run)"),
     "child": _example(
         "waits (up_for_reschedule) for gallery_parent's task main of the same day, then runs",
         needs=("parent",), catchup=False, external_dag_id="gallery_parent", external_task_id="main",
