@@ -132,6 +132,10 @@ def iter_sources(
 
     renderer = render.renderer(template_dir)
     jobs = default_jobs(len(all_answers)) if jobs is None else max(1, min(jobs, len(all_answers)))
+    if "airflow" in sys.modules:
+        # Forking a process that has imported Airflow (its threads, its logging) can
+        # deadlock the children; the CLI never imports Airflow before rendering.
+        jobs = 1
     if jobs == 1:
         for answers in all_answers:
             yield renderer.render(answers)
@@ -250,6 +254,7 @@ def render_and_write_all(
         for path in paths:
             if path.exists():
                 raise OutputExists(str(path))
+    made_dir = not output_dir.is_dir()
     output_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".create_dag-staging-", dir=output_dir))
     created: list[Path] = []
@@ -273,6 +278,12 @@ def render_and_write_all(
         if not force:  # files this run created, and nobody else had: take them back
             for path in created:
                 path.unlink(missing_ok=True)
+        shutil.rmtree(staging, ignore_errors=True)
+        if made_dir:
+            try:
+                output_dir.rmdir()  # only if still empty
+            except OSError:
+                pass
         raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
