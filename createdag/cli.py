@@ -147,30 +147,45 @@ def run(args: argparse.Namespace) -> int:
     settings = make_settings(args.output_dir, args.force)
     all_answers = gather(args, settings)
 
-    from createdag import generate
+    from createdag import generate, records
 
-    rendered = generate.render_all(all_answers, settings.output_dir)
     if args.dry_run:
-        for item in rendered:
+        for item in generate.iter_rendered(all_answers, settings.output_dir):
             sys.stdout.write(item.source)
         return EXIT_OK
+    rendered = None
     if not (args.no_input or args.answers or args.example):
         from createdag import prompt
 
+        rendered = generate.render_all(all_answers, settings.output_dir)
         if not prompt.confirm_write(str(rendered[0].path)):
             _say("Nothing written.")
             return EXIT_OK
-    for message in generate.write_all(rendered, settings.output_dir, args.force):
-        _say(message)
-    from createdag import records
-
+        messages = generate.write_all(rendered, settings.output_dir, args.force)
+    else:  # batches: streamed, memory flat, with a progress bar on a terminal
+        with generate.TextProgress("rendering") as progress:
+            messages = generate.render_and_write_all(all_answers, settings.output_dir, args.force, progress=progress)
+    _report_written(messages)
     records.record_all(settings.output_dir, all_answers, rendered)  # what `update` needs later
     if args.check:
         from createdag.airflow_check import check_files, report
 
-        paths = [item.path for item in rendered]
+        paths = [generate.dag_path(settings.output_dir, answers) for answers in all_answers]
         return report(paths, check_files(paths, settings.output_dir), _say)
     return EXIT_OK
+
+
+def _report_written(messages: list[str], shown: int = 20) -> None:
+    """Every line for a few DAGs; for a big batch, the notes and a count."""
+    wrote = [m for m in messages if m.startswith("wrote ")]
+    if len(wrote) <= shown:
+        for message in messages:
+            _say(message)
+        return
+    for message in messages:
+        if not message.startswith("wrote "):
+            _say(message)
+    _say(f"wrote {len(wrote)} files, e.g. {wrote[0].removeprefix('wrote ')}")
 
 
 #: Subcommands: name -> module with ``build_parser() -> ArgumentParser`` and ``run(args) -> int``.

@@ -74,11 +74,13 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     ),
     "catchup_on": _example("catchup on: one run per day since 2026-01-01", catchup=True),
     "catchup_off": _example("catchup off: only the latest day runs", catchup=False),
-    "parent": _example("the upstream of the parent/child pair (catches up, so every waiting run finds its run)"),
+    "parent": _example(
+        "the upstream of the parent/child pair (catches up, so every waiting run finds its run)", max_active_runs=16,
+    ),
     "child": _example(
         "waits (up_for_reschedule) for gallery_parent's task main of the same day, then runs",
         needs=("parent",), catchup=False, external_dag_id="gallery_parent", external_task_id="main",
-        sensor_poke_interval_seconds=60, sensor_timeout_minutes=120,
+        sensor_poke_interval_seconds=60, sensor_timeout_minutes=1440,  # the parent may still be catching up
     ),
 }  # fmt: skip
 

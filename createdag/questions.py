@@ -206,6 +206,12 @@ def _check_external_task_id(value: str, answers: Answers, settings: Settings) ->
     if found is not None and found.task_ids_complete and value not in found.task_ids:
         tasks = ", ".join(sorted(found.task_ids)) or "none"
         raise BadValue(f"{found.dag_id} ({found.path}) has no task {value!r}: its tasks are {tasks}")
+    if found is not None and value in found.mapped_task_ids:
+        # ExternalTaskSensor counts task instances: N parallel pods never add up to the 1 it expects.
+        raise BadValue(
+            f"{found.dag_id}.{value} runs as parallel pods (mapped), and ExternalTaskSensor never "
+            "succeeds on a mapped task: leave external_task_id empty to wait for the whole DAG run"
+        )
     return value
 
 

@@ -36,6 +36,8 @@ class UpstreamDag:
     timezone: str
     task_ids: frozenset[str]
     task_ids_complete: bool  # False when some task_id is computed, not a literal
+    #: tasks defined with ``.partial(...)``: mapped, so one run holds several instances
+    mapped_task_ids: frozenset[str] = frozenset()
 
 
 def _literal(node: ast.AST | None) -> object:
@@ -81,7 +83,7 @@ def read_dag_source(path: Path, dag_id: str) -> UpstreamDag | None:
             continue
         raw_schedule = _literal(kwargs["schedule"]) if "schedule" in kwargs else None
         known = raw_schedule is None or isinstance(raw_schedule, str)
-        task_ids, complete = set(), True
+        task_ids, mapped, complete = set(), set(), True
         for node in ast.walk(tree):
             if isinstance(node, ast.Call):
                 for kw in node.keywords:
@@ -89,6 +91,8 @@ def read_dag_source(path: Path, dag_id: str) -> UpstreamDag | None:
                         value = _literal(kw.value)
                         if isinstance(value, str):
                             task_ids.add(value)
+                            if isinstance(node.func, ast.Attribute) and node.func.attr == "partial":
+                                mapped.add(value)
                         else:
                             complete = False
         return UpstreamDag(
@@ -99,6 +103,7 @@ def read_dag_source(path: Path, dag_id: str) -> UpstreamDag | None:
             timezone=_timezone(call),
             task_ids=frozenset(task_ids),
             task_ids_complete=complete,
+            mapped_task_ids=frozenset(mapped),
         )
     return None
 
@@ -170,6 +175,10 @@ def planned_dags(entries: list[dict]) -> tuple[UpstreamDag, ...]:
         except Exception:  # noqa: BLE001 - reported by its own check
             continue
         task_ids = {str(entry.get("task_id", "main"))}
+        try:
+            sharded = int(entry.get("shards", 1)) > 1
+        except (TypeError, ValueError):
+            sharded = False
         if entry.get("external_dag_id"):
             task_ids.add("wait_for_upstream")
         planned.append(
@@ -181,6 +190,7 @@ def planned_dags(entries: list[dict]) -> tuple[UpstreamDag, ...]:
                 timezone=str(entry.get("timezone", "UTC")),
                 task_ids=frozenset(task_ids),
                 task_ids_complete=True,
+                mapped_task_ids=frozenset({str(entry.get("task_id", "main"))} if sharded else ()),
             )
         )
     return tuple(planned)

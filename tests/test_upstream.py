@@ -162,3 +162,21 @@ def test_example_cli(tmp_path: Path) -> None:
     assert again.returncode == 0, again.stderr  # the parent is already there and is not rewritten
     unknown = subprocess.run([*run, "--example", "nope"], capture_output=True, text=True, cwd=tmp_path)
     assert unknown.returncode == 1 and "--example list" in unknown.stderr
+
+
+def test_waiting_on_a_mapped_task_is_refused(dags_dir: Path) -> None:
+    """ExternalTaskSensor never succeeds on a mapped task (test_engine_behaviour proves it): refuse it."""
+    write_dag(dags_dir, dag_id="fanout", shards=3)
+    with pytest.raises(InvalidAnswers, match="leave external_task_id empty"):
+        resolve_answers(dags_dir, dag_id="report", external_dag_id="fanout", external_task_id="main")
+    resolve_answers(dags_dir, dag_id="report", external_dag_id="fanout")  # the whole run is fine
+
+
+def test_waiting_on_a_mapped_task_of_the_same_batch_is_refused(tmp_path: Path) -> None:
+    from createdag import generate
+    from createdag.questions import Settings
+
+    entries = [{"dag_id": "fanout", "image": "a:1", "shards": 4},
+               {"dag_id": "report", "image": "a:1", "external_dag_id": "fanout", "external_task_id": "main"}]
+    with pytest.raises(InvalidAnswers, match="mapped"):
+        generate.resolve_all(entries, {}, Settings(output_dir=tmp_path / "dags"), "batch")
