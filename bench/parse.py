@@ -1,12 +1,17 @@
 """What a generated DAG file costs Airflow's DAG processor to parse, next to the alternatives.
 
-Run: ``.venv/bin/python bench/parse.py [ROUNDS] [--no-bytecode]`` (default 300 rounds). Needs the
-project's ``airflow`` extra (Airflow 3.3 and the Kubernetes provider); the
-dag-factory comparison needs dag-factory, which is not a project dependency::
+Run: ``.venv/bin/python bench/parse.py [ROUNDS] [--no-bytecode]`` (default
+100 rounds, a few minutes). Needs the project's ``airflow`` extra (Airflow 3.3
+and the Kubernetes provider); the dag-factory comparison needs dag-factory,
+which is not a project dependency. Either into the venv::
 
-    .venv/bin/pip install dag-factory==1.1.0            # into the venv, or, to keep its
-    .venv/bin/pip install --no-deps --target /tmp/df dag-factory==1.1.0   # Airflow plugin
-    PYTHONPATH=/tmp/df .venv/bin/python bench/parse.py                    # out of the venv
+    .venv/bin/pip install dag-factory==1.1.0
+
+or, to keep the Airflow plugin it registers out of the venv's other Airflow
+runs, into a folder of its own (its dependencies are already in the venv)::
+
+    .venv/bin/pip install --no-deps --target /tmp/df dag-factory==1.1.0
+    PYTHONPATH=/tmp/df .venv/bin/python bench/parse.py
 
 Without it the dag-factory rows are skipped. Telemetry of dag-factory is
 switched off here (``DO_NOT_TRACK``); nothing goes on the network.
@@ -263,7 +268,7 @@ def drop(prefixes: tuple[str, ...]) -> None:
 
 def main() -> None:
     args = [arg for arg in sys.argv[1:] if not arg.startswith("--")]
-    rounds = int(args[0]) if args else 300
+    rounds = int(args[0]) if args else 100
     sys.dont_write_bytecode = "--no-bytecode" in sys.argv
     try:
         import dagfactory  # noqa: F401
@@ -274,8 +279,8 @@ def main() -> None:
         print("dag-factory not installed: its rows are skipped (see this script's docstring)\n")
 
     started = time.perf_counter()
-    import airflow  # noqa: F401
-    import airflow.providers.cncf.kubernetes.operators.pod  # noqa: F401
+    import airflow
+    import airflow.providers.cncf.kubernetes.operators.pod
     import airflow.providers.standard.sensors.external_task  # noqa: F401
     import kubernetes.client.models  # noqa: F401
     import pendulum  # noqa: F401
@@ -283,7 +288,7 @@ def main() -> None:
 
     sys.path.append(str(DAGS))
     files = write_candidates(with_factory)
-    import teams_alerts  # noqa: F401
+    import teams_alerts
 
     print(f"imports before parsing: {time.perf_counter() - started:.1f} s (paid once per processor, not per file)")
     for note in check_equivalent(files):

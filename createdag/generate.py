@@ -348,7 +348,7 @@ class TextProgress:
             self.stream.flush()
             self._open = False
 
-    def __enter__(self) -> TextProgress:
+    def __enter__(self) -> TextProgress:  # noqa: PYI034 - Self needs Python 3.11
         return self
 
     def __exit__(self, *exc: object) -> None:

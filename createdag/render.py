@@ -103,7 +103,7 @@ class Renderer:
     def __init__(self, template_dir: Path | None = None) -> None:
         from cookiecutter.environment import StrictEnvironment
         from cookiecutter.find import find_template
-        from jinja2 import FileSystemLoader
+        from jinja2 import FileSystemLoader, UndefinedError
 
         self.template_dir = Path(template_dir or resources.template_dir()).resolve()
         defaults = _template_defaults(self.template_dir)
@@ -115,7 +115,7 @@ class Renderer:
         project = find_template(str(self.template_dir), env)
         env.loader = FileSystemLoader([str(project), str(project / ".." / "templates")])
         self.env = env
-        self.project_name = env.from_string(project.name)
+        self._undefined = UndefinedError
         # One walk of the project folder, now; each file's name and content
         # templates compiled once. Hooks are not run (generate_files is called
         # with accept_hooks=False too); dag_template/ has none.
@@ -133,8 +133,6 @@ class Renderer:
         """The DAG file for ``answers``, as cookiecutter writes it: unformatted."""
         values = template_context(answers, self.template_dir)
         dag_file = f"{values['dag_id']}.py"
-        from jinja2 import UndefinedError
-
         try:
             for name, template, newline in self.files:
                 if name.render(cookiecutter=values) == dag_file:
@@ -142,7 +140,7 @@ class Renderer:
                     break
             else:
                 raise RenderError(f"{self.template_dir} has no file named {dag_file} for these answers")
-        except UndefinedError as exc:
+        except self._undefined as exc:
             raise RenderError(f"the template uses an unknown variable: {exc}") from exc
         try:
             text.encode("utf-8")
