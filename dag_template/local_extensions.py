@@ -25,9 +25,23 @@ def _literal(value: Any) -> str:
         return "[" + ", ".join(_literal(item) for item in value) + "]"
     if isinstance(value, dict):
         return "{" + ", ".join(f"{_literal(k)}: {_literal(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, str | int | bool | float) or value is None:
+    if isinstance(value, str):
+        return _string(value)
+    if isinstance(value, int | bool | float) or value is None:
         return repr(value)
     raise TypeError(f"cannot write {type(value).__name__} as a Python literal")
+
+
+def _string(text: str) -> str:
+    """``repr``, but in double quotes when that needs no extra escape, as black writes it.
+
+    Only a matter of speed: black reformats its own output once more whenever
+    the two differ, and black is most of the cost of a DAG.
+    """
+    source = repr(text)
+    if source.startswith("'") and '"' not in text:
+        source = '"' + source[1:-1].replace("\\'", "'") + '"'
+    return source
 
 
 def py_literal(value: Any) -> str:

@@ -43,7 +43,7 @@ def test_plain_cookiecutter_takes_lists_as_json(tmp_path: Path) -> None:
     out = cookiecutter(tmp_path, "dag_id=y", 'tags=["a", "b"]', "alerts=[]", "catchup=yes")
     source = (out / "y" / "y.py").read_text()
     compile(source, "y.py", "exec")
-    assert "tags=['a', 'b']" in source
+    assert 'tags=["a", "b"]' in source
     assert "TeamsNotifier" not in source
     assert "catchup=True" in source
 
