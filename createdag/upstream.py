@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import datetime as dt
 import functools
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -151,16 +152,34 @@ def dag_ids_in(root: Path) -> dict[str, Path]:
     return found
 
 
+def _tree_stamp(root: Path) -> tuple[tuple[str, int], ...]:
+    """The folders under ``root`` with their modification times: changes when a file is
+    added, removed or renamed anywhere below, at the cost of a stat per folder."""
+    stamp = []
+    for folder, subfolders, _ in os.walk(root):
+        subfolders[:] = [d for d in subfolders if not d.startswith(".") and d not in ("venv", "__pycache__")]
+        try:
+            stamp.append((folder, os.stat(folder).st_mtime_ns))
+        except OSError:
+            continue
+    return tuple(stamp)
+
+
 @functools.lru_cache(maxsize=16)
-def dag_ids_in_cached(root: Path) -> dict[str, Path]:
-    """``dag_ids_in`` once per run: checking a dag_id must not rescan the repo per key press."""
+def _dag_ids_at(root: Path, stamp: tuple[tuple[str, int], ...]) -> dict[str, Path]:
     return dag_ids_in(root)
 
 
-@functools.lru_cache(maxsize=256)
+def dag_ids_in_cached(root: Path) -> dict[str, Path]:
+    """``dag_ids_in``, scanned again only when files come or go: the prompt checks on every
+    key press, and a batch checks every DAG, so the repo is read once, not once per check."""
+    return _dag_ids_at(root, _tree_stamp(root))
+
+
 def find_upstream_cached(dags_dir: Path, dag_id: str) -> UpstreamDag | None:
-    """``find_upstream`` once per run: the prompt checks on every key press."""
-    return find_upstream(dags_dir, dag_id)
+    """``find_upstream`` through the same one-scan index."""
+    path = dag_ids_in_cached(dags_dir).get(dag_id)
+    return read_dag_source(path, dag_id) if path is not None else None
 
 
 def planned_dags(entries: list[dict]) -> tuple[UpstreamDag, ...]:

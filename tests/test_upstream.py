@@ -180,3 +180,16 @@ def test_waiting_on_a_mapped_task_of_the_same_batch_is_refused(tmp_path: Path) -
                {"dag_id": "report", "image": "a:1", "external_dag_id": "fanout", "external_task_id": "main"}]
     with pytest.raises(InvalidAnswers, match="mapped"):
         generate.resolve_all(entries, {}, Settings(output_dir=tmp_path / "dags"), "batch")
+
+
+def test_repo_index_is_read_once_and_refreshed_when_files_come(dags_dir: Path, monkeypatch) -> None:
+    calls = []
+    real = upstream.dag_ids_in
+    monkeypatch.setattr(upstream, "dag_ids_in", lambda root: calls.append(root) or real(root))
+    upstream._dag_ids_at.cache_clear()
+    assert upstream.dag_ids_in_cached(dags_dir) == {}
+    assert upstream.dag_ids_in_cached(dags_dir) == {}
+    assert len(calls) == 1  # the second check did not read the repo again
+    (dags_dir / "sub").mkdir()
+    (dags_dir / "sub" / "late.py").write_text("from airflow.sdk import DAG\nwith DAG('late', schedule=None):\n    pass\n")
+    assert upstream.dag_ids_in_cached(dags_dir) == {"late": dags_dir / "sub" / "late.py"}
