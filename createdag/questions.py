@@ -42,6 +42,8 @@ class Settings:
     today: dt.date = field(default_factory=dt.date.today)
     planned: tuple[Any, ...] = ()
     team: TeamConfig = field(default_factory=TeamConfig)
+    #: the dag_id names a DAG that exists already (update, adopt): do not refuse it as taken
+    existing_dag: bool = False
 
     @property
     def repo_root(self) -> Path:
@@ -90,6 +92,8 @@ def _check_dag_id(value: str, answers: Answers, settings: Settings) -> str:
     target = settings.output_dir / f"{value}.py"
     if not settings.force and target.exists():
         raise BadValue(f"{target} already exists: choose another dag_id, or pass --force to replace it")
+    if settings.existing_dag:
+        return value
     from createdag import upstream
 
     defined_in = upstream.dag_ids_in_cached(settings.repo_root).get(value)

@@ -104,28 +104,12 @@ def unified(before: str, after: str, name: str) -> str:
 # --- answers -----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _ExistingDagSettings(Settings):
-    """Settings for a DAG that already exists under its own id (update, adopt).
-
-    Generation refuses a dag_id already defined elsewhere in the repo; here
-    that file *is* this DAG (possibly renamed, or adopted under another file
-    name), so the repo-wide uniqueness scan is skipped: an empty repo root.
-    """
-
-    @property
-    def repo_root(self) -> Path:
-        return self.output_dir / records.RECORD_DIR / "no-such-folder"
-
-
 def settings_for(dags_dir: Path) -> Settings:
-    """Generation's checks (and the team's rules, when a config applies) for existing DAGs."""
-    kwargs: dict[str, Any] = {"output_dir": Path(dags_dir), "force": True}
-    if "team" in getattr(Settings, "__dataclass_fields__", {}):
-        from createdag.config import load_team_config
+    """Generation's checks and the team's rules, for DAGs that already exist (update, adopt):
+    their dag_id is taken already, by themselves, possibly under another file name."""
+    from createdag.config import load_team_config
 
-        kwargs["team"] = load_team_config(Path(dags_dir))
-    return _ExistingDagSettings(**kwargs)
+    return Settings(output_dir=Path(dags_dir), force=True, team=load_team_config(Path(dags_dir)), existing_dag=True)
 
 
 def resolve_recorded(
