@@ -247,7 +247,7 @@ def render_and_write_all(
     all are staged, each is linked to its name (or renamed over it with
     ``force``), which takes microseconds per file.
     """
-    from createdag.output import write_atomic
+    from createdag.output import commit, write_atomic
 
     paths = [dag_path(output_dir, answers) for answers in all_answers]
     if not force:
@@ -270,7 +270,7 @@ def render_and_write_all(
             if message:
                 messages.append(message)
         for path in paths:
-            _commit(staging / f"{path.name}.staged", path, force)
+            commit(staging / f"{path.name}.staged", path, force=force)
             created.append(path)
             messages.append(f"wrote {path}")
         return messages
@@ -287,21 +287,6 @@ def render_and_write_all(
         raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-
-
-def _commit(staged: Path, path: Path, force: bool) -> None:
-    """Give a staged file its name, as ``output.write_atomic`` does with its temporary file."""
-    if force:
-        os.replace(staged, path)
-        return
-    try:
-        os.link(staged, path)  # atomic create-if-absent
-    except FileExistsError:
-        raise OutputExists(str(path)) from None
-    except OSError:  # file systems without hard links
-        if path.exists():
-            raise OutputExists(str(path)) from None
-        os.replace(staged, path)
 
 
 class TextProgress:

@@ -29,19 +29,29 @@ def write_atomic(path: Path, text: str, *, force: bool = False) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o644 & ~_umask())
-        if force:
-            os.replace(tmp, path)
-        else:
-            try:
-                os.link(tmp, path)  # atomic create-if-absent
-            except FileExistsError:
-                raise OutputExists(str(path)) from None
-            except OSError:  # file systems without hard links
-                if path.exists():
-                    raise OutputExists(str(path)) from None
-                os.replace(tmp, path)
+        commit(tmp, path, force=force)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def commit(staged: Path, path: Path, *, force: bool) -> None:
+    """Give a finished file in the same file system its final name, in one step.
+
+    Without ``force`` this is a hard link, which fails if ``path`` exists: no
+    window in which another writer's file could be replaced. The caller
+    removes ``staged`` afterwards (a link leaves it in place).
+    """
+    if force:
+        os.replace(staged, path)
+        return
+    try:
+        os.link(staged, path)  # atomic create-if-absent
+    except FileExistsError:
+        raise OutputExists(str(path)) from None
+    except OSError:  # file systems without hard links
+        if path.exists():
+            raise OutputExists(str(path)) from None
+        os.replace(staged, path)
 
 
 def _umask() -> int:

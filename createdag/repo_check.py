@@ -26,22 +26,6 @@ def integrity_module() -> ModuleType:
     return module
 
 
-class Progress:
-    """A one-line progress bar on a terminal, for repos with many files."""
-
-    def __init__(self, stream=sys.stderr, minimum: int = 20) -> None:
-        self.stream, self.minimum = stream, minimum
-
-    def __call__(self, done: int, total: int) -> None:
-        if total < self.minimum or not self.stream.isatty():
-            return
-        filled = done * 30 // total
-        self.stream.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total}")
-        if done == total:
-            self.stream.write("\n")
-        self.stream.flush()
-
-
 def build_parser(name: str = "check") -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=f"create_dag.py {name}", description=__doc__.splitlines()[0])
     parser.add_argument("dir", nargs="?", type=Path, default=Path("."), help="the dags repo (default: here)")
@@ -67,7 +51,10 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"no dags folder at {dags_dir}: set output_dir in .create_dag.toml, or run init")
     if str(dags_dir) not in sys.path:
         sys.path.append(str(dags_dir))
-    problems, results = module.collect(dags_dir, skip, progress=Progress())
+    from createdag.generate import TextProgress
+
+    with TextProgress("checking") as progress:
+        problems, results = module.collect(dags_dir, skip, progress=progress)
     for result in results:
         print(f"{result.file}: {', '.join(result.dag_ids) or 'no DAG'} ({result.seconds:.2f}s)")
     for result, timeout in module.slow_files(results):

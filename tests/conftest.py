@@ -91,3 +91,18 @@ def dags_dir(tmp_path: Path) -> Iterator[Path]:
     while str(path) in sys.path:
         sys.path.remove(str(path))
     sys.modules.pop("teams_alerts", None)
+
+
+def shipped_alerts_module():
+    """hooks/teams_alerts.py under its own module name, so that a dags folder's copy
+    (imported as ``teams_alerts`` by DAGs in other tests) never shadows it."""
+    import importlib.util
+
+    name = "teams_alerts_hook_under_test"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, REPO / "hooks" / "teams_alerts.py")
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module  # dataclasses look their module up while the class is built
+        spec.loader.exec_module(module)
+    return sys.modules[name]

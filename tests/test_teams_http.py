@@ -10,37 +10,25 @@ to flake.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import logging
 import socket
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from types import ModuleType, SimpleNamespace
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
+
+from conftest import shipped_alerts_module
 from pytest_httpserver import HTTPServer
 
 REPO = Path(__file__).resolve().parent.parent
 
 
-def load_alerts_module() -> ModuleType:
-    """The shipped module, under its own name so that DAG folders' copies (``teams_alerts``) never shadow it."""
-    name = "teams_alerts_hook_under_test"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, REPO / "hooks" / "teams_alerts.py")
-        assert spec and spec.loader
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module  # dataclasses look their module up while the class is built
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-ta = load_alerts_module()
+ta = shipped_alerts_module()
 
 
 def fake_context(exception: BaseException | None = None) -> dict[str, Any]:

@@ -8,33 +8,21 @@ wrong card or a wrong URL rather than as a silent non-delivery in production.
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import json
-import sys
 from pathlib import Path
-from types import ModuleType, SimpleNamespace
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
+
+from conftest import shipped_alerts_module
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 REPO = Path(__file__).resolve().parent.parent
 
 
-def load_alerts_module() -> ModuleType:
-    """The shipped module, under its own name so that DAG folders' copies (``teams_alerts``) never shadow it."""
-    name = "teams_alerts_hook_under_test"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, REPO / "hooks" / "teams_alerts.py")
-        assert spec and spec.loader
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module  # dataclasses look their module up while the class is built
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-ta = load_alerts_module()
+ta = shipped_alerts_module()
 
 #: Identifiers that break naive string building: quotes, backslashes, newlines, non-ASCII, emoji.
 TRICKY_TASK_ID = 'lädt_"daten"\\n_\u6570\u636e_\U0001f680'
