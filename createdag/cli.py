@@ -121,21 +121,10 @@ def gather(args: argparse.Namespace, settings: Settings) -> list[dict[str, Any]]
 
 def make_settings(output_dir: Path | None, force: bool) -> Settings:
     """Settings with the team config that applies: found from -o, else from here."""
-    from createdag.config import load_team_config
+    from createdag.config import dags_folder, load_team_config
 
     team = load_team_config(output_dir or Path.cwd())
-    if output_dir is None:
-        output_dir = team.output_dir or Path("dags")
-        if team.output_dir is not None:
-            output_dir = Path(_relative(team.output_dir))
-    return Settings(output_dir=output_dir, force=force, team=team)
-
-
-def _relative(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
+    return Settings(output_dir=dags_folder(output_dir, team), force=force, team=team)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -137,6 +137,19 @@ def parse_config(path: Path, table: dict[str, Any]) -> TeamConfig:
     )
 
 
+def dags_folder(given: Path | None, team: TeamConfig, default: Path = Path("dags")) -> Path:
+    """``-o`` when given, else the team config's output_dir (relative to here when it
+    can be, for readable messages), else ``default``: one rule for every command."""
+    if given is not None:
+        return given
+    if team.output_dir is None:
+        return default
+    try:
+        return team.output_dir.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return team.output_dir
+
+
 def load_team_config(start: Path) -> TeamConfig:
     """The team config that applies to ``start``, or an empty one."""
     found = find_config(start)

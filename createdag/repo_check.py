@@ -37,10 +37,9 @@ def build_parser(name: str = "check") -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     if args.drift:
         from createdag import update_cli
-        from createdag.config import load_team_config
+        from createdag.config import dags_folder, load_team_config
 
-        team = load_team_config(args.dir)
-        return update_cli.run_check(team.output_dir or args.dir / "dags")
+        return update_cli.run_check(dags_folder(None, load_team_config(args.dir), default=args.dir / "dags"))
     try:
         import airflow  # noqa: F401
     except ImportError:

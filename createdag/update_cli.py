@@ -131,14 +131,9 @@ def run_check(dags_dir: Path, template_dir: Path | None = None) -> int:
 
 def default_dags_dir(output_dir: Path | None) -> Path:
     """``-o`` if given, else the team config's output_dir, else ./dags."""
-    if output_dir is not None:
-        return output_dir
-    try:
-        from createdag.config import load_team_config
-    except ImportError:  # pragma: no cover - older layout without team config
-        return Path("dags")
-    configured = load_team_config(Path.cwd()).output_dir
-    return Path(configured) if configured is not None else Path("dags")
+    from createdag.config import dags_folder, load_team_config
+
+    return dags_folder(output_dir, load_team_config(output_dir or Path.cwd()))
 
 
 def run_update(args: argparse.Namespace) -> int:
