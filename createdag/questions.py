@@ -336,10 +336,10 @@ QUESTIONS: tuple[Question, ...] = (
              "int", 1, _simple(lambda n: v.int_between(n, 1, 1024))),
     Question("cmds", "Pod", "Command",
              "Entrypoint override as shell words, e.g. python -m etl (empty: the image's ENTRYPOINT).",
-             "list", [], _check_each(v.text), list_syntax="shell"),
+             "list", [], _check_each(v.airflow_template), list_syntax="shell"),
     Question("arguments", "Pod", "Arguments",
              "Arguments as shell words (empty: the image's CMD); Airflow renders {{ ds }} and the like.",
-             "list", [], _check_each(v.text), list_syntax="shell"),
+             "list", [], _check_each(v.airflow_template), list_syntax="shell"),
     # Secrets --------------------------------------------------------------------
     Question("secrets", "Secrets", "Secret env vars",
              "ENV=secret:key, comma-separated: env var ENV from key 'key' of Kubernetes Secret 'secret'.",

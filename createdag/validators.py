@@ -53,6 +53,25 @@ def text(value: str) -> str:
     return value
 
 
+def airflow_template(value: str) -> str:
+    """Text that Airflow renders with Jinja at run time (KubernetesPodOperator's cmds and
+    arguments): its template syntax is parsed now, never evaluated, so that ``{{ ds }``
+    fails here rather than in the first run's task."""
+    value = text(value)
+    if not any(mark in value for mark in ("{{", "{%", "{#")):
+        return value
+    import jinja2  # only for values that use templates
+
+    try:
+        jinja2.Environment().parse(value)
+    except jinja2.TemplateSyntaxError as exc:
+        raise BadValue(
+            f"{value!r} is not a valid Airflow template ({exc.message}): Airflow renders cmds and arguments "
+            "with Jinja at run time; fix the braces, e.g. '{{ ds }}'"
+        ) from None
+    return value
+
+
 def non_empty(value: str) -> str:
     value = text(value).strip()
     if not value:

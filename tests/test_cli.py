@@ -213,6 +213,8 @@ BAD_VALUES = [
     ("image", "", "must not be empty"),
     ("namespace", "Data_Jobs", "not a valid Kubernetes name"),
     ("cmds", 'python -c "print(1)', "No closing quotation"),
+    ("arguments", "--date '{{ ds }'", "not a valid Airflow template"),
+    ("cmds", "sh -c '{% if x %}'", "not a valid Airflow template"),
     ("secrets", "DB-PASS=db:password", "not a valid environment variable name"),
     ("secrets", "DB_PASS=DB_Creds:password", "not a valid Kubernetes Secret name"),
     ("secrets", "DB_PASS=db:pass/word", "not a valid key"),

@@ -50,6 +50,16 @@ def keywords(source: str) -> dict[str, Any]:
     return found
 
 
+def jinja_parses(text: str) -> bool:
+    import jinja2
+
+    try:
+        jinja2.Environment().parse(text)
+    except jinja2.TemplateSyntaxError:
+        return False
+    return True
+
+
 def render(**answers: Any) -> str:
     base = {"dag_id": "hostile", "image": "busybox:1.36", "start_date": "2026-01-01"}
     resolved, _ = resolve({**base, **answers}, Settings(output_dir=Path("/nonexistent/dags")))
@@ -73,6 +83,13 @@ def test_description_and_owner_round_trip(description: str, owner: str) -> None:
 )
 @example(tags=["{{x}}"], cmds=["sh", "-c"], arguments=["echo '{{ ds }}' \\\n \"$X\""])
 def test_lists_round_trip(tags: list[str], cmds: list[str], arguments: list[str]) -> None:
+    from createdag.errors import InvalidAnswers
+
+    if not all(jinja_parses(item) for item in cmds + arguments):
+        # Airflow would fail the task on it at run time: refused now, with the reason
+        with pytest.raises(InvalidAnswers, match="not a valid Airflow template"):
+            render(tags=tags, cmds=cmds, arguments=arguments)
+        return
     found = keywords(render(tags=tags, cmds=cmds, arguments=arguments))
     assert found["tags"] == [t.strip() for t in tags]
     assert found["cmds"] == cmds
