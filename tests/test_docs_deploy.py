@@ -734,3 +734,19 @@ PAYLOAD_EXAMPLE_FACTS: dict[str, Any] = {
     "/tasks/main?try_number=2",
     "exception": "AirflowException: Pod sales-daily-main-x7k2p9q1 returned a failure.",
 }
+
+
+def test_card_picture_shows_the_documented_payload() -> None:
+    """docs/alerts-card.png is drawn by docs/render_card.py from the same facts as the JSON example."""
+    import ast
+
+    source = (REPO / "docs" / "render_card.py").read_text(encoding="utf-8")
+    example = next(
+        ast.literal_eval(node.value)
+        for node in ast.parse(source).body
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "EXAMPLE"
+    )
+    assert example == PAYLOAD_EXAMPLE_FACTS
+    picture = REPO / "docs" / "alerts-card.png"
+    assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "](alerts-card.png)" in (REPO / "docs" / "alerts.md").read_text(encoding="utf-8")
