@@ -276,3 +276,13 @@ def test_check_flag_loads_with_airflow(tmp_path: Path) -> None:
     result = run_cli("--no-input", *REQUIRED, "--check", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "loads in Airflow, DAG sales_daily" in result.stderr
+
+
+def test_console_script_is_installed(tmp_path: Path) -> None:
+    """``pip install -e .`` puts ``create-dag`` beside the interpreter; it runs the same CLI."""
+    script = Path(sys.executable).parent / "create-dag"
+    assert script.exists(), "reinstall with: pip install -e ."
+    result = subprocess.run([str(script), "--no-input", "--dry-run", *REQUIRED], cwd=tmp_path,
+                            capture_output=True, text=True)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert 'dag_id="sales_daily"' in result.stdout
