@@ -44,7 +44,8 @@ POOL_MIN = 48
 class Rendered:
     path: Path
     source: str
-    uses_alerts: bool
+    #: import path of the alert module the DAG imports (``teams_alerts``), None without alerts
+    alerts_module: str | None = None
 
 
 def resolve_all(
@@ -172,7 +173,7 @@ def iter_rendered(
     """``render_all`` one file at a time, for callers that need not hold every file at once."""
     sources = _reporting(iter_sources(all_answers, jobs=jobs), len(all_answers), progress)
     for answers, source in zip(all_answers, sources, strict=True):
-        yield Rendered(dag_path(output_dir, answers), source, bool(answers["alerts"]))
+        yield Rendered(dag_path(output_dir, answers), source, _alerts_module_of(answers))
 
 
 def render_all(
@@ -186,15 +187,22 @@ def render_all(
     return list(iter_rendered(all_answers, output_dir, progress, jobs=jobs))
 
 
-def install_alerts_module(output_dir: Path) -> str | None:
-    """Write the alert module beside the DAGs when absent; never replace a different one.
+def _alerts_module_of(answers: Mapping[str, Any]) -> str | None:
+    from createdag.questions import ALERTS_MODULE
+
+    return answers.get("alerts_module", ALERTS_MODULE) if answers["alerts"] else None
+
+
+def install_alerts_module(output_dir: Path, module: str = "teams_alerts") -> str | None:
+    """Write the alert module where the DAGs import it from (``a.b`` -> ``a/b.py`` in the dags
+    folder, which is on sys.path) when absent; never replace a different one.
 
     Returns what to tell the user, or None when the module is already there as shipped.
     """
     from createdag import resources
     from createdag.output import write_atomic
 
-    target = output_dir / resources.ALERTS_FILE
+    target = output_dir.joinpath(*module.split(".")).with_suffix(".py")
     shipped = resources.alerts_module_source()
     if not target.exists():
         write_atomic(target, shipped)
@@ -207,6 +215,11 @@ def install_alerts_module(output_dir: Path) -> str | None:
     return None
 
 
+def _install_alerts_modules(output_dir: Path, modules: set[str | None]) -> list[str]:
+    messages = [install_alerts_module(output_dir, module) for module in sorted(m for m in modules if m)]
+    return [message for message in messages if message]
+
+
 def write_all(
     rendered: Sequence[Rendered], output_dir: Path, force: bool, progress: Progress | None = None
 ) -> list[str]:
@@ -217,11 +230,7 @@ def write_all(
         for item in rendered:
             if item.path.exists():
                 raise OutputExists(str(item.path))
-    messages = []
-    if any(item.uses_alerts for item in rendered):
-        message = install_alerts_module(output_dir)
-        if message:
-            messages.append(message)
+    messages = _install_alerts_modules(output_dir, {item.alerts_module for item in rendered})
     for done, item in enumerate(rendered, 1):
         write_atomic(item.path, item.source, force=force)
         messages.append(f"wrote {item.path}")
@@ -264,11 +273,7 @@ def render_and_write_all(
             # a fresh private folder, so replacing is moot; the name ends in
             # .staged so the DAG processor never picks the file up
             write_atomic(staging / f"{path.name}.staged", source, force=True)
-        messages = []
-        if any(answers["alerts"] for answers in all_answers):
-            message = install_alerts_module(output_dir)
-            if message:
-                messages.append(message)
+        messages = _install_alerts_modules(output_dir, {_alerts_module_of(answers) for answers in all_answers})
         for path in paths:
             commit(staging / f"{path.name}.staged", path, force=force)
             created.append(path)

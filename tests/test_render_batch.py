@@ -56,7 +56,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     },
     "jinja_and_quotes": {
         "description": "{{ 7 * 7 }} {% raw %} '\"\"\" \\ é✓漢字🙂", "owner": "O'Brien \"ops\"",
-        "tags": ["{{x}}", "a'b"], "arguments": ["echo '{{ ds }}' \\\n \"$X\"", "{% if %}"],
+        "tags": ["{{x}}", "a'b"], "arguments": ["echo '{{ ds }}' \\\n \"$X\"", "{% if params.full %}--full{% endif %}"],
     },
     "long_values": {"description": "x" * 300, "image": "registry.example.com/" + "a" * 150 + ":1",
                     "tags": [f"tag{i}" for i in range(12)]},

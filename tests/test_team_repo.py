@@ -232,3 +232,21 @@ def test_skip_list_exempts_a_file_from_rules_not_from_import_errors(good_repo: P
     assert integrity_pytest(good_repo).returncode == 0
     (good_repo / "dags" / "defect.py").write_text(DEFECTS["import error"])
     assert integrity_pytest(good_repo).returncode == 1
+
+
+@pytest.mark.airflow
+def test_configured_alert_module_path_is_written_and_imported(tmp_path: Path) -> None:
+    from conftest import load_dagbag
+
+    (tmp_path / ".create_dag.toml").write_text('alerts_module = "shared.alerts"\noutput_dir = "dags"\n')
+    result = cli("--no-input", "--set", "dag_id=a_dag", "--set", "image=x:1", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    dags = tmp_path / "dags"
+    assert (dags / "shared" / "alerts.py").read_text() == (REPO / "hooks" / "teams_alerts.py").read_text()
+    assert not (dags / "teams_alerts.py").exists()
+    assert "from shared.alerts import TeamsNotifier" in (dags / "a_dag.py").read_text()
+    bag = load_dagbag(dags, dags / "a_dag.py")
+    assert bag.import_errors == {}
+    assert type(bag.dags["a_dag"].default_args["on_failure_callback"][0]).__name__ == "TeamsNotifier"
+    refused = cli("--no-input", "--set", "dag_id=shared", "--set", "image=x:1", cwd=tmp_path)
+    assert refused.returncode == 1 and "alert module" in refused.stderr
