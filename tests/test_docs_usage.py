@@ -62,3 +62,18 @@ def test_readme_example_session_replays(tmp_path: Path) -> None:
     assert 'tags=["orders", "sync"]' in source
     assert "pendulum.datetime(2026, 1, 15" in source
     assert 'task_id="sync"' in source
+
+
+def test_readme_session_asks_the_real_questions_in_order() -> None:
+    """The recorded session shows every question the prompt asks for those answers, in order."""
+    from createdag.questions import QUESTIONS
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    start = readme.index("$ python create_dag.py")
+    session = readme[start : readme.index("```", start)]
+    shown = [line[2:] for line in session.splitlines() if line.startswith("? ")]
+    skipped = ("external_", "sensor_", "cpu_", "memory_")  # behind two yes/no questions answered No
+    expected = [q.prompt for q in QUESTIONS if not q.key.startswith(skipped)] + ["Write dags/orders_sync.py?"]
+    assert len(shown) == len(expected), (shown, expected)
+    for line, prompt in zip(shown, expected, strict=True):
+        assert line.startswith(prompt), f"README shows {line!r} where the prompt asks {prompt!r}"
