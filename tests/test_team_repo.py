@@ -112,6 +112,12 @@ def test_rule_violation_while_typing(repo: Path) -> None:
     child.expect_exact("DAG id")
     child.send("sales")
     child.expect_exact("naming rule")
+    child.send("__v1\r")
+    child.expect_exact("Description")
+    child.send("\r")
+    child.expect(r"Owner \S*data-team")  # the config's default, shown in the prompt
+    child.send("\x15someone")
+    child.expect_exact("not one of this repo's owners")
     child.sendcontrol("c")
     child.expect(pexpect.EOF)
     child.close()
