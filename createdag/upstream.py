@@ -110,22 +110,9 @@ def read_dag_source(path: Path, dag_id: str) -> UpstreamDag | None:
 
 
 def find_upstream(dags_dir: Path, dag_id: str) -> UpstreamDag | None:
-    """Look through the dags folder's Python files for the one that defines ``dag_id``."""
-    if not dags_dir.is_dir():
-        return None
-    needle = dag_id.encode()
-    for path in sorted(dags_dir.rglob("*.py")):
-        if any(part.startswith(".") for part in path.relative_to(dags_dir).parts):
-            continue
-        try:
-            if needle not in path.read_bytes():
-                continue
-        except OSError:
-            continue
-        found = read_dag_source(path, dag_id)
-        if found:
-            return found
-    return None
+    """The DAG ``dag_id`` as its source in the dags folder defines it, or None."""
+    path = dag_ids_in(dags_dir).get(dag_id)
+    return read_dag_source(path, dag_id) if path is not None else None
 
 
 def dag_ids_in(root: Path) -> dict[str, Path]:
@@ -177,7 +164,7 @@ def dag_ids_in_cached(root: Path) -> dict[str, Path]:
 
 
 def find_upstream_cached(dags_dir: Path, dag_id: str) -> UpstreamDag | None:
-    """``find_upstream`` through the same one-scan index."""
+    """``find_upstream`` through the index kept for this folder's state."""
     path = dag_ids_in_cached(dags_dir).get(dag_id)
     return read_dag_source(path, dag_id) if path is not None else None
 
