@@ -93,7 +93,7 @@ def _check_dag_id(value: str, answers: Answers, settings: Settings) -> str:
     if not settings.force and target.exists():
         raise BadValue(f"{target} already exists: choose another dag_id, or pass --force to replace it")
     module = settings.team.alerts_module.split(".")[0]
-    if value == module:
+    if value.lower() == module.lower():
         raise BadValue(f"{value!r} is the name of this repo's alert module ({settings.team.alerts_module}): choose another id")
     if settings.existing_dag:
         return value

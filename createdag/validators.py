@@ -39,7 +39,7 @@ _SUFFIX_FACTOR = {
 }  # fmt: skip
 #: Module names a DAG file must not take: with the dags folder on sys.path,
 #: ``dags/airflow.py`` or ``dags/json.py`` would shadow the real module.
-_SHADOWED = frozenset({"airflow", "kubernetes", "pendulum", "teams_alerts"}) | frozenset(
+_SHADOWED = frozenset({"airflow", "kubernetes", "pendulum"}) | frozenset(
     sys.stdlib_module_names
 )
 

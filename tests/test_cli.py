@@ -189,6 +189,7 @@ BAD_VALUES = [
     ("dag_id", "x" * 251, "at most 250"),
     ("dag_id", "-leading", "start with a letter or digit"),
     ("dag_id", "json", "shadow the Python module"),
+    ("dag_id", "teams_alerts", "name of this repo's alert module"),
     ("owner", "  ", "must not be empty"),
     ("tags", "ok," + "t" * 101, "at most 100"),
     ("schedule", "0 25 * * *", "outside 0-23"),
