@@ -1,19 +1,18 @@
 """``--check``: load written DAG files the way Airflow's DAG processor does.
 
 Imported only when asked for, since importing Airflow takes seconds. Each
-file is parsed with ``BundleDagBag`` (the dags folder on ``sys.path``, as
-the processor has it, so ``import teams_alerts`` resolves), which needs no
-metadata database.
+file is parsed by the integrity test's own loader (``BundleDagBag`` with the
+dags folder on ``sys.path``, as the processor has it, so ``import
+teams_alerts`` resolves), which needs no metadata database.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from createdag.errors import EXIT_OK, EXIT_USER_ERROR, UserError
+from createdag.errors import EXIT_OK, EXIT_USER_ERROR
 
 
 @dataclass(frozen=True)
@@ -25,23 +24,16 @@ class FileCheck:
 
 
 def check_files(paths: list[Path], dags_dir: Path) -> list[FileCheck]:
-    try:
-        from airflow.dag_processing.dagbag import BundleDagBag
-    except ImportError:
-        raise UserError(
-            "--check needs Airflow: pip install 'apache-airflow==3.3.*' "
-            "apache-airflow-providers-cncf-kubernetes apache-airflow-providers-standard"
-        ) from None
-    results = []
-    for path in paths:
-        started = time.perf_counter()
-        bag = BundleDagBag(dag_folder=str(path), bundle_path=dags_dir.resolve(), safe_mode=False)
-        elapsed = time.perf_counter() - started
-        results.append(FileCheck(path, tuple(bag.dag_ids), tuple(bag.import_errors.values()), elapsed))
-    return results
+    """Load each file as the DAG processor would, through the integrity test's own loader."""
+    from createdag.repo_check import integrity_module
+
+    return [
+        FileCheck(path, tuple(bag.dag_ids), tuple(bag.import_errors.values()), seconds)
+        for path, bag, seconds in integrity_module().load_each(dags_dir, paths)
+    ]
 
 
-def report(paths: list[Path], results: list[FileCheck], say: Callable[[str], None]) -> int:
+def report(results: list[FileCheck], say: Callable[[str], None]) -> int:
     failed = False
     for result in results:
         if result.errors or not result.dag_ids:

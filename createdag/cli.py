@@ -160,7 +160,7 @@ def run(args: argparse.Namespace) -> int:
         from createdag.airflow_check import check_files, report
 
         paths = [generate.dag_path(settings.output_dir, answers) for answers in all_answers]
-        return report(paths, check_files(paths, settings.output_dir), _say)
+        return report(check_files(paths, settings.output_dir), _say)
     return EXIT_OK
 
 

@@ -8,6 +8,7 @@ the DAG processor would, timed, and checked; exit 1 on any problem.
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib.util
 import sys
 from pathlib import Path
@@ -16,7 +17,15 @@ from types import ModuleType
 from createdag.errors import EXIT_OK, EXIT_USER_ERROR, UserError
 
 
+@functools.cache
 def integrity_module() -> ModuleType:
+    """The integrity test ``init`` ships, loaded as a module: its functions load DAG files as
+    the DAG processor does, for ``check`` and for ``--check`` alike. Needs Airflow and pytest."""
+    try:
+        import airflow  # noqa: F401
+        import pytest  # noqa: F401
+    except ImportError as exc:
+        raise UserError(f"checking DAGs needs {exc.name}: pip install -e '.[airflow]'") from None
     path = Path(__file__).parent / "repo_files" / "test_dag_integrity.py"
     spec = importlib.util.spec_from_file_location("createdag_dag_integrity", path)
     assert spec and spec.loader
@@ -40,10 +49,6 @@ def run(args: argparse.Namespace) -> int:
         from createdag.config import dags_folder, load_team_config
 
         return update_cli.run_check(dags_folder(None, load_team_config(args.dir), default=args.dir / "dags"))
-    try:
-        import airflow  # noqa: F401
-    except ImportError:
-        raise UserError("check needs Airflow: pip install -e '.[airflow]'") from None
     module = integrity_module()
     dags_dir, skip = module.read_settings(args.dir.resolve())
     if not dags_dir.is_dir():
