@@ -415,6 +415,15 @@ def _mask(url: str) -> None:
         log.debug("could not register the webhook URL with the secrets masker")
 
 
+def _base_hook() -> Any:
+    """Airflow's ``BaseHook``: in ``airflow.sdk`` from 3.1, only in ``airflow.hooks.base`` on 3.0."""
+    try:
+        from airflow.sdk import BaseHook
+    except ImportError:  # Airflow 3.0.x
+        from airflow.hooks.base import BaseHook
+    return BaseHook
+
+
 def send_alert(
     context: Mapping[str, Any],
     event: str = "failure",
@@ -455,9 +464,7 @@ def _send_alert(
         log.error("Teams alert not sent: could not build the message (%s)", type(error).__name__)
         return False
     try:
-        from airflow.sdk import BaseHook
-
-        url = webhook_url_from_connection(BaseHook.get_connection(conn_id))
+        url = webhook_url_from_connection(_base_hook().get_connection(conn_id))
     except Exception as error:  # noqa: BLE001 - AirflowNotFoundException, AlertConfigError, ...
         detail = str(error) if isinstance(error, AlertConfigError) else type(error).__name__
         log.error(
