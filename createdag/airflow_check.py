@@ -25,7 +25,7 @@ class FileCheck:
 
 def check_files(paths: list[Path], dags_dir: Path) -> list[FileCheck]:
     """Load each file as the DAG processor would, through the integrity test's own loader."""
-    from createdag.repo_check import integrity_module
+    from createdag.integrity import integrity_module
 
     return [
         FileCheck(path, tuple(bag.dag_ids), tuple(bag.import_errors.values()), seconds)
@@ -42,5 +42,6 @@ def report(results: list[FileCheck], say: Callable[[str], None]) -> int:
             for error in result.errors or ("no DAG found in the file",):
                 say("  " + error.strip().replace("\n", "\n  "))
         else:
-            say(f"check: {result.path}: loads in Airflow, DAG {', '.join(result.dag_ids)}, parsed in {result.seconds:.2f}s")
+            dags = ", ".join(result.dag_ids)
+            say(f"check: {result.path}: loads in Airflow, DAG {dags}, parsed in {result.seconds:.2f}s")
     return EXIT_USER_ERROR if failed else EXIT_OK

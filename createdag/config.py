@@ -4,7 +4,7 @@ A ``[tool.create_dag]`` table in the repo's ``pyproject.toml``, or a
 ``.create_dag.toml`` file, found by walking up from the output folder (the
 nearest wins). Its defaults replace the built-in ones in the prompt and for
 missing answers; its rules are enforced by the same checks for prompts,
-flags and answers files (see ``questions.apply_team_rules``). Precedence:
+flags and answers files (see ``rules.apply_team_rules``). Precedence:
 config < answers file < ``--set``.
 """
 
@@ -16,13 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from createdag.errors import UserError
+from createdag.errors import ConfigError
 
 CONFIG_FILE = ".create_dag.toml"
-
-
-class ConfigError(UserError):
-    """The team config is unreadable or has a bad setting; the message names file, key and fix."""
 
 
 @dataclass(frozen=True)
@@ -103,7 +99,7 @@ def parse_config(path: Path, table: dict[str, Any]) -> TeamConfig:
         if key not in _SETTINGS:
             raise ConfigError(f"{where}: unknown setting {key!r}: known settings are {', '.join(_SETTINGS)}")
         kind, _ = _SETTINGS[key]
-        if not isinstance(value, kind) or isinstance(value, bool) and kind is int:
+        if not isinstance(value, kind) or (isinstance(value, bool) and kind is int):
             raise ConfigError(f"{where}: {key} must be a {getattr(kind, '__name__', kind)}, not {value!r}")
         if kind is list and not all(isinstance(item, str) for item in value):
             raise ConfigError(f"{where}: {key} must be a list of strings, e.g. {key} = [\"a\", \"b\"]")
@@ -139,7 +135,8 @@ def parse_config(path: Path, table: dict[str, Any]) -> TeamConfig:
 
 def dags_folder(given: Path | None, team: TeamConfig, default: Path = Path("dags")) -> Path:
     """``-o`` when given, else the team config's output_dir (relative to here when it
-    can be, for readable messages), else ``default``: one rule for every command."""
+    can be, for readable messages), else ``default``. Commands reach it through
+    ``settings.settings_for``."""
     if given is not None:
         return given
     if team.output_dir is None:

@@ -76,5 +76,26 @@ class RenderError(CreateDagError):
     """The template produced something that is not valid Python: a bug in dag_template/."""
 
 
-class AirflowCheckFailed(UserError):
-    """``--check`` loaded the written DAG with Airflow and found import errors."""
+class ConfigError(UserError):
+    """The team config is unreadable or has a bad setting; the message names file, key and fix."""
+
+
+class RecordError(UserError):
+    """A record file cannot be read or does not match what update needs."""
+
+
+class NotRecorded(UserError):
+    """A path given to update is not a recorded DAG."""
+
+
+class UnreadableSource(UserError):
+    """A DAG file cannot be read or parsed (never imported): the message names it and the reason."""
+
+
+class GitMissing(UserError):
+    """update merges with ``git merge-file``, and git is not on PATH."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "update merges with 'git merge-file', and git is not installed: install git and run again"
+        )

@@ -107,14 +107,20 @@ def listing() -> str:
     return "\n".join(f"{name:<{width}}  {example['summary']}" for name, example in EXAMPLES.items())
 
 
+def unknown_example(name: str) -> str:
+    """The message for ``--example NAME`` with no such example: a did-you-mean when one is close."""
+    import difflib
+
+    close = difflib.get_close_matches(name, EXAMPLES, n=1, cutoff=0.6)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    return f"no example {name!r}: {hint}run --example list to see them"
+
+
 def write_example(name: str, output_dir: Path, force: bool = False) -> list[Path]:
-    """Render the example (and what it needs) into ``output_dir``; return the DAG files."""
-    from createdag import generate
-    from createdag.questions import Settings
+    """Generate the example (and what it needs) into ``output_dir``, recorded like any DAG;
+    return the DAG files."""
+    from createdag.create import create
+    from createdag.settings import Settings
 
     settings = Settings(output_dir=output_dir, force=force)
-    todo = entries(name, None if force else output_dir)
-    answers, _ = generate.resolve_all(todo, {}, settings, source=f"example {name}")
-    rendered = generate.render_all(answers, output_dir)
-    generate.write_all(rendered, output_dir, force)
-    return [item.path for item in rendered]
+    return create(entries(name, None if force else output_dir), settings, source=f"example {name}").paths

@@ -1,10 +1,8 @@
-"""The non-interactive pipeline shared by the CLI, the gallery and batch runs.
+"""Validate and render many DAGs: the engine under ``create``, the gallery, ``update`` and batches.
 
 raw answer mappings -> ``resolve_all`` (validated answers, notices) ->
-``render_all`` (file text) -> ``write_all`` (atomic files). For batches,
-``render_and_write_all`` does the last two in one pass with flat memory.
-Nothing here prints except ``TextProgress``, the progress bar a caller may
-pass in; callers decide what to tell the user.
+``iter_sources``/``render_all`` (finished file text). Writing is
+``create.write_dags``'s. Nothing here prints.
 
 Speed, for the hundreds of DAGs of a migration (numbers in docs/performance.md):
 
@@ -13,29 +11,24 @@ Speed, for the hundreds of DAGs of a migration (numbers in docs/performance.md):
 * one black ``Mode``; black is most of the cost of a DAG (about 9 ms of
   ~11), so batches of ``POOL_MIN`` DAGs or more are formatted by a pool of
   forked worker processes, one per CPU (``jobs``, or ``CREATE_DAG_JOBS``);
-* ``render_and_write_all`` streams: each finished file goes to a staging
-  folder inside the output folder as soon as it is rendered, and only its
-  path is kept, so memory does not grow with the batch's size. Files appear
-  under their names only once every one of them rendered (a hard link each),
-  so an error or Ctrl-C during the long part still leaves nothing written.
+* ``iter_sources`` yields one finished file at a time, so a caller that
+  writes each one as it comes keeps memory flat however long the batch.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import sys
-import tempfile
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
-from createdag.errors import InvalidAnswer, InvalidAnswers, OutputExists
-from createdag.questions import Settings
+from createdag.create import alerts_module_of, dag_path
+from createdag.errors import InvalidAnswer, InvalidAnswers
+from createdag.progress import Progress
+from createdag.settings import Settings
 
-#: ``progress(done, total)``: called after each DAG of a batch.
-Progress = Callable[[int, int], None]
 #: Batches at least this long are rendered by a process pool (when there are 2+ CPUs).
 POOL_MIN = 48
 
@@ -78,11 +71,6 @@ def resolve_all(
     if problems:
         raise InvalidAnswers(problems)
     return results, notices
-
-
-def dag_path(output_dir: Path, answers: Mapping[str, Any]) -> Path:
-    """Where the DAG of ``answers`` is written: ``<output_dir>/<dag_id>.py``."""
-    return output_dir / f"{answers['dag_id']}.py"
 
 
 def default_jobs(count: int) -> int:
@@ -173,7 +161,7 @@ def iter_rendered(
     """``render_all`` one file at a time, for callers that need not hold every file at once."""
     sources = _reporting(iter_sources(all_answers, jobs=jobs), len(all_answers), progress)
     for answers, source in zip(all_answers, sources, strict=True):
-        yield Rendered(dag_path(output_dir, answers), source, _alerts_module_of(answers))
+        yield Rendered(dag_path(output_dir, answers), source, alerts_module_of(answers))
 
 
 def render_all(
@@ -185,161 +173,3 @@ def render_all(
 ) -> list[Rendered]:
     """Every finished file, in memory; ``progress(done, total)`` after each."""
     return list(iter_rendered(all_answers, output_dir, progress, jobs=jobs))
-
-
-def _alerts_module_of(answers: Mapping[str, Any]) -> str | None:
-    from createdag.questions import ALERTS_MODULE
-
-    return answers.get("alerts_module", ALERTS_MODULE) if answers["alerts"] else None
-
-
-def install_alerts_module(output_dir: Path, module: str = "teams_alerts") -> str | None:
-    """Write the alert module where the DAGs import it from (``a.b`` -> ``a/b.py`` in the dags
-    folder, which is on sys.path) when absent; never replace a different one.
-
-    Returns what to tell the user, or None when the module is already there as shipped.
-    """
-    from createdag import resources
-    from createdag.output import write_atomic
-
-    target = output_dir.joinpath(*module.split(".")).with_suffix(".py")
-    shipped = resources.alerts_module_source()
-    if not target.exists():
-        write_atomic(target, shipped)
-        return f"wrote {target} (the Teams alert module the DAG imports)"
-    if target.read_text(encoding="utf-8") != shipped:
-        return (
-            f"note: {target} differs from the version shipped with create_dag; kept yours. "
-            f"To take the new one, compare with hooks/{resources.ALERTS_FILE}, or delete yours and run again."
-        )
-    return None
-
-
-def _install_alerts_modules(output_dir: Path, modules: set[str | None]) -> list[str]:
-    messages = [install_alerts_module(output_dir, module) for module in sorted(m for m in modules if m)]
-    return [message for message in messages if message]
-
-
-def write_all(
-    rendered: Sequence[Rendered], output_dir: Path, force: bool, progress: Progress | None = None
-) -> list[str]:
-    """Write every file, refusing before the first write if any would be replaced without ``force``."""
-    from createdag.output import write_atomic
-
-    if not force:
-        for item in rendered:
-            if item.path.exists():
-                raise OutputExists(str(item.path))
-    messages = _install_alerts_modules(output_dir, {item.alerts_module for item in rendered})
-    for done, item in enumerate(rendered, 1):
-        write_atomic(item.path, item.source, force=force)
-        messages.append(f"wrote {item.path}")
-        if progress is not None:
-            progress(done, len(rendered))
-    return messages
-
-
-def render_and_write_all(
-    all_answers: Sequence[Mapping[str, Any]],
-    output_dir: Path,
-    force: bool,
-    progress: Progress | None = None,
-    *,
-    jobs: int | None = None,
-) -> list[str]:
-    """``write_all(render_all(...))`` in one streaming pass: memory stays flat however many DAGs.
-
-    The same promises as ``write_all``: nothing is written when a file would be
-    replaced without ``force``, and nothing either when rendering fails or is
-    interrupted. Each file is staged (``write_atomic``: complete and on disk)
-    in a private folder inside ``output_dir`` as soon as it is rendered; once
-    all are staged, each is linked to its name (or renamed over it with
-    ``force``), which takes microseconds per file.
-    """
-    from createdag.output import commit, write_atomic
-
-    paths = [dag_path(output_dir, answers) for answers in all_answers]
-    if not force:
-        for path in paths:
-            if path.exists():
-                raise OutputExists(str(path))
-    made_dir = not output_dir.is_dir()
-    output_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".create_dag-staging-", dir=output_dir))
-    created: list[Path] = []
-    try:
-        sources = _reporting(iter_sources(all_answers, jobs=jobs), len(all_answers), progress)
-        for path, source in zip(paths, sources, strict=True):
-            # a fresh private folder, so replacing is moot; the name ends in
-            # .staged so the DAG processor never picks the file up
-            write_atomic(staging / f"{path.name}.staged", source, force=True)
-        messages = _install_alerts_modules(output_dir, {_alerts_module_of(answers) for answers in all_answers})
-        for path in paths:
-            commit(staging / f"{path.name}.staged", path, force=force)
-            created.append(path)
-            messages.append(f"wrote {path}")
-        return messages
-    except BaseException:
-        if not force:  # files this run created, and nobody else had: take them back
-            for path in created:
-                path.unlink(missing_ok=True)
-        shutil.rmtree(staging, ignore_errors=True)
-        if made_dir:
-            try:
-                output_dir.rmdir()  # only if still empty
-            except OSError:
-                pass
-        raise
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-
-
-class TextProgress:
-    """A one-line progress bar on stderr for batches: ``rendering [#####.....] 512/1000``.
-
-    Drawn only when the stream is a terminal and the batch has more than
-    ``min_total`` DAGs; redrawn only when the bar changes. Use as
-    ``progress=`` of ``render_all``, ``render_and_write_all`` or ``write_all``,
-    inside ``with`` so an interrupted bar still ends its line.
-    """
-
-    def __init__(self, label: str = "rendering", *, stream: TextIO | None = None, min_total: int = 20,
-                 width: int = 30) -> None:  # fmt: skip
-        self.label = label
-        self.stream = stream if stream is not None else sys.stderr
-        self.min_total = min_total
-        self.width = width
-        self._shown: tuple[int, int] | None = None
-        self._open = False
-        try:
-            self.enabled = self.stream.isatty()
-        except (AttributeError, ValueError):
-            self.enabled = False
-
-    def __call__(self, done: int, total: int) -> None:
-        if not self.enabled or total <= self.min_total:
-            return
-        filled = self.width * done // total
-        key = (filled, done * 100 // total)
-        if key == self._shown and done != total:
-            return
-        self._shown = key
-        bar = "#" * filled + "." * (self.width - filled)
-        self.stream.write(f"\r{self.label} [{bar}] {done}/{total}")
-        self._open = done != total
-        if done == total:
-            self.stream.write("\n")
-        self.stream.flush()
-
-    def close(self) -> None:
-        """End the bar's line if it was left open (an error or Ctrl-C mid-batch)."""
-        if self._open:
-            self.stream.write("\n")
-            self.stream.flush()
-            self._open = False
-
-    def __enter__(self) -> TextProgress:  # noqa: PYI034 - Self needs Python 3.11
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()

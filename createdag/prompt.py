@@ -9,18 +9,16 @@ through, and returns raw-free, validated answers. Questions use
 
 from __future__ import annotations
 
-import datetime as dt
-import shlex
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import questionary
 from prompt_toolkit.application import get_app
 
-from createdag import schedule as schedules
 from createdag.answers import check_one, coerce
-from createdag.errors import BadValue, CreateDagError
-from createdag.questions import QUESTIONS, Question, Settings
+from createdag.errors import BadValue
+from createdag.questions import QUESTIONS, Question
+from createdag.settings import Settings
 
 _HELP_STYLE = "fg:ansibrightblack"
 _GROUP_STYLE = "bold"
@@ -28,16 +26,10 @@ _GROUP_STYLE = "bold"
 
 def as_text(question: Question, value: Any) -> str:
     """Show an answer the way it would be typed, for defaults in the prompt."""
-    if value is None:
-        return ""
-    if question.kind == "list":
-        return shlex.join(value) if question.list_syntax == "shell" else ", ".join(value)
-    if question.kind == "secrets":
-        return ", ".join(f"{s['env']}={s['secret']}:{s['key']}" for s in value)
-    return str(value)
+    return question.kind_of.show(question, value)
 
 
-def _validator(question: Question, answers: Mapping[str, Any], settings: Settings):
+def _validator(question: Question, answers: Mapping[str, Any], settings: Settings) -> Callable[[str], bool | str]:
     def validate(text: str) -> bool | str:
         try:
             check_one(question, text, answers, settings)
@@ -48,21 +40,18 @@ def _validator(question: Question, answers: Mapping[str, Any], settings: Setting
     return validate
 
 
-def _schedule_toolbar() -> str:
-    """Live: the schedule being typed, in words, with its next runs."""
-    text = get_app().current_buffer.text
-    try:
-        return " " + schedules.preview(schedules.normalize_schedule(text), dt.datetime.now())
-    except CreateDagError:
-        return " cron: minute hour day-of-month month day-of-week, e.g. 30 6 * * 1-5"
+def _live(hint: Callable[[str], str]) -> Callable[[], str]:
+    """A bottom toolbar showing ``hint`` of the text typed so far, redrawn on every key press."""
+    return lambda: " " + hint(get_app().current_buffer.text)
 
 
 def ask(question: Question, answers: Mapping[str, Any], settings: Settings, default: Any) -> Any:
-    """Ask one question; return its checked value."""
+    """Ask one question with its kind's widget; return its checked value."""
     questionary.print(f"  {question.help}", style=_HELP_STYLE)
-    if question.kind == "bool":
+    widget = question.kind_of.widget
+    if widget == "confirm":
         return bool(questionary.confirm(question.prompt, default=bool(default)).unsafe_ask())
-    if question.kind == "choices":
+    if widget == "checkbox":
         chosen = questionary.checkbox(
             question.prompt,
             choices=[questionary.Choice(choice, checked=choice in (default or ())) for choice in question.choices],
@@ -70,8 +59,8 @@ def ask(question: Question, answers: Mapping[str, Any], settings: Settings, defa
         ).unsafe_ask()
         return check_one(question, list(chosen), answers, settings)
     extra: dict[str, Any] = {}
-    if question.key == "schedule":
-        extra["bottom_toolbar"] = _schedule_toolbar
+    if question.live_hint is not None:
+        extra["bottom_toolbar"] = _live(question.live_hint)
     text = questionary.text(
         question.prompt,
         default=as_text(question, default),
@@ -79,8 +68,8 @@ def ask(question: Question, answers: Mapping[str, Any], settings: Settings, defa
         **extra,
     ).unsafe_ask()
     value = check_one(question, text, answers, settings)
-    if question.key == "schedule":
-        questionary.print(f"  -> {schedules.describe(value)}", style=_HELP_STYLE)
+    if question.echo is not None:
+        questionary.print(f"  {question.echo(value)}", style=_HELP_STYLE)
     return value
 
 

@@ -24,19 +24,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from createdag.errors import UserError
+from createdag.errors import RecordError
 
 RECORD_DIR = ".create_dag"
 FORMAT = 1
-
-
-class RecordError(UserError):
-    """A record file cannot be read or does not match what update needs."""
 
 
 @dataclass
@@ -99,54 +95,34 @@ def save(dags_dir: Path, rec: Record) -> Path:
     return target
 
 
+def new_record(
+    dags_dir: Path, answers: Mapping[str, Any], pristine: str, dag_path: Path, version: Mapping[str, str]
+) -> Record:
+    """The record of a DAG just rendered from ``answers`` as ``pristine``, to live at ``dag_path``."""
+    return Record(
+        dag_id=str(answers["dag_id"]),
+        path=_relative(dags_dir, dag_path),
+        answers=jsonable(answers),
+        template=dict(version),
+        pristine=pristine,
+    )
+
+
+def jsonable(answers: Mapping[str, Any]) -> dict[str, Any]:
+    """The answers as they read back from a record's JSON (dates as text, tuples as lists)."""
+    return json.loads(json.dumps(dict(answers), default=str))
+
+
 def record(
-    output_dir: Path,
+    dags_dir: Path,
     answers: Mapping[str, Any],
-    rendered: str,
+    pristine: str,
     dag_path: Path,
     template_dir: Path | None = None,
 ) -> Path:
-    """Record one freshly generated DAG; returns the record file's path."""
-    rec = Record(
-        dag_id=str(answers["dag_id"]),
-        path=_relative(output_dir, dag_path),
-        answers=json.loads(json.dumps(dict(answers), default=str)),
-        template=template_version(template_dir),
-        pristine=rendered,
-    )
-    return save(output_dir, rec)
-
-
-def record_all(
-    output_dir: Path, answers_list: Sequence[Mapping[str, Any]], rendered_list: Sequence[Any] | None = None
-) -> list[Path]:
-    """Record a generation run, right after its files were written.
-
-    ``rendered_list`` items are ``generate.Rendered`` (path and source), plain
-    source text (written at ``<output_dir>/<dag_id>.py``) or paths of the
-    written files. Without it (``render_and_write_all`` keeps no sources), each
-    ``<output_dir>/<dag_id>.py`` is read back: just written, it is the pristine render.
-    """
-    version = template_version()
-    if rendered_list is None:
-        rendered_list = [Path(output_dir) / f"{answers['dag_id']}.py" for answers in answers_list]
-    written = []
-    for answers, item in zip(answers_list, rendered_list, strict=True):
-        if isinstance(item, Path):
-            path, source = item, item.read_text(encoding="utf-8")
-        elif isinstance(item, str):
-            path, source = Path(output_dir) / f"{answers['dag_id']}.py", item
-        else:
-            path, source = item.path, item.source
-        rec = Record(
-            dag_id=str(answers["dag_id"]),
-            path=_relative(output_dir, path),
-            answers=json.loads(json.dumps(dict(answers), default=str)),
-            template=dict(version),
-            pristine=source,
-        )
-        written.append(save(output_dir, rec))
-    return written
+    """Record one DAG (adopt); returns the record file's path. ``create.write_dags``
+    writes a generation run's records beside its DAG files instead, all or none."""
+    return save(dags_dir, new_record(dags_dir, answers, pristine, dag_path, template_version(template_dir)))
 
 
 def load(path: Path) -> Record:

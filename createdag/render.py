@@ -134,9 +134,9 @@ class Renderer:
         values = template_context(answers, self.template_dir)
         dag_file = f"{values['dag_id']}.py"
         try:
-            for name, template, newline in self.files:
+            for name, template, file_newline in self.files:
                 if name.render(cookiecutter=values) == dag_file:
-                    text = template.render(cookiecutter=values)
+                    text, newline = template.render(cookiecutter=values), file_newline
                     break
             else:
                 raise RenderError(f"{self.template_dir} has no file named {dag_file} for these answers")

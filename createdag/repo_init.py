@@ -1,4 +1,4 @@
-"""``create_dag.py init [DIR]``: prepare a dags repo for create_dag.
+"""Prepare a dags repo for create_dag: the files ``init`` writes.
 
 Writes, only where absent (an existing file is never touched, and is
 listed as kept): the config with commented defaults, the alert module the
@@ -9,13 +9,10 @@ DAG integrity test.
 
 from __future__ import annotations
 
-import argparse
-import sys
 from pathlib import Path
 
 from createdag import resources
 from createdag.config import CONFIG_FILE, CONFIG_TEMPLATE
-from createdag.errors import EXIT_OK
 from createdag.output import write_atomic
 
 AIRFLOWIGNORE = """\
@@ -42,7 +39,7 @@ repos:
 
 
 def files_for(root: Path, dags: str = "dags") -> dict[Path, str]:
-    integrity = (Path(__file__).parent / "repo_files" / "test_dag_integrity.py").read_text(encoding="utf-8")
+    integrity = resources.repo_file("test_dag_integrity.py").read_text(encoding="utf-8")
     config = CONFIG_TEMPLATE.replace('# output_dir = "dags"', f'output_dir = "{dags}"')
     return {
         root / CONFIG_FILE: config,
@@ -53,32 +50,13 @@ def files_for(root: Path, dags: str = "dags") -> dict[Path, str]:
     }
 
 
-def init_repo(root: Path) -> tuple[list[Path], list[Path]]:
+def init_repo(root: Path, dags: str = "dags") -> tuple[list[Path], list[Path]]:
     """Write what is missing; return (written, kept)."""
     written, kept = [], []
-    for path, text in files_for(root).items():
+    for path, text in files_for(root, dags).items():
         if path.exists():
             kept.append(path)
         else:
             write_atomic(path, text)
             written.append(path)
     return written, kept
-
-
-def build_parser(name: str = "init") -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=f"create_dag.py {name}", description=__doc__.splitlines()[0])
-    parser.add_argument("dir", nargs="?", type=Path, default=Path("."), help="the dags repo (default: here)")
-    return parser
-
-
-def run(args: argparse.Namespace) -> int:
-    written, kept = init_repo(args.dir)
-    for path in written:
-        print(f"wrote {path}", file=sys.stderr)
-    for path in kept:
-        print(f"kept {path} (exists; not changed)", file=sys.stderr)
-    print(
-        "next: edit .create_dag.toml, then `pre-commit install` and `pytest tests/test_dag_integrity.py`",
-        file=sys.stderr,
-    )
-    return EXIT_OK

@@ -20,3 +20,8 @@ def template_dir() -> Path:
 def alerts_module_source() -> str:
     """The alert module generated DAGs import, as shipped in ``hooks/``."""
     return (ROOT / "hooks" / ALERTS_FILE).read_text(encoding="utf-8")
+
+
+def repo_file(name: str) -> Path:
+    """A file ``init`` writes into a dags repo, as shipped in ``createdag/repo_files/``."""
+    return Path(__file__).resolve().parent / "repo_files" / name

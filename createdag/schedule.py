@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from createdag.errors import BadValue
+from createdag.errors import BadValue, CreateDagError
 
 #: Airflow's presets (``airflow.sdk.definitions.timetables._cron.CRON_PRESETS``)
 #: plus the two that are not cron at all.
@@ -247,10 +247,7 @@ def _day_words(cron: Cron) -> str:
     weekdays = (
         "on " + _ranges(sorted(cron.weekdays), _DAY_NAMES) if cron.weekdays_restricted else ""
     )
-    if days and weekdays:
-        when = f"{days} or {weekdays}"
-    else:
-        when = days or weekdays or "every day"
+    when = f"{days} or {weekdays}" if days and weekdays else days or weekdays or "every day"
     if len(cron.months) < 12:
         when += " in " + _ranges(sorted(cron.months), _MONTH_NAMES, 1)
     return when
@@ -282,3 +279,11 @@ def preview(schedule: str | None, after: dt.datetime) -> str:
         return words
     shown = ", ".join(when.strftime("%a %Y-%m-%d %H:%M") for when in runs)
     return f"{words}; next: {shown} (DAG's timezone)"
+
+
+def live_hint(text: str) -> str:
+    """The prompt's live line while a schedule is typed: in words, with its next runs."""
+    try:
+        return preview(normalize_schedule(text), dt.datetime.now())
+    except CreateDagError:
+        return "cron: minute hour day-of-month month day-of-week, e.g. 30 6 * * 1-5"

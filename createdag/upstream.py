@@ -15,15 +15,16 @@ import ast
 import datetime as dt
 import functools
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeGuard
 from zoneinfo import ZoneInfo
 
+from createdag import dagsource
 from createdag import schedule as schedules
 
 UTC = dt.timezone.utc
-_UNKNOWN = object()
 
 
 @dataclass(frozen=True)
@@ -41,70 +42,35 @@ class UpstreamDag:
     mapped_task_ids: frozenset[str] = frozenset()
 
 
-def _literal(node: ast.AST | None) -> object:
-    try:
-        return ast.literal_eval(node) if node is not None else _UNKNOWN
-    except (ValueError, TypeError, SyntaxError, RecursionError):
-        return _UNKNOWN
-
-
-def _call_name(node: ast.Call) -> str:
-    func = node.func
-    return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
-
-
-def _dag_calls(tree: ast.AST) -> Iterator[ast.Call]:
-    """``DAG(...)`` calls and ``@dag(...)`` decorators."""
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and _call_name(node) in ("DAG", "dag"):
-            yield node
-
-
 def _timezone(call: ast.Call) -> str:
-    for kw in call.keywords:
-        if kw.arg == "start_date" and isinstance(kw.value, ast.Call):
-            for inner in kw.value.keywords:
-                if inner.arg in ("tz", "tzinfo"):
-                    value = _literal(inner.value)
-                    if isinstance(value, str):
-                        return value
+    start = dagsource.kwargs(call).get("start_date")
+    if isinstance(start, ast.Call):
+        zone = dagsource.literal(dagsource.kwargs(start).get("tz", dagsource.kwargs(start).get("tzinfo")))
+        if isinstance(zone, str):
+            return zone
     return "UTC"
 
 
 def read_dag_source(path: Path, dag_id: str) -> UpstreamDag | None:
     """The DAG ``dag_id`` as defined in ``path``, or None when the file does not define it."""
-    try:
-        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-    except (SyntaxError, UnicodeDecodeError, OSError):
+    tree = dagsource.try_read_tree(path)
+    if tree is None:
         return None
-    for call in _dag_calls(tree):
-        kwargs = {kw.arg: kw.value for kw in call.keywords if kw.arg}
-        found_id = _literal(kwargs.get("dag_id", call.args[0] if call.args else None))
-        if found_id != dag_id:
+    for found in dagsource.dag_calls(tree):
+        if found.dag_id != dag_id:
             continue
-        raw_schedule = _literal(kwargs["schedule"]) if "schedule" in kwargs else None
-        known = raw_schedule is None or isinstance(raw_schedule, str)
-        task_ids, mapped, complete = set(), set(), True
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Call):
-                for kw in node.keywords:
-                    if kw.arg == "task_id":
-                        value = _literal(kw.value)
-                        if isinstance(value, str):
-                            task_ids.add(value)
-                            if isinstance(node.func, ast.Attribute) and node.func.attr == "partial":
-                                mapped.add(value)
-                        else:
-                            complete = False
+        kwargs = dagsource.kwargs(found.call)
+        raw_schedule = dagsource.literal(kwargs["schedule"]) if "schedule" in kwargs else None
+        tasks = dagsource.task_ids(tree)
         return UpstreamDag(
             path=path,
             dag_id=dag_id,
             schedule=raw_schedule if isinstance(raw_schedule, str) else None,
-            schedule_known=known,
-            timezone=_timezone(call),
-            task_ids=frozenset(task_ids),
-            task_ids_complete=complete,
-            mapped_task_ids=frozenset(mapped),
+            schedule_known=raw_schedule is None or isinstance(raw_schedule, str),
+            timezone=_timezone(found.call),
+            task_ids=tasks.ids,
+            task_ids_complete=tasks.complete,
+            mapped_task_ids=tasks.mapped,
         )
     return None
 
@@ -124,18 +90,11 @@ def dag_ids_in(root: Path) -> dict[str, Path]:
         rel = path.relative_to(root).parts
         if any(part.startswith(".") or part in ("node_modules", "venv", "__pycache__") for part in rel):
             continue
-        try:
-            text = path.read_text(encoding="utf-8")
-            if "DAG" not in text and "dag" not in text:
-                continue
-            tree = ast.parse(text, filename=str(path))
-        except (SyntaxError, UnicodeDecodeError, OSError, ValueError):
+        tree = dagsource.try_read_tree(path, containing=("DAG", "dag"))
+        if tree is None:
             continue
-        for call in _dag_calls(tree):
-            kwargs = {kw.arg: kw.value for kw in call.keywords if kw.arg}
-            dag_id = _literal(kwargs.get("dag_id", call.args[0] if call.args else None))
-            if isinstance(dag_id, str):
-                found.setdefault(dag_id, path)
+        for dag_id in dagsource.dag_ids(tree):
+            found.setdefault(dag_id, path)
     return found
 
 
@@ -169,7 +128,7 @@ def find_upstream_cached(dags_dir: Path, dag_id: str) -> UpstreamDag | None:
     return read_dag_source(path, dag_id) if path is not None else None
 
 
-def planned_dags(entries: list[dict]) -> tuple[UpstreamDag, ...]:
+def planned_dags(entries: Sequence[Mapping[str, Any]]) -> tuple[UpstreamDag, ...]:
     """DAGs about to be created in this run, as an upstream lookup would see them."""
     planned = []
     for entry in entries:
@@ -215,10 +174,12 @@ def _utc_runs(schedule: str, timezone: str, after: dt.datetime) -> Iterator[dt.d
 
 def _is_run(schedule: str, timezone: str, when: dt.datetime) -> bool:
     wall = when.astimezone(ZoneInfo(timezone))
-    return wall.second == 0 and wall.microsecond == 0 and schedules.parse_cron(schedule).matches(wall.replace(tzinfo=None))
+    on_the_minute = wall.second == 0 and wall.microsecond == 0
+    return on_the_minute and schedules.parse_cron(schedule).matches(wall.replace(tzinfo=None))
 
 
-def is_cron(schedule: str | None) -> bool:
+def is_cron(schedule: str | None) -> TypeGuard[str]:
+    """A cron expression or preset (not None, @once, @continuous): a schedule with run times."""
     return schedule is not None and schedule not in schedules.SPECIAL_SCHEDULES
 
 

@@ -56,23 +56,20 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
 
 def resolve_answers(dags_dir: Path, **overrides: Any) -> dict[str, Any]:
     from createdag.answers import resolve
-    from createdag.questions import Settings
+    from createdag.settings import Settings
 
     answers, _ = resolve({**BASE_ANSWERS, **overrides}, Settings(output_dir=dags_dir))
     return answers
 
 
 def write_dag(dags_dir: Path, **overrides: Any) -> Path:
-    """Render a DAG through the real pipeline into ``dags_dir`` (with the alert module)."""
-    from createdag.generate import install_alerts_module
-    from createdag.output import write_atomic
-    from createdag.render import render_dag
+    """Generate a DAG through the library entry point into ``dags_dir`` (with the alert
+    module and its record), as the CLI does."""
+    from createdag.create import create
+    from createdag.settings import Settings
 
-    answers = resolve_answers(dags_dir, **overrides)
-    path = dags_dir / f"{answers['dag_id']}.py"
-    install_alerts_module(dags_dir)
-    write_atomic(path, render_dag(answers))
-    return path
+    created = create([{**BASE_ANSWERS, **overrides}], Settings(output_dir=dags_dir), source="test")
+    return created.paths[0]
 
 
 def load_dagbag(dags_dir: Path, path: Path | None = None):

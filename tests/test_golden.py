@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from createdag.answers import resolve
-from createdag.questions import Settings
+from createdag.settings import Settings
 from createdag.render import render_dag
 
 GOLDEN = Path(__file__).resolve().parent / "golden"

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from createdag.answers import resolve
-from createdag.questions import Settings
+from createdag.settings import Settings
 from createdag.render import render_dag
 
 # Text as a user could type or paste it: any Unicode except lone surrogates

@@ -25,11 +25,30 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from createdag import generate, render
+from createdag.progress import TextProgress
 from createdag.answers import resolve
 from createdag.errors import OutputExists, RenderError
-from createdag.questions import Settings
+from createdag.settings import Settings
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+def write_batch(batch: Any, out: Path, *, force: bool = False, progress: Any = None, jobs: Any = None) -> list[str]:
+    """The one writer (``create.write_dags``); returns its messages."""
+    from createdag import create
+
+    return create.write_dags(batch, Settings(output_dir=out, force=force), progress=progress, jobs=jobs).messages
+
+
+def visible(folder: Path) -> list[str]:
+    """What the DAG processor sees in ``folder``, after checking each DAG has its record."""
+    names = sorted(p.name for p in folder.iterdir() if p.name != ".create_dag")
+    for name in names:
+        if name.startswith("dag_"):
+            assert (folder / ".create_dag" / name.replace(".py", ".json")).is_file(), name
+    return names
+
+
 NOWHERE = Settings(output_dir=Path("/nonexistent/dags"))
 
 #: Answer sets that between them take every branch of the template.
@@ -150,7 +169,7 @@ def run_isolated(code: str) -> None:
 POOL_PRELUDE = """
     import multiprocessing
     from pathlib import Path
-    from test_render_batch import many
+    from test_render_batch import many, visible, write_batch
     from createdag import generate, render
 
     workers = []
@@ -179,11 +198,11 @@ def test_pool_streaming_write_and_failures(tmp_path: Path) -> None:
 
     out = Path({str(tmp_path)!r})
     batch = many(60)
-    generate.render_and_write_all(batch, out / "serial", force=False, jobs=1)
-    generate.render_and_write_all(batch, out / "pooled", force=False, progress=watch, jobs=2)
+    write_batch(batch, out / "serial", jobs=1)
+    write_batch(batch, out / "pooled", progress=watch, jobs=2)
     assert max(workers) == 2, workers
-    names = sorted(p.name for p in (out / "serial").iterdir())
-    assert sorted(p.name for p in (out / "pooled").iterdir()) == names and len(names) == 61  # 60 DAGs and teams_alerts.py
+    names = visible(out / "serial")
+    assert visible(out / "pooled") == names and len(names) == 61  # 60 DAGs and teams_alerts.py
     for name in names:
         assert (out / "serial" / name).read_bytes() == (out / "pooled" / name).read_bytes()
 
@@ -194,7 +213,7 @@ def test_pool_streaming_write_and_failures(tmp_path: Path) -> None:
         return real(self, answers)
     render.Renderer.render = fail_on_dag_7  # the workers, forked after this, inherit it
     with pytest.raises(RenderError, match="boom"):
-        generate.render_and_write_all(batch, out / "failed", force=False, jobs=2)
+        write_batch(batch, out / "failed", jobs=2)
     assert not (out / "failed").exists()
     render.Renderer.render = real
 
@@ -203,7 +222,7 @@ def test_pool_streaming_write_and_failures(tmp_path: Path) -> None:
             raise KeyboardInterrupt
     (out / "interrupted").mkdir()
     with pytest.raises(KeyboardInterrupt):
-        generate.render_and_write_all(batch, out / "interrupted", force=False, progress=interrupt, jobs=2)
+        write_batch(batch, out / "interrupted", progress=interrupt, jobs=2)
     assert list((out / "interrupted").iterdir()) == []
     assert multiprocessing.active_children() == []  # the pool is gone
     print("ok")
@@ -244,20 +263,24 @@ def test_progress_is_called_for_every_dag() -> None:
 
 def test_streaming_write_equals_render_then_write(tmp_path: Path) -> None:
     batch = many(10) + [answers_for(dag_id="quiet", alerts=[])]
-    generate.write_all(generate.render_all(batch, tmp_path / "a"), tmp_path / "a", force=False)
+    rendered = generate.render_all(batch, tmp_path / "a")
     calls: list[int] = []
-    messages = generate.render_and_write_all(
-        batch, tmp_path / "b", force=False, progress=lambda done, total: calls.append(done), jobs=1
-    )
-    names = sorted(p.name for p in (tmp_path / "a").iterdir())
-    assert sorted(p.name for p in (tmp_path / "b").iterdir()) == names  # no staging folder left
-    for name in names:
-        a, b = tmp_path / "a" / name, tmp_path / "b" / name
-        assert a.read_bytes() == b.read_bytes()
-        assert a.stat().st_mode == b.stat().st_mode
+    messages = write_batch(batch, tmp_path / "b", progress=lambda done, total: calls.append(done), jobs=1)
+    names = visible(tmp_path / "b")  # no staging folder left
+    assert names == sorted([item.path.name for item in rendered] + ["teams_alerts.py"])
+    for item in rendered:
+        written = tmp_path / "b" / item.path.name
+        assert written.read_text(encoding="utf-8") == item.source
+        assert written.stat().st_mode & 0o777 == 0o644 & ~_umask()
     assert messages[0].startswith("wrote ") and "teams_alerts.py" in messages[0]
     assert messages[1:] == [f"wrote {tmp_path / 'b' / item['dag_id']}.py" for item in batch]
     assert calls == list(range(1, 12))
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def test_streaming_write_refuses_before_writing_anything(tmp_path: Path) -> None:
@@ -265,7 +288,7 @@ def test_streaming_write_refuses_before_writing_anything(tmp_path: Path) -> None
     out.mkdir()
     (out / "dag_0003.py").write_text("mine")
     with pytest.raises(OutputExists, match="dag_0003.py"):
-        generate.render_and_write_all(many(5), out, force=False)
+        write_batch(many(5), out)
     assert sorted(p.name for p in out.iterdir()) == ["dag_0003.py"]
     assert (out / "dag_0003.py").read_text() == "mine"
 
@@ -275,9 +298,9 @@ def test_streaming_write_with_force_replaces(tmp_path: Path) -> None:
     out.mkdir()
     (out / "dag_0001.py").write_text("old")
     batch = many(3)
-    generate.render_and_write_all(batch, out, force=True)
+    write_batch(batch, out, force=True)
     assert (out / "dag_0001.py").read_text() == render.render_dag(batch[1])
-    assert sorted(p.name for p in out.iterdir()) == ["dag_0000.py", "dag_0001.py", "dag_0002.py", "teams_alerts.py"]
+    assert visible(out) == ["dag_0000.py", "dag_0001.py", "dag_0002.py", "teams_alerts.py"]
 
 
 def test_render_failure_mid_batch_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -291,7 +314,7 @@ def test_render_failure_mid_batch_writes_nothing(tmp_path: Path, monkeypatch: py
     monkeypatch.setattr(render.Renderer, "render", fail_on_dag_7)
     out = tmp_path / "dags"
     with pytest.raises(RenderError, match="boom"):
-        generate.render_and_write_all(many(10), out, force=False, jobs=1)
+        write_batch(many(10), out, jobs=1)
     assert not out.exists()  # not even the folder, which this run would have created
 
 
@@ -303,7 +326,7 @@ def test_interrupt_mid_batch_writes_nothing(tmp_path: Path) -> None:
     out = tmp_path / "dags"
     out.mkdir()
     with pytest.raises(KeyboardInterrupt):
-        generate.render_and_write_all(many(60), out, force=False, progress=interrupt, jobs=1)
+        write_batch(many(60), out, progress=interrupt, jobs=1)
     assert list(out.iterdir()) == []  # the folder was there before: it stays, empty
 
 
@@ -315,8 +338,8 @@ def test_file_appearing_mid_batch_takes_back_what_was_written(tmp_path: Path) ->
             (out / "dag_0002.py").write_text("theirs")
 
     with pytest.raises(OutputExists, match="dag_0002.py"):
-        generate.render_and_write_all(many(4), out, force=False, progress=someone_else_writes)
-    assert sorted(p.name for p in out.iterdir()) == ["dag_0002.py", "teams_alerts.py"]
+        write_batch(many(4), out, progress=someone_else_writes)
+    assert sorted(p.name for p in out.iterdir()) == ["dag_0002.py", "teams_alerts.py"]  # no record left either
     assert (out / "dag_0002.py").read_text() == "theirs"
 
 
@@ -330,7 +353,7 @@ class FakeTerminal(io.StringIO):
 
 def test_progress_bar_draws_on_a_terminal_and_ends_its_line() -> None:
     stream = FakeTerminal()
-    bar = generate.TextProgress("rendering", stream=stream, width=10)
+    bar = TextProgress("rendering", stream=stream, width=10)
     for done in range(1, 101):
         bar(done, 100)
     text = stream.getvalue()
@@ -342,16 +365,16 @@ def test_progress_bar_draws_on_a_terminal_and_ends_its_line() -> None:
 def test_progress_bar_stays_quiet_for_small_batches_and_pipes() -> None:
     small = FakeTerminal()
     for done in range(1, 6):
-        generate.TextProgress(stream=small)(done, 5)
+        TextProgress(stream=small)(done, 5)
     pipe = io.StringIO()
     for done in range(1, 101):
-        generate.TextProgress(stream=pipe)(done, 100)
+        TextProgress(stream=pipe)(done, 100)
     assert small.getvalue() == "" and pipe.getvalue() == ""
 
 
 def test_progress_bar_closes_an_interrupted_line() -> None:
     stream = FakeTerminal()
-    with pytest.raises(KeyboardInterrupt), generate.TextProgress(stream=stream) as bar:
+    with pytest.raises(KeyboardInterrupt), TextProgress(stream=stream) as bar:
         bar(10, 100)
         raise KeyboardInterrupt
     assert stream.getvalue().endswith(" 10/100\n")

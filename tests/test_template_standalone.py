@@ -56,3 +56,25 @@ def test_template_keys_match_the_questions() -> None:
 
     keys = set(json.loads((REPO / "dag_template" / "cookiecutter.json").read_text()))
     assert set(ANSWER_KEYS) <= keys
+
+
+def test_cookiecutter_json_defaults_agree_with_the_question_table(tmp_path: Path) -> None:
+    """Plain ``cookiecutter dag_template`` gives the tool's own defaults: every static default
+    in the question table is cookiecutter.json's (lists as the JSON text cookiecutter needs,
+    since a real list would be a choice there), and where the table has none (a required
+    answer, or one computed at run time) the placeholder passes the question's own check."""
+    import json
+
+    from createdag.answers import check_one
+    from createdag.questions import ANSWER_KEYS, BY_KEY
+    from createdag.settings import Settings
+
+    template = json.loads((REPO / "dag_template" / "cookiecutter.json").read_text())
+    settings = Settings(output_dir=tmp_path)
+    for key in ANSWER_KEYS:
+        question, value = BY_KEY[key], template[key]
+        typed = json.loads(value) if question.kind in ("list", "choices", "secrets") else value
+        if question.default is None or callable(question.default):
+            check_one(question, typed, {**template, "schedule": "@daily"}, settings)
+        else:
+            assert typed == question.default, f"cookiecutter.json {key}={value!r}, questions.py {question.default!r}"

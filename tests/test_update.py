@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPO, load_dagbag, resolve_answers
+from conftest import REPO, load_dagbag, resolve_answers, write_dag
 
-from createdag import records, update
+from createdag import adopt, records, update
 from createdag.cli import main
 from createdag.errors import InvalidAnswers
 
@@ -22,18 +22,8 @@ RETRY_DELAY_LINE = (
 
 
 def generate(dags_dir: Path, **overrides: Any) -> Path:
-    """Generate and record a DAG the way generation does (independent of the CLI wiring)."""
-    from createdag.generate import install_alerts_module
-    from createdag.output import write_atomic
-    from createdag.render import render_dag
-
-    answers = resolve_answers(dags_dir, **overrides)
-    path = dags_dir / f"{answers['dag_id']}.py"
-    source = render_dag(answers)
-    install_alerts_module(dags_dir)
-    write_atomic(path, source)
-    records.record(dags_dir, answers, source, path)
-    return path
+    """Generate and record a DAG the way generation does (the library entry point)."""
+    return write_dag(dags_dir, **overrides)
 
 
 def changed_template(tmp_path: Path, old: str, new: str) -> Path:
@@ -332,22 +322,21 @@ def test_adopt_then_update(dags_dir: Path, monkeypatch, capsys) -> None:
 def test_adopt_reads_what_it_can(tmp_path: Path) -> None:
     path = tmp_path / "x.py"
     path.write_text(HAND_WRITTEN.replace('"retries": 1,', '"retries": int("1"),'))
-    found, missing = update.read_answers(path)
+    found, missing = adopt.read_answers(path)
     assert found["schedule"] == "0 6 * * *" and found["start_date"] == "2025-03-01"
     assert found["retry_delay_minutes"] == 10 and found["image_pull_secrets"] == ["regcred"]
     assert "retries" in missing and "retries" not in found
 
 
-def test_record_all_after_a_generation_run(dags_dir: Path) -> None:
-    from createdag import generate
-    from createdag.questions import Settings
+def test_records_after_a_generation_run(dags_dir: Path) -> None:
+    from createdag import create, generate
+    from createdag.settings import Settings
 
     entries = [{"dag_id": "a_daily"}, {"dag_id": "b_daily"}]
     sets = {"image": "ghcr.io/acme/x:1.0.0", "owner": "me", "start_date": "2026-01-01"}
-    answers, _ = generate.resolve_all(entries, sets, Settings(output_dir=dags_dir), "test")
-    rendered = generate.render_all(answers, dags_dir)
-    generate.write_all(rendered, dags_dir, force=False)
-    written = records.record_all(dags_dir, answers, rendered)
+    settings = Settings(output_dir=dags_dir)
+    answers, _ = generate.resolve_all(entries, sets, settings, "test")
+    written = create.write_dags(answers, settings).records
     assert [p.name for p in written] == ["a_daily.json", "b_daily.json"]
     assert update.drift(dags_dir) == []
     outcomes = update.update_dags(dags_dir, [], {"retries": "0"})
@@ -355,13 +344,10 @@ def test_record_all_after_a_generation_run(dags_dir: Path) -> None:
     assert all(loaded(dags_dir, o.path, o.dag_id).get_task("main").retries == 0 for o in outcomes)
 
 
-def test_record_all_reads_back_streamed_files(dags_dir: Path) -> None:
-    from createdag import generate
-    from createdag.questions import Settings
+def test_record_holds_the_streamed_file(dags_dir: Path) -> None:
+    from createdag import create
 
     sets = {"image": "ghcr.io/acme/x:1.0.0", "owner": "me", "start_date": "2026-01-01"}
-    answers, _ = generate.resolve_all([{"dag_id": "c_daily"}], sets, Settings(output_dir=dags_dir), "test")
-    generate.render_and_write_all(answers, dags_dir, force=False)
-    records.record_all(dags_dir, answers)
+    create.create([{"dag_id": "c_daily"}], create.Settings(output_dir=dags_dir), sets=sets, source="test")
     rec = records.load(records.record_path(dags_dir, "c_daily"))
     assert rec.pristine == (dags_dir / "c_daily.py").read_text() and rec.path == "c_daily.py"

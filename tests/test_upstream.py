@@ -88,7 +88,7 @@ def test_bad_upstream_dag_id(dags_dir: Path, value: str, message: str) -> None:
 
 def test_misaligned_manual_upstream_warns(dags_dir: Path) -> None:
     from createdag.answers import resolve
-    from createdag.questions import Settings
+    from createdag.settings import Settings
 
     write_dag(dags_dir, dag_id="adhoc", schedule=None)
     _, notices = resolve(
@@ -174,7 +174,7 @@ def test_waiting_on_a_mapped_task_is_refused(dags_dir: Path) -> None:
 
 def test_waiting_on_a_mapped_task_of_the_same_batch_is_refused(tmp_path: Path) -> None:
     from createdag import generate
-    from createdag.questions import Settings
+    from createdag.settings import Settings
 
     entries = [{"dag_id": "fanout", "image": "a:1", "shards": 4},
                {"dag_id": "report", "image": "a:1", "external_dag_id": "fanout", "external_task_id": "main"}]

@@ -1,0 +1,50 @@
+"""The commands, side by side: a table from name to module, each imported only when run.
+
+A command module has a docstring (its first line is the one-line summary in
+``--help``), ``configure(parser)`` that adds its own arguments, and
+``run(args) -> int``. Shared options (``-o``, ``--set``) are declared once,
+in ``cli``. A command depends on the core (``createdag.*``), never on
+another command. Without a command name, ``create_dag.py`` creates a DAG
+(``createdag.commands.create``).
+"""
+
+from __future__ import annotations
+
+import difflib
+import sys
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Command:
+    module: str
+    summary: str
+    #: which shared option groups it takes: "output" (-o), "answers" (--set)
+    shared: tuple[str, ...] = ("output",)
+
+
+#: The subcommands, in the order ``--help`` lists them.
+COMMANDS: dict[str, Command] = {
+    "init": Command("createdag.commands.init", "prepare a dags repo: config, alert module, .airflowignore, checks"),
+    "check": Command("createdag.commands.check", "load every DAG like Airflow does and check the team's rules"),
+    "update": Command(
+        "createdag.commands.update", "re-render recorded DAGs with the current template, three-way merged",
+        ("output", "answers"),
+    ),
+    "adopt": Command(
+        "createdag.commands.adopt", "record a hand-written DAG so that update can manage it", ("output", "answers")
+    ),
+}  # fmt: skip
+
+CREATE = "createdag.commands.create"
+
+
+def similar(name: str) -> str | None:
+    """The command ``name`` was probably meant to be, for a did-you-mean."""
+    close = difflib.get_close_matches(name, COMMANDS, n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def say(message: str) -> None:
+    """Tell the user something: messages go to stderr, output (DAGs, diffs) to stdout."""
+    print(message, file=sys.stderr)

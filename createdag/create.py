@@ -1,0 +1,169 @@
+"""The library entry point for creating DAGs: validate, render, write atomically, record.
+
+Every caller that makes DAG files goes through here: the CLI (prompt and
+batches), the gallery, the tests and the benchmarks. ``create`` takes raw
+answers from any source; ``write_dags`` takes answers already validated
+(the prompt checks each one as it is typed).
+
+What is written, per DAG: ``<dags>/<dag_id>.py`` and its record
+``<dags>/.create_dag/<dag_id>.json`` (what ``update`` needs later), plus the
+alert module the DAGs import when it is absent. Files are streamed: each
+finished DAG and record go to a staging folder inside the dags folder as
+soon as they are rendered, and only their paths are kept, so memory does not
+grow with a batch's size. They take their names only once every DAG
+rendered, so an error or Ctrl-C during the long part leaves nothing written.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from createdag.errors import OutputExists
+from createdag.progress import Progress
+from createdag.settings import Settings
+
+
+@dataclass
+class Created:
+    """What a run wrote, for the caller to report."""
+
+    answers: list[dict[str, Any]]
+    notices: list[str] = field(default_factory=list)
+    #: one line per file written or kept, in order ("wrote dags/x.py", "note: ... kept yours")
+    messages: list[str] = field(default_factory=list)
+    paths: list[Path] = field(default_factory=list)
+    records: list[Path] = field(default_factory=list)
+
+
+def create(
+    entries: Sequence[Mapping[str, Any]],
+    settings: Settings,
+    *,
+    sets: Mapping[str, Any] | None = None,
+    source: str = "answers",
+    progress: Progress | None = None,
+    jobs: int | None = None,
+) -> Created:
+    """Validate ``entries`` (``sets`` win over each), then write every DAG with its record.
+
+    Raises ``InvalidAnswers`` with every problem of every DAG before anything is written.
+    """
+    from createdag.generate import resolve_all
+
+    answers, notices = resolve_all(entries, sets or {}, settings, source)
+    created = write_dags(answers, settings, progress=progress, jobs=jobs)
+    created.notices = notices
+    return created
+
+
+def dag_path(output_dir: Path, answers: Mapping[str, Any]) -> Path:
+    """Where the DAG of ``answers`` is written: ``<output_dir>/<dag_id>.py``."""
+    return output_dir / f"{answers['dag_id']}.py"
+
+
+def alerts_module_of(answers: Mapping[str, Any]) -> str | None:
+    """Import path of the alert module the DAG imports (``teams_alerts``), None without alerts."""
+    from createdag.questions import ALERTS_MODULE
+
+    return answers.get("alerts_module", ALERTS_MODULE) if answers["alerts"] else None
+
+
+def install_alerts_module(output_dir: Path, module: str = "teams_alerts") -> str | None:
+    """Write the alert module where the DAGs import it from (``a.b`` -> ``a/b.py`` in the dags
+    folder, which is on sys.path) when absent; never replace a different one.
+
+    Returns what to tell the user, or None when the module is already there as shipped.
+    """
+    from createdag import resources
+    from createdag.output import write_atomic
+
+    target = output_dir.joinpath(*module.split(".")).with_suffix(".py")
+    shipped = resources.alerts_module_source()
+    if not target.exists():
+        write_atomic(target, shipped)
+        return f"wrote {target} (the Teams alert module the DAG imports)"
+    if target.read_text(encoding="utf-8") != shipped:
+        return (
+            f"note: {target} differs from the version shipped with create_dag; kept yours. "
+            f"To take the new one, compare with hooks/{resources.ALERTS_FILE}, or delete yours and run again."
+        )
+    return None
+
+
+def write_dags(
+    all_answers: Sequence[Mapping[str, Any]],
+    settings: Settings,
+    *,
+    progress: Progress | None = None,
+    jobs: int | None = None,
+) -> Created:
+    """Render and write validated answers: every DAG with its record, or none of them.
+
+    Nothing is written when a file would be replaced without ``settings.force``
+    (checked before rendering, and again as each file takes its name: a hard
+    link, which cannot replace), nor when rendering fails or is interrupted.
+    """
+    from createdag import records
+    from createdag.generate import iter_sources
+    from createdag.output import commit, write_atomic
+
+    output_dir, force = settings.output_dir, settings.force
+    paths = [dag_path(output_dir, answers) for answers in all_answers]
+    if not force:
+        for path in paths:
+            if path.exists():
+                raise OutputExists(str(path))
+    made_dir = not output_dir.is_dir()
+    output_dir.mkdir(parents=True, exist_ok=True)
+    record_dir = records.record_dir(output_dir)
+    made_record_dir = not record_dir.is_dir()
+    staging = Path(tempfile.mkdtemp(prefix=".create_dag-staging-", dir=output_dir))
+    version = records.template_version()
+    created = Created(answers=[dict(answers) for answers in all_answers])
+    new_records: list[Path] = []
+    try:
+        sources = iter_sources(all_answers, jobs=jobs)
+        for number, (answers, path, source) in enumerate(zip(all_answers, paths, sources, strict=True)):
+            # a fresh private folder, so replacing is moot; names end in .staged so
+            # the DAG processor never picks a file up; numbered, so names stay short
+            rec = records.new_record(output_dir, answers, source, path, version)
+            write_atomic(staging / f"{number}.py.staged", source, force=True)
+            write_atomic(staging / f"{number}.json.staged", rec.to_json(), force=True)
+            if progress is not None:
+                progress(number + 1, len(paths))
+        modules = {alerts_module_of(answers) for answers in all_answers}
+        for module in sorted(m for m in modules if m):
+            message = install_alerts_module(output_dir, module)
+            if message:
+                created.messages.append(message)
+        record_dir.mkdir(exist_ok=True)
+        for number, (answers, path) in enumerate(zip(all_answers, paths, strict=True)):
+            commit(staging / f"{number}.py.staged", path, force=force)
+            created.paths.append(path)
+            target = records.record_path(output_dir, str(answers["dag_id"]))
+            if not target.exists():
+                new_records.append(target)
+            commit(staging / f"{number}.json.staged", target, force=True)
+            created.records.append(target)
+            created.messages.append(f"wrote {path}")
+        return created
+    except BaseException:
+        if not force:  # files this run created, and nobody else had: take them back
+            for path in created.paths:
+                path.unlink(missing_ok=True)
+        for target in new_records:
+            target.unlink(missing_ok=True)
+        shutil.rmtree(staging, ignore_errors=True)
+        for folder, made in ((record_dir, made_record_dir), (output_dir, made_dir)):
+            if made:
+                with contextlib.suppress(OSError):
+                    folder.rmdir()  # only if still empty
+        raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)

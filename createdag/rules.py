@@ -1,0 +1,222 @@
+"""The rules that tie answers together, or to the repo: everything a check needs beyond one value.
+
+The question table (``questions``) stays data: each question names its
+check, and the checks that read other answers, the settings or the dags
+folder live here, as do the notices about a whole set of answers
+(``cross_answer_rules``). Every source of answers goes through them alike.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from createdag import schedule as schedules
+from createdag import validators as v
+from createdag.errors import BadValue
+from createdag.settings import Settings
+
+Answers = Mapping[str, Any]
+#: A question's check: (typed value, answers so far, settings) -> the value, normalized.
+Check = Callable[[Any, Answers, Settings], Any]
+
+
+def check_dag_id(value: str, answers: Answers, settings: Settings) -> str:
+    value = v.dag_id(value)
+    target = settings.output_dir / f"{value}.py"
+    if not settings.force and target.exists():
+        raise BadValue(f"{target} already exists: choose another dag_id, or pass --force to replace it")
+    module = settings.team.alerts_module.split(".")[0]
+    if value.lower() == module.lower():
+        raise BadValue(
+            f"{value!r} is the name of this repo's alert module ({settings.team.alerts_module}): choose another id"
+        )
+    if settings.existing_dag:
+        return value
+    from createdag import upstream
+
+    defined_in = upstream.dag_ids_in_cached(settings.repo_root).get(value)
+    if defined_in is not None and defined_in.resolve() != target.resolve():
+        raise BadValue(f"{value!r} is already the dag_id of {defined_in}: dag_ids must be unique in the repo")
+    return value
+
+
+def apply_team_rules(key: str, value: Any, settings: Settings) -> Any:
+    """The team's rules from its config, for every source of answers alike."""
+    team = settings.team
+    where = f" (rule from {team.path})"
+    if key == "dag_id" and team.dag_id_pattern and not re.fullmatch(team.dag_id_pattern, value):
+        raise BadValue(
+            f"{value!r} does not follow this repo's naming rule {team.dag_id_pattern!r}: "
+            f"e.g. {team.dag_id_example!r}{where}"
+        )
+    if key == "owner" and team.owners and value not in team.owners:
+        raise BadValue(f"{value!r} is not one of this repo's owners: {', '.join(team.owners)}{where}")
+    if key == "tags" and team.allowed_tags:
+        unknown = [tag for tag in value if tag not in team.allowed_tags]
+        if unknown:
+            raise BadValue(f"tag {unknown[0]!r} is not allowed here: use {', '.join(team.allowed_tags)}{where}")
+    if key == "image" and team.image_registry and not value.startswith(team.image_registry):
+        raise BadValue(f"{value!r} is not from this repo's registry: images start with {team.image_registry!r}{where}")
+    return value
+
+
+def check_max_active_runs(value: int, answers: Answers, settings: Settings) -> int:
+    value = v.int_at_least(value, 1)
+    if answers.get("schedule") == "@continuous" and value != 1:
+        raise BadValue("a @continuous schedule needs max_active_runs = 1 (Airflow refuses anything else)")
+    return value
+
+
+def check_secrets(values: list[dict[str, str]], answers: Answers, settings: Settings) -> list[dict[str, str]]:
+    seen: set[str] = set()
+    result = []
+    for item in values:
+        env = v.env_name(item["env"])
+        if env in seen:
+            raise BadValue(f"environment variable {env!r} is set twice")
+        seen.add(env)
+        result.append({"env": env, "secret": v.k8s_name(item["secret"]), "key": v.secret_key(item["key"])})
+    return result
+
+
+def check_quantity(resource: str, request_key: str | None = None) -> Check:
+    def run(value: str, answers: Answers, settings: Settings) -> str:
+        value = v.quantity(value, resource)
+        request = answers.get(request_key) if request_key else None
+        if value and request and v.quantity_value(request) > v.quantity_value(value):
+            raise BadValue(
+                f"the {resource} request {request!r} is above this limit {value!r}: "
+                "Kubernetes rejects such a pod; raise the limit or lower the request"
+            )
+        return value
+
+    return run
+
+
+def upstream_of(answers: Answers, settings: Settings) -> Any:
+    """The upstream DAG as its source (or this batch) defines it; None when not found."""
+    from createdag import upstream
+
+    dag_id = answers.get("external_dag_id")
+    if not dag_id:
+        return None
+    for planned in settings.planned:
+        if planned.dag_id == dag_id:
+            return planned
+    return upstream.find_upstream_cached(settings.output_dir, dag_id)
+
+
+def alignment_start(answers: Answers, settings: Settings) -> dt.datetime:
+    start = dt.date.fromisoformat(answers.get("start_date") or settings.today.isoformat())
+    return dt.datetime.combine(max(start, settings.today), dt.time(), tzinfo=dt.timezone.utc)
+
+
+def check_external_dag_id(value: str, answers: Answers, settings: Settings) -> str:
+    value = value.strip()
+    if not value:
+        return ""
+    value = v.airflow_key(value, "upstream dag_id")
+    if value == answers.get("dag_id"):
+        raise BadValue(f"{value!r} is this DAG's own id: a DAG cannot wait for itself; use depends_on_past instead")
+    return value
+
+
+def check_external_task_id(value: str, answers: Answers, settings: Settings) -> str:
+    value = value.strip()
+    if not value:
+        return ""
+    value = v.task_id(value)
+    found = upstream_of(answers, settings)
+    if found is not None and found.task_ids_complete and value not in found.task_ids:
+        tasks = ", ".join(sorted(found.task_ids)) or "none"
+        raise BadValue(f"{found.dag_id} ({found.path}) has no task {value!r}: its tasks are {tasks}")
+    if found is not None and value in found.mapped_task_ids:
+        # ExternalTaskSensor counts task instances: N parallel pods never add up to the 1 it expects.
+        raise BadValue(
+            f"{found.dag_id}.{value} runs as parallel pods (mapped), and ExternalTaskSensor never "
+            "succeeds on a mapped task: leave external_task_id empty to wait for the whole DAG run"
+        )
+    return value
+
+
+def default_delta(answers: Answers, settings: Settings) -> int:
+    from createdag import upstream
+
+    found = upstream_of(answers, settings)
+    ours = answers.get("schedule")
+    if found is None or not (upstream.is_cron(ours) and upstream.is_cron(found.schedule)):
+        return 0
+    suggested = upstream.suggest_delta(
+        ours, answers.get("timezone", "UTC"), found.schedule, found.timezone, alignment_start(answers, settings)
+    )
+    return 0 if suggested is None else suggested
+
+
+def check_delta(value: int, answers: Answers, settings: Settings) -> int:
+    from createdag import upstream
+
+    found = upstream_of(answers, settings)
+    ours = answers.get("schedule")
+    if found is None or not (upstream.is_cron(ours) and upstream.is_cron(found.schedule)):
+        return value  # nothing to check against; ``answers.finish`` says so
+    after = alignment_start(answers, settings)
+    our_tz = answers.get("timezone", "UTC")
+    if upstream.lines_up(ours, our_tz, found.schedule, found.timezone, value, after):
+        return value
+    suggested = upstream.suggest_delta(ours, our_tz, found.schedule, found.timezone, after)
+    if suggested is not None:
+        raise BadValue(
+            f"with {value} the sensor would look for {found.dag_id} runs that never exist "
+            f"({found.dag_id} runs {schedules.describe(found.schedule)}, {found.timezone}): "
+            f"use {suggested} (its run {upstream.minutes_in_words(suggested)})"
+        )
+    return value  # no fixed offset works; ``answers.finish`` warns
+
+
+def cross_answer_notices(answers: dict[str, Any], settings: Settings | None) -> list[str]:
+    """Apply the rules that tie a whole set of answers together (in place); return the notices.
+
+    Notices are things the user should know but need not fix, e.g. that
+    wait_for_downstream switches depends_on_past on (Airflow does so anyway;
+    writing it keeps the file honest).
+    """
+    notices = []
+    if answers.get("wait_for_downstream") and not answers.get("depends_on_past"):
+        answers["depends_on_past"] = True
+        notices.append("depends_on_past is on too: wait_for_downstream implies it in Airflow")
+    if answers.get("external_dag_id") and settings is not None:
+        notices.extend(alignment_notices(answers, settings))
+    return notices
+
+
+def alignment_notices(answers: Mapping[str, Any], settings: Settings) -> list[str]:
+    """Warnings for a sensor whose upstream run may never exist; errors were raised earlier."""
+    from createdag import upstream
+
+    found = upstream_of(answers, settings)
+    name = answers["external_dag_id"]
+    if found is None:
+        delta = answers["external_delta_minutes"]
+        when = "the same as this run's" if delta == 0 else f"{upstream.minutes_in_words(delta)} than this run's"
+        return [
+            f"{name} is not defined in {settings.output_dir}, so its schedule was not checked: the sensor "
+            f"waits for the {name} run whose logical date is {when}"
+        ]
+    ours, theirs = answers["schedule"], found.schedule
+    if not (upstream.is_cron(ours) and upstream.is_cron(theirs)):
+        return [
+            f"warning: this DAG runs {ours or 'manually'} and {name} runs {theirs or 'manually'}: a sensor only "
+            "matches a run with exactly the expected logical date, so it will time out unless both are triggered "
+            "with matching logical dates"
+        ]
+    after = alignment_start(answers, settings)
+    delta = answers["external_delta_minutes"]
+    if not upstream.lines_up(ours, answers["timezone"], theirs, found.timezone, delta, after):
+        return [
+            f"warning: no fixed offset lines this DAG's runs up with {name}'s ({schedules.describe(theirs)}): "
+            "some runs of the sensor will time out; consider matching schedules"
+        ]
+    return []
