@@ -48,8 +48,22 @@ def p90(values: list[float]) -> float:
     return sorted(values)[min(len(values) - 1, int(len(values) * 0.9))]
 
 
+def worktree_of(rev: str) -> Path:
+    """A checkout of ``rev`` in a temporary folder, to measure it side by side with this one."""
+    folder = Path(tempfile.mkdtemp(prefix="create_dag-bench-rev-")) / rev.replace("/", "_")
+    subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", "-q", str(folder), rev], check=True)
+    return folder
+
+
 def main() -> None:
-    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 20
+    """``startup.py [RUNS] [--compare REV]``: REV (e.g. ``main~3``) is measured in the same run."""
+    args = sys.argv[1:]
+    compare = None
+    if "--compare" in args:
+        at = args.index("--compare")
+        compare = args[at + 1]
+        del args[at : at + 2]
+    runs = int(args[0]) if args else 20
     cwd = tempfile.mkdtemp()
     rows = {
         "python -c 'import questionary'": import_seconds,
@@ -59,6 +73,11 @@ def main() -> None:
             [sys.executable, str(REPO / "create_dag.py")], cwd
         ),
     }
+    if compare is not None:
+        other = worktree_of(compare)
+        rows[f"{compare} first question on screen"] = lambda: first_prompt_seconds(
+            [sys.executable, str(other / "create_dag.py")], cwd
+        )
     for measure in rows.values():  # warm-up: page cache, byte-code caches
         measure()
     samples: dict[str, list[float]] = {name: [] for name in rows}
@@ -74,6 +93,10 @@ def main() -> None:
     print(f"ratio to import floor (whole process): {t / i:.2f}  (target <= 1.30)")
     print(f"ratio to import floor (seen in pty):   {t / s:.2f}")
     print(f"ratio to bare prompt:                  {t / b:.2f}")
+    if compare is not None:
+        before = statistics.median(samples[f"{compare} first question on screen"])
+        print(f"this checkout vs {compare}:            {t / before:.2f}")
+        subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(other)], check=False)
 
 
 if __name__ == "__main__":

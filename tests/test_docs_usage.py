@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parent.parent
 USAGE = REPO / "docs" / "usage.md"
 HELP_BLOCK = re.compile(r"(<!-- BEGIN HELP[^\n]*-->\n```text\n)(.*?)(```\n<!-- END HELP -->)", re.S)
@@ -25,10 +27,9 @@ def test_help_in_docs_matches_the_real_help() -> None:
     text = USAGE.read_text(encoding="utf-8")
     match = HELP_BLOCK.search(text)
     assert match, "docs/usage.md lost its HELP block markers"
-    if os.environ.get("UPDATE_DOCS"):
+    if os.environ.get("UPDATE_DOCS") and not os.environ.get("CI") and match[2] != real_help():
         USAGE.write_text(HELP_BLOCK.sub(lambda m: m[1] + real_help() + m[3], text), encoding="utf-8")
-        text = USAGE.read_text(encoding="utf-8")
-        match = HELP_BLOCK.search(text)
+        pytest.fail(f"{USAGE} updated: review the diff, then run without UPDATE_DOCS")  # never pass unseen
     assert match[2] == real_help(), "run: UPDATE_DOCS=1 pytest tests/test_docs_usage.py"
 
 

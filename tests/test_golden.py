@@ -2,7 +2,8 @@
 
 A template or formatting change shows up here as a readable diff. After an
 intended change, regenerate with ``UPDATE_GOLDEN=1 pytest tests/test_golden.py``
-and review the diff of tests/golden/ like any other code.
+(it fails for each file it rewrites, and is ignored under CI) and review the
+diff of tests/golden/ like any other code.
 """
 
 from __future__ import annotations
@@ -40,6 +41,10 @@ def test_matches_golden_file(name: str) -> None:
     answers, _ = resolve({**BASE, **SETS[name]}, Settings(output_dir=Path("/nonexistent")))
     rendered = render_dag(answers)
     golden = GOLDEN / f"{name}.py"
-    if os.environ.get("UPDATE_GOLDEN"):
-        golden.write_text(rendered, encoding="utf-8")
+    if os.environ.get("UPDATE_GOLDEN") and not os.environ.get("CI"):
+        # Update mode writes the new output, and still fails where it changed, so that a
+        # run with UPDATE_GOLDEN set can never pass over a difference unseen.
+        if not golden.is_file() or golden.read_text(encoding="utf-8") != rendered:
+            golden.write_text(rendered, encoding="utf-8")
+            pytest.fail(f"{golden} updated: review `git diff tests/golden`, then run without UPDATE_GOLDEN")
     assert rendered == golden.read_text(encoding="utf-8")
