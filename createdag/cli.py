@@ -20,7 +20,7 @@ from typing import Any
 
 from createdag import __version__
 from createdag.commands import COMMANDS, CREATE, say, similar
-from createdag.errors import EXIT_INTERRUPTED, EXIT_USER_ERROR, CreateDagError, InvalidAnswers
+from createdag.errors import EXIT_INTERRUPTED, EXIT_USER_ERROR, CreateDagError, Interrupted, InvalidAnswers
 
 PROG = "create_dag.py"
 
@@ -127,8 +127,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse(list(sys.argv[1:] if argv is None else argv))
     try:
         return int(_command_module(args.command).run(args))
-    except KeyboardInterrupt:
-        say("\nInterrupted: nothing was written. Run create_dag.py again to start over.")
+    except KeyboardInterrupt as exc:  # Interrupted says where the answers so far were kept
+        fallback = "Interrupted: nothing was written. Run create_dag.py again to start over."
+        say(f"\n{exc if isinstance(exc, Interrupted) else fallback}")
         return EXIT_INTERRUPTED
     except EOFError:
         say("\nInput ended before every question was answered: nothing was written. "

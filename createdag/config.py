@@ -33,6 +33,7 @@ class TeamConfig:
     alerts_module: str = "teams_alerts"
     output_dir: Path | None = None
     check_skip: tuple[str, ...] = ()  # DAG files (relative) exempt from `check` rules
+    require_pinned_image: bool = False  # refuse images without a tag, or :latest (else a warning)
 
     @property
     def root(self) -> Path | None:
@@ -57,6 +58,7 @@ _SETTINGS: dict[str, tuple[type | tuple[type, ...], str | None]] = {
     "retries": (int, "retries"),
     "alerts": (list, "alerts"),
     "check_skip": (list, None),
+    "require_pinned_image": (bool, None),
 }
 
 
@@ -130,6 +132,7 @@ def parse_config(path: Path, table: dict[str, Any]) -> TeamConfig:
         alerts_module=module,
         output_dir=(path.parent / values["output_dir"]) if "output_dir" in values else None,
         check_skip=tuple(values.get("check_skip", ())),
+        require_pinned_image=values.get("require_pinned_image", False),
     )
 
 
@@ -174,4 +177,5 @@ CONFIG_TEMPLATE = """\
 # alerts = ["failure"]
 # output_dir = "dags"                 # relative to this file
 # check_skip = []                     # DAG files exempt from `create_dag.py check` rules
+# require_pinned_image = false        # true: refuse images without a tag, or :latest (else a warning)
 """

@@ -99,3 +99,13 @@ class GitMissing(UserError):
         super().__init__(
             "update merges with 'git merge-file', and git is not installed: install git and run again"
         )
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C during the questions: the message says that nothing was written, and where the
+    answers given so far were kept for ``--resume``. A ``KeyboardInterrupt``, so it ends
+    the run like Ctrl-C anywhere (``cli.main``: exit code 130)."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        super().__init__(message)

@@ -1,19 +1,28 @@
-"""The interactive side: ask ``QUESTIONS`` with questionary, one at a time.
+"""The interactive side: ask ``QUESTIONS`` with questionary, one at a time, then review.
 
 This is the only module that draws on the terminal. It checks each answer
 as it is typed with the same ``answers.check_one`` that flags and files go
-through, and returns raw-free, validated answers. Questions use
-``unsafe_ask`` so Ctrl-C arrives as ``KeyboardInterrupt`` (and Ctrl-D as
-``EOFError``) for the CLI to turn into an exit code, instead of ``None``.
+through. Answers are filled into a ``dict`` the caller owns, so that what
+was answered survives Ctrl-C (``commands.create`` keeps it for
+``--resume``). Questions use ``unsafe_ask`` so Ctrl-C arrives as
+``KeyboardInterrupt`` (and Ctrl-D as ``EOFError``) for the CLI to turn into
+an exit code, instead of ``None``.
+
+After the last question, ``review`` shows every answer and offers to write,
+to change one answer (it is asked again with the same checks, and so are
+the questions whose ``depends_on`` names an answer that changed) or to quit.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import textwrap
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import questionary
 from prompt_toolkit.application import get_app
+from prompt_toolkit.completion import CompleteEvent, Completer, Completion
+from prompt_toolkit.document import Document
 
 from createdag.answers import check_one, coerce
 from createdag.errors import BadValue
@@ -22,6 +31,8 @@ from createdag.settings import Settings
 
 _HELP_STYLE = "fg:ansibrightblack"
 _GROUP_STYLE = "bold"
+_WARN_STYLE = "fg:ansiyellow"
+_MISSING = object()
 
 
 def as_text(question: Question, value: Any) -> str:
@@ -29,25 +40,77 @@ def as_text(question: Question, value: Any) -> str:
     return question.kind_of.show(question, value)
 
 
+def _columns() -> int:
+    """The terminal's width: the running prompt's, else the terminal's."""
+    from prompt_toolkit.application.current import get_app_or_none
+
+    app = get_app_or_none()
+    if app is not None:
+        return int(app.output.get_size().columns)
+    import shutil
+
+    return shutil.get_terminal_size().columns
+
+
+def wrap(message: str, width: int) -> str:
+    """``message`` over as many lines of ``width`` as it needs, broken between words."""
+    return "\n".join(textwrap.wrap(message, width=max(width, 20), break_on_hyphens=False)) or message
+
+
 def _validator(question: Question, answers: Mapping[str, Any], settings: Settings) -> Callable[[str], bool | str]:
     def validate(text: str) -> bool | str:
         try:
             check_one(question, text, answers, settings)
         except BadValue as exc:
-            return str(exc)
+            return wrap(str(exc), _columns() - 1)  # every line shown: see _let_errors_wrap
         return True
 
     return validate
 
 
+def _let_errors_wrap(question: questionary.Question) -> None:
+    """prompt_toolkit shows a refused answer's reason in a toolbar one line high, so a long
+    reason is cut at the terminal width: let that toolbar take the lines the reason needs."""
+    from prompt_toolkit.filters import has_validation_error, to_filter
+    from prompt_toolkit.layout import ConditionalContainer, Window
+
+    for container in question.application.layout.walk():
+        if isinstance(container, ConditionalContainer) and container.filter is has_validation_error:
+            window = container.content
+            if isinstance(window, Window):
+                window.height = None
+                window.dont_extend_height = to_filter(True)
+                window.wrap_lines = to_filter(True)
+
+
+class KnownAnswers(Completer):
+    """Tab completion from a known set: the answers that start with the typed text first,
+    then those that contain it (``Paris`` finds ``Europe/Paris``). Read once, on the first Tab."""
+
+    def __init__(self, candidates: Callable[[], Iterable[str]]) -> None:
+        self._candidates = candidates
+        self._known: list[str] | None = None
+
+    def get_completions(self, document: Document, complete_event: CompleteEvent) -> Iterator[Completion]:
+        if self._known is None:
+            self._known = list(self._candidates())
+        typed = document.text_before_cursor
+        low = typed.strip().lower()
+        starts = [word for word in self._known if word.lower().startswith(low)]
+        within = [word for word in self._known if low and low in word.lower() and word not in starts]
+        for word in starts + within:
+            yield Completion(word, start_position=-len(typed))
+
+
 def _live(hint: Callable[[str], str]) -> Callable[[], str]:
     """A bottom toolbar showing ``hint`` of the text typed so far, redrawn on every key press."""
-    return lambda: " " + hint(get_app().current_buffer.text)
+    return lambda: " " + wrap(hint(get_app().current_buffer.text), _columns() - 2)
 
 
 def ask(question: Question, answers: Mapping[str, Any], settings: Settings, default: Any) -> Any:
     """Ask one question with its kind's widget; return its checked value."""
-    questionary.print(f"  {question.help}", style=_HELP_STYLE)
+    tab = " (Tab completes)" if question.complete is not None else ""
+    questionary.print(f"  {question.help}{tab}", style=_HELP_STYLE)
     widget = question.kind_of.widget
     if widget == "confirm":
         return bool(questionary.confirm(question.prompt, default=bool(default)).unsafe_ask())
@@ -61,34 +124,66 @@ def ask(question: Question, answers: Mapping[str, Any], settings: Settings, defa
     extra: dict[str, Any] = {}
     if question.live_hint is not None:
         extra["bottom_toolbar"] = _live(question.live_hint)
-    text = questionary.text(
+    if question.complete is not None:
+        complete = question.complete
+        extra["completer"] = KnownAnswers(lambda: complete(answers, settings))
+        extra["complete_while_typing"] = False  # on Tab only
+    prompt = questionary.text(
         question.prompt,
         default=as_text(question, default),
         validate=_validator(question, answers, settings),
         **extra,
-    ).unsafe_ask()
+    )
+    _let_errors_wrap(prompt)
+    text = prompt.unsafe_ask()
     value = check_one(question, text, answers, settings)
-    if question.echo is not None:
-        questionary.print(f"  {question.echo(value)}", style=_HELP_STYLE)
+    said = question.echo(value) if question.echo is not None else ""
+    if said:
+        style = _WARN_STYLE if said.startswith("warning") else _HELP_STYLE
+        questionary.print(wrap(f"  {said}", _columns() - 1), style=style)
     return value
 
 
-def ask_all(settings: Settings, given: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """Ask every question whose ``when`` holds; ``given`` answers become the defaults."""
-    given = given or {}
-    answers: dict[str, Any] = {}
+def _default(question: Question, answers: Mapping[str, Any], settings: Settings, given: Mapping[str, Any]) -> Any:
+    if question.key not in given:
+        return question.default_for(answers, settings)
+    try:
+        return coerce(question, given[question.key])
+    except BadValue:
+        return given[question.key]  # shown as typed; its check will say what is wrong
+
+
+def _fill(question: Question, answers: dict[str, Any], settings: Settings, default: Any) -> None:
+    """A question not asked (its ``when`` is false) takes its default, checked."""
+    if not question.prompt_only:
+        answers[question.key] = check_one(question, default, answers, settings) if default is not None else None
+
+
+def ask_all(
+    settings: Settings,
+    answers: dict[str, Any],
+    given: Mapping[str, Any] | None = None,
+    kept: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Ask every question whose ``when`` holds, filling ``answers`` in place as they come.
+
+    ``given`` answers (``--set``) become the defaults shown. ``kept`` answers
+    (``--resume``) are taken without asking when they still pass their check;
+    one that no longer does is asked, its kept value as the default.
+    """
+    given, kept = given or {}, kept or {}
     group = None
     for question in QUESTIONS:
-        default = question.default_for(answers, settings)
-        if question.key in given:
-            try:
-                default = coerce(question, given[question.key])
-            except BadValue:
-                default = given[question.key]  # shown as typed; its check will say what is wrong
+        default = _default(question, answers, settings, given)
         if not question.when(answers):
-            if not question.prompt_only:
-                answers[question.key] = check_one(question, default, answers, settings) if default is not None else None
+            _fill(question, answers, settings, default)
             continue
+        if question.key in kept:
+            try:
+                answers[question.key] = check_one(question, kept[question.key], answers, settings)
+                continue
+            except BadValue:
+                default = _default(question, answers, settings, kept)
         if question.group != group:
             group = question.group
             questionary.print(f"\n{group}", style=_GROUP_STYLE)
@@ -96,5 +191,66 @@ def ask_all(settings: Settings, given: Mapping[str, Any] | None = None) -> dict[
     return answers
 
 
-def confirm_write(path: str) -> bool:
-    return bool(questionary.confirm(f"Write {path}?", default=True).unsafe_ask())
+def change(settings: Settings, answers: dict[str, Any], key: str) -> list[str]:
+    """Ask ``key`` again, then every question that depends on an answer that changed
+    (``Question.depends_on``, followed through); return the keys asked again."""
+    changed: set[str] = set()
+    asked: list[str] = []
+    for question in QUESTIONS:
+        if question.key != key and not changed.intersection(question.depends_on):
+            continue
+        before = answers.get(question.key, _MISSING)
+        if question.when(answers):
+            default = question.default_for(answers, settings) if before is _MISSING else before
+            answers[question.key] = ask(question, answers, settings, default)
+            asked.append(question.key)
+        else:
+            _fill(question, answers, settings, question.default_for(answers, settings))
+        if answers.get(question.key, _MISSING) != before:
+            changed.add(question.key)
+    return asked
+
+
+def show_summary(answers: Mapping[str, Any], settings: Settings) -> None:
+    from createdag.review import summary
+
+    groups, notices = summary(answers, settings)
+    questionary.print("\nReview", style=_GROUP_STYLE)
+    for group, lines in groups:
+        questionary.print(f"  {group}", style=_GROUP_STYLE)
+        for line in lines:
+            questionary.print(f"    {line}")
+    for notice in notices:
+        questionary.print(wrap(f"  note: {notice}", _columns() - 1), style=_WARN_STYLE)
+
+
+def _pick(answers: Mapping[str, Any]) -> str | None:
+    from createdag.review import asked, shown
+
+    choices = [questionary.Choice(f"{q.prompt}: {shown(q, answers[q.key])}", q.key) for q in asked(answers)]
+    choices.append(questionary.Choice("(back to the review, change nothing)", ""))
+    key = questionary.select(
+        "Change which answer?", choices=choices, use_search_filter=True, use_jk_keys=False,
+        instruction="(type to filter, arrows to move, enter to pick)",
+    ).unsafe_ask()  # fmt: skip
+    return key or None
+
+
+def review(settings: Settings, answers: dict[str, Any], write_prompt: Callable[[Mapping[str, Any]], str]) -> bool:
+    """Show every answer; change any of them until the user writes (True) or quits (False)."""
+    while True:
+        show_summary(answers, settings)
+        action = questionary.select(
+            write_prompt(answers),
+            choices=[
+                questionary.Choice("Yes, write it", "write", shortcut_key="y"),
+                questionary.Choice("Change an answer", "change", shortcut_key="c"),
+                questionary.Choice("No, quit (nothing is written)", "quit", shortcut_key="n"),
+            ],
+            use_shortcuts=True,
+        ).unsafe_ask()
+        if action != "change":
+            return bool(action == "write")
+        key = _pick(answers)
+        if key is not None:
+            change(settings, answers, key)

@@ -12,12 +12,11 @@ prompt; ``ANSWER_KEYS`` is the list of answers every other module uses.
 
 from __future__ import annotations
 
-import getpass
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from createdag import rules
+from createdag import images, rules
 from createdag import schedule as schedules
 from createdag import validators as v
 from createdag.errors import BadValue
@@ -62,6 +61,11 @@ class Question:
     live_hint: Callable[[str], str] | None = None
     #: shown after the answer: value -> one line (e.g. the schedule in words)
     echo: Callable[[Any], str] | None = None
+    #: the answers this question's ``when``, default or check reads: when one of them is
+    #: changed at the review, this question is asked again (``tests`` hold the list complete)
+    depends_on: tuple[str, ...] = ()
+    #: the known answers Tab completes from: (answers so far, settings) -> candidates
+    complete: Callable[[Answers, Settings], Iterable[str]] | None = None
 
     @property
     def kind_of(self) -> Kind:
@@ -99,10 +103,41 @@ def _simple(check: Callable[[Any], Any]) -> Check:
 
 
 def _default_owner(answers: Answers, settings: Settings) -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # no user name in some containers; any owner will do
-        return "airflow"
+    from createdag import identity  # runs git: only when an owner default is needed
+
+    return identity.default_owner(settings.repo_root, settings.team.owners)
+
+
+def _check_image(value: str, answers: Answers, settings: Settings) -> str:
+    value = v.image(value)
+    reason = images.unpinned(value) if settings.team.require_pinned_image else None
+    if reason:
+        raise BadValue(f"{reason} (rule from {settings.team.path})")
+    return value  # unpinned but allowed: ``rules.cross_answer_notices`` warns
+
+
+# --- what Tab completes from --------------------------------------------------------------
+
+
+def _timezones(answers: Answers, settings: Settings) -> Iterable[str]:
+    import zoneinfo
+
+    return sorted(zoneinfo.available_timezones())
+
+
+def _schedule_presets(answers: Answers, settings: Settings) -> Iterable[str]:
+    return (*schedules.CRON_PRESETS, *schedules.SPECIAL_SCHEDULES, "None")
+
+
+def _dag_ids_nearby(answers: Answers, settings: Settings) -> Iterable[str]:
+    from createdag import upstream
+
+    return sorted(set(upstream.dag_ids_in_cached(settings.output_dir)) - {answers.get("dag_id")})
+
+
+def _upstream_task_ids(answers: Answers, settings: Settings) -> Iterable[str]:
+    found = rules.upstream_of(answers, settings)
+    return sorted(found.task_ids) if found is not None else ()
 
 
 def _wants_resources(answers: Answers) -> bool:
@@ -127,13 +162,13 @@ QUESTIONS: tuple[Question, ...] = (
     Question("schedule", "Schedule", "Schedule",
              "When runs start: cron ('30 6 * * 1-5'), a preset (@daily, @hourly...) or None for manual only.",
              "text", "@daily", _check_schedule, none_ok=True, live_hint=schedules.live_hint,
-             echo=lambda value: f"-> {schedules.describe(value)}"),
+             echo=lambda value: f"-> {schedules.describe(value)}", complete=_schedule_presets),
     Question("start_date", "Schedule", "Start date",
              "First date the schedule counts from, YYYY-MM-DD: a fixed date, never 'now'.",
              "date", lambda answers, settings: settings.today.isoformat(), _simple(v.iso_date)),
     Question("timezone", "Schedule", "Timezone",
              "IANA timezone the schedule's times are read in (DST-aware), e.g. Europe/Paris.",
-             "text", "UTC", _simple(v.timezone)),
+             "text", "UTC", _simple(v.timezone), complete=_timezones),
     Question("catchup", "Schedule", "Catch up missed runs?",
              "On: one run per interval missed since start_date (backfill). Off: only the latest.",
              "bool", False),
@@ -146,7 +181,7 @@ QUESTIONS: tuple[Question, ...] = (
              "bool", False),
     Question("max_active_runs", "Runs", "Max active runs",
              "How many runs of this DAG may be running at the same time.",
-             "int", 1, rules.check_max_active_runs),
+             "int", 1, rules.check_max_active_runs, depends_on=("schedule",)),
     Question("max_active_tasks", "Runs", "Max active tasks",
              "How many tasks of one DAG run may run at the same time (Airflow 2's 'concurrency').",
              "int", 16, _simple(lambda n: v.int_at_least(n, 1)), aliases=("concurrency",)),
@@ -157,20 +192,20 @@ QUESTIONS: tuple[Question, ...] = (
     Question("retry_delay_minutes", "Retries and alerts", "Minutes between retries",
              "How long Airflow waits before trying a failed task again.",
              "int", 5, _simple(lambda n: v.int_at_least(n, 0)),
-             when=lambda answers: answers.get("retries", 0) > 0),
+             when=lambda answers: answers.get("retries", 0) > 0, depends_on=("retries",)),
     Question("alerts", "Retries and alerts", "Teams alerts on",
              "Which task events post a card to the team's Microsoft Teams channel (none: no alerts).",
              "choices", ["failure"], _check_alerts, choices=ALERT_EVENTS),
     Question("teams_conn_id", "Retries and alerts", "Teams connection id",
              "Airflow connection that holds the Teams Workflows webhook URL (never the URL itself).",
              "text", "msteams_webhook_url", _simple(lambda s: v.airflow_key(s.strip(), "connection id")),
-             when=lambda answers: bool(answers.get("alerts"))),
+             when=lambda answers: bool(answers.get("alerts")), depends_on=("alerts",)),
     # Pod ------------------------------------------------------------------------
     Question("task_id", "Pod", "Task id", "Id of the pod task inside the DAG.",
              "text", "main", _simple(v.task_id)),
     Question("image", "Pod", "Container image",
              "Image the pod runs; pin a tag or digest, e.g. ghcr.io/acme/etl:1.4.2.",
-             "text", None, _simple(v.image)),
+             "text", None, _check_image, live_hint=images.live_hint, echo=images.live_hint),
     Question("namespace", "Pod", "Namespace", "Kubernetes namespace the pod is created in.",
              "text", "airflow", _simple(v.k8s_label_name)),
     Question("shards", "Pod", "Parallel pods",
@@ -194,32 +229,38 @@ QUESTIONS: tuple[Question, ...] = (
              "Adds an ExternalTaskSensor that waits for the other DAG's run before the pod starts.",
              "bool", False, prompt_only=True),
     Question("external_dag_id", "Upstream DAG", "Upstream dag_id", "The DAG whose run this one waits for.",
-             "text", "", rules.check_external_dag_id, when=lambda answers: bool(answers.get("upstream"))),
+             "text", "", rules.check_external_dag_id, when=lambda answers: bool(answers.get("upstream")),
+             depends_on=("upstream", "dag_id"), complete=_dag_ids_nearby),
     Question("external_task_id", "Upstream DAG", "Upstream task_id",
              "Wait for this task of it to succeed (empty: for the whole DAG run to succeed).",
-             "text", "", rules.check_external_task_id, when=_waits),
+             "text", "", rules.check_external_task_id, when=_waits, depends_on=("external_dag_id",),
+             complete=_upstream_task_ids),
     Question("external_delta_minutes", "Upstream DAG", "Upstream run offset (minutes)",
              "How much earlier the upstream run's logical date is than this run's (0: the same).",
-             "int", rules.default_delta, rules.check_delta, when=_waits),
+             "int", rules.default_delta, rules.check_delta, when=_waits,
+             depends_on=("external_dag_id", "schedule", "timezone", "start_date")),
     Question("sensor_timeout_minutes", "Upstream DAG", "Give up waiting after (minutes)",
              "The sensor fails (and alerts) when the upstream has not succeeded by then.",
-             "int", 360, _simple(lambda n: v.int_at_least(n, 1)), when=_waits),
+             "int", 360, _simple(lambda n: v.int_at_least(n, 1)), when=_waits, depends_on=("external_dag_id",)),
     Question("sensor_poke_interval_seconds", "Upstream DAG", "Check every (seconds)",
              "Between checks the sensor frees its worker slot (mode='reschedule').",
-             "int", 300, _simple(lambda n: v.int_at_least(n, 1)), when=_waits),
+             "int", 300, _simple(lambda n: v.int_at_least(n, 1)), when=_waits, depends_on=("external_dag_id",)),
     # Resources ------------------------------------------------------------------
     Question("resources", "Resources", "Set CPU and memory requests/limits?",
              "Requests reserve capacity for scheduling; limits cap what the pod may use.",
              "bool", False, prompt_only=True),
     Question("cpu_request", "Resources", "CPU request", "CPU reserved for the pod, e.g. 250m or 1 (empty: none).",
-             "text", "", rules.check_quantity("cpu"), when=_wants_resources),
+             "text", "", rules.check_quantity("cpu"), when=_wants_resources, depends_on=("resources",)),
     Question("memory_request", "Resources", "Memory request", "Memory reserved for the pod, e.g. 512Mi (empty: none).",
-             "text", "", rules.check_quantity("memory"), when=_wants_resources),
+             "text", "", rules.check_quantity("memory"), when=_wants_resources,
+             depends_on=("resources",)),
     Question("cpu_limit", "Resources", "CPU limit", "Most CPU the pod may use; throttled above it (empty: none).",
-             "text", "", rules.check_quantity("cpu", "cpu_request"), when=_wants_resources),
+             "text", "", rules.check_quantity("cpu", "cpu_request"), when=_wants_resources,
+             depends_on=("resources", "cpu_request")),
     Question("memory_limit", "Resources", "Memory limit",
              "Most memory the pod may use; killed (OOMKilled) above it (empty: none).",
-             "text", "", rules.check_quantity("memory", "memory_request"), when=_wants_resources),
+             "text", "", rules.check_quantity("memory", "memory_request"), when=_wants_resources,
+             depends_on=("resources", "memory_request")),
 )  # fmt: skip
 
 BY_KEY: dict[str, Question] = {q.key: q for q in QUESTIONS}

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from createdag import images
 from createdag import schedule as schedules
 from createdag import validators as v
 from createdag.errors import BadValue
@@ -189,6 +190,9 @@ def cross_answer_notices(answers: dict[str, Any], settings: Settings | None) -> 
         notices.append("depends_on_past is on too: wait_for_downstream implies it in Airflow")
     if answers.get("external_dag_id") and settings is not None:
         notices.extend(alignment_notices(answers, settings))
+    unpinned = images.unpinned(answers.get("image") or "")
+    if unpinned:  # refused instead when the team config sets require_pinned_image
+        notices.append(f"warning: {unpinned}")
     return notices
 
 

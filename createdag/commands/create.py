@@ -2,6 +2,8 @@
 
 The default command of ``create_dag.py``. Answers from any source become
 validated answers (``answers``), then files through ``create.write_dags``.
+The questions end with a review (write, change an answer, or quit); answers
+given before Ctrl-C or a quit are kept for --resume (``session``).
 """
 
 from __future__ import annotations
@@ -9,11 +11,14 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from createdag.commands import say
-from createdag.errors import EXIT_OK, NoTerminal, UserError
+from createdag.errors import EXIT_OK, Interrupted, NoTerminal, UserError
 from createdag.settings import Settings, settings_for
+
+if TYPE_CHECKING:
+    from createdag.create import Created
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -29,7 +34,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--force", action="store_true", help="replace DAG files that already exist")
     parser.add_argument("--check", action="store_true",
                         help="load the written files with Airflow's DagBag and report import errors "
-                        "and parse time (needs apache-airflow)")  # fmt: skip
+                        "and parse time (needs apache-airflow)")
+    parser.add_argument("--save-answers", type=Path, metavar="FILE",
+                        help="also write the answers to FILE (YAML, or JSON for .json), as --answers reads "
+                        "them: --answers FILE writes the same DAG again")
+    parser.add_argument("--resume", action="store_true",
+                        help="go on with the questions from the answers kept when they were interrupted "
+                        "(Ctrl-C) or left at the review; kept answers are not asked again")  # fmt: skip
 
 
 def _interactive(args: argparse.Namespace) -> bool:
@@ -56,13 +67,69 @@ def gather(args: argparse.Namespace, settings: Settings) -> tuple[list[dict[str,
             entries, source = [{}], "--set"
         return generate.resolve_all(entries, sets, settings, source)
 
+    answers = ask(args, settings)
+    return ([answers] if answers is not None else []), []
+
+
+def ask(args: argparse.Namespace, settings: Settings) -> dict[str, Any] | None:
+    """The questions, then the review: the checked answers to write, or None when the user quits.
+
+    The answers given so far are kept in the user's cache folder when the user
+    quits or presses Ctrl-C, never in the dags folder; ``--resume`` starts from them.
+    """
     if not sys.stdin.isatty():
         raise NoTerminal()
-    from createdag import prompt
+    from createdag import prompt, session
     from createdag.answers import finish
+    from createdag.sources import parse_sets
 
-    answers, notices = finish(prompt.ask_all(settings, sets), settings)
-    return [answers], notices
+    kept: dict[str, Any] = {}
+    if args.resume:
+        kept, path = session.load_kept(settings.output_dir)
+        say(f"Resuming from {path}: the {len(kept)} answers kept there are not asked again (each is "
+            "checked again); change any of them at the review.")  # fmt: skip
+    answers: dict[str, Any] = {}
+    try:
+        prompt.ask_all(settings, answers, parse_sets(args.sets), kept)
+        write = prompt.review(settings, answers, lambda given: _write_prompt(args, settings, given))
+    except KeyboardInterrupt:
+        kept_where = _keep(args, settings, answers)
+        raise Interrupted(f"Interrupted: nothing was written in {settings.output_dir}.{kept_where}") from None
+    if not write:
+        if args.save_answers:
+            _save(args.save_answers, [finish(answers, settings)[0]])
+        say("Nothing written." + _keep(args, settings, answers))
+        return None
+    return finish(answers, settings)[0]
+
+
+def _write_prompt(args: argparse.Namespace, settings: Settings, answers: Any) -> str:
+    from createdag.create import dag_path
+
+    if args.dry_run:
+        return "Print the DAG (--dry-run: nothing is written)?"
+    return f"Write {dag_path(settings.output_dir, answers)}?"
+
+
+def _keep(args: argparse.Namespace, settings: Settings, answers: dict[str, Any]) -> str:
+    """Keep the answers given so far for --resume; say where, or why not."""
+    from createdag import session
+
+    if not answers:
+        return " Run create_dag.py again to start over."
+    try:
+        path = session.keep(answers, settings.output_dir)
+    except (OSError, UserError) as exc:
+        return f" The answers could not be kept ({exc}): run create_dag.py again to start over."
+    again = "create_dag.py --resume" + (f" -o {args.output_dir}" if args.output_dir else "")
+    return f" Your {len(answers)} answers so far are kept in {path}: run {again} to go on from them."
+
+
+def _save(path: Path, all_answers: list[dict[str, Any]]) -> None:
+    from createdag import session
+
+    session.save_answers(path, all_answers)
+    say(f"saved the answers in {path}: create_dag.py --answers {path} writes the same DAG again")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -76,10 +143,16 @@ def run(args: argparse.Namespace) -> int:
 
         if args.example not in gallery.EXAMPLES:
             raise UserError(gallery.unknown_example(args.example))
+    if args.resume and not _interactive(args):
+        raise UserError("--resume goes on with the questions: drop --no-input, --answers and --example")
     settings = settings_for(args.output_dir, force=args.force)
-    all_answers, notices = gather(args, settings)
+    all_answers, notices = gather(args, settings)  # the questions show their notices at the review
+    if not all_answers:
+        return EXIT_OK  # quit at the review: nothing written
     for notice in notices:
         say(f"note: {notice}")
+    if args.save_answers:
+        _save(args.save_answers, all_answers)
 
     from createdag import create, generate
     from createdag.progress import TextProgress
@@ -88,15 +161,14 @@ def run(args: argparse.Namespace) -> int:
         for item in generate.iter_rendered(all_answers, settings.output_dir):
             sys.stdout.write(item.source)
         return EXIT_OK
-    if _interactive(args):
-        from createdag import prompt
-
-        if not prompt.confirm_write(str(create.dag_path(settings.output_dir, all_answers[0]))):
-            say("Nothing written.")
-            return EXIT_OK
     with TextProgress("rendering") as progress:  # a bar for big batches on a terminal
         created = create.write_dags(all_answers, settings, progress=progress)
-    _report_written(created.messages)
+    if _interactive(args):
+        from createdag import session
+
+        session.forget(settings.output_dir)  # written: the kept answers are done with
+    _report_written(created)
+    _next_steps(args, settings, created)
     if args.check:
         from createdag.airflow_check import check_files, report
 
@@ -104,14 +176,45 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _report_written(messages: list[str], shown: int = 20) -> None:
-    """Every line for a few DAGs; for a big batch, the notes and a count."""
+def _report_written(created: Created, shown: int = 20) -> None:
+    """Every line for a few DAGs; for a big batch, the notes and a count. Then the records."""
+    messages = created.messages
     wrote = [m for m in messages if m.startswith("wrote ")]
     if len(wrote) <= shown:
         for message in messages:
             say(message)
-        return
-    for message in messages:
-        if not message.startswith("wrote "):
-            say(message)
-    say(f"wrote {len(wrote)} files, e.g. {wrote[0].removeprefix('wrote ')}")
+    else:
+        for message in messages:
+            if not message.startswith("wrote "):
+                say(message)
+        say(f"wrote {len(wrote)} files, e.g. {wrote[0].removeprefix('wrote ')}")
+    why = "create_dag.py update re-renders the DAG from it when the template changes, so commit it with the DAG"
+    if len(created.records) == 1:
+        say(f"wrote {created.records[0]} (the DAG's record: {why})")
+    elif created.records:
+        say(f"wrote {len(created.records)} records in {created.records[0].parent} (one per DAG: {why})")
+
+
+def _next_steps(args: argparse.Namespace, settings: Settings, created: Created) -> None:
+    """What to do with what was written: check it, commit and push it, create the connection."""
+    dags = settings.output_dir
+    written = [m.removeprefix("wrote ").split(" (")[0] for m in created.messages if m.startswith("wrote ")]
+    files = [*written, *map(str, created.records)]
+    add = " ".join(files) if len(files) <= 4 else str(dags)
+    check = "python create_dag.py check" + (f" -o {args.output_dir}" if args.output_dir else "")
+    steps = [
+        f"{check}   (loads every DAG as Airflow's DAG processor does; needs Airflow)",
+        f'git add {add} && git commit -m "Add {_names(created)}" && git push',
+    ]
+    connections = sorted({a["teams_conn_id"] for a in created.answers if a.get("alerts")})
+    if connections:
+        steps.append(f"once per Airflow environment, the Teams connection {', '.join(connections)} "
+                     "with the channel's webhook URL (docs/alerts.md)")  # fmt: skip
+    say("next steps:")
+    for number, step in enumerate(steps, 1):
+        say(f"  {number}. {step}")
+
+
+def _names(created: Created) -> str:
+    dag_ids = [str(a["dag_id"]) for a in created.answers]
+    return f"DAG {dag_ids[0]}" if len(dag_ids) == 1 else f"{len(dag_ids)} DAGs"

@@ -1,0 +1,58 @@
+"""The review before writing: every answer, grouped like the questions, as lines of text.
+
+Pure: answers in, lines out. ``prompt.review`` prints them and asks what to
+do next (write, change an answer, quit). The values shown are those that
+will be written, after the rules that tie answers together
+(``answers.finish``), and the task graph closes the summary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from createdag.answers import finish
+from createdag.questions import QUESTIONS, Question
+from createdag.settings import Settings
+
+#: the widest prompt column; longer prompts push their value to the right
+_PROMPT_WIDTH = 36
+
+
+def asked(answers: Mapping[str, Any]) -> list[Question]:
+    """The questions the session asked (or would ask) for these answers, in order."""
+    return [q for q in QUESTIONS if q.key in answers and q.when(answers)]
+
+
+def shown(question: Question, value: Any) -> str:
+    """An answer as the review shows it: yes/no, lists as typed, "(none)" for empty."""
+    if question.kind_of.widget == "confirm":
+        return "Yes" if value else "No"
+    if value is None and question.none_ok:
+        return "None"
+    text = question.kind_of.show(question, value)
+    return text if text else "(none)"
+
+
+def task_graph(answers: Mapping[str, Any]) -> str:
+    """The DAG's tasks in Airflow's ``a >> b`` notation."""
+    shards = answers.get("shards", 1)
+    pod = str(answers.get("task_id", "main")) + (f" ({shards} parallel pods)" if shards > 1 else "")
+    upstream = answers.get("external_dag_id")
+    if not upstream:
+        return pod
+    target = f"{upstream}.{answers['external_task_id']}" if answers.get("external_task_id") else f"{upstream} run"
+    return f"wait_for_upstream (waits for {target}) >> {pod}"
+
+
+def summary(answers: Mapping[str, Any], settings: Settings) -> tuple[list[tuple[str, list[str]]], list[str]]:
+    """``([(group, lines), ...], notices)``: every asked question with the value to be written."""
+    final, notices = finish(answers, settings)
+    groups: list[tuple[str, list[str]]] = []
+    for question in asked(answers):
+        value = final.get(question.key, answers[question.key])
+        if not groups or groups[-1][0] != question.group:
+            groups.append((question.group, []))
+        groups[-1][1].append(f"{question.prompt:<{_PROMPT_WIDTH}} {shown(question, value)}")
+    groups.append(("Tasks", [task_graph(final)]))
+    return groups, notices
