@@ -62,25 +62,31 @@ def _validator(question: Question, answers: Mapping[str, Any], settings: Setting
         try:
             check_one(question, text, answers, settings)
         except BadValue as exc:
-            return wrap(str(exc), _columns() - 1)  # every line shown: see _let_errors_wrap
+            return wrap(str(exc), _columns() - 1)  # every line shown: see _fit_layout
         return True
 
     return validate
 
 
-def _let_errors_wrap(question: questionary.Question) -> None:
-    """prompt_toolkit shows a refused answer's reason in a toolbar one line high, so a long
-    reason is cut at the terminal width: let that toolbar take the lines the reason needs."""
-    from prompt_toolkit.filters import has_validation_error, to_filter
+def _fit_layout(question: questionary.Question, live_hint: bool) -> None:
+    """Two changes to prompt_toolkit's layout of a text prompt, so nothing the user needs is
+    hidden: the toolbar with a refused answer's reason is one line high (a long reason is cut
+    at the terminal width), so let it take the lines the reason needs; and the bottom toolbar
+    (the live hint) waits for the terminal to report the cursor position, which some terminals
+    never do, so show it without."""
+    from prompt_toolkit.filters import has_validation_error, is_done, to_filter
     from prompt_toolkit.layout import ConditionalContainer, Window
 
     for container in question.application.layout.walk():
-        if isinstance(container, ConditionalContainer) and container.filter is has_validation_error:
-            window = container.content
-            if isinstance(window, Window):
-                window.height = None
-                window.dont_extend_height = to_filter(True)
-                window.wrap_lines = to_filter(True)
+        if not isinstance(container, ConditionalContainer) or not isinstance(container.content, Window):
+            continue
+        window = container.content
+        if container.filter is has_validation_error:
+            window.height = None
+            window.dont_extend_height = to_filter(True)
+            window.wrap_lines = to_filter(True)
+        elif live_hint and window.style == "class:bottom-toolbar":
+            container.filter = ~is_done
 
 
 class KnownAnswers(Completer):
@@ -134,7 +140,7 @@ def ask(question: Question, answers: Mapping[str, Any], settings: Settings, defa
         validate=_validator(question, answers, settings),
         **extra,
     )
-    _let_errors_wrap(prompt)
+    _fit_layout(prompt, live_hint=question.live_hint is not None)
     text = prompt.unsafe_ask()
     value = check_one(question, text, answers, settings)
     said = question.echo(value) if question.echo is not None else ""

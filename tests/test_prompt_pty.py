@@ -8,7 +8,10 @@ Enter to keep its defaults.
 from __future__ import annotations
 
 import ast
+import json
 import os
+import re
+import subprocess
 import sys
 from enum import Enum
 from pathlib import Path
@@ -26,21 +29,29 @@ class Key(str, Enum):
     CTRL_U = "\x15"  # clear the line (drop the default)
     SPACE = " "
     DOWN = "\x1b[B"
+    TAB = "\t"
 
 
 @pytest.fixture
-def spawn(tmp_path: Path):
+def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The user's cache folder (XDG_CACHE_HOME) of the spawned runs, outside tmp_path."""
+    return tmp_path_factory.mktemp("cache")
+
+
+@pytest.fixture
+def spawn(tmp_path: Path, cache: Path):
     children: list[pexpect.spawn] = []
 
-    def start(*args: str) -> pexpect.spawn:
-        env = {**os.environ, "PYTHONPATH": str(REPO), "PROMPT_TOOLKIT_NO_CPR": "1", "TERM": "xterm"}
+    def start(*args: str, dimensions: tuple[int, int] = (50, 140), env: dict[str, str] | None = None) -> pexpect.spawn:
+        environment = {**os.environ, "PYTHONPATH": str(REPO), "PROMPT_TOOLKIT_NO_CPR": "1", "TERM": "xterm",
+                       "XDG_CACHE_HOME": str(cache), **(env or {})}  # fmt: skip
         child = pexpect.spawn(
             sys.executable,
             [str(REPO / "create_dag.py"), *args],
             cwd=str(tmp_path),
-            env=env,
+            env=environment,
             encoding="utf-8",
-            dimensions=(50, 140),
+            dimensions=dimensions,
             timeout=15,
         )
         children.append(child)
@@ -61,6 +72,13 @@ def answer(child: pexpect.spawn, prompt: str, text: str = "", clear: bool = Fals
 def yes_no(child: pexpect.spawn, prompt: str, key: str) -> None:
     child.expect_exact(prompt)
     child.send(key)
+
+
+def write(child: pexpect.spawn, path: str, key: str = "y") -> None:
+    """At the review: y writes, c changes an answer, n quits."""
+    child.expect_exact("Review")
+    child.expect_exact(f"Write {path}?")
+    child.send(key + Key.ENTER)
 
 
 def test_answer_every_question_get_the_file(spawn, tmp_path: Path) -> None:
@@ -98,7 +116,7 @@ def test_answer_every_question_get_the_file(spawn, tmp_path: Path) -> None:
     answer(child, "Memory request", "512Mi")
     answer(child, "CPU limit", "1")
     answer(child, "Memory limit", "1Gi")
-    yes_no(child, "Write dags/orders_sync.py?", "y")
+    write(child, "dags/orders_sync.py")
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
@@ -185,7 +203,7 @@ def test_enter_everywhere_takes_the_defaults_and_declining_writes_nothing(spawn,
         if question.key.endswith(("_request", "_limit")) or question.key.startswith(("external_", "sensor_")):
             continue  # behind yes/no questions that default to no
         answer(child, question.prompt)
-    yes_no(child, "Write dags/declined.py?", "n")
+    write(child, "dags/declined.py", "n")
     child.expect_exact("Nothing written.")
     child.expect(pexpect.EOF)
     child.close()
@@ -223,10 +241,197 @@ def test_upstream_offset_is_computed_from_the_upstream_source(spawn, tmp_path: P
     answer(child, "Give up waiting after (minutes)")
     answer(child, "Check every (seconds)")
     yes_no(child, "Set CPU and memory requests/limits?", "n")
-    yes_no(child, "Write dags/report.py?", "y")
+    write(child, "dags/report.py")
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
     source = (tmp_path / "dags" / "report.py").read_text()
     assert "execution_delta=datetime.timedelta(minutes=90)" in source
     assert 'external_task_id="load"' in source
+
+
+# --- the review, kept answers, hints -----------------------------------------------------------
+
+#: (prompt, what to type) for a session taking the defaults but for a few answers; a yes/no
+#: prompt takes one key, the alerts checkbox Enter.
+def standard_session(dag_id: str = "daily_report", image: str = "busybox:1.36", **typed: str) -> list[tuple[str, str]]:
+    steps = [("DAG id", dag_id), ("Description", ""), ("Owner", ""), ("Tags", ""), ("Schedule", ""),
+             ("Start date", ""), ("Timezone", ""), ("Catch up missed runs?", "n"), ("Depends on past?", "n"),
+             ("Wait for downstream?", "n"), ("Max active runs", ""), ("Max active tasks", ""), ("Retries", ""),
+             ("Minutes between retries", ""), ("Teams alerts on", ""), ("Teams connection id", ""),
+             ("Task id", ""), ("Container image", image), ("Namespace", ""), ("Parallel pods", ""),
+             ("Command", ""), ("Arguments", ""), ("Secret env vars", ""), ("Image pull secrets", ""),
+             ("Does this DAG wait for another DAG?", "n"), ("Set CPU and memory requests/limits?", "n")]  # fmt: skip
+    return [(prompt, typed.get(prompt, text)) for prompt, text in steps]
+
+
+def expect_prompt(child: pexpect.spawn, prompt: str) -> None:
+    """Wait for the question itself ("? Schedule"), not the same word in a heading or summary:
+    keys sent before the prompt is up may be lost."""
+    child.expect(r"\?(?:\x1b\[[0-9;]*m)* " + re.escape(prompt))
+
+
+def play(child: pexpect.spawn, steps: list[tuple[str, str]]) -> None:
+    for prompt, text in steps:
+        expect_prompt(child, prompt)
+        if prompt.endswith("?"):
+            child.send(text)
+        elif text:
+            child.send(Key.CTRL_U + text + Key.ENTER)
+        else:
+            child.send(Key.ENTER)
+
+
+def reasked(child: pexpect.spawn, help_line: str, prompt: str, text: str = "") -> None:
+    """A question asked again after the review: found by its help line, then its prompt (the
+    prompt alone is on the screen already, in the summary); ``text`` replaces the old answer."""
+    child.expect_exact(help_line)
+    answer(child, prompt, text, clear=bool(text))
+
+
+def finish_ok(child: pexpect.spawn) -> None:
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.before
+
+
+def test_review_shows_every_answer_and_changing_one_asks_its_dependents_again(spawn, tmp_path: Path) -> None:
+    child = spawn()
+    steps = standard_session(**{"Retries": "0"})
+    play(child, [step for step in steps if step[0] != "Minutes between retries"])  # no retries: no delay asked
+    child.expect_exact("Review")
+    for shown in ("Schedule", "@daily", "Retries", "Container image", "busybox:1.36", "Tasks", "main"):
+        child.expect_exact(shown)  # grouped like the questions, in their order
+    child.expect_exact("Write dags/daily_report.py?")
+    child.send("c" + Key.ENTER)
+    child.expect_exact("Change which answer?")
+    child.send("Retries: 0" + Key.ENTER)  # typing filters the list
+    reasked(child, "How many times a failed task is tried again", "Retries", "3")
+    reasked(child, "How long Airflow waits before trying", "Minutes between retries", "7")  # depends on retries: asked again
+    child.expect_exact("Review")
+    child.expect_exact("Write dags/daily_report.py?")
+    assert "IANA timezone" not in child.before  # nothing else was asked again
+    child.send("c" + Key.ENTER)
+    child.expect_exact("Change which answer?")
+    child.send("Schedule: " + Key.ENTER)
+    reasked(child, "When runs start", "Schedule", "@continuous")
+    reasked(child, "How many runs of this DAG may be running", "Max active runs")  # its check reads the schedule
+    child.expect_exact("Review")
+    child.expect_exact("Write dags/daily_report.py?")
+    assert "IANA timezone" not in child.before and "First date the schedule" not in child.before
+    child.send("y" + Key.ENTER)
+    finish_ok(child)
+    source = (tmp_path / "dags" / "daily_report.py").read_text(encoding="utf-8")
+    assert '"retries": 3' in source and "datetime.timedelta(minutes=7)" in source
+    assert 'schedule="@continuous"' in source
+
+
+def test_quit_from_the_review_writes_nothing_and_keeps_the_answers(spawn, tmp_path: Path, cache: Path) -> None:
+    child = spawn()
+    play(child, standard_session())
+    write(child, "dags/daily_report.py", "n")
+    child.expect_exact("Nothing written.")
+    child.expect_exact("kept in")
+    finish_ok(child)
+    assert list(tmp_path.rglob("*")) == []  # no dags folder, no record, nothing
+    assert [p.name.startswith("session-") for p in (cache / "create_dag").iterdir()] == [True]
+
+
+@pytest.mark.parametrize("name", ["answers.yaml", "answers.json"])
+def test_save_answers_then_answers_file_writes_the_same_dag(spawn, tmp_path: Path, name: str) -> None:
+    child = spawn("--save-answers", name)
+    play(child, standard_session(**{"Description": "Nightly 'report' ✓ {{ ds }}", "Tags": "a, b",
+                                    "Schedule": "30 6 * * 1-5", "Timezone": "Europe/Paris",
+                                    "Arguments": "--date '{{ ds }}'", "Secret env vars": "PW=db:pw"}))  # fmt: skip
+    write(child, "dags/daily_report.py")
+    child.expect_exact(f"saved the answers in {name}")
+    finish_ok(child)
+    again = subprocess.run(
+        [sys.executable, str(REPO / "create_dag.py"), "--answers", name, "-o", "again"],
+        cwd=tmp_path, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)},
+    )  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    first = (tmp_path / "dags" / "daily_report.py").read_bytes()
+    assert (tmp_path / "again" / "daily_report.py").read_bytes() == first
+
+
+def test_ctrl_c_then_resume_writes_what_an_uninterrupted_session_writes(spawn, tmp_path: Path, cache: Path) -> None:
+    steps = standard_session(**{"Description": "resumed", "Schedule": "0 5 * * *", "Retries": "4",
+                                "Task id": "build"})  # fmt: skip
+    child = spawn("-o", "whole")
+    play(child, steps)
+    write(child, "whole/daily_report.py")
+    finish_ok(child)
+
+    child = spawn("-o", "halves")
+    play(child, steps[:17])  # up to the task id
+    child.expect_exact("Container image")
+    child.send(Key.CTRL_C)
+    child.expect_exact("nothing was written in halves")
+    child.expect_exact("kept in")
+    child.expect_exact("--resume -o halves")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+    assert not (tmp_path / "halves").exists()  # "nothing was written" holds
+    assert len(list((cache / "create_dag").glob("session-*.json"))) == 1
+
+    child = spawn("--resume", "-o", "halves")
+    child.expect_exact("Resuming from")
+    play(child, steps[17:])  # the kept answers are not asked again
+    write(child, "halves/daily_report.py")
+    finish_ok(child)
+    assert (tmp_path / "halves" / "daily_report.py").read_bytes() == (tmp_path / "whole" / "daily_report.py").read_bytes()
+    assert list((cache / "create_dag").glob("session-*.json")) == []  # written: forgotten
+
+
+def test_tab_completes_a_timezone(spawn, tmp_path: Path) -> None:
+    child = spawn("--save-answers", "a.json")
+    play(child, standard_session()[:6])
+    child.expect_exact("Timezone")
+    child.send(Key.CTRL_U + "Europe/Par" + Key.TAB)
+    child.expect_exact("is")  # completed on screen
+    child.send(Key.ENTER)
+    play(child, standard_session()[7:])
+    write(child, "dags/daily_report.py")
+    finish_ok(child)
+    assert json.loads((tmp_path / "a.json").read_text())["timezone"] == "Europe/Paris"
+
+
+def test_unpinned_image_is_warned_while_typing_and_after(spawn, tmp_path: Path) -> None:
+    child = spawn()
+    play(child, standard_session()[:17])
+    child.expect_exact("Container image")
+    child.send("busybox")
+    child.expect_exact("has no tag")  # before Enter
+    child.send(Key.ENTER)  # a warning, not a refusal
+    child.expect_exact("warning: 'busybox' has no tag")  # and it stays on screen
+    play(child, standard_session()[18:])
+    child.expect_exact("Review")
+    child.expect_exact("note: warning: 'busybox' has no tag")
+    child.send(Key.CTRL_C)
+    child.expect(pexpect.EOF)
+
+
+def test_a_long_error_is_shown_whole_in_a_narrow_terminal(spawn, tmp_path: Path) -> None:
+    (tmp_path / "dags").mkdir()
+    (tmp_path / "dags" / "a_rather_long_dag_id_taken.py").write_text("# mine\n")
+    child = spawn(dimensions=(24, 50))
+    child.expect_exact("DAG id")
+    child.send("a_rather_long_dag_id_taken")
+    child.expect_exact("pass --force to")
+    child.expect_exact("replace it")  # the end of the message, past the terminal's width
+    child.send(Key.CTRL_C)
+    child.expect(pexpect.EOF)
+
+
+def test_owner_default_is_the_git_author_name(spawn, tmp_path: Path) -> None:
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    subprocess.run(["git", "-C", str(tmp_path), "config", "user.name", "Ada Lovelace"], check=True)
+    child = spawn()
+    answer(child, "DAG id", "by_ada")
+    answer(child, "Description")
+    child.expect_exact("Owner")
+    child.expect_exact("Ada Lovelace")
+    child.send(Key.CTRL_C)
+    child.expect(pexpect.EOF)
