@@ -297,7 +297,7 @@ def finish_ok(child: pexpect.spawn) -> None:
 
 def test_review_shows_every_answer_and_changing_one_asks_its_dependents_again(spawn, tmp_path: Path) -> None:
     child = spawn()
-    steps = standard_session(**{"Retries": "0"})
+    steps = standard_session(Retries="0")
     play(child, [step for step in steps if step[0] != "Minutes between retries"])  # no retries: no delay asked
     child.expect_exact("Review")
     for shown in ("Schedule", "@daily", "Retries", "Container image", "busybox:1.36", "Tasks", "main"):
@@ -307,7 +307,8 @@ def test_review_shows_every_answer_and_changing_one_asks_its_dependents_again(sp
     child.expect_exact("Change which answer?")
     child.send("Retries: 0" + Key.ENTER)  # typing filters the list
     reasked(child, "How many times a failed task is tried again", "Retries", "3")
-    reasked(child, "How long Airflow waits before trying", "Minutes between retries", "7")  # depends on retries: asked again
+    # depends on retries: asked again
+    reasked(child, "How long Airflow waits before trying", "Minutes between retries", "7")
     child.expect_exact("Review")
     child.expect_exact("Write dags/daily_report.py?")
     assert "IANA timezone" not in child.before  # nothing else was asked again
@@ -381,7 +382,8 @@ def test_ctrl_c_then_resume_writes_what_an_uninterrupted_session_writes(spawn, t
     play(child, steps[17:])  # the kept answers are not asked again
     write(child, "halves/daily_report.py")
     finish_ok(child)
-    assert (tmp_path / "halves" / "daily_report.py").read_bytes() == (tmp_path / "whole" / "daily_report.py").read_bytes()
+    whole = (tmp_path / "whole" / "daily_report.py").read_bytes()
+    assert (tmp_path / "halves" / "daily_report.py").read_bytes() == whole
     assert list((cache / "create_dag").glob("session-*.json")) == []  # written: forgotten
 
 
