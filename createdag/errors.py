@@ -11,6 +11,7 @@ EXIT_OK = 0
 EXIT_USER_ERROR = 1
 EXIT_INTERNAL_ERROR = 2
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143  # 128 + SIGTERM, what shells report for a terminated process
 
 
 class CreateDagError(Exception):
@@ -99,3 +100,19 @@ class GitMissing(UserError):
         super().__init__(
             "update merges with 'git merge-file', and git is not installed: install git and run again"
         )
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (CI cancellation, Kubernetes, ``timeout``): handled like Ctrl-C, so every
+    clean-up that runs on an interruption runs on it too."""
+
+
+class Interrupted(UserError):
+    """A run stopped by a signal after it had written something: the message says what is on disk."""
+
+    exit_code = EXIT_INTERRUPTED
+
+
+class WriteFailed(UserError):
+    """The machine refused a write (disk full, read-only, permission, name too long): the
+    message names the path, the reason, the fix and what is on disk now."""

@@ -15,6 +15,9 @@ from createdag.commands import say
 from createdag.errors import EXIT_OK, NoTerminal, UserError
 from createdag.settings import Settings, settings_for
 
+#: What the CLI says on Ctrl-C or SIGTERM: what is on disk then.
+INTERRUPTED = "nothing was written. Run create_dag.py again to start over."
+
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-input", action="store_true",
