@@ -159,15 +159,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         _quiet_stdout()  # the reader left (`... | head`): nothing more to say to it
         return EXIT_OK
     except CreateDagError as exc:
+        _traceback_if_asked()
         say(f"error: {exc}" if not isinstance(exc, InvalidAnswers) else _format_problems(exc))
         return exc.exit_code
     except OSError as exc:
-        if os.environ.get("CREATE_DAG_TRACEBACK"):
-            raise
+        _traceback_if_asked()
         from createdag.faults import describe_os_error
 
         say(f"error: {describe_os_error(exc)}")
         return EXIT_USER_ERROR
+
+
+def _traceback_if_asked() -> None:
+    """``CREATE_DAG_TRACEBACK=1``: the traceback behind a message, for debugging."""
+    if os.environ.get("CREATE_DAG_TRACEBACK"):
+        import traceback
+
+        traceback.print_exc()
 
 
 def _quiet_stdout() -> None:

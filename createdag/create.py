@@ -202,10 +202,11 @@ def write_dags(
             committed = True
         return created
     except BaseException as exc:
-        if committed:  # a signal arrived while the files took their names: every one is there
+        if committed and isinstance(exc, KeyboardInterrupt):  # it came while the files took their names
             raise Interrupted(
                 f"interrupted after all {len(created.paths)} DAG file(s) were written, each with its record "
-                f"in {record_dir}"
+                f"in {record_dir}",
+                exc,
             ) from None
         for path in reversed(new_files):
             path.unlink(missing_ok=True)
@@ -221,7 +222,7 @@ def write_dags(
                 if replaced
                 else "nothing was written"
             )
-            raise WriteFailed(f"{describe_os_error(exc)}; {on_disk}") from None
+            raise WriteFailed(f"{describe_os_error(exc)}; {on_disk}") from exc
         raise
     finally:
         if staging is not None:

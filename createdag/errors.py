@@ -110,7 +110,9 @@ class Terminated(KeyboardInterrupt):
 class Interrupted(UserError):
     """A run stopped by a signal after it had written something: the message says what is on disk."""
 
-    exit_code = EXIT_INTERRUPTED
+    def __init__(self, message: str, signal: KeyboardInterrupt) -> None:
+        super().__init__(message)
+        self.exit_code = EXIT_TERMINATED if isinstance(signal, Terminated) else EXIT_INTERRUPTED
 
 
 class WriteFailed(UserError):

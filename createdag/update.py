@@ -321,8 +321,8 @@ def update_dags(
         names = ", ".join(written) or "none"
         done = f"updated {len(written)} of {len(outcomes)} DAG(s) ({names}), each with its record"
         if isinstance(exc, OSError):
-            raise WriteFailed(f"{describe_os_error(exc)}; {done}; the others are unchanged") from None
-        raise Interrupted(f"interrupted: {done}; the others are unchanged: run update again") from None
+            raise WriteFailed(f"{describe_os_error(exc)}; {done}; the others are unchanged") from exc
+        raise Interrupted(f"interrupted: {done}; the others are unchanged: run update again", exc) from None
     return outcomes
 
 
