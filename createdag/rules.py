@@ -189,6 +189,11 @@ def cross_answer_notices(answers: dict[str, Any], settings: Settings | None) -> 
         notices.append("depends_on_past is on too: wait_for_downstream implies it in Airflow")
     if answers.get("external_dag_id") and settings is not None:
         notices.extend(alignment_notices(answers, settings))
+    if settings is not None and not settings.existing_dag:
+        from createdag import upstream
+
+        for problem in upstream.index_cached(settings.repo_root).unreadable:
+            notices.append(f"{problem}; its dag_ids were not checked for uniqueness")
     return notices
 
 

@@ -129,11 +129,20 @@ def test_adopt_never_takes_over_another_dags_record(repo, capsys) -> None:
 def test_unparseable_files_are_skipped_by_scans_and_reported_by_adopt(repo, capsys) -> None:
     _, dags = repo
     (dags / "deep.py").write_text("x = " + "(" * 200_000 + ")" * 200_000 + "\nDAG = 1\n")
+    (dags / "recursive.py").write_text("DAG = " + "+".join(["1"] * 300_000) + "\n")  # RecursionError
+    (dags / "memory.py").write_text("DAG = " + "-" * 100_000 + "1\n")  # MemoryError
     (dags / "latin.py").write_bytes("# café\nDAG = 1\n".encode("latin-1"))
-    write_dag(dags, dag_id="second_daily")  # the uniqueness scan reads the folder: it must not stop
+    from createdag.create import create
+    from createdag.settings import Settings
+
+    made = create([{"dag_id": "second_daily", "image": "ghcr.io/acme/x:1.0.0", "owner": "me"}], Settings(dags))
+    reported = " ".join(made.notices)  # the uniqueness scan reads the folder: it must not stop, and says so
+    assert "deep.py does not parse" in reported and "latin.py is not UTF-8 text" in reported
+    assert "recursive.py cannot be parsed (RecursionError)" in reported
+    assert "memory.py cannot be parsed (MemoryError)" in reported
     assert main(["update", "-o", str(dags), "--set", "retries=1"]) == 0
     capsys.readouterr()
-    for bad in ("deep.py", "latin.py"):
+    for bad in ("deep.py", "latin.py", "recursive.py", "memory.py"):
         assert main(["adopt", str(dags / bad), "-o", str(dags), "--yes"]) == 1
         err = capsys.readouterr().err
         assert str(dags / bad) in err and "Traceback" not in err
