@@ -46,6 +46,7 @@ import http.client
 import json
 import logging
 import math
+import re
 import time
 import urllib.error
 import urllib.parse
@@ -100,36 +101,126 @@ class AlertFacts:
     exception: str | None
 
 
-def _exception_summary(exception: BaseException | str | None) -> str | None:
-    """``Type: message`` (or just ``Type``), cut to ``MAX_EXCEPTION_CHARS`` so one card stays readable."""
+def _valid_unicode(text: str) -> str:
+    """``text`` as valid Unicode: a lone surrogate (how Python spells an undecodable byte of a
+    file name) becomes U+FFFD; a surrogate pair becomes the character it stands for."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    return text
+
+
+def _text(value: object) -> str:
+    """``str(value)`` that cannot fail: ``""`` for None and for a value whose ``str()`` raises."""
+    if value is None:
+        return ""
+    try:
+        text = value if type(value) is str else str(value)
+        return _valid_unicode(str.__str__(text))  # a str subclass could override what we call next
+    except Exception:  # noqa: BLE001 - a broken __str__ must not drop the alert
+        return ""
+
+
+def _attribute(obj: object, name: str) -> Any:
+    """``getattr(obj, name, None)``, also when the attribute is a property that raises."""
+    try:
+        return getattr(obj, name, None)
+    except Exception:  # noqa: BLE001 - e.g. a log_url property that cannot read its config
+        return None
+
+
+def _exception_summary(exception: object) -> str | None:
+    """``Type: message`` (or just ``Type``), cut to ``MAX_EXCEPTION_CHARS`` so one card stays readable.
+
+    Never fails: a message that is not valid Unicode has its bad characters replaced, and an
+    exception whose ``str()`` raises is shown by its type name alone.
+    """
     if exception is None:
         return None
+    name = _text(type(exception).__name__) or "Exception"
     if isinstance(exception, BaseException):
-        message = str(exception)
-        text = f"{type(exception).__name__}: {message}" if message else type(exception).__name__
+        message = _text(exception)
+        text = f"{name}: {message}" if message else name
     else:
-        text = str(exception)
+        text = _text(exception) or name
     if len(text) > MAX_EXCEPTION_CHARS:
         text = text[: MAX_EXCEPTION_CHARS - 1] + "\N{HORIZONTAL ELLIPSIS}"
     return text
 
 
 def facts_from_context(context: Mapping[str, Any], event: str) -> AlertFacts:
-    """Read what the card shows from an Airflow task callback context."""
+    """Read what the card shows from an Airflow task callback context.
+
+    Every value is read defensively (a property that raises counts as absent) and turned
+    into valid text, so nothing a run contains can stop its alert.
+    """
     ti = context.get("ti") or context.get("task_instance")
     dag = context.get("dag")
     dag_run = context.get("dag_run")
-    logical_date = context.get("logical_date")
+    isoformat = _attribute(context.get("logical_date"), "isoformat")
+    try:
+        date = _text(isoformat()) if callable(isoformat) else ""
+    except Exception:  # noqa: BLE001 - an odd date object: leave the row out
+        date = ""
+    try_number = _attribute(ti, "try_number")
+    log_url = _text(_attribute(ti, "log_url"))
     return AlertFacts(
         event=event,
-        dag_id=str(getattr(ti, "dag_id", None) or getattr(dag, "dag_id", "") or ""),
-        task_id=str(getattr(ti, "task_id", "") or ""),
-        run_id=str(getattr(ti, "run_id", None) or getattr(dag_run, "run_id", "") or ""),
-        logical_date=logical_date.isoformat() if hasattr(logical_date, "isoformat") else None,
-        try_number=getattr(ti, "try_number", None),
-        log_url=getattr(ti, "log_url", None),
+        dag_id=_text(_attribute(ti, "dag_id") or _attribute(dag, "dag_id")),
+        task_id=_text(_attribute(ti, "task_id")),
+        run_id=_text(_attribute(ti, "run_id") or _attribute(dag_run, "run_id")),
+        logical_date=date or None,
+        try_number=try_number if isinstance(try_number, int) and not isinstance(try_number, bool) else None,
+        log_url=log_url if log_url.startswith(("https://", "http://")) else None,
         exception=_exception_summary(context.get("exception")),
     )
+
+
+def missing_facts(facts: AlertFacts) -> list[str]:
+    """The facts that identify an alert and that ``facts`` lacks: an empty or partial context."""
+    return [name for name in ("dag_id", "task_id", "run_id") if not getattr(facts, name)]
+
+
+#: What Adaptive Card Markdown can read as markup anywhere in a line: emphasis (``*``, and
+#: ``_`` unless inside a word), links and images (``[``), autolinks and Teams mentions (``<at>``),
+#: entities (``&lt;``), code and strike-through. Each gets a CommonMark backslash escape.
+_MARKDOWN_INLINE = re.compile(r"[\\`*\[\]<~]|&(?=[#A-Za-z0-9])|_+")
+#: After ``<``, what would make a Teams mention tag: ``<at>``, ``</at>``, in any case.
+_MENTION_TAIL = re.compile(r"/?\s*at", re.IGNORECASE)
+#: What makes a line a quote, list item, heading or rule when it starts one.
+_MARKDOWN_LINE_START = re.compile(r"^(\s*)(?:(>|[-+#](?=\s|$)|-(?=\s*-))|(\d+)([.)])(?=\s|$))")
+
+
+def markdown_text(text: str) -> str:
+    """``text`` for a TextBlock or a fact value (both Markdown in Teams), shown as the text it is.
+
+    Markup characters are backslash-escaped, so a task cannot plant a link, an ``<at>``
+    mention or formatting through its error message or ids; each line break becomes the
+    blank line (``"\\n\\n"``) that Teams needs to show a break at all (it ignores a single one).
+    Underscores inside a word (``sales_daily``) stay as they are: Markdown never reads
+    them as emphasis, and ids stay readable where a client shows the escapes.
+    """
+    lines = []
+    for line in text.splitlines():
+        line = _MARKDOWN_INLINE.sub(_escape_inline, line)  # leaves ">", digits, "-", "+", "#", "." and ")"
+        lines.append(_MARKDOWN_LINE_START.sub(_escape_line_start, line, count=1))
+    return "\n\n".join(lines)
+
+
+def _escape_inline(match: re.Match[str]) -> str:
+    found, line, start, end = match[0], match.string, match.start(), match.end()
+    if found[0] == "_" and 0 < start and end < len(line) and line[start - 1].isalnum() and line[end].isalnum():
+        return found  # intraword: sales_daily, manual__2026
+    if found == "<" and _MENTION_TAIL.match(line, end):
+        # "\<at>" still holds the substring "<at>": a word joiner (invisible) breaks the tag itself
+        return "\\<\N{WORD JOINER}"
+    return "".join("\\" + char for char in found)
+
+
+def _escape_line_start(match: re.Match[str]) -> str:
+    indent, marker, digits, dot = match.groups()
+    return f"{indent}\\{marker}" if marker else f"{indent}{digits}\\{dot}"
 
 
 def _title(facts: AlertFacts) -> str:
@@ -158,11 +249,20 @@ def adaptive_card(facts: AlertFacts) -> dict[str, Any]:
             "color": colour,
             "wrap": True,
         },
-        {"type": "FactSet", "facts": [{"title": title, "value": value} for title, value in _fact_list(facts)]},
+        {
+            "type": "FactSet",
+            "facts": [{"title": title, "value": markdown_text(value)} for title, value in _fact_list(facts)],
+        },
     ]
     if facts.exception:
         body.append(
-            {"type": "TextBlock", "text": facts.exception, "wrap": True, "fontType": "Monospace", "size": "Small"}
+            {
+                "type": "TextBlock",
+                "text": markdown_text(facts.exception),
+                "wrap": True,
+                "fontType": "Monospace",
+                "size": "Small",
+            }
         )
     card: dict[str, Any] = {
         "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
@@ -222,7 +322,8 @@ def build_message(facts: AlertFacts, message_format: str = "workflows", limit: i
     builder = workflows_message if message_format == "workflows" else legacy_message_card
 
     def encode(candidate: AlertFacts) -> bytes:
-        return json.dumps(builder(candidate), ensure_ascii=False).encode("utf-8")
+        # "replace" only guards a hand-made AlertFacts: facts_from_context gives valid Unicode
+        return json.dumps(builder(candidate), ensure_ascii=False).encode("utf-8", "replace")
 
     body = encode(facts)
     if len(body) <= limit or not facts.exception:
@@ -457,8 +558,16 @@ def _send_alert(
     backoff: float,
     sleep: Callable[[float], None],
 ) -> bool:
+    facts = facts_from_context(context, event) if context and hasattr(context, "get") else None
+    missing = missing_facts(facts) if facts else ["context"]
+    if facts is None or missing:
+        log.warning(
+            "Teams alert (%s) skipped: the callback context has no %s; an alert that names no task "
+            "would be an empty card (is TeamsNotifier a DAG-level callback? use it in the tasks' callbacks)",
+            event, ", ".join(missing),
+        )  # fmt: skip
+        return False
     try:
-        facts = facts_from_context(context, event)
         body = build_message(facts, message_format)
     except Exception as error:  # noqa: BLE001 - an alert must never fail the task
         log.error("Teams alert not sent: could not build the message (%s)", type(error).__name__)
