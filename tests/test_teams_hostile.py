@@ -17,6 +17,10 @@ import json
 import logging
 import os
 import re
+import socket
+import threading
+import time
+from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
 
@@ -214,7 +218,8 @@ def test_line_breaks_become_the_breaks_teams_renders() -> None:
     error = RuntimeError("first\nsecond\r\nthird\rfourth\u2028- not a list\n1. not a list either\n> nor a quote")
     text = error_text(card_of(ta.build_message(ta.facts_from_context(context(exception=error), "failure"))))
     assert text == (
-        "RuntimeError: first\n\nsecond\n\nthird\n\nfourth\n\n\\- not a list\n\n1\\. not a list either\n\n\\> nor a quote"
+        "RuntimeError: first\n\nsecond\n\nthird\n\nfourth\n\n"
+        "\\- not a list\n\n1\\. not a list either\n\n\\> nor a quote"
     )
     assert unescaped_markup(text) == []
 
@@ -287,3 +292,316 @@ def test_empty_or_partial_context_is_a_warning_not_an_empty_card(
 def use_webhook(monkeypatch: Any, url: str) -> None:
     """The connection as a deployment provides it: JSON in ``AIRFLOW_CONN_<ID>``, the whole URL in host."""
     monkeypatch.setenv(f"AIRFLOW_CONN_{CONN_ID.upper()}", json.dumps({"conn_type": "http", "host": url}))
+
+
+@pytest.fixture(autouse=True)
+def _own_redaction_only(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """Airflow's secrets masker is switched off, so what the logs show is the module's own redaction,
+    and the test server's access log (werkzeug, which quotes the URL) is kept out of the capture."""
+    monkeypatch.setattr(ta, "_mask", lambda url: None)
+    monkeypatch.setattr(logging.getLogger("werkzeug"), "disabled", True)
+    caplog.set_level(logging.DEBUG)
+
+
+class Sleeps(list[float]):
+    """A ``sleep`` that records what it was asked to wait instead of waiting."""
+
+    def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+def leaks(caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str], *secrets: str) -> list[str]:
+    """Every captured text holding a secret: each record's message, raw msg, args (str and repr),
+    exception text, and the process's stdout and stderr. Also fails when nothing was logged."""
+    assert any("Teams" in record.getMessage() for record in caplog.records), "no alert log line at all"
+    out, err = capfd.readouterr()
+    texts = [out, err]
+    for record in caplog.records:
+        args = record.args if isinstance(record.args, tuple) else (record.args,)
+        texts += [record.getMessage(), str(record.msg), record.exc_text or ""]
+        texts += [str(arg) for arg in args] + [repr(arg) for arg in args]
+    return [text for text in texts for secret in secrets or (SIG, SIG_DECODED) if secret in text]
+
+
+# --- the secret never appears in a log line ------------------------------------------------------------
+
+REASONS = {
+    "path-and-query": f"Not Found: POST {PATH}?{QUERY_STRING}",
+    "query-reordered": f"no flow for {PATH}?sig={SIG}&api-version=2016-06-01",
+    "sig-decoded": f"bad signature {SIG_DECODED}",
+    "sig-cut-by-server": f"denied {PATH}?sig={SIG[:17]}",
+    "sig-repr": f"denied {SIG!r} and {json.dumps(SIG_DECODED)}",
+    "sig-with-controls": f"denied sig={SIG}\x1b[2K\x7f",
+}
+
+
+@pytest.fixture
+def raw_server() -> Any:
+    """A TCP server on 127.0.0.1 whose every connection gets ``handle(conn)`` in its own thread.
+    Returns ``start(handle) -> (base_url, posts)``: ``posts`` lists each request line received."""
+    listeners: list[socket.socket] = []
+
+    def start(handle: Callable[[socket.socket], None]) -> tuple[str, list[bytes]]:
+        listener = socket.create_server(("127.0.0.1", 0), backlog=32)
+        listeners.append(listener)
+        posts: list[bytes] = []
+
+        def serve_one(conn: socket.socket) -> None:
+            with conn:
+                posts.append(read_request(conn).split(b"\r\n", 1)[0])
+                try:
+                    handle(conn)
+                except OSError:  # the client hung up (or shut its socket at its deadline)
+                    pass
+
+        def serve() -> None:
+            while True:
+                try:
+                    conn, _ = listener.accept()
+                except OSError:
+                    return
+                threading.Thread(target=serve_one, args=(conn,), daemon=True).start()
+
+        threading.Thread(target=serve, daemon=True).start()
+        return f"http://127.0.0.1:{listener.getsockname()[1]}", posts
+
+    yield start
+    for listener in listeners:
+        listener.close()
+
+
+def read_request(conn: socket.socket) -> bytes:
+    """Read one HTTP request (head and Content-Length body) from ``conn``."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = int(re.search(rb"(?i)content-length: *(\d+)", head)[1]) if b"ength" in head else 0  # type: ignore[index]
+    while len(body) < length:
+        chunk = conn.recv(65536)
+        if not chunk:
+            break
+        body += chunk
+    return head
+
+
+def answer(raw: bytes, then: str = "close", drip: float = 0.0) -> Callable[[socket.socket], None]:
+    """A handler that sends ``raw`` (one byte every ``drip`` seconds if set), then closes or stalls."""
+
+    def handle(conn: socket.socket) -> None:
+        if drip:
+            for byte in raw:
+                conn.sendall(bytes([byte]))
+                time.sleep(drip)
+        else:
+            conn.sendall(raw)
+        if then == "stall":
+            while conn.recv(1024):  # until the client shuts its side
+                pass
+
+    return handle
+
+
+@pytest.mark.parametrize("status", [404, 503])
+@pytest.mark.parametrize("reason", REASONS.values(), ids=REASONS.keys())
+def test_reason_phrase_quoting_the_secret_is_redacted(
+    status: int, reason: str, raw_server: Any, monkeypatch: pytest.MonkeyPatch, caplog: Any, capfd: Any
+) -> None:
+    base, posts = raw_server(answer(f"HTTP/1.1 {status} {reason}\r\nContent-Length: 0\r\n\r\n".encode()))
+    use_webhook(monkeypatch, f"{base}{PATH}?{QUERY_STRING}")
+
+    assert ta.send_alert(context(exception="boom"), "failure", CONN_ID, sleep=Sleeps()) is False
+
+    assert len(posts) == 1 if status == 404 else 2 <= len(posts) <= 10  # 503 is retried, 404 is not
+    assert leaks(caplog, capfd, SIG, SIG_DECODED, SIG[:17]) == []
+    assert f"HTTP {status}" in caplog.text
+
+
+def test_control_characters_from_the_server_are_spelled_out_in_the_log(
+    raw_server: Any, monkeypatch: pytest.MonkeyPatch, caplog: Any
+) -> None:
+    """A reason phrase cannot forge a log line or hide part of one with terminal escapes."""
+    base, _ = raw_server(answer(b"HTTP/1.1 404 gone\rFAKE: Teams alert sent\x1b[2K\r\nContent-Length: 0\r\n\r\n"))
+    use_webhook(monkeypatch, f"{base}{PATH}?{QUERY_STRING}")
+
+    assert ta.send_alert(context(exception="boom"), "failure", CONN_ID) is False
+
+    (line,) = [r.getMessage() for r in caplog.records if "Teams" in r.getMessage()]
+    assert "\r" not in line and "\x1b" not in line
+    assert "gone\\rFAKE: Teams alert sent\\x1b[2K" in line
+
+
+CRLF_SIG = "FirstHalf0123\r\nSecondHalf4567"
+
+
+def test_url_with_a_line_break_is_refused_without_quoting_it(
+    httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch, caplog: Any, capfd: Any
+) -> None:
+    use_webhook(monkeypatch, f"{httpserver.url_for(PATH)}?api-version=2016-06-01&sig={CRLF_SIG}")
+
+    assert ta.send_alert(context(exception="boom"), "failure", CONN_ID) is False
+
+    assert httpserver.log == []
+    assert "holds a space, a line break or another control character" in caplog.text
+    assert leaks(caplog, capfd, "FirstHalf0123", "SecondHalf4567") == []
+
+
+@pytest.mark.parametrize("where", ["sig", "path"])
+def test_url_with_a_line_break_is_not_quoted_by_the_transport_either(where: str, httpserver: HTTPServer) -> None:
+    """Past the connection check (post_with_retries called directly), http.client refuses the URL
+    with an InvalidURL that quotes it with repr(): every half of the secret is gone all the same."""
+    if where == "sig":
+        url = f"{httpserver.url_for(PATH)}?api-version=2016-06-01&sig={CRLF_SIG}"
+    else:
+        url = f"{httpserver.url_for(PATH)}\r\n?api-version=2016-06-01&sig={CRLF_SIG.replace(chr(13) + chr(10), '')}"
+    result = ta.post_with_retries(url, b"{}", sleep=Sleeps())
+
+    assert result.sent is False and result.attempts == 1  # a malformed URL is not retried
+    assert "InvalidURL" in result.reason or "ValueError" in result.reason
+    for half in ("FirstHalf0123", "SecondHalf4567"):
+        assert half not in result.reason
+    assert httpserver.log == []
+
+
+URL = f"https://h.example{PATH}?{QUERY_STRING}"
+CRLF_URL = f"https://h.example{PATH}?api-version=1&sig={CRLF_SIG}"
+
+
+@pytest.mark.parametrize(
+    ("text", "url", "secrets"),
+    [
+        (f"POST {PATH}?{QUERY_STRING}", URL, [SIG, SIG_DECODED]),
+        (f"{PATH}?{QUERY_STRING}".replace("&", "\r\n"), URL, [SIG, SIG_DECODED]),
+        (f"{SIG_DECODED!r}", URL, [SIG_DECODED]),
+        (repr(f"sig={CRLF_SIG}"), CRLF_URL, ["FirstHalf0123\\r\\nSecondHalf4567"]),
+        (json.dumps({"url": CRLF_URL}), CRLF_URL, ["FirstHalf0123\\r\\nSecondHalf4567"]),
+        (CRLF_SIG.encode("unicode_escape").decode(), CRLF_URL, ["FirstHalf0123\\r\\nSecondHalf4567"]),
+        (f"raw {CRLF_SIG} raw", CRLF_URL, [CRLF_SIG]),
+    ],
+    ids=["plain", "split-by-crlf", "repr", "crlf-repr", "crlf-json", "crlf-unicode-escape", "crlf-raw"],
+)
+def test_log_safe_removes_each_form_of_the_secret(text: str, url: str, secrets: list[str]) -> None:
+    assert any(secret in text for secret in secrets)  # the case holds what it claims to
+    redacted = ta.log_safe(text, url)
+    assert [secret for secret in secrets if secret in redacted] == []
+    assert "FirstHalf0123" not in redacted and "SecondHalf4567" not in redacted and SIG not in redacted
+
+
+# --- a hard wall-clock deadline for the whole alert ------------------------------------------------------
+
+
+def alert_threads() -> list[threading.Thread]:
+    return [thread for thread in threading.enumerate() if thread.name == "teams-alert-post"]
+
+
+def test_drip_fed_answer_is_cut_at_the_deadline(
+    raw_server: Any, monkeypatch: pytest.MonkeyPatch, caplog: Any, capfd: Any
+) -> None:
+    """Seen: one byte every 5 s held the callback 460 s. Each byte resets a socket timeout; not this."""
+    base, posts = raw_server(answer(b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n", drip=0.2))
+    use_webhook(monkeypatch, f"{base}{PATH}?{QUERY_STRING}")
+    notifier = ta.TeamsNotifier(conn_id=CONN_ID, timeout=10.0, total_timeout=2.0)
+
+    started = time.monotonic()
+    notifier(context(exception="boom"))  # the status line alone would take 4.4 s to arrive
+    elapsed = time.monotonic() - started
+
+    assert 1.5 < elapsed < 2.0 + 1.5  # it waited for the deadline, and not much past it
+    assert len(posts) == 1
+    assert "not sent" in caplog.text and "no complete answer within 2s" in caplog.text
+    assert leaks(caplog, capfd) == []
+    deadline = time.monotonic() + 3
+    while alert_threads() and time.monotonic() < deadline:  # the worker was woken, not left to drip
+        time.sleep(0.05)
+    assert alert_threads() == []
+
+
+def test_silent_server_is_cut_at_the_total_timeout_not_the_attempt_timeout(
+    raw_server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base, posts = raw_server(answer(b"", then="stall"))
+    use_webhook(monkeypatch, f"{base}{PATH}?{QUERY_STRING}")
+
+    started = time.monotonic()
+    assert ta.send_alert(context(exception="boom"), "failure", CONN_ID, timeout=30.0, total_timeout=1.0) is False
+    assert time.monotonic() - started < 1.0 + 1.5
+    assert len(posts) == 1
+
+
+# --- a 2xx status line means sent ------------------------------------------------------------------------
+
+AFTER_THE_STATUS_LINE = {
+    "close-before-body": (b"HTTP/1.1 202 Accepted\r\nContent-Length: 500\r\n\r\n", "close"),
+    "close-before-headers": (b"HTTP/1.1 202 Accepted\r\n", "close"),
+    "stall-before-headers": (b"HTTP/1.1 202 Accepted\r\n", "stall"),
+    "stall-in-body": (b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n12", "stall"),
+    "broken-chunks": (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "close"),
+    "garbage-headers": (b"HTTP/1.1 202 Accepted\r\n" + b"X" * 70_000 + b"\r\n\r\n", "close"),
+    "reason-quoting-sig": (f"HTTP/1.1 202 {PATH}?{QUERY_STRING}\r\n".encode(), "stall"),
+}
+
+
+@pytest.mark.parametrize(("raw", "then"), AFTER_THE_STATUS_LINE.values(), ids=AFTER_THE_STATUS_LINE.keys())
+def test_2xx_status_line_is_sent_once_whatever_follows(
+    raw: bytes, then: str, raw_server: Any, monkeypatch: pytest.MonkeyPatch, caplog: Any, capfd: Any
+) -> None:
+    """Seen: a 202 whose body never came was re-posted, three identical cards."""
+    base, posts = raw_server(answer(raw, then=then))
+    use_webhook(monkeypatch, f"{base}{PATH}?{QUERY_STRING}")
+    sleeps = Sleeps()
+
+    started = time.monotonic()
+    assert ta.send_alert(context(exception="boom"), "failure", CONN_ID, total_timeout=5.0, sleep=sleeps) is True
+    assert time.monotonic() - started < 2.0  # at once, not at the deadline
+
+    assert len(posts) == 1 and sleeps == []
+    assert "sales_daily.main sent (HTTP 20" in caplog.text
+    assert leaks(caplog, capfd) == []
+
+
+def test_drip_fed_headers_after_a_202_status_line_are_not_waited_for(
+    raw_server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    headers = b"X-Slow: " + b"y" * 100 + b"\r\n\r\n"
+    base, posts = raw_server(lambda conn: (conn.sendall(b"HTTP/1.1 202 Accepted\r\n"), answer(headers, drip=0.2)(conn)))
+    use_webhook(monkeypatch, f"{base}{PATH}?{QUERY_STRING}")
+
+    started = time.monotonic()
+    assert ta.send_alert(context(exception="boom"), "failure", CONN_ID, total_timeout=10.0) is True
+    assert time.monotonic() - started < 2.0
+    assert len(posts) == 1
+
+
+# --- redirects and throttling, with hostile headers --------------------------------------------------------
+
+
+def test_redirect_to_a_url_with_the_sig_is_neither_followed_nor_logged(
+    raw_server: Any, monkeypatch: pytest.MonkeyPatch, caplog: Any, capfd: Any
+) -> None:
+    location = f"http://127.0.0.1:1{PATH}?{QUERY_STRING}"
+    base, posts = raw_server(answer(f"HTTP/1.1 307 {location}\r\nLocation: {location}\r\n\r\n".encode()))
+    use_webhook(monkeypatch, f"{base}{PATH}?{QUERY_STRING}")
+
+    assert ta.send_alert(context(exception="boom"), "failure", CONN_ID, sleep=Sleeps()) is False
+    assert len(posts) == 1 and posts[0].startswith(b"POST ")
+    assert leaks(caplog, capfd) == []
+
+
+@pytest.mark.parametrize("retry_after", ["-5", "nan", "inf", "1e400", "soon", "Wed, 21 Oct 2015 07:28:00 GMT", "0"])
+def test_429_with_odd_retry_after_stays_within_the_deadline(retry_after: str, raw_server: Any) -> None:
+    base, posts = raw_server(answer(f"HTTP/1.1 429 slow down\r\nRetry-After: {retry_after}\r\n\r\n".encode()))
+    sleeps = Sleeps()
+    started = time.monotonic()
+
+    result = ta.post_with_retries(
+        f"{base}{PATH}?{QUERY_STRING}", b"{}", total_timeout=30.0, backoff=0.5, sleep=sleeps,
+        clock=lambda: time.monotonic() + sum(sleeps),  # the waits pass on this clock without being waited
+    )  # fmt: skip
+    assert time.monotonic() - started < 5
+
+    assert result.sent is False and result.status == 429
+    assert len(posts) == result.attempts <= 10
+    assert sum(sleeps) < 30.0 and all(0 <= wait < 30.0 for wait in sleeps)
