@@ -13,11 +13,13 @@ is enough, raw sockets where the answer itself is the attack.
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import json
 import logging
 import os
 import re
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -338,18 +340,20 @@ REASONS = {
 @pytest.fixture
 def raw_server() -> Any:
     """A TCP server on 127.0.0.1 whose every connection gets ``handle(conn)`` in its own thread.
-    Returns ``start(handle) -> (base_url, posts)``: ``posts`` lists each request line received."""
+    Returns ``start(handle) -> (base_url, posts)``: ``posts`` lists each request line received
+    (unless ``read_first=False``: then ``handle`` reads the request itself, e.g. after a TLS handshake)."""
     listeners: list[socket.socket] = []
 
-    def start(handle: Callable[[socket.socket], None]) -> tuple[str, list[bytes]]:
+    def start(handle: Callable[[socket.socket], None], read_first: bool = True) -> tuple[str, list[bytes]]:
         listener = socket.create_server(("127.0.0.1", 0), backlog=32)
         listeners.append(listener)
         posts: list[bytes] = []
 
         def serve_one(conn: socket.socket) -> None:
             with conn:
-                posts.append(read_request(conn).split(b"\r\n", 1)[0])
                 try:
+                    if read_first:
+                        posts.append(read_request(conn).split(b"\r\n", 1)[0])
                     handle(conn)
                 except OSError:  # the client hung up (or shut its socket at its deadline)
                     pass
@@ -605,3 +609,96 @@ def test_429_with_odd_retry_after_stays_within_the_deadline(retry_after: str, ra
     assert result.sent is False and result.status == 429
     assert len(posts) == result.attempts <= 10
     assert sum(sleeps) < 30.0 and all(0 <= wait < 30.0 for wait in sleeps)
+
+
+# --- the same over TLS, as Teams is reached ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tls_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
+    """A self-signed certificate for 127.0.0.1 and its key, as PEM files."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.timezone.utc)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    folder = tmp_path_factory.mktemp("tls")
+    cert_file, key_file = folder / "cert.pem", folder / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return str(cert_file), str(key_file)
+
+
+@pytest.fixture
+def tls_server(raw_server: Any, tls_files: tuple[str, str], monkeypatch: pytest.MonkeyPatch) -> Any:
+    """``raw_server`` behind TLS; the client trusts the certificate through ``SSL_CERT_FILE``,
+    which ``ssl.create_default_context()`` reads, so the module's own TLS set-up is what runs."""
+    cert_file, key_file = tls_files
+    monkeypatch.setenv("SSL_CERT_FILE", cert_file)
+    server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_context.load_cert_chain(cert_file, key_file)
+
+    def start(handle: Callable[[socket.socket], None]) -> tuple[str, list[bytes]]:
+        posts: list[bytes] = []
+
+        def tls_handle(conn: socket.socket) -> None:
+            with server_context.wrap_socket(conn, server_side=True) as tls_conn:
+                posts.append(read_request(tls_conn).split(b"\r\n", 1)[0])
+                handle(tls_conn)
+
+        base, _ = raw_server(tls_handle, read_first=False)
+        return base.replace("http://", "https://"), posts
+
+    return start
+
+
+def test_https_202_is_sent(tls_server: Any, monkeypatch: pytest.MonkeyPatch, caplog: Any, capfd: Any) -> None:
+    base, posts = tls_server(answer(b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n"))
+    use_webhook(monkeypatch, f"{base}{PATH}?{QUERY_STRING}")
+
+    assert ta.send_alert(context(exception="boom"), "failure", CONN_ID) is True
+    assert len(posts) == 1 and posts[0].startswith(b"POST " + PATH.encode())
+    assert leaks(caplog, capfd) == []
+
+
+def test_https_drip_is_cut_at_the_deadline(tls_server: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    base, posts = tls_server(answer(b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n", drip=0.2))
+    use_webhook(monkeypatch, f"{base}{PATH}?{QUERY_STRING}")
+
+    started = time.monotonic()
+    assert ta.send_alert(context(exception="boom"), "failure", CONN_ID, timeout=10.0, total_timeout=1.5) is False
+    assert time.monotonic() - started < 1.5 + 1.5
+    assert len(posts) == 1
+    deadline = time.monotonic() + 3
+    while alert_threads() and time.monotonic() < deadline:  # the TLS socket was shut too
+        time.sleep(0.05)
+    assert alert_threads() == []
+
+
+def test_https_to_an_untrusted_certificate_is_an_error_not_a_crash(
+    tls_server: Any, monkeypatch: pytest.MonkeyPatch, caplog: Any, capfd: Any
+) -> None:
+    base, _ = tls_server(answer(b"HTTP/1.1 202 Accepted\r\n\r\n"))
+    monkeypatch.delenv("SSL_CERT_FILE")
+    use_webhook(monkeypatch, f"{base}{PATH}?{QUERY_STRING}")
+
+    assert ta.send_alert(context(exception="boom"), "failure", CONN_ID, total_timeout=1.0, sleep=Sleeps()) is False
+    assert "SSLCertVerificationError" in caplog.text
+    assert leaks(caplog, capfd) == []
