@@ -21,19 +21,31 @@ Where the webhook URL comes from: the Airflow connection ``conn_id`` (default
   with schema ``https`` (the classic HTTP connection form);
 * a URI, ``AIRFLOW_CONN_MSTEAMS_WEBHOOK_URL='https://prod-00...:443/workflows/...?api-version=...&sig=...'``.
 
-The URL's query string is its credential (``sig=``): it is never logged,
-and it is registered with Airflow's secrets masker before any request.
+The URL's query string is its credential (``sig=``). No log line or message
+of this module shows it, whatever the server or the connection holds: every
+text logged once the URL is known is redacted by the secret's values (the
+URL, its query, each query value, also decoded and as repr/JSON quote them),
+and every form is registered with Airflow's secrets masker before any request.
 
 The "View log" button links to ``ti.log_url``, which Airflow builds from
 ``[api] base_url`` (``AIRFLOW__API__BASE_URL``, e.g.
 ``https://airflow.example.com/``). Without it the link points at
 ``http://localhost:8080``, which works for nobody in the channel.
 
+What the card shows from the run (the error text, the ids) is text, not
+markup: Markdown and ``<at>`` mention tags are escaped, line breaks are sent
+the way Teams renders them, and text that is not valid Unicode (an undecodable
+file name) or an exception whose ``str()`` fails still gives a card. A context
+without dag_id, task_id or run_id is a logged warning, not an empty card.
+
 An alert never changes the task's outcome: every error is logged (without
-the URL) and swallowed. Sending retries 429 and 5xx answers with backoff,
-honouring ``Retry-After``, within a bounded total time (``total_timeout``)
-and a bounded number of attempts. Any 2xx counts as delivered; redirects are
-not followed (urllib would replay the POST as an empty GET).
+the URL) and swallowed. ``total_timeout`` is a wall-clock deadline for the
+whole alert, from connection look-up to the answer's last byte, that no slow
+or drip-feeding server can stretch. Sending retries 408, 429, 5xx and network
+errors with backoff, honouring ``Retry-After``, within that deadline and a
+bounded number of attempts. A 2xx status line counts as delivered at once,
+whatever follows it, so a slow or missing body never posts the card twice;
+redirects are not followed (urllib would replay the POST as an empty GET).
 
 This module imports only the Airflow SDK's ``BaseNotifier`` at parse time;
 connection look-up and HTTP happen when a callback fires.
@@ -349,8 +361,8 @@ def _with_exception(facts: AlertFacts, exception: str | None) -> AlertFacts:
 
 # --- where it goes -------------------------------------------------------------------------
 
-#: Anything here in a URL is a copy-paste accident (a newline from ``echo``, a space), and
-#: http.client would refuse it later in an error message that quotes the URL.
+#: Inside a URL, any of these is a copy-paste accident (a URL wrapped over two lines, a space), and
+#: http.client would refuse it later in an error message that quotes the URL. (Ends are stripped.)
 _URL_CONTROL = re.compile(r"[\x00-\x20\x7f]")
 
 
@@ -366,7 +378,7 @@ def webhook_url_from_connection(conn: Any) -> str:
     if _URL_CONTROL.search(url):
         raise AlertConfigError(
             "the webhook URL holds a space, a line break or another control character: copy it again, "
-            "whole, into the connection (a Secret written with echo ends in a newline)"
+            "whole and on one line, into the connection"
         )
     return url
 
