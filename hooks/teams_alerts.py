@@ -66,7 +66,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import timezone as dt_timezone
 from typing import Any
@@ -415,24 +415,34 @@ _LOG_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _MAX_LOGGED_CHARS = 500
 
 
-def secret_forms(url: str) -> list[str]:
+def secret_forms(url: str, parameters: Collection[str] | None = None) -> list[str]:
     """Every string in which the URL's credential can show up, longest first.
 
-    The secret is the whole URL, its query string and each query value, each also
-    percent-decoded, and each as ``repr``, ``unicode_escape`` and JSON would quote it
-    (http.client's errors quote the URL with ``repr``). The query is split by hand, not
-    with ``urlsplit``, which silently drops CR, LF and tab: a URL holding them would give
-    forms that never match the text an error message quotes.
+    The secret is the whole URL, its query string and each query value (or only those
+    of ``parameters``), each also percent-decoded and re-encoded, and each as ``repr``,
+    ``unicode_escape`` and JSON would quote it (http.client's errors quote the URL with
+    ``repr``). The query is split by hand, not with ``urlsplit``, which silently drops CR,
+    LF and tab: a URL holding them would give forms that never match the text an error
+    message quotes.
     """
     query = url.partition("?")[2].partition("#")[0]
-    values = [part.partition("=")[2] for part in re.split("[&;]", query)]
+    pairs = [part.partition("=") for part in re.split("[&;]", query)]
+    values = [value for name, _, value in pairs if parameters is None or name.lower() in parameters]
     plain = {url, query}
     for value in values:
-        plain |= {value, urllib.parse.unquote(value), urllib.parse.unquote_plus(value)}
+        decoded = urllib.parse.unquote(value)
+        encoded = urllib.parse.quote(decoded, safe="")
+        lower_hex = re.sub("%[0-9A-F]{2}", lambda match: match[0].lower(), encoded)
+        plain |= {value, decoded, urllib.parse.unquote_plus(value), encoded, lower_hex}
     forms = set()
     for text in plain:
         if len(text) >= _MIN_SECRET_CHARS:
-            quoted = {repr(text)[1:-1], json.dumps(text)[1:-1], text.encode("unicode_escape").decode("ascii")}
+            quoted = {
+                repr(text)[1:-1],
+                json.dumps(text)[1:-1],
+                json.dumps(text, ensure_ascii=False)[1:-1],
+                text.encode("unicode_escape").decode("ascii"),
+            }
             forms |= {text, *quoted}
     return sorted(forms, key=len, reverse=True)
 
@@ -706,7 +716,9 @@ def _mask(url: str) -> None:
     except ImportError:  # pragma: no cover - older SDKs
         return
     try:
-        for secret in secret_forms(url):
+        # only the credential: Airflow masks these in every later line of the process, and a
+        # value such as api-version's 2016-06-01 would be blanked out of ordinary text too
+        for secret in secret_forms(url, parameters=("sig",)):
             mask_secret(secret)
     except Exception:  # noqa: BLE001 - masking must never stop an alert
         log.debug("could not register the webhook URL with the secrets masker")

@@ -33,6 +33,7 @@ from hypothesis import strategies as st
 from pytest_httpserver import HTTPServer
 
 ta = shipped_alerts_module()
+REGISTER_WITH_AIRFLOW_MASKER = ta._mask  # kept before the fixture below swaps it out
 
 CONN_ID = "teams_hostile_test"
 SIG = "Hostile-Sig_0123456789abcdefXYZ%2B%2F%3D"
@@ -258,6 +259,19 @@ def test_any_error_text_gives_a_valid_card_that_shows_it_as_text(
         assert "\n".join(summary.splitlines()).startswith(text)
 
 
+def test_an_error_that_escaping_inflates_is_cut_after_escaping() -> None:
+    """Escapes and doubled line breaks make the text longer than it was: the size is measured after them."""
+    error = RuntimeError("[<\n*_" * 30_000)  # each of these characters grows once escaped
+    facts = ta.facts_from_context(context(exception=error), "failure")
+    limit = 2_500
+    raw = facts.exception or ""
+    assert len(raw.encode()) < limit < len(json.dumps(ta.markdown_text(raw)))  # only the escaping makes it too big
+    body = ta.build_message(facts, limit=limit)
+    assert limit - 16 < len(body) <= limit
+    text = error_text(card_of(body))
+    assert unescaped_markup(text) == [] and text.endswith("\N{HORIZONTAL ELLIPSIS} (cut)")
+
+
 # --- an empty or partial context is skipped with a warning --------------------------------------------
 
 
@@ -327,6 +341,7 @@ def leaks(caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str], *
 
 # --- the secret never appears in a log line ------------------------------------------------------------
 
+SIG_LOWER_HEX = SIG[:-9] + SIG[-9:].lower()  # ...%2b%2f%3d: the same secret, re-encoded by a server
 REASONS = {
     "path-and-query": f"Not Found: POST {PATH}?{QUERY_STRING}",
     "query-reordered": f"no flow for {PATH}?sig={SIG}&api-version=2016-06-01",
@@ -334,6 +349,7 @@ REASONS = {
     "sig-cut-by-server": f"denied {PATH}?sig={SIG[:17]}",
     "sig-repr": f"denied {SIG!r} and {json.dumps(SIG_DECODED)}",
     "sig-with-controls": f"denied sig={SIG}\x1b[2K\x7f",
+    "sig-lower-hex": f"denied {SIG_LOWER_HEX}",
 }
 
 
@@ -420,7 +436,7 @@ def test_reason_phrase_quoting_the_secret_is_redacted(
     assert ta.send_alert(context(exception="boom"), "failure", CONN_ID, sleep=Sleeps()) is False
 
     assert len(posts) == 1 if status == 404 else 2 <= len(posts) <= 10  # 503 is retried, 404 is not
-    assert leaks(caplog, capfd, SIG, SIG_DECODED, SIG[:17]) == []
+    assert leaks(caplog, capfd, SIG, SIG_DECODED, SIG_LOWER_HEX, SIG[:17]) == []
     assert f"HTTP {status}" in caplog.text
 
 
@@ -492,6 +508,18 @@ def test_log_safe_removes_each_form_of_the_secret(text: str, url: str, secrets: 
     redacted = ta.log_safe(text, url)
     assert [secret for secret in secrets if secret in redacted] == []
     assert "FirstHalf0123" not in redacted and "SecondHalf4567" not in redacted and SIG not in redacted
+
+
+def test_airflow_masker_gets_every_form_of_the_sig_and_nothing_else(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Airflow masks what it is given in every later line of the process: the credential, not api-version's date."""
+    import airflow.sdk.log
+
+    registered: list[str] = []
+    monkeypatch.setattr(airflow.sdk.log, "mask_secret", registered.append)
+    REGISTER_WITH_AIRFLOW_MASKER(f"https://h.example{PATH}?{QUERY_STRING}")
+
+    assert {SIG, SIG_DECODED, SIG_LOWER_HEX, QUERY_STRING} <= set(registered)
+    assert not [form for form in registered if "2016-06-01" == form or "/triggers/manual/run" == form]
 
 
 # --- a hard wall-clock deadline for the whole alert ------------------------------------------------------
