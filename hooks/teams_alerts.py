@@ -790,7 +790,7 @@ def _send_alert(
         )
         return False
     _mask(url)
-    left = total_timeout - (time.monotonic() - started)  # the connection look-up counts against the deadline too
+    left = max(0.0, total_timeout - (time.monotonic() - started))  # the connection look-up counts too
     result = post_with_retries(url, body, timeout=timeout, total_timeout=left, backoff=backoff, sleep=sleep)
     if result.sent:
         _log(logging.INFO, url, "Teams alert for %s.%s sent (%s)", facts.dag_id, facts.task_id, result.reason)

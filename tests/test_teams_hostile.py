@@ -510,6 +510,27 @@ def test_log_safe_removes_each_form_of_the_secret(text: str, url: str, secrets: 
     assert "FirstHalf0123" not in redacted and "SecondHalf4567" not in redacted and SIG not in redacted
 
 
+SECRET_AS_QUOTED = [SIG, SIG_DECODED, SIG_LOWER_HEX, repr(SIG_DECODED), json.dumps(SIG), QUERY_STRING]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    before=hostile_text,
+    after=hostile_text,
+    secret=st.sampled_from(SECRET_AS_QUOTED),
+    crlf=st.booleans(),
+)
+def test_no_text_around_the_secret_lets_it_through_log_safe(before: str, after: str, secret: str, crlf: bool) -> None:
+    """Whatever surrounds it (control characters, quotes, half-escapes, surrogates), log_safe blanks the secret."""
+    url = f"https://h.example{PATH}?{QUERY_STRING}"
+    if crlf:  # the same with a URL whose sig holds CR/LF, quoted the way http.client quotes it
+        url, secret = CRLF_URL, repr(f"sig={CRLF_SIG}")
+    logged = ta.log_safe(before + secret + after, url)
+    for piece in (SIG, SIG_DECODED, SIG_LOWER_HEX, "FirstHalf0123", "SecondHalf4567"):
+        assert piece not in logged
+    assert not re.search("[\x00-\x1f\x7f]", logged)  # and no raw control character reaches the log
+
+
 def test_airflow_masker_gets_every_form_of_the_sig_and_nothing_else(monkeypatch: pytest.MonkeyPatch) -> None:
     """Airflow masks what it is given in every later line of the process: the credential, not api-version's date."""
     import airflow.sdk.log
