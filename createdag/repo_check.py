@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+from createdag import resources
 from createdag.errors import EXIT_OK, EXIT_USER_ERROR, UserError
 
 
@@ -25,8 +26,11 @@ def integrity_module() -> ModuleType:
         import airflow  # noqa: F401
         import pytest  # noqa: F401
     except ImportError as exc:
-        raise UserError(f"checking DAGs needs {exc.name}: pip install -e '.[airflow]'") from None
-    path = Path(__file__).parent / "repo_files" / "test_dag_integrity.py"
+        raise UserError(
+            f"checking DAGs needs {exc.name}: pip install 'create-dag[airflow]' (or, in a clone, "
+            "pip install -e '.[airflow]'), with the Airflow version your cluster runs"
+        ) from None
+    path = resources.integrity_test_path()
     spec = importlib.util.spec_from_file_location("createdag_dag_integrity", path)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)

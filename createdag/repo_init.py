@@ -42,7 +42,7 @@ repos:
 
 
 def files_for(root: Path, dags: str = "dags") -> dict[Path, str]:
-    integrity = (Path(__file__).parent / "repo_files" / "test_dag_integrity.py").read_text(encoding="utf-8")
+    integrity = resources.integrity_test_path().read_text(encoding="utf-8")
     config = CONFIG_TEMPLATE.replace('# output_dir = "dags"', f'output_dir = "{dags}"')
     return {
         root / CONFIG_FILE: config,
