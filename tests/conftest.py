@@ -7,11 +7,13 @@ into the repository or needs the network.
 
 from __future__ import annotations
 
+import ast
 import os
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -93,9 +95,7 @@ def dags_dir(tmp_path: Path) -> Iterator[Path]:
     sys.modules.pop("teams_alerts", None)
 
 
-def shipped_alerts_module():
-    """hooks/teams_alerts.py under its own module name, so that a dags folder's copy
-    (imported as ``teams_alerts`` by DAGs in other tests) never shadows it."""
+def _load_shipped_alerts_module() -> ModuleType:
     import importlib.util
 
     name = "teams_alerts_hook_under_test"
@@ -106,3 +106,63 @@ def shipped_alerts_module():
         sys.modules[name] = module  # dataclasses look their module up while the class is built
         spec.loader.exec_module(module)
     return sys.modules[name]
+
+
+class _ModuleOnFirstUse:
+    """Stands for a module and imports it at the first read of a name it defines, not before.
+
+    ``hooks/teams_alerts.py`` imports Airflow; test modules hold it as a global,
+    and collecting them must not import Airflow (``pytest -m "not airflow"``
+    runs where Airflow is not installed, and collection stays fast). Collection
+    does probe every global for pytest's own attributes (fixture markers,
+    ``__test__``): a name the module's source does not define is refused
+    without importing anything.
+    """
+
+    def __init__(self, load: Callable[[], ModuleType], source: Path) -> None:
+        self._load = load
+        self._names = _top_level_names(ast.parse(source.read_text(encoding="utf-8")))
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") or name not in self._names:
+            raise AttributeError(name)
+        return getattr(self._load(), name)
+
+
+def _top_level_names(tree: ast.Module) -> frozenset[str]:
+    names = set()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+        else:
+            names.update(n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store))
+    return frozenset(names)
+
+
+def shipped_alerts_module() -> Any:
+    """hooks/teams_alerts.py under its own module name, so that a dags folder's copy
+    (imported as ``teams_alerts`` by DAGs in other tests) never shadows it.
+    Imported at first use (see ``_ModuleOnFirstUse``)."""
+    return _ModuleOnFirstUse(_load_shipped_alerts_module, REPO / "hooks" / "teams_alerts.py")
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _deferred_modules_loaded(request: pytest.FixtureRequest) -> None:
+    """Import a test module's deferred modules before its first test runs, not inside it:
+    importing Airflow sets up its logging, which a test that captures output must not see."""
+    for value in vars(request.module).values():
+        if isinstance(value, _ModuleOnFirstUse):
+            value._load()
+
+
+def alerts_module_constant(name: str) -> Any:
+    """A literal module-level constant of hooks/teams_alerts.py, read from its source, for
+    parametrizing at collection time without importing the module (and so Airflow)."""
+    tree = ast.parse((REPO / "hooks" / "teams_alerts.py").read_text(encoding="utf-8"))
+    for node in tree.body:
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+        if any(isinstance(t, ast.Name) and t.id == name for t in targets) and node.value is not None:
+            return ast.literal_eval(node.value)
+    raise LookupError(f"hooks/teams_alerts.py assigns no literal {name}")

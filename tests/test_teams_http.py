@@ -27,7 +27,7 @@ from pytest_httpserver import HTTPServer
 
 REPO = Path(__file__).resolve().parent.parent
 
-
+pytestmark = pytest.mark.airflow  # the alert module imports airflow.sdk
 ta = shipped_alerts_module()
 
 
