@@ -3,8 +3,9 @@
 Writes, only where absent (an existing file is never touched, and is
 listed as kept): the config with commented defaults, the alert module the
 DAGs import, an ``.airflowignore`` that keeps non-DAG files out of parsing,
-a pre-commit configuration running black and ``ruff --select AIR``, and the
-DAG integrity test.
+a pre-commit configuration running black, ``ruff --select AIR`` and
+create-dag's own hooks (``check`` and ``check --drift``), and the DAG
+integrity test.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from createdag import resources
+from createdag import __version__, resources
 from createdag.config import CONFIG_FILE, CONFIG_TEMPLATE
 from createdag.errors import EXIT_OK
 from createdag.output import write_atomic
@@ -25,6 +26,8 @@ teams_alerts\\.py
 \\.create_dag/
 """
 
+#: black and ruff's Airflow rules on every commit, then create-dag's own hooks
+#: (``.pre-commit-hooks.yaml`` of the create-dag repo, at the tag of this version).
 PRE_COMMIT = """\
 # pre-commit install  # once per clone; then every commit is formatted and checked
 repos:
@@ -38,6 +41,17 @@ repos:
       - id: ruff
         name: ruff (Airflow 3 rules)
         args: [--select, AIR, --preview]
+  - repo: {repo}
+    rev: v{version}
+    hooks:
+      - id: create-dag-drift
+      - id: create-dag-check
+        # check loads every DAG with Airflow: pin the Airflow (3.0 or newer) your cluster runs
+        additional_dependencies:
+          - apache-airflow>=3.0
+          - apache-airflow-providers-cncf-kubernetes
+          - apache-airflow-providers-standard
+          - pytest
 """
 
 
@@ -48,7 +62,7 @@ def files_for(root: Path, dags: str = "dags") -> dict[Path, str]:
         root / CONFIG_FILE: config,
         root / dags / resources.ALERTS_FILE: resources.alerts_module_source(),
         root / dags / ".airflowignore": AIRFLOWIGNORE,
-        root / ".pre-commit-config.yaml": PRE_COMMIT,
+        root / ".pre-commit-config.yaml": PRE_COMMIT.format(repo=resources.SOURCE_REPO, version=__version__),
         root / "tests" / "test_dag_integrity.py": integrity,
     }
 

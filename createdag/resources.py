@@ -18,6 +18,10 @@ from createdag.errors import CreateDagError
 
 #: The top of a clone: where ``dag_template/`` and ``hooks/`` are when not installed from a wheel.
 CLONE_ROOT = Path(__file__).resolve().parent.parent
+#: Where create-dag's source is published: the dags repo's pre-commit hooks come from here
+#: (``.pre-commit-hooks.yaml``), tagged ``v<version>``. Kept equal to ``Source`` in
+#: ``[project.urls]`` by a test; change both when the tool moves (or is mirrored).
+SOURCE_REPO = "https://github.com/acme/create_dag"
 ALERTS_FILE = "teams_alerts.py"
 INTEGRITY_TEST = "test_dag_integrity.py"
 

@@ -147,7 +147,9 @@ def test_init_on_an_empty_folder(tmp_path: Path) -> None:
     import yaml
 
     hooks = yaml.safe_load((root / ".pre-commit-config.yaml").read_text())["repos"]
-    assert {hook["id"] for repo_ in hooks for hook in repo_["hooks"]} == {"black", "ruff"}
+    assert {hook["id"] for repo_ in hooks for hook in repo_["hooks"]} == {
+        "black", "ruff", "create-dag-check", "create-dag-drift"
+    }  # fmt: skip
 
 
 def test_init_never_rewrites(tmp_path: Path) -> None:
