@@ -40,6 +40,17 @@ current-context: dummy
     encoding="utf-8",
 )
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``install`` build the wheel and install it from the package index (network,
+    minutes): they run only when selected with ``-m install``, as .ci/run does."""
+    if "install" in (config.getoption("markexpr") or ""):
+        return
+    skip = pytest.mark.skip(reason="builds and installs the wheel from PyPI: select with -m install (.ci/run does)")
+    for item in items:
+        if "install" in item.keywords:
+            item.add_marker(skip)
+
+
 #: Answers every test starts from: the defaults plus what has no default.
 BASE_ANSWERS: dict[str, Any] = {
     "dag_id": "sales_daily",
