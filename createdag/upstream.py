@@ -22,8 +22,8 @@ from typing import Any, TypeGuard
 from zoneinfo import ZoneInfo
 
 from createdag import dagsource
-from createdag.errors import UnreadableSource
 from createdag import schedule as schedules
+from createdag.errors import UnreadableSource
 
 UTC = dt.timezone.utc
 

@@ -53,6 +53,7 @@ connection look-up and HTTP happen when a callback fires.
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import http.client
 import json
@@ -225,7 +226,7 @@ def markdown_text(text: str) -> str:
 
 def _escape_inline(match: re.Match[str]) -> str:
     found, line, start, end = match[0], match.string, match.start(), match.end()
-    if found[0] == "_" and 0 < start and end < len(line) and line[start - 1].isalnum() and line[end].isalnum():
+    if found[0] == "_" and start > 0 and end < len(line) and line[start - 1].isalnum() and line[end].isalnum():
         return found  # intraword: sales_daily, manual__2026
     if found == "<" and _MENTION_TAIL.match(line, end):
         # "\<at>" still holds the substring "<at>": a word joiner (invisible) breaks the tag itself
@@ -371,10 +372,7 @@ def webhook_url_from_connection(conn: Any) -> str:
     host = (getattr(conn, "host", None) or "").strip()
     if not host:
         raise AlertConfigError("the connection has no host: put the webhook URL in its host field")
-    if host.startswith(("https://", "http://")):
-        url = host
-    else:
-        url = _url_from_parts(conn, host)
+    url = host if host.startswith(("https://", "http://")) else _url_from_parts(conn, host)
     if _URL_CONTROL.search(url):
         raise AlertConfigError(
             "the webhook URL holds a space, a line break or another control character: copy it again, "
@@ -497,7 +495,7 @@ def _retry_after(value: str | None, now: Callable[[], float] = time.time) -> flo
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     """Refuse redirects: urllib would turn the POST into a bodiless GET whose 200 looks like success."""
 
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
+    def redirect_request(self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str) -> None:
         return None
 
 
@@ -546,10 +544,8 @@ class _Attempt:
         for connection in connections:
             sock = connection.sock
             if sock is not None:  # None once urllib has handed the socket to the response, or not yet made
-                try:
+                with contextlib.suppress(OSError, ValueError, AttributeError):  # closed, or mid TLS handshake
                     sock.shutdown(socket.SHUT_RDWR)
-                except (OSError, ValueError, AttributeError):  # already closed, or mid TLS handshake
-                    pass
 
     def run(self, opener: urllib.request.OpenerDirector, request: urllib.request.Request, timeout: float) -> None:
         try:
@@ -728,9 +724,12 @@ def _base_hook() -> Any:
     """Airflow's ``BaseHook``: in ``airflow.sdk`` from 3.1, only in ``airflow.hooks.base`` on 3.0."""
     try:
         from airflow.sdk import BaseHook
+
+        return BaseHook
     except ImportError:  # Airflow 3.0.x
-        from airflow.hooks.base import BaseHook
-    return BaseHook
+        from airflow.hooks import base
+
+        return base.BaseHook  # type: ignore[attr-defined]  # there on Airflow 3.0, not in 3.3 (what mypy sees)
 
 
 def send_alert(

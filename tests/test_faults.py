@@ -19,8 +19,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers import REPO
 
-REPO = Path(__file__).resolve().parent.parent
 CLI = [sys.executable, str(REPO / "create_dag.py")]
 BASE = {"image": "ghcr.io/acme/x:1.0.0", "owner": "data-team", "start_date": "2026-01-01"}
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import write_dag
+from helpers import write_dag
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import BASE_ANSWERS
+from helpers import REPO, BASE_ANSWERS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -30,7 +30,6 @@ from createdag.answers import resolve
 from createdag.errors import OutputExists, RenderError
 from createdag.settings import Settings
 
-REPO = Path(__file__).resolve().parent.parent
 
 
 def write_batch(batch: Any, out: Path, *, force: bool = False, progress: Any = None, jobs: Any = None) -> list[str]:

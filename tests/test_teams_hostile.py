@@ -27,7 +27,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from conftest import shipped_alerts_module
+from helpers import shipped_alerts_module
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pytest_httpserver import HTTPServer
@@ -564,7 +564,9 @@ def test_drip_fed_answer_is_cut_at_the_deadline(
 
     assert 1.5 < elapsed < 2.0 + 1.5  # it waited for the deadline, and not much past it
     assert len(posts) == 1
-    assert "not sent" in caplog.text and "no complete answer within 2s" in caplog.text
+    # the deadline is the whole alert's: what the connection look-up took is not waited again (1.9x s when loaded)
+    within = re.search(r"no complete answer within (\d+(?:\.\d+)?)s", caplog.text)
+    assert "not sent" in caplog.text and within and 1.5 <= float(within[1]) <= 2.0, caplog.text
     assert leaks(caplog, capfd) == []
     deadline = time.monotonic() + 3
     while alert_threads() and time.monotonic() < deadline:  # the worker was woken, not left to drip

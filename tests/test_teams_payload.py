@@ -16,14 +16,15 @@ from typing import Any
 
 import pytest
 
-from conftest import shipped_alerts_module
+from helpers import REPO, alerts_module_constant, shipped_alerts_module
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-REPO = Path(__file__).resolve().parent.parent
 
-
+pytestmark = pytest.mark.airflow  # the alert module imports airflow.sdk
 ta = shipped_alerts_module()
+#: Read from the source: parametrizing happens at collection, which must not import Airflow.
+FORMATS = alerts_module_constant("FORMATS")
 
 #: Identifiers that break naive string building: quotes, backslashes, newlines, non-ASCII, emoji.
 TRICKY_TASK_ID = 'lädt_"daten"\\n_\u6570\u636e_\U0001f680'
@@ -202,7 +203,7 @@ LONG_IDS = {
 }
 
 
-@pytest.mark.parametrize("message_format", ta.FORMATS)
+@pytest.mark.parametrize("message_format", FORMATS)
 def test_100kb_exception_is_cut_under_the_limit_and_ids_stay_whole(message_format: str) -> None:
     exception = RuntimeError("\u00fcberlauf " * 12_000)  # ~110 KB of UTF-8
     facts = ta.facts_from_context(fake_context(exception=exception, **LONG_IDS), "failure")
@@ -216,7 +217,7 @@ def test_100kb_exception_is_cut_under_the_limit_and_ids_stay_whole(message_forma
     assert "\u00fcberlauf " * 12_000 not in text
 
 
-@pytest.mark.parametrize("message_format", ta.FORMATS)
+@pytest.mark.parametrize("message_format", FORMATS)
 def test_tight_limit_cuts_only_the_exception_and_keeps_as_much_as_fits(message_format: str) -> None:
     """With a limit the exception cannot fit under, the search keeps the longest prefix that does."""
     exception = '\u2603"\n' * 40_000  # 4+2+2 bytes each once JSON-encoded
@@ -250,7 +251,7 @@ def test_ids_alone_over_the_limit_are_sent_whole_rather_than_cut() -> None:
 @given(
     task_id=st.text(min_size=1, max_size=60),
     exception=st.text(max_size=3_000),
-    message_format=st.sampled_from(ta.FORMATS),
+    message_format=st.sampled_from(FORMATS),
 )
 def test_any_text_gives_valid_json_under_the_limit(task_id: str, exception: str, message_format: str) -> None:
     limit = 2_500

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, load_dagbag, resolve_answers, write_dag
+from helpers import REPO, load_dagbag, resolve_answers, write_dag
 from createdag import gallery, upstream
 from createdag.errors import InvalidAnswers
 
