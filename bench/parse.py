@@ -176,7 +176,7 @@ load_yaml_dags(globals_dict=globals(), config_filepath="{yaml}")
 
 def write_candidates(with_factory: bool) -> dict[str, Path]:
     from createdag.answers import resolve
-    from createdag.generate import install_alerts_module
+    from createdag.create import install_alerts_module
     from createdag.settings import Settings
     from createdag.render import render_dag
 

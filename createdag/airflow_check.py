@@ -1,8 +1,8 @@
 """``--check``: load written DAG files the way Airflow's DAG processor does.
 
 Imported only when asked for, since importing Airflow takes seconds. Each
-file is parsed by the integrity test's own loader (``BundleDagBag`` with the
-dags folder on ``sys.path``, as the processor has it, so ``import
+file is parsed by the integrity test's own loader (``BundleDagBag`` from Airflow 3.2,
+``DagBag`` before; the dags folder on ``sys.path`` either way, as the processor has it, so ``import
 teams_alerts`` resolves), which needs no metadata database.
 """
 

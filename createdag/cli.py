@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 import textwrap
 from collections.abc import Sequence
@@ -20,7 +21,15 @@ from typing import Any
 
 from createdag import __version__
 from createdag.commands import COMMANDS, CREATE, say, similar
-from createdag.errors import EXIT_INTERRUPTED, EXIT_USER_ERROR, CreateDagError, Interrupted, InvalidAnswers
+from createdag.errors import (
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_TERMINATED,
+    EXIT_USER_ERROR,
+    CreateDagError,
+    InvalidAnswers,
+    Terminated,
+)
 
 PROG = "create_dag.py"
 
@@ -123,21 +132,59 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point; every exception that ends the run becomes an exit code here."""
+    """Entry point; every exception that ends the run becomes an exit code here.
+
+    Anything a user or the machine can cause ends with a message and an exit
+    code, never a traceback; ``CREATE_DAG_TRACEBACK=1`` shows the traceback of
+    an OS error too, for debugging.
+    """
+    from createdag.faults import handle_sigterm
+
+    handle_sigterm()
     args = parse(list(sys.argv[1:] if argv is None else argv))
+    module = _command_module(args.command)
     try:
-        return int(_command_module(args.command).run(args))
-    except KeyboardInterrupt as exc:  # Interrupted says where the answers so far were kept
-        fallback = "Interrupted: nothing was written. Run create_dag.py again to start over."
-        say(f"\n{exc if isinstance(exc, Interrupted) else fallback}")
+        return int(module.run(args))
+    except Terminated:
+        say(f"\nTerminated (SIGTERM): {getattr(module, 'INTERRUPTED', 'nothing was written.')}")
+        return EXIT_TERMINATED
+    except KeyboardInterrupt:
+        say(f"\nInterrupted: {getattr(module, 'INTERRUPTED', 'nothing was written.')}")
         return EXIT_INTERRUPTED
     except EOFError:
         say("\nInput ended before every question was answered: nothing was written. "
             "Without a terminal, use --no-input with --set or --answers.")  # fmt: skip
         return EXIT_USER_ERROR
+    except BrokenPipeError:
+        _quiet_stdout()  # the reader left (`... | head`): nothing more to say to it
+        return EXIT_OK
     except CreateDagError as exc:
+        _traceback_if_asked()
         say(f"error: {exc}" if not isinstance(exc, InvalidAnswers) else _format_problems(exc))
         return exc.exit_code
+    except OSError as exc:
+        _traceback_if_asked()
+        from createdag.faults import describe_os_error
+
+        say(f"error: {describe_os_error(exc)}")
+        return EXIT_USER_ERROR
+
+
+def _traceback_if_asked() -> None:
+    """``CREATE_DAG_TRACEBACK=1``: the traceback behind a message, for debugging."""
+    if os.environ.get("CREATE_DAG_TRACEBACK"):
+        import traceback
+
+        traceback.print_exc()
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's final flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def _format_problems(exc: InvalidAnswers) -> str:

@@ -96,6 +96,32 @@ def install_alerts_module(output_dir: Path, module: str = "teams_alerts") -> str
     return None
 
 
+STAGING_PREFIX = ".create_dag-staging-"
+
+
+def _stale_staging(output_dir: Path) -> list[Path]:
+    """Staging folders left by a run that was killed (SIGKILL, a power cut): their process is gone."""
+    stale = []
+    for folder in output_dir.glob(STAGING_PREFIX + "*"):
+        pid_text = folder.name.removeprefix(STAGING_PREFIX).partition("-")[0]
+        if pid_text.isdigit() and _alive(int(pid_text)):
+            continue
+        stale.append(folder)
+    return stale
+
+
+def _alive(pid: int) -> bool:
+    import os
+
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def write_dags(
     all_answers: Sequence[Mapping[str, Any]],
     settings: Settings,
@@ -107,9 +133,16 @@ def write_dags(
 
     Nothing is written when a file would be replaced without ``settings.force``
     (checked before rendering, and again as each file takes its name: a hard
-    link, which cannot replace), nor when rendering fails or is interrupted.
+    link, which cannot replace), nor when rendering fails, the disk fills up or
+    the run is interrupted (Ctrl-C, SIGTERM) before the files take their names.
+    That last step holds signals back, so a DAG and its record appear together:
+    a signal that arrives then ends the run right after it, with ``Interrupted``.
     """
+    import os
+
     from createdag import records
+    from createdag.errors import Interrupted, WriteFailed
+    from createdag.faults import deferred_signals, describe_os_error
     from createdag.generate import iter_sources
     from createdag.output import commit, write_atomic
 
@@ -119,15 +152,21 @@ def write_dags(
         for path in paths:
             if path.exists():
                 raise OutputExists(str(path))
+    created = Created(answers=[dict(answers) for answers in all_answers])
     made_dir = not output_dir.is_dir()
-    output_dir.mkdir(parents=True, exist_ok=True)
     record_dir = records.record_dir(output_dir)
     made_record_dir = not record_dir.is_dir()
-    staging = Path(tempfile.mkdtemp(prefix=".create_dag-staging-", dir=output_dir))
-    version = records.template_version()
-    created = Created(answers=[dict(answers) for answers in all_answers])
-    new_records: list[Path] = []
+    new_files: list[Path] = []  # files this run created, and nobody else had
+    replaced = 0
+    committed = False
+    staging: Path | None = None
     try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+        for stale in _stale_staging(output_dir):
+            shutil.rmtree(stale, ignore_errors=True)
+            created.messages.append(f"note: removed {stale}, left by an interrupted run (it held no finished file)")
+        staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=output_dir))
+        version = records.template_version()
         sources = iter_sources(all_answers, jobs=jobs)
         for number, (answers, path, source) in enumerate(zip(all_answers, paths, sources, strict=True)):
             # a fresh private folder, so replacing is moot; names end in .staged so
@@ -137,33 +176,54 @@ def write_dags(
             write_atomic(staging / f"{number}.json.staged", rec.to_json(), force=True)
             if progress is not None:
                 progress(number + 1, len(paths))
-        modules = {alerts_module_of(answers) for answers in all_answers}
-        for module in sorted(m for m in modules if m):
-            message = install_alerts_module(output_dir, module)
-            if message:
-                created.messages.append(message)
-        record_dir.mkdir(exist_ok=True)
-        for number, (answers, path) in enumerate(zip(all_answers, paths, strict=True)):
-            commit(staging / f"{number}.py.staged", path, force=force)
-            created.paths.append(path)
-            target = records.record_path(output_dir, str(answers["dag_id"]))
-            if not target.exists():
-                new_records.append(target)
-            commit(staging / f"{number}.json.staged", target, force=True)
-            created.records.append(target)
-            created.messages.append(f"wrote {path}")
+        with deferred_signals():
+            modules = {alerts_module_of(answers) for answers in all_answers}
+            for module in sorted(m for m in modules if m):
+                message = install_alerts_module(output_dir, module)
+                if message:
+                    created.messages.append(message)
+                    if message.startswith("wrote "):
+                        new_files.append(output_dir.joinpath(*module.split(".")).with_suffix(".py"))
+            record_dir.mkdir(exist_ok=True)
+            for number, (answers, path) in enumerate(zip(all_answers, paths, strict=True)):
+                existed = path.exists()
+                commit(staging / f"{number}.py.staged", path, force=force)
+                if existed:
+                    replaced += 1
+                else:
+                    new_files.append(path)
+                created.paths.append(path)
+                target = records.record_path(output_dir, str(answers["dag_id"]))
+                if not target.exists():
+                    new_files.append(target)
+                commit(staging / f"{number}.json.staged", target, force=True)
+                created.records.append(target)
+                created.messages.append(f"wrote {path}")
+            committed = True
         return created
-    except BaseException:
-        if not force:  # files this run created, and nobody else had: take them back
-            for path in created.paths:
-                path.unlink(missing_ok=True)
-        for target in new_records:
-            target.unlink(missing_ok=True)
-        shutil.rmtree(staging, ignore_errors=True)
+    except BaseException as exc:
+        if committed and isinstance(exc, KeyboardInterrupt):  # it came while the files took their names
+            raise Interrupted(
+                f"interrupted after all {len(created.paths)} DAG file(s) were written, each with its record "
+                f"in {record_dir}",
+                exc,
+            ) from None
+        for path in reversed(new_files):
+            path.unlink(missing_ok=True)
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
         for folder, made in ((record_dir, made_record_dir), (output_dir, made_dir)):
             if made:
                 with contextlib.suppress(OSError):
                     folder.rmdir()  # only if still empty
+        if isinstance(exc, OSError):
+            on_disk = (
+                f"{replaced} existing DAG file(s) had already been replaced (--force)"
+                if replaced
+                else "nothing was written"
+            )
+            raise WriteFailed(f"{describe_os_error(exc)}; {on_disk}") from exc
         raise
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)

@@ -46,17 +46,22 @@ def read_tree(path: Path) -> ast.Module:
     return parse_text(read_source(path), path)
 
 
-def read_source(path: Path) -> str:
-    """The text of a DAG file (a UTF-8 BOM dropped), within ``MAX_SOURCE_BYTES``."""
+def read_bytes(path: Path) -> bytes:
+    """The bytes of a DAG file, within ``MAX_SOURCE_BYTES``; ``UnreadableSource`` otherwise."""
     try:
         if path.stat().st_size > MAX_SOURCE_BYTES:
             raise UnreadableSource(f"{path} is larger than {MAX_SOURCE_BYTES // 2**20} MiB: not read as a DAG file")
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise UnreadableSource(f"{path} is not UTF-8 text (byte {exc.start}): save it as UTF-8") from None
+        return path.read_bytes()
     except OSError as exc:
         raise UnreadableSource(f"cannot read {path}: {exc.strerror or exc}") from None
-    return text
+
+
+def read_source(path: Path) -> str:
+    """The text of a DAG file (a UTF-8 BOM dropped), within ``MAX_SOURCE_BYTES``."""
+    try:
+        return read_bytes(path).decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UnreadableSource(f"{path} is not UTF-8 text (byte {exc.start}): save it as UTF-8") from None
 
 
 def parse_text(text: str, path: Path) -> ast.Module:

@@ -11,6 +11,7 @@ EXIT_OK = 0
 EXIT_USER_ERROR = 1
 EXIT_INTERNAL_ERROR = 2
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143  # 128 + SIGTERM, what shells report for a terminated process
 
 
 class CreateDagError(Exception):
@@ -101,11 +102,19 @@ class GitMissing(UserError):
         )
 
 
-class Interrupted(KeyboardInterrupt):
-    """Ctrl-C during the questions: the message says that nothing was written, and where the
-    answers given so far were kept for ``--resume``. A ``KeyboardInterrupt``, so it ends
-    the run like Ctrl-C anywhere (``cli.main``: exit code 130)."""
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (CI cancellation, Kubernetes, ``timeout``): handled like Ctrl-C, so every
+    clean-up that runs on an interruption runs on it too."""
 
-    def __init__(self, message: str) -> None:
-        self.message = message
+
+class Interrupted(UserError):
+    """A run stopped by a signal after it had written something: the message says what is on disk."""
+
+    def __init__(self, message: str, signal: KeyboardInterrupt) -> None:
         super().__init__(message)
+        self.exit_code = EXIT_TERMINATED if isinstance(signal, Terminated) else EXIT_INTERRUPTED
+
+
+class WriteFailed(UserError):
+    """The machine refused a write (disk full, read-only, permission, name too long): the
+    message names the path, the reason, the fix and what is on disk now."""

@@ -24,8 +24,11 @@ def integrity_module() -> ModuleType:
         import airflow  # noqa: F401
         import pytest  # noqa: F401
     except ImportError as exc:
-        raise UserError(f"checking DAGs needs {exc.name}: pip install 'create-dag[airflow]'") from None
-    path = resources.repo_file("test_dag_integrity.py")
+        raise UserError(
+            f"checking DAGs needs {exc.name}: pip install 'create-dag[airflow]' (or, in a clone, "
+            "pip install -e '.[airflow]'), with the Airflow version your cluster runs"
+        ) from None
+    path = resources.integrity_test_path()
     spec = importlib.util.spec_from_file_location("createdag_dag_integrity", path)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)

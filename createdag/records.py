@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -74,6 +75,9 @@ def record_dir(dags_dir: Path) -> Path:
 
 
 def record_path(dags_dir: Path, dag_id: str) -> Path:
+    """``.create_dag/<dag_id>.json``; a dag_id that is not a plain file name is refused."""
+    if not dag_id or "/" in dag_id or "\\" in dag_id or dag_id in (".", "..") or "\x00" in dag_id:
+        raise RecordError(f"{dag_id[:80]!r} cannot name a record file: a dag_id is letters, digits, '_', '.', '-'")
     return record_dir(dags_dir) / f"{dag_id}.json"
 
 
@@ -125,39 +129,112 @@ def record(
     return save(dags_dir, new_record(dags_dir, answers, pristine, dag_path, template_version(template_dir)))
 
 
-def load(path: Path) -> Record:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+_RECORD_HELP = "restore it from git, or delete it and adopt the DAG again"
+#: A record larger than this is not one create_dag wrote (the pristine render is a few KB).
+MAX_RECORD_BYTES = 2 * 1024 * 1024
+
+
+def _field(path: Path, data: Mapping[str, Any], name: str, kind: type, where: str = "") -> Any:
+    value = data.get(name)
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        shown = type(value).__name__ if name in data else "missing"
         raise RecordError(
-            f"cannot read record {path} ({exc}): restore it from git, or delete it and adopt the DAG again"
-        ) from None
-    known = {"dag_id", "path", "answers", "template", "pristine", "pending", "format"}
-    if not isinstance(data, dict) or not {"dag_id", "path", "answers", "template", "pristine"} <= set(data):
-        raise RecordError(
-            f"{path} is not a create_dag record: restore it from git, or delete it and adopt the DAG again"
+            f"{path}: field {where}{name} must be {_KIND_WORDS[kind]}, not {shown}: {_RECORD_HELP}"
         )
-    if data.get("format", FORMAT) > FORMAT:
+    return value
+
+
+_KIND_WORDS = {str: "text", dict: "a mapping", int: "a whole number"}
+#: What Airflow accepts as a dag_id (``KEY_REGEX``, at most 250 characters), never a path.
+_DAG_ID = re.compile(r"(?!\.{1,2}$)[A-Za-z0-9_.-]{1,250}", re.ASCII)
+
+
+def _version(path: Path, value: Any, where: str) -> dict[str, str]:
+    if not (isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())):
+        raise RecordError(f"{path}: field {where} must map names to text: {_RECORD_HELP}")
+    return value
+
+
+def inside(dags_dir: Path, relative: str, path: Path, what: str) -> Path:
+    """``dags_dir / relative`` when it resolves (symlinks followed) inside ``dags_dir``; else
+    ``RecordError``. Records are committed files anyone can edit in a pull request: a path they
+    name must never let ``update`` read or write outside the dags folder."""
+    candidate = Path(relative)
+    if not relative or candidate.is_absolute() or "\x00" in relative:
+        raise RecordError(f"{path}: {what} {relative!r} is not a path relative to the dags folder: {_RECORD_HELP}")
+    root = Path(dags_dir).resolve()
+    target = (root / candidate).resolve()
+    if not target.is_relative_to(root) or target == root:
+        raise RecordError(f"{path}: {what} {relative!r} points outside the dags folder {dags_dir}: {_RECORD_HELP}")
+    return Path(dags_dir) / candidate
+
+
+def load(path: Path, dags_dir: Path | None = None) -> Record:
+    """Read and check a record: every field's type, its paths confined to ``dags_dir`` (the
+    folder holding ``.create_dag/``), its dag_id that of its file name and of its answers."""
+    try:
+        if path.stat().st_size > MAX_RECORD_BYTES:
+            raise RecordError(f"{path} is larger than any record create_dag writes: {_RECORD_HELP}")
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+        raise RecordError(f"cannot read record {path} ({reason}): {_RECORD_HELP}") from None
+    if not isinstance(data, dict):
+        raise RecordError(f"{path} is not a create_dag record: {_RECORD_HELP}")
+    record_format = data.get("format", FORMAT)
+    if not isinstance(record_format, int) or isinstance(record_format, bool):
+        raise RecordError(f"{path}: field format must be a whole number: {_RECORD_HELP}")
+    if record_format > FORMAT:
         raise RecordError(f"{path} was written by a newer create_dag: upgrade create_dag")
+    dag_id = _field(path, data, "dag_id", str)
+    relative = _field(path, data, "path", str)
+    answers = _field(path, data, "answers", dict)
+    template = _version(path, data.get("template"), "template")
+    pristine = _field(path, data, "pristine", str)
+    pending = data.get("pending")
+    if pending is not None:
+        if not isinstance(pending, dict):
+            raise RecordError(f"{path}: field pending must be a mapping: {_RECORD_HELP}")
+        _field(path, pending, "answers", dict, "pending.")
+        _field(path, pending, "pristine", str, "pending.")
+        _version(path, pending.get("template"), "pending.template")
+    if not _DAG_ID.fullmatch(dag_id):
+        raise RecordError(
+            f"{path}: field dag_id {dag_id[:80]!r} is not a dag_id (at most 250 letters, digits, '_', '.', '-'): "
+            f"{_RECORD_HELP}"
+        )
+    if path.name != f"{dag_id}.json":
+        raise RecordError(f"{path}: records dag_id {dag_id!r}, but its file is named {path.name}: {_RECORD_HELP}")
+    for where, given in (("answers", answers), ("pending.answers", (pending or {}).get("answers", {}))):
+        if "dag_id" in given and given["dag_id"] != dag_id:
+            raise RecordError(
+                f"{path}: field {where}.dag_id is {str(given['dag_id'])[:80]!r}, not the record's {dag_id!r}: "
+                f"{_RECORD_HELP}"
+            )
+    if dags_dir is not None:
+        inside(dags_dir, relative, path, "path")
+    known = {"dag_id", "path", "answers", "template", "pristine", "pending", "format"}
     return Record(
-        **{k: v for k, v in data.items() if k in known},
-        extra={k: v for k, v in data.items() if k not in known},
-    )
+        dag_id=dag_id, path=relative, answers=answers, template=template, pristine=pristine, pending=pending,
+        format=record_format, extra={k: v for k, v in data.items() if k not in known},
+    )  # fmt: skip
 
 
 def load_all(dags_dir: Path) -> list[Record]:
     folder = record_dir(dags_dir)
     if not folder.is_dir():
         return []
-    return [load(path) for path in sorted(folder.glob("*.json"))]
+    return [load(path, dags_dir) for path in sorted(folder.glob("*.json"))]
 
 
 def locate(dags_dir: Path, rec: Record) -> Path | None:
     """The DAG's file now: at its recorded path, or wherever a ``.py`` file defines its dag_id."""
     from createdag.upstream import find_upstream
 
-    recorded = dags_dir / rec.path
+    recorded = inside(dags_dir, rec.path, record_path(dags_dir, rec.dag_id), "path")
     if recorded.is_file():
         return recorded
     found = find_upstream(dags_dir, rec.dag_id)
-    return found.path if found else None
+    if found is None or not found.path.resolve().is_relative_to(Path(dags_dir).resolve()):
+        return None  # never a file reached through a link out of the dags folder
+    return found.path

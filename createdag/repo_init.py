@@ -3,15 +3,16 @@
 Writes, only where absent (an existing file is never touched, and is
 listed as kept): the config with commented defaults, the alert module the
 DAGs import, an ``.airflowignore`` that keeps non-DAG files out of parsing,
-a pre-commit configuration running black and ``ruff --select AIR``, and the
-DAG integrity test.
+a pre-commit configuration running black, ``ruff --select AIR`` and
+create-dag's own hooks (``check`` and ``check --drift``), and the DAG
+integrity test.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from createdag import resources
+from createdag import __version__, resources
 from createdag.config import CONFIG_FILE, CONFIG_TEMPLATE
 from createdag.output import write_atomic
 
@@ -22,6 +23,8 @@ teams_alerts\\.py
 \\.create_dag/
 """
 
+#: black and ruff's Airflow rules on every commit, then create-dag's own hooks
+#: (``.pre-commit-hooks.yaml`` of the create-dag repo, at the tag of this version).
 PRE_COMMIT = """\
 # pre-commit install  # once per clone; then every commit is formatted and checked
 repos:
@@ -35,17 +38,28 @@ repos:
       - id: ruff
         name: ruff (Airflow 3 rules)
         args: [--select, AIR, --preview]
+  - repo: {repo}
+    rev: v{version}
+    hooks:
+      - id: create-dag-drift
+      - id: create-dag-check
+        # check loads every DAG with Airflow: pin the Airflow (3.0 or newer) your cluster runs
+        additional_dependencies:
+          - apache-airflow>=3.0
+          - apache-airflow-providers-cncf-kubernetes
+          - apache-airflow-providers-standard
+          - pytest
 """
 
 
 def files_for(root: Path, dags: str = "dags") -> dict[Path, str]:
-    integrity = resources.repo_file("test_dag_integrity.py").read_text(encoding="utf-8")
+    integrity = resources.integrity_test_path().read_text(encoding="utf-8")
     config = CONFIG_TEMPLATE.replace('# output_dir = "dags"', f'output_dir = "{dags}"')
     return {
         root / CONFIG_FILE: config,
         root / dags / resources.ALERTS_FILE: resources.alerts_module_source(),
         root / dags / ".airflowignore": AIRFLOWIGNORE,
-        root / ".pre-commit-config.yaml": PRE_COMMIT,
+        root / ".pre-commit-config.yaml": PRE_COMMIT.format(repo=resources.SOURCE_REPO, version=__version__),
         root / "tests" / "test_dag_integrity.py": integrity,
     }
 

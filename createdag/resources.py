@@ -1,27 +1,62 @@
-"""Where the template and the Airflow-side alert module live.
+"""Where the template, the Airflow-side alert module and the repo files live.
 
-Both sit at the top of the repository (``dag_template/`` and ``hooks/``), so
-that they can be read, reviewed and run on their own; the tool finds them
-relative to this package.
+In the repository, ``dag_template/`` and ``hooks/`` sit at the top, so that
+they can be read, reviewed and run on their own. A wheel maps those folders
+into the package (``createdag/dag_template``, ``createdag/hooks``: see
+``[tool.setuptools.package-dir]`` in ``pyproject.toml``), so an installed
+tool needs no clone. Each lookup tries the package first, then the top of the
+clone, which covers a wheel, an editable install and ``python create_dag.py``
+alike.
 """
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from createdag.errors import CreateDagError
+
+#: The top of a clone: where ``dag_template/`` and ``hooks/`` are when not installed from a wheel.
+CLONE_ROOT = Path(__file__).resolve().parent.parent
+#: Where create-dag's source is published: the dags repo's pre-commit hooks come from here
+#: (``.pre-commit-hooks.yaml``), tagged ``v<version>``. Kept equal to ``Source`` in
+#: ``[project.urls]`` by a test; change both when the tool moves (or is mirrored).
+SOURCE_REPO = "https://github.com/acme/create_dag"
 ALERTS_FILE = "teams_alerts.py"
+INTEGRITY_TEST = "test_dag_integrity.py"
+
+
+class MissingResource(CreateDagError):
+    """A file the tool ships is absent: a broken install, not something the user typed."""
+
+
+def _find(folder: str, marker: str) -> Path:
+    """The folder ``folder`` of the package (a wheel) or of the clone, whichever holds ``marker``.
+
+    The package is asked through ``importlib.resources``; cookiecutter and the
+    source reader need a real directory, which every pip install provides
+    (a zipped install would not, and is refused by name).
+    """
+    packaged = resources.files("createdag") / folder
+    candidates = [packaged] if isinstance(packaged, Path) else []
+    candidates.append(CLONE_ROOT / folder)
+    for candidate in candidates:
+        if (candidate / marker).is_file():
+            return candidate
+    tried = ", ".join(str(c / marker) for c in candidates)
+    raise MissingResource(f"create_dag's {folder}/ is missing (looked for {tried}): reinstall create-dag")
 
 
 def template_dir() -> Path:
-    return ROOT / "dag_template"
+    """The cookiecutter template every DAG is rendered from."""
+    return _find("dag_template", "cookiecutter.json")
 
 
 def alerts_module_source() -> str:
     """The alert module generated DAGs import, as shipped in ``hooks/``."""
-    return (ROOT / "hooks" / ALERTS_FILE).read_text(encoding="utf-8")
+    return (_find("hooks", ALERTS_FILE) / ALERTS_FILE).read_text(encoding="utf-8")
 
 
-def repo_file(name: str) -> Path:
-    """A file ``init`` writes into a dags repo, as shipped in ``createdag/repo_files/``."""
-    return Path(__file__).resolve().parent / "repo_files" / name
+def integrity_test_path() -> Path:
+    """The DAG integrity test ``init`` writes into a dags repo and ``check`` runs."""
+    return _find("repo_files", INTEGRITY_TEST) / INTEGRITY_TEST

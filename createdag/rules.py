@@ -193,6 +193,11 @@ def cross_answer_notices(answers: dict[str, Any], settings: Settings | None) -> 
     unpinned = images.unpinned(answers.get("image") or "")
     if unpinned:  # refused instead when the team config sets require_pinned_image
         notices.append(f"warning: {unpinned}")
+    if settings is not None and not settings.existing_dag:
+        from createdag import upstream
+
+        for problem in upstream.index_cached(settings.repo_root).unreadable:
+            notices.append(f"{problem}; its dag_ids were not checked for uniqueness")
     return notices
 
 

@@ -15,6 +15,7 @@ about again.
 from __future__ import annotations
 
 import ast
+import codecs
 import difflib
 import re
 import shutil
@@ -25,8 +26,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from createdag import records
-from createdag.errors import GitMissing, InvalidAnswer, InvalidAnswers, NotRecorded, UserError
+from createdag import dagsource, records
+from createdag.errors import (
+    GitMissing,
+    Interrupted,
+    InvalidAnswer,
+    InvalidAnswers,
+    NotRecorded,
+    UnreadableSource,
+    UserError,
+    WriteFailed,
+)
+from createdag.faults import deferred_signals, describe_os_error
 from createdag.questions import BY_KEY
 
 LABELS = ("current", "recorded", "template")
@@ -113,6 +124,30 @@ def resolve_recorded(
 # --- planning and applying ----------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class TextStyle:
+    """How a DAG file is stored on disk, kept when update rewrites it: a BOM, CRLF line ends."""
+
+    bom: bool = False
+    crlf: bool = False
+
+    def apply(self, text: str) -> str:
+        """``text`` (LF line ends, no BOM) as the file stores it; write it with ``newline="\\n"``."""
+        return ("\ufeff" if self.bom else "") + (text.replace("\n", "\r\n") if self.crlf else text)
+
+
+def read_dag_text(path: Path) -> tuple[str, TextStyle]:
+    """A DAG file's text with LF line ends and no BOM, for merging, and how it was stored."""
+    data = dagsource.read_bytes(path)
+    bom = data.startswith(codecs.BOM_UTF8)
+    try:
+        text = data.decode("utf-8-sig" if bom else "utf-8")
+    except UnicodeDecodeError as exc:
+        raise UnreadableSource(f"{path} is not UTF-8 text (byte {exc.start}): save it as UTF-8") from None
+    crlf = "\r\n" in text
+    return (text.replace("\r\n", "\n") if crlf else text), TextStyle(bom, crlf)
+
+
 @dataclass
 class Outcome:
     dag_id: str
@@ -123,10 +158,11 @@ class Outcome:
     conflicts: int = 0
     message: str = ""
     record: records.Record | None = field(default=None, repr=False)
+    style: TextStyle = TextStyle()
 
     @property
     def failed(self) -> bool:
-        return self.status in ("conflict", "unresolved", "broken")
+        return self.status in ("conflict", "unresolved", "broken", "unreadable")
 
     def diff(self, dags_dir: Path) -> str:
         if self.path is None:
@@ -162,7 +198,10 @@ def plan_one(
             message=f"{rec.dag_id}: {rec.path} is gone and no file defines it: not recreated "
             f"(delete {records.RECORD_DIR}/{rec.dag_id}.json to stop tracking it)",
         )
-    ours = path.read_text(encoding="utf-8")
+    try:
+        ours, style = read_dag_text(path)
+    except UnreadableSource as exc:
+        return Outcome(rec.dag_id, "unreadable", path, message=f"{exc}; skipped, the other DAGs are updated")
     if rec.pending and has_markers(ours):
         return Outcome(
             rec.dag_id, "unresolved", path, ours, ours,
@@ -189,7 +228,7 @@ def plan_one(
         new_rec.answers, new_rec.template, new_rec.pristine = records.jsonable(old_answers), dict(old_version), base
         new_rec.pending = {"answers": records.jsonable(answers), "template": dict(version), "pristine": theirs}
         return Outcome(
-            rec.dag_id, status, path, ours, merged, count, record=new_rec,
+            rec.dag_id, status, path, ours, merged, count, record=new_rec, style=style,
             message=f"{path}: {count} conflict(s) between your edits and the template: both versions are "
             "in the file between <<<<<<< and >>>>>>> markers; edit them, then run update again",
         )  # fmt: skip
@@ -204,7 +243,7 @@ def plan_one(
             )  # fmt: skip
         if _is_black(ours):
             merged = _black(merged)
-    return Outcome(rec.dag_id, status, path, ours, merged, record=new_rec,
+    return Outcome(rec.dag_id, status, path, ours, merged, record=new_rec, style=style,
                    message=f"{'updated' if status == 'updated' else 'up to date:'} {path}")  # fmt: skip
 
 
@@ -265,11 +304,25 @@ def update_dags(
         raise InvalidAnswers(problems)
     if dry_run:
         return outcomes
-    for item in outcomes:
-        if item.status in ("updated", "conflict") and item.path is not None and item.merged != item.current:
-            write_atomic(item.path, item.merged, force=True)
-        if item.record is not None and item.status in ("updated", "unchanged", "conflict"):
-            records.save(dags_dir, item.record)
+    written: list[str] = []
+    try:
+        for item in outcomes:
+            with deferred_signals():  # a DAG file and its record change together
+                changed = item.status in ("updated", "conflict") and item.merged != item.current
+                if changed and item.path is not None:
+                    write_atomic(item.path, item.style.apply(item.merged), force=True)
+                if item.record is not None and item.status in ("updated", "unchanged", "conflict"):
+                    records.save(dags_dir, item.record)
+                if changed:
+                    written.append(item.dag_id)
+    except (KeyboardInterrupt, OSError) as exc:
+        if isinstance(exc, KeyboardInterrupt) and not written:
+            raise
+        names = ", ".join(written) or "none"
+        done = f"updated {len(written)} of {len(outcomes)} DAG(s) ({names}), each with its record"
+        if isinstance(exc, OSError):
+            raise WriteFailed(f"{describe_os_error(exc)}; {done}; the others are unchanged") from exc
+        raise Interrupted(f"interrupted: {done}; the others are unchanged: run update again", exc) from None
     return outcomes
 
 

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 from createdag import dagsource
 from createdag import schedule as schedules
+from createdag.errors import UnreadableSource
 
 UTC = dt.timezone.utc
 
@@ -81,21 +82,41 @@ def find_upstream(dags_dir: Path, dag_id: str) -> UpstreamDag | None:
     return read_dag_source(path, dag_id) if path is not None else None
 
 
-def dag_ids_in(root: Path) -> dict[str, Path]:
-    """Every literal dag_id defined in the Python files under ``root``, from source only."""
+@dataclass(frozen=True)
+class RepoIndex:
+    """The dag_ids a folder's sources define, and the files that could not be read for it."""
+
+    ids: dict[str, Path]
+    unreadable: tuple[str, ...] = ()  # one message per file: path and reason
+
+
+def index_of(root: Path) -> RepoIndex:
+    """Every literal dag_id defined in the Python files under ``root``, from source only;
+    a file that cannot be read or parsed is listed, never a reason to stop."""
     found: dict[str, Path] = {}
+    unreadable: list[str] = []
     if not root.is_dir():
-        return found
+        return RepoIndex(found)
     for path in sorted(root.rglob("*.py")):
         rel = path.relative_to(root).parts
         if any(part.startswith(".") or part in ("node_modules", "venv", "__pycache__") for part in rel):
             continue
-        tree = dagsource.try_read_tree(path, containing=("DAG", "dag"))
-        if tree is None:
+        try:
+            text = dagsource.read_source(path)
+            if "DAG" not in text and "dag" not in text:
+                continue
+            tree = dagsource.parse_text(text, path)
+        except UnreadableSource as exc:
+            unreadable.append(str(exc))
             continue
         for dag_id in dagsource.dag_ids(tree):
             found.setdefault(dag_id, path)
-    return found
+    return RepoIndex(found, tuple(unreadable))
+
+
+def dag_ids_in(root: Path) -> dict[str, Path]:
+    """Every literal dag_id defined in the Python files under ``root``, from source only."""
+    return index_of(root).ids
 
 
 def _tree_stamp(root: Path) -> tuple[tuple[str, int], ...]:
@@ -112,14 +133,18 @@ def _tree_stamp(root: Path) -> tuple[tuple[str, int], ...]:
 
 
 @functools.lru_cache(maxsize=16)
-def _dag_ids_at(root: Path, stamp: tuple[tuple[str, int], ...]) -> dict[str, Path]:
-    return dag_ids_in(root)
+def _index_at(root: Path, stamp: tuple[tuple[str, int], ...]) -> RepoIndex:
+    return index_of(root)
+
+
+def index_cached(root: Path) -> RepoIndex:
+    """``index_of``, scanned again only when files come or go: the prompt checks on every
+    key press, and a batch checks every DAG, so the repo is read once, not once per check."""
+    return _index_at(root, _tree_stamp(root))
 
 
 def dag_ids_in_cached(root: Path) -> dict[str, Path]:
-    """``dag_ids_in``, scanned again only when files come or go: the prompt checks on every
-    key press, and a batch checks every DAG, so the repo is read once, not once per check."""
-    return _dag_ids_at(root, _tree_stamp(root))
+    return index_cached(root).ids
 
 
 def find_upstream_cached(dags_dir: Path, dag_id: str) -> UpstreamDag | None:

@@ -21,19 +21,31 @@ Where the webhook URL comes from: the Airflow connection ``conn_id`` (default
   with schema ``https`` (the classic HTTP connection form);
 * a URI, ``AIRFLOW_CONN_MSTEAMS_WEBHOOK_URL='https://prod-00...:443/workflows/...?api-version=...&sig=...'``.
 
-The URL's query string is its credential (``sig=``): it is never logged,
-and it is registered with Airflow's secrets masker before any request.
+The URL's query string is its credential (``sig=``). No log line or message
+of this module shows it, whatever the server or the connection holds: every
+text logged once the URL is known is redacted by the secret's values (the
+URL, its query, each query value, also decoded and as repr/JSON quote them),
+and every form is registered with Airflow's secrets masker before any request.
 
 The "View log" button links to ``ti.log_url``, which Airflow builds from
 ``[api] base_url`` (``AIRFLOW__API__BASE_URL``, e.g.
 ``https://airflow.example.com/``). Without it the link points at
 ``http://localhost:8080``, which works for nobody in the channel.
 
+What the card shows from the run (the error text, the ids) is text, not
+markup: Markdown and ``<at>`` mention tags are escaped, line breaks are sent
+the way Teams renders them, and text that is not valid Unicode (an undecodable
+file name) or an exception whose ``str()`` fails still gives a card. A context
+without dag_id, task_id or run_id is a logged warning, not an empty card.
+
 An alert never changes the task's outcome: every error is logged (without
-the URL) and swallowed. Sending retries 429 and 5xx answers with backoff,
-honouring ``Retry-After``, within a bounded total time (``total_timeout``)
-and a bounded number of attempts. Any 2xx counts as delivered; redirects are
-not followed (urllib would replay the POST as an empty GET).
+the URL) and swallowed. ``total_timeout`` is a wall-clock deadline for the
+whole alert, from connection look-up to the answer's last byte, that no slow
+or drip-feeding server can stretch. Sending retries 408, 429, 5xx and network
+errors with backoff, honouring ``Retry-After``, within that deadline and a
+bounded number of attempts. A 2xx status line counts as delivered at once,
+whatever follows it, so a slow or missing body never posts the card twice;
+redirects are not followed (urllib would replay the POST as an empty GET).
 
 This module imports only the Airflow SDK's ``BaseNotifier`` at parse time;
 connection look-up and HTTP happen when a callback fires.
@@ -41,16 +53,21 @@ connection look-up and HTTP happen when a callback fires.
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import http.client
 import json
 import logging
 import math
+import re
+import socket
+import ssl
+import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import timezone as dt_timezone
 from typing import Any
@@ -100,36 +117,126 @@ class AlertFacts:
     exception: str | None
 
 
-def _exception_summary(exception: BaseException | str | None) -> str | None:
-    """``Type: message`` (or just ``Type``), cut to ``MAX_EXCEPTION_CHARS`` so one card stays readable."""
+def _valid_unicode(text: str) -> str:
+    """``text`` as valid Unicode: a lone surrogate (how Python spells an undecodable byte of a
+    file name) becomes U+FFFD; a surrogate pair becomes the character it stands for."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    return text
+
+
+def _text(value: object) -> str:
+    """``str(value)`` that cannot fail: ``""`` for None and for a value whose ``str()`` raises."""
+    if value is None:
+        return ""
+    try:
+        text = value if type(value) is str else str(value)
+        return _valid_unicode(str.__str__(text))  # a str subclass could override what we call next
+    except Exception:  # noqa: BLE001 - a broken __str__ must not drop the alert
+        return ""
+
+
+def _attribute(obj: object, name: str) -> Any:
+    """``getattr(obj, name, None)``, also when the attribute is a property that raises."""
+    try:
+        return getattr(obj, name, None)
+    except Exception:  # noqa: BLE001 - e.g. a log_url property that cannot read its config
+        return None
+
+
+def _exception_summary(exception: object) -> str | None:
+    """``Type: message`` (or just ``Type``), cut to ``MAX_EXCEPTION_CHARS`` so one card stays readable.
+
+    Never fails: a message that is not valid Unicode has its bad characters replaced, and an
+    exception whose ``str()`` raises is shown by its type name alone.
+    """
     if exception is None:
         return None
+    name = _text(type(exception).__name__) or "Exception"
     if isinstance(exception, BaseException):
-        message = str(exception)
-        text = f"{type(exception).__name__}: {message}" if message else type(exception).__name__
+        message = _text(exception)
+        text = f"{name}: {message}" if message else name
     else:
-        text = str(exception)
+        text = _text(exception) or name
     if len(text) > MAX_EXCEPTION_CHARS:
         text = text[: MAX_EXCEPTION_CHARS - 1] + "\N{HORIZONTAL ELLIPSIS}"
     return text
 
 
 def facts_from_context(context: Mapping[str, Any], event: str) -> AlertFacts:
-    """Read what the card shows from an Airflow task callback context."""
+    """Read what the card shows from an Airflow task callback context.
+
+    Every value is read defensively (a property that raises counts as absent) and turned
+    into valid text, so nothing a run contains can stop its alert.
+    """
     ti = context.get("ti") or context.get("task_instance")
     dag = context.get("dag")
     dag_run = context.get("dag_run")
-    logical_date = context.get("logical_date")
+    isoformat = _attribute(context.get("logical_date"), "isoformat")
+    try:
+        date = _text(isoformat()) if callable(isoformat) else ""
+    except Exception:  # noqa: BLE001 - an odd date object: leave the row out
+        date = ""
+    try_number = _attribute(ti, "try_number")
+    log_url = _text(_attribute(ti, "log_url"))
     return AlertFacts(
         event=event,
-        dag_id=str(getattr(ti, "dag_id", None) or getattr(dag, "dag_id", "") or ""),
-        task_id=str(getattr(ti, "task_id", "") or ""),
-        run_id=str(getattr(ti, "run_id", None) or getattr(dag_run, "run_id", "") or ""),
-        logical_date=logical_date.isoformat() if hasattr(logical_date, "isoformat") else None,
-        try_number=getattr(ti, "try_number", None),
-        log_url=getattr(ti, "log_url", None),
+        dag_id=_text(_attribute(ti, "dag_id") or _attribute(dag, "dag_id")),
+        task_id=_text(_attribute(ti, "task_id")),
+        run_id=_text(_attribute(ti, "run_id") or _attribute(dag_run, "run_id")),
+        logical_date=date or None,
+        try_number=try_number if isinstance(try_number, int) and not isinstance(try_number, bool) else None,
+        log_url=log_url if log_url.startswith(("https://", "http://")) else None,
         exception=_exception_summary(context.get("exception")),
     )
+
+
+def missing_facts(facts: AlertFacts) -> list[str]:
+    """The facts that identify an alert and that ``facts`` lacks: an empty or partial context."""
+    return [name for name in ("dag_id", "task_id", "run_id") if not getattr(facts, name)]
+
+
+#: What Adaptive Card Markdown can read as markup anywhere in a line: emphasis (``*``, and
+#: ``_`` unless inside a word), links and images (``[``), autolinks and Teams mentions (``<at>``),
+#: entities (``&lt;``), code and strike-through. Each gets a CommonMark backslash escape.
+_MARKDOWN_INLINE = re.compile(r"[\\`*\[\]<~]|&(?=[#A-Za-z0-9])|_+")
+#: After ``<``, what would make a Teams mention tag: ``<at>``, ``</at>``, in any case.
+_MENTION_TAIL = re.compile(r"/?\s*at", re.IGNORECASE)
+#: What makes a line a quote, list item, heading or rule when it starts one.
+_MARKDOWN_LINE_START = re.compile(r"^(\s*)(?:(>|[-+#](?=\s|$)|-(?=\s*-))|(\d+)([.)])(?=\s|$))")
+
+
+def markdown_text(text: str) -> str:
+    """``text`` for a TextBlock or a fact value (both Markdown in Teams), shown as the text it is.
+
+    Markup characters are backslash-escaped, so a task cannot plant a link, an ``<at>``
+    mention or formatting through its error message or ids; each line break becomes the
+    blank line (``"\\n\\n"``) that Teams needs to show a break at all (it ignores a single one).
+    Underscores inside a word (``sales_daily``) stay as they are: Markdown never reads
+    them as emphasis, and ids stay readable where a client shows the escapes.
+    """
+    lines = []
+    for line in text.splitlines():
+        line = _MARKDOWN_INLINE.sub(_escape_inline, line)  # leaves ">", digits, "-", "+", "#", "." and ")"
+        lines.append(_MARKDOWN_LINE_START.sub(_escape_line_start, line, count=1))
+    return "\n\n".join(lines)
+
+
+def _escape_inline(match: re.Match[str]) -> str:
+    found, line, start, end = match[0], match.string, match.start(), match.end()
+    if found[0] == "_" and start > 0 and end < len(line) and line[start - 1].isalnum() and line[end].isalnum():
+        return found  # intraword: sales_daily, manual__2026
+    if found == "<" and _MENTION_TAIL.match(line, end):
+        # "\<at>" still holds the substring "<at>": a word joiner (invisible) breaks the tag itself
+        return "\\<\N{WORD JOINER}"
+    return "".join("\\" + char for char in found)
+
+
+def _escape_line_start(match: re.Match[str]) -> str:
+    indent, marker, digits, dot = match.groups()
+    return f"{indent}\\{marker}" if marker else f"{indent}{digits}\\{dot}"
 
 
 def _title(facts: AlertFacts) -> str:
@@ -158,11 +265,20 @@ def adaptive_card(facts: AlertFacts) -> dict[str, Any]:
             "color": colour,
             "wrap": True,
         },
-        {"type": "FactSet", "facts": [{"title": title, "value": value} for title, value in _fact_list(facts)]},
+        {
+            "type": "FactSet",
+            "facts": [{"title": title, "value": markdown_text(value)} for title, value in _fact_list(facts)],
+        },
     ]
     if facts.exception:
         body.append(
-            {"type": "TextBlock", "text": facts.exception, "wrap": True, "fontType": "Monospace", "size": "Small"}
+            {
+                "type": "TextBlock",
+                "text": markdown_text(facts.exception),
+                "wrap": True,
+                "fontType": "Monospace",
+                "size": "Small",
+            }
         )
     card: dict[str, Any] = {
         "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
@@ -222,7 +338,8 @@ def build_message(facts: AlertFacts, message_format: str = "workflows", limit: i
     builder = workflows_message if message_format == "workflows" else legacy_message_card
 
     def encode(candidate: AlertFacts) -> bytes:
-        return json.dumps(builder(candidate), ensure_ascii=False).encode("utf-8")
+        # "replace" only guards a hand-made AlertFacts: facts_from_context gives valid Unicode
+        return json.dumps(builder(candidate), ensure_ascii=False).encode("utf-8", "replace")
 
     body = encode(facts)
     if len(body) <= limit or not facts.exception:
@@ -245,14 +362,26 @@ def _with_exception(facts: AlertFacts, exception: str | None) -> AlertFacts:
 
 # --- where it goes -------------------------------------------------------------------------
 
+#: Inside a URL, any of these is a copy-paste accident (a URL wrapped over two lines, a space), and
+#: http.client would refuse it later in an error message that quotes the URL. (Ends are stripped.)
+_URL_CONTROL = re.compile(r"[\x00-\x20\x7f]")
+
 
 def webhook_url_from_connection(conn: Any) -> str:
     """Rebuild the webhook URL from an Airflow connection, in any of its forms."""
     host = (getattr(conn, "host", None) or "").strip()
     if not host:
         raise AlertConfigError("the connection has no host: put the webhook URL in its host field")
-    if host.startswith(("https://", "http://")):
-        return host
+    url = host if host.startswith(("https://", "http://")) else _url_from_parts(conn, host)
+    if _URL_CONTROL.search(url):
+        raise AlertConfigError(
+            "the webhook URL holds a space, a line break or another control character: copy it again, "
+            "whole and on one line, into the connection"
+        )
+    return url
+
+
+def _url_from_parts(conn: Any, host: str) -> str:
     schema = (getattr(conn, "schema", None) or "").strip()
     conn_type = (getattr(conn, "conn_type", None) or "").strip().lower()
     port = getattr(conn, "port", None)
@@ -275,14 +404,59 @@ def webhook_url_from_connection(conn: Any) -> str:
     return url
 
 
+#: Shorter values (``sv=1.0``) are no secret and would blank out ordinary words of a message.
+_MIN_SECRET_CHARS = 4
+#: A ``sig=`` that survived the value-based pass (cut or re-encoded by a server): blank it all the same.
+_SIG_PARAMETER = re.compile(r"(?i)(\bsig=)[^&\s'\"]+")
+#: What a log line must not carry raw: control characters could forge or hide lines.
+_LOG_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_MAX_LOGGED_CHARS = 500
+
+
+def secret_forms(url: str, parameters: Collection[str] | None = None) -> list[str]:
+    """Every string in which the URL's credential can show up, longest first.
+
+    The secret is the whole URL, its query string and each query value (or only those
+    of ``parameters``), each also percent-decoded and re-encoded, and each as ``repr``,
+    ``unicode_escape`` and JSON would quote it (http.client's errors quote the URL with
+    ``repr``). The query is split by hand, not with ``urlsplit``, which silently drops CR,
+    LF and tab: a URL holding them would give forms that never match the text an error
+    message quotes.
+    """
+    query = url.partition("?")[2].partition("#")[0]
+    pairs = [part.partition("=") for part in re.split("[&;]", query)]
+    values = [value for name, _, value in pairs if parameters is None or name.lower() in parameters]
+    plain = {url, query}
+    for value in values:
+        decoded = urllib.parse.unquote(value)
+        encoded = urllib.parse.quote(decoded, safe="")
+        lower_hex = re.sub("%[0-9A-F]{2}", lambda match: match[0].lower(), encoded)
+        plain |= {value, decoded, urllib.parse.unquote_plus(value), encoded, lower_hex}
+    forms = set()
+    for text in plain:
+        if len(text) >= _MIN_SECRET_CHARS:
+            quoted = {
+                repr(text)[1:-1],
+                json.dumps(text)[1:-1],
+                json.dumps(text, ensure_ascii=False)[1:-1],
+                text.encode("unicode_escape").decode("ascii"),
+            }
+            forms |= {text, *quoted}
+    return sorted(forms, key=len, reverse=True)
+
+
 def redact(text: str, url: str) -> str:
-    """Remove the URL and each of its secret-bearing parts from ``text``."""
-    parts = urllib.parse.urlsplit(url)
-    secrets = {url, parts.query, parts.path, *urllib.parse.parse_qs(parts.query).get("sig", [])}
-    for secret in sorted(secrets, key=len, reverse=True):  # longest first, so no fragment is left behind
-        if secret and len(secret) > 3:
-            text = text.replace(secret, "***")
-    return text
+    """``text`` with every form of the URL's secret (see ``secret_forms``) replaced by ``***``."""
+    for secret in secret_forms(url):
+        text = text.replace(secret, "***")
+    return _SIG_PARAMETER.sub(r"\1***", text)
+
+
+def log_safe(text: str, url: str) -> str:
+    """``text`` fit for a log line: redacted, control characters spelled out, cut to a readable length."""
+    text = redact(_valid_unicode(text), url)
+    text = redact(_LOG_CONTROL.sub(lambda match: repr(match[0])[1:-1], text), url)
+    return text if len(text) <= _MAX_LOGGED_CHARS else text[: _MAX_LOGGED_CHARS - 1] + "\N{HORIZONTAL ELLIPSIS}"
 
 
 # --- how it gets there ------------------------------------------------------------------------
@@ -321,19 +495,145 @@ def _retry_after(value: str | None, now: Callable[[], float] = time.time) -> flo
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     """Refuse redirects: urllib would turn the POST into a bodiless GET whose 200 looks like success."""
 
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
+    def redirect_request(self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str) -> None:
         return None
 
 
+class _Attempt:
+    """One POST, made by a worker thread so that the caller's wait is a wall-clock bound.
+
+    A socket timeout restarts at every byte: a server that drips its answer holds a plain
+    urllib call for as long as it likes. Here the caller waits on ``done`` for at most the
+    time it has, then ``abandon()`` shuts the socket so the worker ends too. ``done`` is set
+    as soon as a 2xx status line is read: that line means Teams took the card, whatever
+    the headers and body after it do, so nothing after it may lead to a second POST.
+    """
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.finished = False
+        self.status: int | None = None
+        self.reason = ""
+        self.retry_after: str | None = None
+        self.error: BaseException | None = None
+        self._lock = threading.Lock()
+        self._abandoned = False
+        self._connections: list[http.client.HTTPConnection] = []
+
+    @property
+    def accepted(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+    def status_line(self, status: int, reason: str) -> None:
+        self.status, self.reason = status, reason
+        if self.accepted:
+            self.done.set()
+
+    def connecting(self, connection: http.client.HTTPConnection) -> None:
+        """Called before the worker connects: past the deadline (a slow DNS answer) it does not."""
+        with self._lock:
+            if self._abandoned:
+                raise ConnectionAbortedError("the alert's deadline passed before the connection was made")
+            self._connections.append(connection)
+
+    def abandon(self) -> None:
+        """Shut the socket of a worker still waiting, so it ends now rather than at its socket timeout."""
+        with self._lock:
+            self._abandoned = True
+            connections = list(self._connections)
+        for connection in connections:
+            sock = connection.sock
+            if sock is not None:  # None once urllib has handed the socket to the response, or not yet made
+                with contextlib.suppress(OSError, ValueError, AttributeError):  # closed, or mid TLS handshake
+                    sock.shutdown(socket.SHUT_RDWR)
+
+    def run(self, opener: urllib.request.OpenerDirector, request: urllib.request.Request, timeout: float) -> None:
+        try:
+            with opener.open(request, timeout=timeout) as response:
+                self.status = self.status if self.status is not None else response.status
+        except urllib.error.HTTPError as error:
+            self.status, self.reason = error.code, _text(error.reason)
+            self.retry_after = error.headers.get("Retry-After") if error.headers else None
+            error.close()
+        except BaseException as error:  # noqa: BLE001 - uncaught, it would reach the thread excepthook, URL and all
+            self.error = error
+        finally:
+            self.finished = True
+            self.done.set()
+
+
+def _opener(attempt: _Attempt) -> urllib.request.OpenerDirector:
+    """An opener whose connections report to ``attempt``: proxies from the environment, no redirects,
+    and no scheme but http and https (a ``file:`` URL would "answer" with a local file)."""
+
+    class Response(http.client.HTTPResponse):
+        def _read_status(self) -> tuple[str, int, str]:
+            version, status, reason = super()._read_status()  # type: ignore[misc]
+            if status != http.client.CONTINUE:
+                attempt.status_line(status, _text(reason).strip())
+            return version, status, reason
+
+    class HTTPConnection(http.client.HTTPConnection):
+        response_class = Response
+
+        def connect(self) -> None:
+            attempt.connecting(self)
+            super().connect()
+
+    class HTTPSConnection(http.client.HTTPSConnection):
+        response_class = Response
+
+        def connect(self) -> None:
+            attempt.connecting(self)
+            super().connect()
+
+    class HTTPHandler(urllib.request.HTTPHandler):
+        def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+            return self.do_open(HTTPConnection, req)
+
+    class HTTPSHandler(urllib.request.HTTPSHandler):
+        def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+            return self.do_open(HTTPSConnection, req, context=tls)
+
+    tls = ssl.create_default_context()
+    opener = urllib.request.OpenerDirector()
+    for handler in (
+        urllib.request.ProxyHandler(),
+        HTTPHandler(debuglevel=0),  # a global http.client debuglevel would print the request line, URL and all
+        HTTPSHandler(debuglevel=0),
+        urllib.request.HTTPDefaultErrorHandler(),
+        _NoRedirect(),
+        urllib.request.HTTPErrorProcessor(),
+        urllib.request.UnknownHandler(),
+    ):
+        opener.add_handler(handler)
+    return opener
+
+
+def _post_once(url: str, body: bytes, limit: float) -> _Attempt:
+    """POST once and wait at most ``limit`` seconds, whatever the server does."""
+    attempt = _Attempt()
+    request = urllib.request.Request(
+        url, data=body, method="POST", headers={"Content-Type": "application/json; charset=utf-8"}
+    )
+    worker = threading.Thread(
+        target=attempt.run, args=(_opener(attempt), request, limit), name="teams-alert-post", daemon=True
+    )
+    worker.start()
+    attempt.done.wait(limit)
+    attempt.abandon()
+    return attempt
+
+
 def _describe(error: BaseException, url: str) -> str:
-    """A log-safe account of a transport error: type and message with every part of the URL removed."""
+    """A log-safe account of a transport error: type and message with every form of the secret removed."""
     cause = getattr(error, "reason", None) if isinstance(error, urllib.error.URLError) else None
     cause = cause if cause is not None else error
     if isinstance(cause, str):
-        return redact(cause, url)
+        return log_safe(cause, url)
     if isinstance(cause, OSError | http.client.HTTPException):
-        return redact(f"{type(cause).__name__}: {cause}".rstrip(": "), url)
-    return type(cause).__name__  # anything else might quote the URL in a form redact() misses
+        return log_safe(f"{type(cause).__name__}: {_text(cause)}".rstrip(": "), url)
+    return type(cause).__name__  # anything else might quote the URL in a form no one foresaw
 
 
 def post_with_retries(
@@ -347,51 +647,58 @@ def post_with_retries(
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
 ) -> SendResult:
-    """POST ``body`` to ``url``; retry 408/429/5xx and network errors within ``total_timeout``.
+    """POST ``body`` to ``url``; retry 408/429/5xx and network errors; end by ``total_timeout``.
 
-    Any 2xx is success (Workflows answers 202 with an empty body). Other
-    answers are permanent: retrying a 404 only delays the log line that says
-    the flow is gone. A ``Retry-After`` header replaces the exponential
-    backoff; when the wait it asks for would pass the deadline we stop now
-    rather than retry early. Each attempt's socket timeout is capped by the
-    time left, so the whole call ends within about ``total_timeout``.
-    ``max_attempts`` stops a server that keeps answering ``Retry-After: 0``
-    from being hammered. Never raises; ``reason`` is URL-free.
+    ``total_timeout`` is a wall-clock deadline for everything: name lookup, connection,
+    TLS, the answer's last byte and the waits between tries; no server can stretch it by
+    answering slowly. ``timeout`` bounds each attempt the same way. A 2xx status line is
+    success (Workflows answers 202 with an empty body) and ends the call at once: a slow or
+    missing body after it is never a reason to post the card again. A try that timed out
+    before any status line is retried, so a server that took the card without saying so in
+    time may get it twice; a retried 429 or 5xx was refused, and gets it once.
+    Other answers are permanent: retrying a 404 only delays the log line that says the
+    flow is gone. A ``Retry-After`` header replaces the exponential backoff; when the wait
+    it asks for would pass the deadline we stop now rather than retry early.
+    ``max_attempts`` stops a server that keeps answering ``Retry-After: 0`` from being
+    hammered. Never raises; ``reason`` holds no form of the secret (``log_safe``).
     """
     deadline = clock() + total_timeout
-    opener = urllib.request.build_opener(_NoRedirect)
     attempt, status, reason = 0, None, "not sent"
     while True:
         remaining = deadline - clock()
         if remaining <= 0:
-            return SendResult(False, attempt, status, f"{reason}; gave up after {total_timeout:g}s")
+            return SendResult(False, attempt, status, log_safe(f"{reason}; gave up after {total_timeout:.3g}s", url))
         attempt += 1
+        limit = min(timeout, remaining)
         wait: float | None = None
         try:
-            request = urllib.request.Request(
-                url, data=body, method="POST", headers={"Content-Type": "application/json; charset=utf-8"}
-            )
-            with opener.open(request, timeout=min(timeout, remaining)) as response:
-                response.read(1024)
-                return SendResult(True, attempt, response.status, f"HTTP {response.status}")
-        except urllib.error.HTTPError as error:
-            status, reason = error.code, f"HTTP {error.code} {error.reason}"
-            retry_after = error.headers.get("Retry-After") if error.headers else None
-            error.close()
+            if not url.lower().startswith(("https://", "http://")):
+                raise ValueError("the webhook URL must start with https://")
+            outcome = _post_once(url, body, limit)
+        except Exception as error:  # noqa: BLE001 - a URL urllib refuses: retrying will not help
+            return SendResult(False, attempt, None, _describe(error, url))
+        if outcome.accepted:
+            return SendResult(True, attempt, outcome.status, f"HTTP {outcome.status}")
+        status = outcome.status
+        if not outcome.finished:  # the deadline, or this try's share of it, passed first
+            heard = f"HTTP {status} {outcome.reason}, then " if status is not None else ""
+            reason = log_safe(f"{heard}TimeoutError: no complete answer within {limit:.3g}s", url)
+        elif outcome.error is not None:
+            status, reason = None, _describe(outcome.error, url)
+            transient = isinstance(outcome.error, OSError | http.client.HTTPException)
+            if not transient or isinstance(outcome.error, http.client.InvalidURL):
+                return SendResult(False, attempt, None, reason)  # a malformed URL: retrying will not help
+        else:
+            reason = log_safe(f"HTTP {status} {outcome.reason}".rstrip(), url)
             if status not in RETRYABLE_STATUS:
                 return SendResult(False, attempt, status, reason)
-            wait = _retry_after(retry_after)
-        except Exception as error:  # noqa: BLE001 - URLError, timeouts, resets, bad answers, bad URLs
-            status, reason = None, _describe(error, url)
-            transient = isinstance(error, OSError | http.client.HTTPException)
-            if not transient or isinstance(error, http.client.InvalidURL):
-                return SendResult(False, attempt, None, reason)  # a malformed URL: retrying will not help
+            wait = _retry_after(outcome.retry_after)
         if attempt >= max_attempts:
             return SendResult(False, attempt, status, f"{reason}; gave up after {attempt} attempts")
         if wait is None:
             wait = backoff * 2 ** (attempt - 1)
         if clock() + wait >= deadline:
-            return SendResult(False, attempt, status, f"{reason}; gave up, next try would pass {total_timeout:g}s")
+            return SendResult(False, attempt, status, f"{reason}; gave up, next try would pass {total_timeout:.3g}s")
         sleep(wait)
 
 
@@ -399,18 +706,16 @@ def post_with_retries(
 
 
 def _mask(url: str) -> None:
-    """Tell Airflow's secrets masker about the URL, so no later log line shows it."""
+    """Tell Airflow's secrets masker about every form of the secret, so no later log line shows it."""
     try:
         from airflow.sdk.log import mask_secret
     except ImportError:  # pragma: no cover - older SDKs
         return
     try:
-        mask_secret(url)
-        query = urllib.parse.urlsplit(url).query
-        if query:
-            mask_secret(query)
-            for sig in urllib.parse.parse_qs(query).get("sig", []):
-                mask_secret(sig)
+        # only the credential: Airflow masks these in every later line of the process, and a
+        # value such as api-version's 2016-06-01 would be blanked out of ordinary text too
+        for secret in secret_forms(url, parameters=("sig",)):
+            mask_secret(secret)
     except Exception:  # noqa: BLE001 - masking must never stop an alert
         log.debug("could not register the webhook URL with the secrets masker")
 
@@ -419,9 +724,12 @@ def _base_hook() -> Any:
     """Airflow's ``BaseHook``: in ``airflow.sdk`` from 3.1, only in ``airflow.hooks.base`` on 3.0."""
     try:
         from airflow.sdk import BaseHook
+
+        return BaseHook
     except ImportError:  # Airflow 3.0.x
-        from airflow.hooks.base import BaseHook
-    return BaseHook
+        from airflow.hooks import base
+
+        return base.BaseHook  # type: ignore[attr-defined]  # there on Airflow 3.0, not in 3.3 (what mypy sees)
 
 
 def send_alert(
@@ -457,8 +765,17 @@ def _send_alert(
     backoff: float,
     sleep: Callable[[float], None],
 ) -> bool:
+    started = time.monotonic()
+    facts = facts_from_context(context, event) if context and hasattr(context, "get") else None
+    missing = missing_facts(facts) if facts else ["context"]
+    if facts is None or missing:
+        log.warning(
+            "Teams alert (%s) skipped: the callback context has no %s; an alert that names no task "
+            "would be an empty card (is TeamsNotifier a DAG-level callback? use it in the tasks' callbacks)",
+            event, ", ".join(missing),
+        )  # fmt: skip
+        return False
     try:
-        facts = facts_from_context(context, event)
         body = build_message(facts, message_format)
     except Exception as error:  # noqa: BLE001 - an alert must never fail the task
         log.error("Teams alert not sent: could not build the message (%s)", type(error).__name__)
@@ -472,21 +789,29 @@ def _send_alert(
         )
         return False
     _mask(url)
-    result = post_with_retries(url, body, timeout=timeout, total_timeout=total_timeout, backoff=backoff, sleep=sleep)
+    left = max(0.0, total_timeout - (time.monotonic() - started))  # the connection look-up counts too
+    result = post_with_retries(url, body, timeout=timeout, total_timeout=left, backoff=backoff, sleep=sleep)
     if result.sent:
-        log.info("Teams alert for %s.%s sent (%s)", facts.dag_id, facts.task_id, result.reason)
+        _log(logging.INFO, url, "Teams alert for %s.%s sent (%s)", facts.dag_id, facts.task_id, result.reason)
     elif result.status in PERMANENT_STATUS:
-        log.error(
+        _log(
+            logging.ERROR, url,
             "Teams rejected the alert for %s.%s (%s); not retried: check that the Workflows flow "
             "still exists and that connection %r holds its current URL",
             facts.dag_id, facts.task_id, result.reason, conn_id,
         )  # fmt: skip
     else:
-        log.error(
+        _log(
+            logging.ERROR, url,
             "Teams alert for %s.%s not sent after %d attempt(s) (%s)",
             facts.dag_id, facts.task_id, result.attempts, result.reason,
         )  # fmt: skip
     return result.sent
+
+
+def _log(level: int, url: str, message: str, *args: object) -> None:
+    """Log with every text argument passed through ``log_safe``: the one way out once the URL is known."""
+    log.log(level, message, *(log_safe(arg, url) if isinstance(arg, str) else arg for arg in args))
 
 
 class TeamsNotifier(BaseNotifier):

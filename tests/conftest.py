@@ -1,4 +1,4 @@
-"""Shared fixtures: an isolated HOME and AIRFLOW_HOME, and helpers that render real DAGs.
+"""Shared fixtures: an isolated HOME and AIRFLOW_HOME (helpers that render real DAGs are in helpers.py).
 
 Airflow reads its configuration when first imported, so AIRFLOW_HOME is set
 here, at collection time, before any test can import it. No test writes
@@ -12,11 +12,9 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-
-REPO = Path(__file__).resolve().parent.parent
+from helpers import ModuleOnFirstUse
 _SESSION_HOME = Path(tempfile.mkdtemp(prefix="create_dag-tests-"))
 os.environ.update(
     {
@@ -38,13 +36,17 @@ current-context: dummy
     encoding="utf-8",
 )
 
-#: Answers every test starts from: the defaults plus what has no default.
-BASE_ANSWERS: dict[str, Any] = {
-    "dag_id": "sales_daily",
-    "image": "ghcr.io/acme/sales:1.2.0",
-    "owner": "data-team",
-    "start_date": "2026-01-01",
-}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``install`` build the wheel and install it from the package index (network,
+    minutes): they run only when selected with ``-m install``, as .ci/run does."""
+    if "install" in (config.getoption("markexpr") or ""):
+        return
+    skip = pytest.mark.skip(reason="builds and installs the wheel from PyPI: select with -m install (.ci/run does)")
+    for item in items:
+        if "install" in item.keywords:
+            item.add_marker(skip)
 
 
 @pytest.fixture(autouse=True)
@@ -52,31 +54,6 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     """HOME (and so cookiecutter's config and replay folders) points at a temp dir."""
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("HOME", str(home))
-
-
-def resolve_answers(dags_dir: Path, **overrides: Any) -> dict[str, Any]:
-    from createdag.answers import resolve
-    from createdag.settings import Settings
-
-    answers, _ = resolve({**BASE_ANSWERS, **overrides}, Settings(output_dir=dags_dir))
-    return answers
-
-
-def write_dag(dags_dir: Path, **overrides: Any) -> Path:
-    """Generate a DAG through the library entry point into ``dags_dir`` (with the alert
-    module and its record), as the CLI does."""
-    from createdag.create import create
-    from createdag.settings import Settings
-
-    created = create([{**BASE_ANSWERS, **overrides}], Settings(output_dir=dags_dir), source="test")
-    return created.paths[0]
-
-
-def load_dagbag(dags_dir: Path, path: Path | None = None):
-    """Parse like the DAG processor: BundleDagBag with the dags folder on sys.path."""
-    from airflow.dag_processing.dagbag import BundleDagBag
-
-    return BundleDagBag(dag_folder=str(path or dags_dir), bundle_path=dags_dir, safe_mode=False)
 
 
 @pytest.fixture
@@ -90,16 +67,10 @@ def dags_dir(tmp_path: Path) -> Iterator[Path]:
     sys.modules.pop("teams_alerts", None)
 
 
-def shipped_alerts_module():
-    """hooks/teams_alerts.py under its own module name, so that a dags folder's copy
-    (imported as ``teams_alerts`` by DAGs in other tests) never shadows it."""
-    import importlib.util
-
-    name = "teams_alerts_hook_under_test"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, REPO / "hooks" / "teams_alerts.py")
-        assert spec and spec.loader
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module  # dataclasses look their module up while the class is built
-        spec.loader.exec_module(module)
-    return sys.modules[name]
+@pytest.fixture(autouse=True, scope="module")
+def _deferred_modules_loaded(request: pytest.FixtureRequest) -> None:
+    """Import a test module's deferred modules before its first test runs, not inside it:
+    importing Airflow sets up its logging, which a test that captures output must not see."""
+    for value in vars(request.module).values():
+        if isinstance(value, ModuleOnFirstUse):
+            value._load()

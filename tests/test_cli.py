@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import REPO
 
-REPO = Path(__file__).resolve().parent.parent
 REQUIRED = ["--set", "dag_id=sales_daily", "--set", "image=ghcr.io/acme/sales:1.2.0"]
 
 

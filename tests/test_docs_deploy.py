@@ -38,8 +38,8 @@ from typing import Any
 
 import pytest
 import yaml
+from helpers import REPO
 
-REPO = Path(__file__).resolve().parents[1]
 DOCS = REPO / "docs"
 DEPLOY = DOCS / "deploy"
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "shared" / "helm" / "airflow-chart-values.schema.json"
@@ -532,6 +532,7 @@ def test_values_use_only_keys_the_chart_has(where: str, values: Any) -> None:
     assert not problems, f"{where}:\n" + "\n".join(problems)
 
 
+@pytest.mark.airflow
 @pytest.mark.parametrize(("where", "values"), values_sources(), ids=[w for w, _ in values_sources()])
 def test_values_config_names_real_airflow_options(where: str, values: Any) -> None:
     problems = config_problems((values or {}).get("config"))
@@ -574,6 +575,7 @@ def test_plain_schema_validation_catches_wrong_types() -> None:
     assert any(e.startswith("dags.gitSync.depth") for e in errors), errors
 
 
+@pytest.mark.airflow
 @pytest.mark.parametrize(
     ("config", "expected"),
     [
@@ -589,6 +591,7 @@ def test_config_checker_rejects_unknown_airflow_options(config: dict[str, Any], 
     assert any(expected in problem for problem in problems), problems
 
 
+@pytest.mark.airflow
 def test_config_checker_accepts_real_options() -> None:
     config = {
         "api": {"base_url": "https://airflow.example.com/"},
@@ -663,6 +666,7 @@ def _alerts_module() -> Any:
     return module
 
 
+@pytest.mark.airflow
 def test_values_refer_to_the_example_secrets_and_keys() -> None:
     values = yaml.safe_load((DEPLOY / "values.yaml").read_text(encoding="utf-8"))
     secrets = _secrets()
@@ -699,6 +703,7 @@ def test_ssh_overlay_secret_is_created_in_the_docs() -> None:
     )
 
 
+@pytest.mark.airflow
 def test_teams_secret_example_is_a_connection_the_alert_module_reads() -> None:
     from airflow.models.connection import Connection
 
@@ -708,6 +713,7 @@ def test_teams_secret_example_is_a_connection_the_alert_module_reads() -> None:
     assert url.startswith("https://") and "/triggers/manual/paths/invoke?" in url and "&sig=" in url
 
 
+@pytest.mark.airflow
 def test_payload_example_in_alerts_doc_is_what_the_module_sends() -> None:
     module = _alerts_module()
     examples = [

@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import REPO
 
-REPO = Path(__file__).resolve().parent.parent
 USAGE = REPO / "docs" / "usage.md"
 HELP_BLOCK = re.compile(r"(<!-- BEGIN HELP[^\n]*-->\n```text\n)(.*?)(```\n<!-- END HELP -->)", re.S)
 

@@ -79,7 +79,7 @@ class Gallery:
 @pytest.fixture(scope="module")
 def gallery(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gallery]:
     """A migrated metadata DB holding every gallery DAG, as the DAG processor would leave it."""
-    from conftest import write_dag
+    from helpers import write_dag
 
     from createdag.gallery import EXAMPLES, write_example
 

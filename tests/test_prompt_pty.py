@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pexpect
 import pytest
+from helpers import REPO
 
-REPO = Path(__file__).resolve().parent.parent
 
 
 class Key(str, Enum):
@@ -213,7 +213,7 @@ def test_enter_everywhere_takes_the_defaults_and_declining_writes_nothing(spawn,
 
 def test_upstream_offset_is_computed_from_the_upstream_source(spawn, tmp_path: Path) -> None:
     """The upstream DAG runs at 05:00, this one at 06:30: the offset default is 90 minutes."""
-    from conftest import write_dag
+    from helpers import write_dag
 
     (tmp_path / "dags").mkdir()
     write_dag(tmp_path / "dags", dag_id="extract", schedule="0 5 * * *", task_id="load")

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 import yaml
 
-from conftest import load_dagbag, resolve_answers, write_dag
+from helpers import load_dagbag, resolve_answers, write_dag
 
 pytestmark = pytest.mark.airflow
 

@@ -10,8 +10,8 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from helpers import REPO
 
-REPO = Path(__file__).resolve().parent.parent
 
 
 def test_prompt_path_imports_no_heavy_module() -> None:

@@ -11,8 +11,8 @@ import pexpect
 import pytest
 
 from createdag.config import ConfigError, load_team_config
+from helpers import REPO
 
-REPO = Path(__file__).resolve().parent.parent
 CLI = [sys.executable, str(REPO / "create_dag.py")]
 
 TEAM = """\
@@ -147,7 +147,9 @@ def test_init_on_an_empty_folder(tmp_path: Path) -> None:
     import yaml
 
     hooks = yaml.safe_load((root / ".pre-commit-config.yaml").read_text())["repos"]
-    assert {hook["id"] for repo_ in hooks for hook in repo_["hooks"]} == {"black", "ruff"}
+    assert {hook["id"] for repo_ in hooks for hook in repo_["hooks"]} == {
+        "black", "ruff", "create-dag-check", "create-dag-drift"
+    }  # fmt: skip
 
 
 def test_init_never_rewrites(tmp_path: Path) -> None:
@@ -242,7 +244,7 @@ def test_skip_list_exempts_a_file_from_rules_not_from_import_errors(good_repo: P
 
 @pytest.mark.airflow
 def test_configured_alert_module_path_is_written_and_imported(tmp_path: Path) -> None:
-    from conftest import load_dagbag
+    from helpers import load_dagbag
 
     (tmp_path / ".create_dag.toml").write_text('alerts_module = "shared.alerts"\noutput_dir = "dags"\n')
     result = cli("--no-input", "--set", "dag_id=a_dag", "--set", "image=x:1", cwd=tmp_path)

@@ -21,10 +21,10 @@ from typing import Any
 
 import pytest
 from pytest_httpserver import HTTPServer
+from helpers import REPO
 
 pytestmark = pytest.mark.airflow
 
-REPO = Path(__file__).resolve().parent.parent
 BASE_URL = "https://airflow.example.test/"
 SIG = "E2Esig-Secret_987"
 PATH = "/workflows/e2e/triggers/manual/paths/invoke"

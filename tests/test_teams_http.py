@@ -22,12 +22,11 @@ from typing import Any
 
 import pytest
 
-from conftest import shipped_alerts_module
+from helpers import REPO, shipped_alerts_module
 from pytest_httpserver import HTTPServer
 
-REPO = Path(__file__).resolve().parent.parent
 
-
+pytestmark = pytest.mark.airflow  # the alert module imports airflow.sdk
 ta = shipped_alerts_module()
 
 

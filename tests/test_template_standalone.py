@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import load_dagbag
+from helpers import REPO, load_dagbag
 
-REPO = Path(__file__).resolve().parent.parent
 
 
 def cookiecutter(tmp_path: Path, *extra: str) -> Path:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPO, load_dagbag, resolve_answers, write_dag
+from helpers import REPO, load_dagbag, resolve_answers, write_dag
 
 from createdag import adopt, records, update
 from createdag.cli import main
@@ -88,6 +88,7 @@ def test_template_version_follows_template_content(tmp_path: Path) -> None:
     assert records.template_version(new_default_arg(tmp_path)) != records.template_version()
 
 
+@pytest.mark.airflow  # loads what it wrote with Airflow
 def test_update_merges_hand_edits_with_template_change(dags_dir: Path, tmp_path: Path) -> None:
     path = generate(dags_dir)
     hand_edit(path)
@@ -109,6 +110,7 @@ def test_update_merges_hand_edits_with_template_change(dags_dir: Path, tmp_path:
     assert path.read_text() == text
 
 
+@pytest.mark.airflow  # loads what it wrote with Airflow
 def test_conflict_on_the_same_line_keeps_both_and_exits_1(dags_dir: Path, tmp_path: Path, capsys) -> None:
     path = generate(dags_dir)
     hand_edit(path)  # on_finish_action="keep_pod"
@@ -153,6 +155,7 @@ def test_conflict_on_the_same_line_keeps_both_and_exits_1(dags_dir: Path, tmp_pa
     loaded(dags_dir, path, "sales_daily")
 
 
+@pytest.mark.airflow  # loads what it wrote with Airflow
 def test_update_set_retries_across_several_dags(dags_dir: Path) -> None:
     paths = [generate(dags_dir, dag_id=name) for name in ("sales_daily", "stock_hourly", "hr_weekly")]
     for path in paths:
@@ -224,6 +227,7 @@ def test_drift_check(dags_dir: Path, tmp_path: Path, capsys) -> None:
     assert main(["update", "-o", str(dags_dir), "--check", "--template-dir", str(template)]) == 0
 
 
+@pytest.mark.airflow  # loads what it wrote with Airflow
 def test_survives_black_and_rename_and_reports_deleted(dags_dir: Path, capsys) -> None:
     path = generate(dags_dir, dag_id="sales_daily")
     gone = generate(dags_dir, dag_id="stock_hourly")
@@ -288,6 +292,7 @@ with DAG(
 '''
 
 
+@pytest.mark.airflow  # loads what it wrote with Airflow
 def test_adopt_then_update(dags_dir: Path, monkeypatch, capsys) -> None:
     path = dags_dir / "warehouse.py"
     path.write_text(HAND_WRITTEN)
@@ -328,6 +333,7 @@ def test_adopt_reads_what_it_can(tmp_path: Path) -> None:
     assert "retries" in missing and "retries" not in found
 
 
+@pytest.mark.airflow  # loads what it wrote with Airflow
 def test_records_after_a_generation_run(dags_dir: Path) -> None:
     from createdag import create, generate
     from createdag.settings import Settings

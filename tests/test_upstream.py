@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, load_dagbag, resolve_answers, write_dag
+from helpers import REPO, load_dagbag, resolve_answers, write_dag
 from createdag import gallery, upstream
 from createdag.errors import InvalidAnswers
 
@@ -184,9 +184,9 @@ def test_waiting_on_a_mapped_task_of_the_same_batch_is_refused(tmp_path: Path) -
 
 def test_repo_index_is_read_once_and_refreshed_when_files_come(dags_dir: Path, monkeypatch) -> None:
     calls = []
-    real = upstream.dag_ids_in
-    monkeypatch.setattr(upstream, "dag_ids_in", lambda root: calls.append(root) or real(root))
-    upstream._dag_ids_at.cache_clear()
+    real = upstream.index_of
+    monkeypatch.setattr(upstream, "index_of", lambda root: calls.append(root) or real(root))
+    upstream._index_at.cache_clear()
     assert upstream.dag_ids_in_cached(dags_dir) == {}
     assert upstream.dag_ids_in_cached(dags_dir) == {}
     assert len(calls) == 1  # the second check did not read the repo again

@@ -15,6 +15,9 @@ from pathlib import Path
 from createdag.commands import say
 from createdag.errors import EXIT_OK, UserError
 
+#: What the CLI says on Ctrl-C or SIGTERM: what is on disk then.
+INTERRUPTED = "nothing was recorded."
+
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", type=Path, metavar="FILE", help="the DAG file to adopt")

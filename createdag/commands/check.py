@@ -15,6 +15,9 @@ from pathlib import Path
 from createdag.commands import say
 from createdag.errors import EXIT_OK, EXIT_USER_ERROR, UserError
 
+#: What the CLI says on Ctrl-C or SIGTERM: what is on disk then.
+INTERRUPTED = "check writes nothing; run it again."
+
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("dir", nargs="?", type=Path, default=Path("."), help="the dags repo (default: here)")

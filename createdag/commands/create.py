@@ -20,6 +20,10 @@ from createdag.settings import Settings, settings_for
 if TYPE_CHECKING:
     from createdag.create import Created
 
+#: What the CLI says on Ctrl-C or SIGTERM: what is on disk then (during the questions,
+#: ``ask`` says it instead, with where the answers so far were kept).
+INTERRUPTED = "nothing was written. Run create_dag.py again to start over."
+
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-input", action="store_true",
@@ -92,9 +96,9 @@ def ask(args: argparse.Namespace, settings: Settings) -> dict[str, Any] | None:
     try:
         prompt.ask_all(settings, answers, parse_sets(args.sets), kept)
         write = prompt.review(settings, answers, lambda given: _write_prompt(args, settings, given))
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (errors.Terminated)
         kept_where = _keep(args, settings, answers)
-        raise Interrupted(f"Interrupted: nothing was written in {settings.output_dir}.{kept_where}") from None
+        raise Interrupted(f"interrupted: nothing was written in {settings.output_dir}.{kept_where}", exc) from None
     if not write:
         if args.save_answers:
             _save(args.save_answers, [finish(answers, settings)[0]])

@@ -16,6 +16,10 @@ from pathlib import Path
 from createdag.commands import say
 from createdag.errors import EXIT_OK, UserError
 
+#: What the CLI says on Ctrl-C or SIGTERM: what is on disk then.
+INTERRUPTED = (
+    "each file init wrote is complete (written atomically); run init again for the rest: it never rewrites a file."
+)
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("dir", nargs="?", type=Path, default=Path("."), help="the dags repo (default: here)")

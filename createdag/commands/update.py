@@ -33,6 +33,10 @@ exit codes: 0 done, 1 conflicts, invalid answers or (--check) DAGs behind.
 """
 
 
+#: What the CLI says on Ctrl-C or SIGTERM: what is on disk then.
+INTERRUPTED = "no DAG was updated."
+
+
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.epilog = EPILOG
     parser.add_argument(

@@ -13,7 +13,7 @@ respected), then checked against the team's rules:
 A file listed in ``check_skip`` of ``.create_dag.toml`` (or ``[tool.create_dag]``
 in ``pyproject.toml``) is exempt from the rules, never from import errors.
 ``create_dag.py check`` runs these same functions from the command line.
-Needs Airflow 3 and pytest; no database.
+Needs Airflow 3.0 or newer and pytest (and ``tomli`` on Python 3.10); no database.
 """
 
 from __future__ import annotations
@@ -51,7 +51,10 @@ class FileResult:
 
 def read_settings(repo: Path = REPO) -> tuple[Path, frozenset[str]]:
     """The dags folder and the skip list, from the repo's create_dag config."""
-    import tomllib
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10: the same parser, from PyPI (create-dag depends on it there)
+        import tomli as tomllib
 
     table: dict = {}
     if (repo / ".create_dag.toml").is_file():
@@ -71,11 +74,31 @@ def dag_files(dags_dir: Path) -> list[Path]:
 
 
 def load_each(dags_dir: Path, files: list[Path]) -> Iterator[tuple[Path, object, float]]:
-    from airflow.dag_processing.dagbag import BundleDagBag
+    """Each file parsed on its own, as the installed Airflow's DAG processor parses it.
+
+    From Airflow 3.2 the processor uses ``BundleDagBag``, which puts the dags
+    folder on ``sys.path`` itself; 3.0 and 3.1 have only ``DagBag``, and their
+    processor appends the folder to ``sys.path`` before parsing, so this does too.
+    """
+    bundle = dags_dir.resolve()
+    try:
+        from airflow.dag_processing.dagbag import BundleDagBag
+    except ImportError:  # Airflow 3.0, 3.1
+        from airflow.models.dagbag import DagBag
+
+        if str(bundle) not in sys.path:
+            sys.path.append(str(bundle))
+
+        def parse(path: Path) -> object:
+            return DagBag(dag_folder=str(path), bundle_path=bundle, include_examples=False, safe_mode=False)
+    else:
+
+        def parse(path: Path) -> object:
+            return BundleDagBag(dag_folder=str(path), bundle_path=bundle, safe_mode=False)
 
     for path in files:
         started = time.perf_counter()
-        bag = BundleDagBag(dag_folder=str(path), bundle_path=dags_dir.resolve(), safe_mode=False)
+        bag = parse(path.resolve())  # 3.0 and 3.1 need it inside bundle_path, literally
         yield path, bag, time.perf_counter() - started
 
 

@@ -1,0 +1,202 @@
+"""The tool as a user gets it: the wheel built from this repo, installed (not editable) into a fresh venv.
+
+Everything here runs the installed ``create-dag`` from a folder that has
+nothing to do with the clone, without ``PYTHONPATH``, so it can only find
+what the wheel carries: the template, the alert module, the repo files.
+The sdist is built too, and must give the same wheel.
+
+Marked ``install``: it builds with ``python -m build`` (which fetches
+setuptools) and installs the wheel's dependencies from the package index,
+so it needs the network and takes a minute or two. It runs only when
+selected, ``pytest -m install``, as ``.ci/run`` does.
+"""
+
+from __future__ import annotations
+
+import email
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pexpect
+import pytest
+from helpers import REPO
+
+from createdag import __version__, records
+
+pytestmark = pytest.mark.install
+
+#: What the wheel must carry besides the code, as it sits in the installed package.
+DATA_FILES = [
+    "createdag/dag_template/cookiecutter.json",
+    "createdag/dag_template/local_extensions.py",
+    "createdag/dag_template/{{cookiecutter.dag_id}}/{{cookiecutter.dag_id}}.py",
+    "createdag/hooks/teams_alerts.py",
+    "createdag/repo_files/test_dag_integrity.py",
+    "createdag/__main__.py",
+]
+REQUIRED = ["--set", "image=ghcr.io/acme/sales:1.2.0", "--set", "owner=data-team", "--set", "tags=sales"]
+
+
+def run(*argv: str | Path, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(a) for a in argv], cwd=cwd, env=env, capture_output=True, text=True,
+                          timeout=900, check=False)  # fmt: skip
+
+
+def source_tree(into: Path) -> Path:
+    """A copy of the files git would commit (tracked and new, not ignored): builds never write into the repo."""
+    listed = run("git", "ls-files", "-z", "--cached", "--others", "--exclude-standard", cwd=REPO)
+    assert listed.returncode == 0, f"the install test builds from a git checkout: {listed.stderr}"
+    for name in filter(None, listed.stdout.split("\0")):
+        if (REPO / name).is_file():  # a tracked file deleted in the work tree is not part of the build
+            (into / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO / name, into / name)
+    return into
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The sdist, the wheel built from it (what ``python -m build`` does), and a wheel built from the tree."""
+    src = source_tree(tmp_path_factory.mktemp("src"))
+    dist, direct = tmp_path_factory.mktemp("dist"), tmp_path_factory.mktemp("direct")
+    for args in (["--outdir", dist], ["--wheel", "--outdir", direct]):
+        result = run(sys.executable, "-m", "build", *args, src, cwd=src)
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    (sdist,) = dist.glob("*.tar.gz")
+    (wheel,) = dist.glob("*.whl")
+    (direct_wheel,) = direct.glob("*.whl")
+    return {"sdist": sdist, "wheel": wheel, "direct": direct_wheel}
+
+
+@pytest.fixture(scope="module")
+def venv(built: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh venv holding the wheel and its dependencies, nothing else: its ``bin`` folder."""
+    root = tmp_path_factory.mktemp("venv")
+    assert run(sys.executable, "-m", "venv", root, cwd=root).returncode == 0
+    installed = run(root / "bin" / "python", "-m", "pip", "install", "-q", built["wheel"], cwd=root)
+    assert installed.returncode == 0, installed.stderr[-3000:]
+    return root / "bin"
+
+
+@pytest.fixture
+def user_env(tmp_path: Path) -> dict[str, str]:
+    """The environment of a user who never cloned the repo: no PYTHONPATH, a HOME of their own."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME")}
+    home = tmp_path / "home"
+    home.mkdir()
+    return {**env, "HOME": str(home), "PROMPT_TOOLKIT_NO_CPR": "1", "TERM": "xterm"}
+
+
+def wheel_files(wheel: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(wheel) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def test_wheel_carries_template_alert_module_repo_files_and_license(built: dict[str, Path]) -> None:
+    files = wheel_files(built["wheel"])
+    for name in DATA_FILES:
+        assert name in files, name
+    assert files["createdag/hooks/teams_alerts.py"] == (REPO / "hooks" / "teams_alerts.py").read_bytes()
+    dist_info = f"create_dag-{__version__}.dist-info"
+    assert b"Apache License" in files[f"{dist_info}/licenses/LICENSE"]
+    meta = email.message_from_bytes(files[f"{dist_info}/METADATA"])
+    assert meta["License-Expression"] == "Apache-2.0"
+    classifiers = meta.get_all("Classifier")
+    assert "Framework :: Apache Airflow" in classifiers
+    assert {f"Programming Language :: Python :: 3.{minor}" for minor in range(10, 14)} <= set(classifiers)
+    assert any(url.startswith("Source, https://") for url in meta.get_all("Project-URL"))
+    assert meta["Author"] or meta["Author-email"]
+    requires = meta.get_all("Requires-Dist")
+    runtime = [r for r in requires if "extra ==" not in r]
+    for name in ("cookiecutter", "jinja2", "questionary", "prompt_toolkit", "black", "pyyaml"):
+        (line,) = [r for r in runtime if r.lower().startswith(name.lower())]
+        assert ">=" in line and "==" not in line, line
+    assert not [r for r in requires if "providers-http" in r]
+    assert any(r.startswith("apache-airflow>=3.0") and 'extra == "airflow"' in r for r in requires)
+
+
+def test_the_sdist_builds_the_same_wheel(built: dict[str, Path]) -> None:
+    from_sdist, from_tree = wheel_files(built["wheel"]), wheel_files(built["direct"])
+    assert sorted(from_sdist) == sorted(from_tree)
+    differing = [n for n in from_sdist if from_sdist[n] != from_tree[n] and not n.endswith("/RECORD")]
+    assert differing == []
+
+
+def test_every_command_runs_from_an_unrelated_folder(venv: Path, tmp_path: Path, user_env: dict[str, str]) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    tool = venv / "create-dag"
+
+    def ok(*args: str | Path, cwd: Path = work) -> subprocess.CompletedProcess[str]:
+        result = run(*args, cwd=cwd, env=user_env)
+        assert result.returncode == 0, f"{args}: {result.stderr}"
+        assert "Traceback" not in result.stderr
+        return result
+
+    assert ok(tool, "--version").stdout.strip() == f"create_dag {__version__}"
+    assert ok(venv / "python", "-m", "createdag", "--version").stdout.strip() == f"create_dag {__version__}"
+
+    ok(tool, "--no-input", "--set", "dag_id=sales_daily", *REQUIRED)
+    assert sorted(p.name for p in (work / "dags").glob("*.py")) == ["sales_daily.py", "teams_alerts.py"]
+    assert (work / "dags" / "teams_alerts.py").read_bytes() == (REPO / "hooks" / "teams_alerts.py").read_bytes()
+
+    (work / "more.yaml").write_text(
+        "- {dag_id: orders_sync, image: 'ghcr.io/acme/orders:2.0.1', owner: data-team, tags: [orders]}\n"
+        "- {dag_id: stock_sync, image: 'ghcr.io/acme/stock:1.0.0', owner: data-team, tags: [stock]}\n",
+        encoding="utf-8",
+    )
+    ok(tool, "--answers", "more.yaml")
+    ok(tool, "--example", "failing_alert")
+    assert {"orders_sync.py", "stock_sync.py", "gallery_failing_alert.py"} <= {p.name for p in (work / "dags").iterdir()}
+
+    hand = work / "dags" / "hand_written.py"
+    hand.write_text((work / "dags" / "orders_sync.py").read_text().replace("orders_sync", "hand_written"))
+    ok(tool, "adopt", "--yes", hand)
+    ok(tool, "update", "--dry-run")
+    ok(tool, "update")
+    ok(tool, "check", "--drift", work)
+
+    ok(tool, "init", "repo")
+    for name in (".create_dag.toml", ".pre-commit-config.yaml", "dags/teams_alerts.py", "tests/test_dag_integrity.py"):
+        assert (work / "repo" / name).is_file(), name
+    # Airflow is not in the plain install: check says how to get it, without a traceback
+    checked = run(tool, "check", "repo", cwd=work, env=user_env)
+    assert checked.returncode == 1 and "Traceback" not in checked.stderr
+    assert "pip install 'create-dag[airflow]'" in checked.stderr
+
+    shipped = run(venv / "python", "-c", "from createdag import records; print(records.template_version()['template_hash'])",
+                  cwd=work, env=user_env)  # fmt: skip
+    assert shipped.stdout.strip() == records.template_version()["template_hash"]  # records made from a clone agree
+
+
+def test_the_prompt_runs_to_a_written_file(venv: Path, tmp_path: Path, user_env: dict[str, str]) -> None:
+    child = pexpect.spawn(str(venv / "create-dag"), cwd=str(tmp_path), env=user_env, encoding="utf-8",
+                          dimensions=(50, 140), timeout=30)  # fmt: skip
+    try:
+        answers = {"DAG id": "from_wheel", "Owner": "data-team", "Tags": "sales", "Container image": "ghcr.io/acme/x:1"}
+        for prompt in ("DAG id", "Description", "Owner", "Tags", "Schedule", "Start date", "Timezone"):
+            child.expect_exact(prompt)
+            child.send(("\x15" if prompt == "Owner" else "") + answers.get(prompt, "") + "\r")
+        for prompt in ("Catch up missed runs?", "Depends on past?", "Wait for downstream?"):
+            child.expect_exact(prompt)
+            child.send("n")
+        for prompt in ("Max active runs", "Max active tasks", "Retries", "Minutes between retries", "Teams alerts on",
+                       "Teams connection id", "Task id", "Container image", "Namespace", "Parallel pods", "Command",
+                       "Arguments", "Secret env vars", "Image pull secrets"):  # fmt: skip
+            child.expect_exact(prompt)
+            child.send(answers.get(prompt, "") + "\r")
+        for prompt in ("Does this DAG wait for another DAG?", "Set CPU and memory requests/limits?"):
+            child.expect_exact(prompt)
+            child.send("n")
+        child.expect_exact("Write dags/from_wheel.py?")
+        child.send("y")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)
+    assert child.exitstatus == 0, child.before
+    written = tmp_path / "dags" / "from_wheel.py"
+    assert 'dag_id="from_wheel"' in written.read_text(encoding="utf-8")
+    assert (tmp_path / "dags" / "teams_alerts.py").read_bytes() == (REPO / "hooks" / "teams_alerts.py").read_bytes()
