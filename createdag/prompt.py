@@ -242,14 +242,19 @@ def _pick(answers: Mapping[str, Any]) -> str | None:
     return key or None
 
 
-def review(settings: Settings, answers: dict[str, Any], write_prompt: Callable[[Mapping[str, Any]], str]) -> bool:
+def review(
+    settings: Settings,
+    answers: dict[str, Any],
+    write_prompt: Callable[[Mapping[str, Any]], str],
+    yes: str = "Yes, write it",
+) -> bool:
     """Show every answer; change any of them until the user writes (True) or quits (False)."""
     while True:
         show_summary(answers, settings)
         action = questionary.select(
             write_prompt(answers),
             choices=[
-                questionary.Choice("Yes, write it", "write", shortcut_key="y"),
+                questionary.Choice(yes, "write", shortcut_key="y"),
                 questionary.Choice("Change an answer", "change", shortcut_key="c"),
                 questionary.Choice("No, quit (nothing is written)", "quit", shortcut_key="n"),
             ],

@@ -51,7 +51,7 @@ class Reading(Mapping[str, Any]):
 def full_answers(dags: Path) -> tuple[dict[str, Any], Settings]:
     """Every question answered, the upstream DAG on disk and resources set: every branch of
     every check is taken."""
-    from conftest import write_dag
+    from helpers import write_dag
 
     write_dag(dags, dag_id="extract", schedule="0 5 * * *", task_id="load")
     settings_ = Settings(output_dir=dags)
