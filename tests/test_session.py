@@ -199,3 +199,24 @@ def test_every_help_reads_as_plain_text(command: str) -> None:
     for markup in ("``", ":func:", ":class:", ":mod:", ".. "):
         assert markup not in result.stdout, (command, markup)
 
+
+
+def test_tab_completes_from_known_answers(dags_dir: Path) -> None:
+    from prompt_toolkit.completion import CompleteEvent
+    from prompt_toolkit.document import Document
+
+    from createdag.prompt import KnownAnswers
+
+    answers, settings_ = full_answers(dags_dir)
+
+    def completions(key: str, typed: str) -> list[str]:
+        complete = BY_KEY[key].complete
+        assert complete is not None
+        known = KnownAnswers(lambda: complete(answers, settings_))
+        return [c.text for c in known.get_completions(Document(typed), CompleteEvent(completion_requested=True))]
+
+    assert completions("timezone", "Europe/Par") == ["Europe/Paris"]
+    assert completions("timezone", "paris") == ["Europe/Paris"]  # within the name, any case
+    assert completions("schedule", "@d") == ["@daily"]
+    assert completions("external_dag_id", "") == ["extract"]  # the DAGs in the folder, not this one
+    assert completions("external_task_id", "") == ["load"]  # the upstream's tasks
