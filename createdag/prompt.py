@@ -184,15 +184,18 @@ def ask_all(
         if not question.when(answers):
             _fill(question, answers, settings, default)
             continue
+        refused = None
         if question.key in kept:
             try:
                 answers[question.key] = check_one(question, kept[question.key], answers, settings)
                 continue
-            except BadValue:
-                default = _default(question, answers, settings, kept)
+            except BadValue as exc:
+                default, refused = _default(question, answers, settings, kept), exc
         if question.group != group:
             group = question.group
             questionary.print(f"\n{group}", style=_GROUP_STYLE)
+        if refused is not None:  # say why a kept answer is asked again
+            questionary.print(wrap(f"  the kept answer no longer passes: {refused}", _columns() - 1), style=_WARN_STYLE)
         answers[question.key] = ask(question, answers, settings, default)
     return answers
 

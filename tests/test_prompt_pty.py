@@ -437,3 +437,24 @@ def test_owner_default_is_the_git_author_name(spawn, tmp_path: Path) -> None:
     child.expect_exact("Ada Lovelace")
     child.send(Key.CTRL_C)
     child.expect(pexpect.EOF)
+
+
+def test_resume_asks_again_a_kept_answer_that_no_longer_passes(spawn, tmp_path: Path) -> None:
+    child = spawn()
+    play(child, standard_session(dag_id="taken_later")[:3])
+    expect_prompt(child, "Tags")
+    child.send(Key.CTRL_C)
+    child.expect(pexpect.EOF)
+    (tmp_path / "dags").mkdir()
+    (tmp_path / "dags" / "taken_later.py").write_text("# someone else's, meanwhile\n")
+    child = spawn("--resume")
+    child.expect_exact("Resuming from")
+    child.expect_exact("the kept answer no longer passes")  # asked again, and why
+    child.expect_exact("already exists")
+    expect_prompt(child, "DAG id")
+    child.send(Key.CTRL_U + "free_name" + Key.ENTER)
+    play(child, standard_session()[3:])  # description and owner were kept: not asked
+    write(child, "dags/free_name.py")
+    finish_ok(child)
+    assert (tmp_path / "dags" / "taken_later.py").read_text() == "# someone else's, meanwhile\n"
+    assert (tmp_path / "dags" / "free_name.py").exists()
