@@ -203,6 +203,7 @@ def ask_all(
 def change(settings: Settings, answers: dict[str, Any], key: str) -> list[str]:
     """Ask ``key`` again, then every question that depends on an answer that changed
     (``Question.depends_on``, followed through); return the keys asked again."""
+    was_asked = {q.key for q in QUESTIONS if q.key in answers and q.when(answers)}
     changed: set[str] = set()
     asked: list[str] = []
     for question in QUESTIONS:
@@ -210,7 +211,9 @@ def change(settings: Settings, answers: dict[str, Any], key: str) -> list[str]:
             continue
         before = answers.get(question.key, _MISSING)
         if question.when(answers):
-            default = question.default_for(answers, settings) if before is _MISSING else before
+            default = before if question.key in was_asked and _passes(question, before, answers, settings) else (
+                question.default_for(answers, settings)
+            )  # the answer given, while it holds; else the default, computed afresh
             answers[question.key] = ask(question, answers, settings, default)
             asked.append(question.key)
         else:
@@ -218,6 +221,14 @@ def change(settings: Settings, answers: dict[str, Any], key: str) -> list[str]:
         if answers.get(question.key, _MISSING) != before:
             changed.add(question.key)
     return asked
+
+
+def _passes(question: Question, value: Any, answers: Mapping[str, Any], settings: Settings) -> bool:
+    try:
+        check_one(question, value, answers, settings)
+    except BadValue:
+        return False
+    return True
 
 
 def show_summary(answers: Mapping[str, Any], settings: Settings) -> None:

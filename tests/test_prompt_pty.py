@@ -458,3 +458,30 @@ def test_resume_asks_again_a_kept_answer_that_no_longer_passes(spawn, tmp_path: 
     finish_ok(child)
     assert (tmp_path / "dags" / "taken_later.py").read_text() == "# someone else's, meanwhile\n"
     assert (tmp_path / "dags" / "free_name.py").exists()
+
+
+def test_review_turning_the_upstream_on_asks_its_questions_with_tab_for_the_dag_id(spawn, tmp_path: Path) -> None:
+    from helpers import write_dag
+
+    (tmp_path / "dags").mkdir()
+    write_dag(tmp_path / "dags", dag_id="extract", schedule="0 5 * * *", task_id="load")
+    child = spawn("--set", "schedule=30 6 * * *")
+    play(child, standard_session())
+    write(child, "dags/daily_report.py", "c")
+    child.expect_exact("Change which answer?")
+    child.send("wait for another" + Key.ENTER)
+    yes_no(child, "Does this DAG wait for another DAG?", "y")
+    child.expect_exact("The DAG whose run this one waits for")  # asked: they depend on it
+    expect_prompt(child, "Upstream dag_id")
+    child.send("ext" + Key.TAB)  # the DAGs in the folder
+    child.expect_exact("ract")
+    child.send(Key.ENTER)
+    play(child, [("Upstream task_id", "load"), ("Upstream run offset (minutes)", ""),
+                 ("Give up waiting after (minutes)", ""), ("Check every (seconds)", "")])  # fmt: skip
+    child.expect_exact("Review")
+    child.expect_exact("wait_for_upstream (waits for extract.load) >> main")  # the task graph
+    child.expect_exact("Write dags/daily_report.py?")
+    child.send("y" + Key.ENTER)
+    finish_ok(child)
+    source = (tmp_path / "dags" / "daily_report.py").read_text()
+    assert 'external_dag_id="extract"' in source and "execution_delta=datetime.timedelta(minutes=90)" in source
