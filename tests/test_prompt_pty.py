@@ -21,7 +21,6 @@ import pytest
 from helpers import REPO
 
 
-
 class Key(str, Enum):
     ENTER = "\r"
     CTRL_C = "\x03"
