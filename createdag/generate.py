@@ -256,7 +256,7 @@ def render_and_write_all(
     all are staged, each is linked to its name (or renamed over it with
     ``force``), which takes microseconds per file.
     """
-    from createdag.output import commit, write_atomic
+    from createdag.output import commit, staged_name, write_atomic
 
     paths = [dag_path(output_dir, answers) for answers in all_answers]
     if not force:
@@ -272,10 +272,10 @@ def render_and_write_all(
         for path, source in zip(paths, sources, strict=True):
             # a fresh private folder, so replacing is moot; the name ends in
             # .staged so the DAG processor never picks the file up
-            write_atomic(staging / f"{path.name}.staged", source, force=True)
+            write_atomic(staging / staged_name(path), source, force=True)
         messages = _install_alerts_modules(output_dir, {_alerts_module_of(answers) for answers in all_answers})
         for path in paths:
-            commit(staging / f"{path.name}.staged", path, force=force)
+            commit(staging / staged_name(path), path, force=force)
             created.append(path)
             messages.append(f"wrote {path}")
         return messages
