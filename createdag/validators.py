@@ -14,7 +14,7 @@ import re
 import sys
 from decimal import Decimal, InvalidOperation
 
-from createdag.errors import BadValue
+from createdag.errors import BadValue, shown
 
 # Airflow's KEY_REGEX is r"^[\w.-]+$" with at most 250 characters; \w also
 # matches non-ASCII letters there, but the dag_id is our file name too, so we
@@ -66,7 +66,7 @@ def airflow_template(value: str) -> str:
         jinja2.Environment().parse(value)
     except jinja2.TemplateSyntaxError as exc:
         raise BadValue(
-            f"{value!r} is not a valid Airflow template ({exc.message}): Airflow renders cmds and arguments "
+            f"{shown(value)} is not a valid Airflow template ({exc.message}): Airflow renders cmds and arguments "
             "with Jinja at run time; fix the braces, e.g. '{{ ds }}'"
         ) from None
     return value
@@ -97,10 +97,10 @@ def airflow_key(value: str, what: str = "id") -> str:
         raise BadValue(f"is {len(value)} characters long: Airflow allows at most {AIRFLOW_KEY_MAX}")
     if not _AIRFLOW_KEY.fullmatch(value):
         bad = sorted({c for c in value if not _AIRFLOW_KEY.fullmatch(c)})
-        shown = " ".join(repr(c) for c in bad)
+        listed = " ".join(repr(c) for c in bad)
         raise BadValue(
-            f"{value!r} has {shown}: use only letters, digits, '_', '.' and '-' "
-            f"(e.g. {re.sub(r'[^A-Za-z0-9_.-]+', '_', value).strip('_') or 'my_dag'!r})"
+            f"{shown(value)} has {listed}: use only letters, digits, '_', '.' and '-' "
+            f"(e.g. {shown(re.sub(r'[^A-Za-z0-9_.-]+', '_', value).strip('_') or 'my_dag')})"
         )
     return value
 
@@ -109,11 +109,11 @@ def dag_id(value: str) -> str:
     """A dag_id, which is also the DAG's file name (``<dag_id>.py``)."""
     value = airflow_key(value.strip(), "dag_id")
     if value[0] in ".-":
-        raise BadValue(f"{value!r} starts with {value[0]!r}: start with a letter or digit, it is also the file name")
+        raise BadValue(f"{shown(value)} starts with {value[0]!r}: start with a letter or digit, it is also the file name")
     if value.lower() in _SHADOWED:
         raise BadValue(
-            f"{value!r} would create {value}.py in the dags folder, which is on sys.path and "
-            f"would shadow the Python module {value!r}: choose another id, e.g. {value + '_dag'!r}"
+            f"{shown(value)} would create {value}.py in the dags folder, which is on sys.path and "
+            f"would shadow the Python module {shown(value)}: choose another id, e.g. {value + '_dag'!r}"
         )
     return value
 
@@ -127,7 +127,7 @@ def k8s_label_name(value: str) -> str:
     value = value.strip()
     if len(value) > 63 or not _DNS_LABEL.fullmatch(value):
         raise BadValue(
-            f"{value!r} is not a valid Kubernetes name: at most 63 lowercase letters, digits "
+            f"{shown(value)} is not a valid Kubernetes name: at most 63 lowercase letters, digits "
             "and '-', starting and ending with a letter or digit (e.g. 'data-jobs')"
         )
     return value
@@ -138,7 +138,7 @@ def k8s_name(value: str) -> str:
     value = value.strip()
     if len(value) > 253 or not _DNS_SUBDOMAIN.fullmatch(value):
         raise BadValue(
-            f"{value!r} is not a valid Kubernetes Secret name: lowercase letters, digits, "
+            f"{shown(value)} is not a valid Kubernetes Secret name: lowercase letters, digits, "
             "'-' and '.', starting and ending with a letter or digit (e.g. 'db-credentials')"
         )
     return value
@@ -147,14 +147,14 @@ def k8s_name(value: str) -> str:
 def image(value: str) -> str:
     value = non_empty(value)
     if any(c.isspace() for c in value):
-        raise BadValue(f"{value!r} contains white space: an image reference has none (e.g. 'ghcr.io/acme/etl:1.4.2')")
+        raise BadValue(f"{shown(value)} contains white space: an image reference has none (e.g. 'ghcr.io/acme/etl:1.4.2')")
     return value
 
 
 def env_name(value: str) -> str:
     if not _ENV_NAME.fullmatch(value):
         raise BadValue(
-            f"{value!r} is not a valid environment variable name: letters, digits and '_', "
+            f"{shown(value)} is not a valid environment variable name: letters, digits and '_', "
             "not starting with a digit (e.g. 'DB_PASSWORD')"
         )
     return value
@@ -162,7 +162,7 @@ def env_name(value: str) -> str:
 
 def secret_key(value: str) -> str:
     if len(value) > 253 or not _SECRET_KEY.fullmatch(value):
-        raise BadValue(f"{value!r} is not a valid key of a Kubernetes Secret: letters, digits, '-', '_' and '.'")
+        raise BadValue(f"{shown(value)} is not a valid key of a Kubernetes Secret: letters, digits, '-', '_' and '.'")
     return value
 
 
@@ -174,14 +174,14 @@ def quantity(value: str, resource: str) -> str:
     match = _QUANTITY.fullmatch(value)
     if not match:
         example = "'250m' or '1'" if resource == "cpu" else "'512Mi' or '2Gi'"
-        raise BadValue(f"{value!r} is not a Kubernetes quantity: use e.g. {example}")
+        raise BadValue(f"{shown(value)} is not a Kubernetes quantity: use e.g. {example}")
     if resource == "memory" and match["suffix"] == "m":
         raise BadValue(
-            f"{value!r} means {match['number']} thousandths of a byte: "
+            f"{shown(value)} means {match['number']} thousandths of a byte: "
             f"for memory use Mi or M (e.g. '{match['number']}Mi')"
         )
     if quantity_value(value) == 0:
-        raise BadValue(f"{value!r} is zero: leave it empty to not set it")
+        raise BadValue(f"{shown(value)} is zero: leave it empty to not set it")
     return value
 
 
@@ -189,12 +189,12 @@ def quantity_value(value: str) -> Decimal:
     """The number a quantity stands for, to compare a request with its limit."""
     match = _QUANTITY.fullmatch(value)
     if not match:
-        raise BadValue(f"{value!r} is not a Kubernetes quantity")
+        raise BadValue(f"{shown(value)} is not a Kubernetes quantity")
     suffix = match["suffix"]
     try:
         number = Decimal(match["number"])
     except InvalidOperation:  # pragma: no cover - the regex only lets numbers through
-        raise BadValue(f"{value!r} is not a Kubernetes quantity") from None
+        raise BadValue(f"{shown(value)} is not a Kubernetes quantity") from None
     if suffix and suffix[0] in "eE":
         return number * Decimal(10) ** int(suffix[1:])
     return number * _SUFFIX_FACTOR[suffix]
@@ -210,9 +210,9 @@ def iso_date(value: str | dt.date) -> str:
     try:
         parsed = dt.date.fromisoformat(value)
     except ValueError:
-        raise BadValue(f"{value!r} is not a date: use YYYY-MM-DD, e.g. '2026-01-01'") from None
+        raise BadValue(f"{shown(value)} is not a date: use YYYY-MM-DD, e.g. '2026-01-01'") from None
     if len(value) != 10:
-        raise BadValue(f"{value!r}: write the date as YYYY-MM-DD, e.g. {parsed.isoformat()!r}")
+        raise BadValue(f"{shown(value)}: write the date as YYYY-MM-DD, e.g. {parsed.isoformat()!r}")
     return parsed.isoformat()
 
 
@@ -223,10 +223,10 @@ def timezone(value: str) -> str:
 
     try:
         zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
         hint = _closest_timezone(value)
         raise BadValue(
-            f"{value!r} is not an IANA timezone name" + (f": did you mean {hint!r}?" if hint else ": e.g. 'Europe/Paris' or 'UTC'")
+            f"{shown(value)} is not an IANA timezone name" + (f": did you mean {hint!r}?" if hint else ": e.g. 'Europe/Paris' or 'UTC'")
         ) from None
     return value
 

@@ -22,7 +22,7 @@ NAME_MAX = os.pathconf("/", "PC_NAME_MAX") if hasattr(os, "pathconf") else 255
 
 
 def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, str(REPO / "create_dag.py"), *args], cwd=cwd,
+    return subprocess.run([sys.executable, str(REPO / "create_dag.py"), *args], check=False, cwd=cwd,
                           capture_output=True, text=True, timeout=120)  # fmt: skip
 
 
