@@ -1,0 +1,162 @@
+"""The team config is input from anyone who can open a pull request on the dags repo.
+
+Its dag_id pattern is checked on every key press, so no pattern may take
+more than linear time (RE2; what RE2 cannot do is refused when the config is
+read), and its image registry admits images at a path boundary only.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pexpect
+import pytest
+
+from createdag.config import ConfigError, TeamConfig, image_in_registry, load_team_config
+
+REPO = Path(__file__).resolve().parent.parent
+CLI = [sys.executable, str(REPO / "create_dag.py")]
+
+#: Patterns that take exponential or high-polynomial time in a backtracking engine.
+CATASTROPHIC = [
+    "(a+)+b", "(a|a)*b", "(a|aa)+c", "([a-z]+)*__v[0-9]+", "(\\w+_?)*x", "(.*a){12}b",
+    "a*a*a*a*a*a*a*a*a*a*a*a*b", "([a-z0-9]|[a-z])+\\.", "(_|[a-z_])*v",
+]  # fmt: skip
+
+
+def cli(*args: str, cwd: Path, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*CLI, *args], cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def team_repo(root: Path, **settings: str) -> Path:
+    lines = [f"{key} = {value!r}" for key, value in settings.items()]
+    (root / ".create_dag.toml").write_text("\n".join(lines) + '\noutput_dir = "dags"\n', encoding="utf-8")
+    return root
+
+
+@pytest.mark.parametrize("pattern", CATASTROPHIC)
+def test_no_pattern_takes_more_than_linear_time(pattern: str) -> None:
+    team = TeamConfig(dag_id_pattern=pattern, dag_id_example="unused")
+    started = time.perf_counter()
+    for length in range(1, 251):  # as the prompt checks it: once per key press
+        for filler in ("a", "_", "a_"):
+            team.dag_id_matches((filler * length)[:length] + "!")
+    assert time.perf_counter() - started < 1.0
+
+
+def test_catastrophic_pattern_cannot_hang_create(tmp_path: Path) -> None:
+    """Seen: ``(a+)+b`` against a dag_id of 30 'a's ran past 20 s in Python's ``re``."""
+    team_repo(tmp_path, dag_id_pattern="(a+)+b", dag_id_example="aab")
+    started = time.perf_counter()
+    result = cli("--no-input", "--set", "dag_id=" + "a" * 200, "--set", "image=busybox:1", cwd=tmp_path, timeout=20)
+    assert time.perf_counter() - started < 15
+    assert result.returncode == 1 and "naming rule" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_catastrophic_pattern_cannot_hang_the_prompt(tmp_path: Path) -> None:
+    team_repo(tmp_path, dag_id_pattern="(a|aa)+c", dag_id_example="aac")
+    child = pexpect.spawn(CLI[0], CLI[1:], cwd=str(tmp_path), encoding="utf-8", timeout=10, dimensions=(50, 400),
+                          env={**os.environ, "PROMPT_TOOLKIT_NO_CPR": "1"})  # fmt: skip
+    child.expect_exact("DAG id")
+    child.send("a" * 60)  # 60 checks, the last one of 60 characters
+    child.expect_exact("naming rule")
+    child.send("c\r")
+    child.expect_exact("Description")
+    child.sendcontrol("c")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+
+
+@pytest.mark.parametrize(
+    ("pattern", "message"),
+    [
+        ("(?=a)a+", "no look-around or back-references"),
+        ("(?P<x>a)(?P=x)", "no look-around or back-references"),
+        ("(a{1000}){1000}", "RE2 accepts"),
+        ("((a{100}){100}){100}", "RE2 accepts"),
+        ("[a-z" * 200, "characters long"),
+        ("[a-z", "not a regular expression"),
+    ],
+)
+def test_unusable_pattern_is_refused_when_the_config_is_read(tmp_path: Path, pattern: str, message: str) -> None:
+    team_repo(tmp_path, dag_id_pattern=pattern, dag_id_example="a")
+    with pytest.raises(ConfigError, match=message) as info:
+        load_team_config(tmp_path)
+    assert str(tmp_path / ".create_dag.toml") in str(info.value) and len(str(info.value)) < 400
+    result = cli("--no-input", "--set", "dag_id=a", "--set", "image=b:1", cwd=tmp_path)
+    assert result.returncode == 1 and message in result.stderr
+    assert "Traceback" not in result.stderr and "absl" not in result.stderr and "re2.cc" not in result.stderr
+
+
+def test_pattern_still_works_as_a_naming_rule(tmp_path: Path) -> None:
+    team = load_team_config(team_repo(tmp_path, dag_id_pattern="[a-z][a-z0-9_]*__v[0-9]+", dag_id_example="a__v1"))
+    assert team.dag_id_matches("orders__v12")
+    assert not team.dag_id_matches("orders__v12x") and not team.dag_id_matches("1orders__v1")
+    assert not team.dag_id_matches("Orders__v1") and not team.dag_id_matches("a__v1\n")
+    assert TeamConfig().dag_id_matches("anything")
+
+
+# --- image_registry ------------------------------------------------------------------------
+
+ADMITTED = [
+    ("ghcr.io/acme", "ghcr.io/acme/etl:1.4.2"),
+    ("ghcr.io/acme/", "ghcr.io/acme/etl:1.4.2"),
+    ("ghcr.io/acme", "ghcr.io/acme/team/etl@sha256:" + "a" * 64),
+    ("ghcr.io/acme", "ghcr.io/acme/etl:1.4@sha256:" + "b" * 64),
+    ("ghcr.io/acme", "ghcr.io/acme:1.0"),  # the registry path is a repository itself
+    ("ghcr.io/acme/etl", "ghcr.io/acme/etl@sha256:" + "c" * 64),
+    ("ghcr.io/acme/etl", "ghcr.io/acme/etl"),
+    ("ghcr.io", "ghcr.io/anyone/etl:1"),
+    ("localhost:5000/team", "localhost:5000/team/etl:1"),
+    ("localhost:5000", "localhost:5000/etl"),
+]
+REFUSED = [
+    ("ghcr.io/acme", "ghcr.io/acmeevil/etl:1"),
+    ("ghcr.io/acme/", "ghcr.io/acmeevil/etl:1"),
+    ("ghcr.io/acme", "ghcr.io/acme-evil:1"),
+    ("ghcr.io/acme/etl", "ghcr.io/acme/etl-evil:1"),
+    ("ghcr.io/acme", "ghcr.io/acme/../evil/etl:1"),
+    ("ghcr.io/acme", "ghcr.io/acme//etl:1"),
+    ("ghcr.io/acme", "ghcr.io.evil.com/acme/etl:1"),
+    ("ghcr.io", "ghcr.io:443/acme/etl:1"),  # another port is another registry
+    ("ghcr.io", "ghcr.io"),
+    ("ghcr.io/acme", "docker.io/ghcr.io/acme/etl:1"),
+    ("ghcr.io/acme", "busybox:1.36"),
+]
+
+
+@pytest.mark.parametrize(("registry", "image"), ADMITTED)
+def test_registry_admits_images_under_its_path(registry: str, image: str) -> None:
+    assert image_in_registry(image, registry)
+    assert TeamConfig(image_registry=registry).admits_image(image)
+
+
+@pytest.mark.parametrize(("registry", "image"), REFUSED)
+def test_registry_refuses_images_past_its_path_boundary(registry: str, image: str) -> None:
+    assert not image_in_registry(image, registry)
+
+
+def test_registry_boundary_through_the_cli(tmp_path: Path) -> None:
+    team_repo(tmp_path, image_registry="ghcr.io/acme")
+    refused = cli("--no-input", "--set", "dag_id=a", "--set", "image=ghcr.io/acmeevil/etl:1", cwd=tmp_path)
+    assert refused.returncode == 1 and "not from this repo's registry" in refused.stderr
+    assert not (tmp_path / "dags").exists()
+    admitted = cli("--no-input", "--set", "dag_id=a", "--set", "image=ghcr.io/acme/etl:1", cwd=tmp_path)
+    assert admitted.returncode == 0, admitted.stderr
+
+
+@pytest.mark.parametrize(
+    ("registry", "message"),
+    [("", "not a registry path"), ("/", "not a registry path"), ("ghcr.io/ acme", "not a registry path"),
+     ("ghcr.io/acme/etl:1.2", "has a tag"), ("ghcr.io/acme@sha256:ab", "not a registry path"),
+     ("ghcr.io//acme", "'..' part"), ("ghcr.io/../acme", "'..' part")],
+)  # fmt: skip
+def test_unusable_registry_is_refused_when_the_config_is_read(tmp_path: Path, registry: str, message: str) -> None:
+    team_repo(tmp_path, image_registry=registry)
+    with pytest.raises(ConfigError, match=message):
+        load_team_config(tmp_path)
