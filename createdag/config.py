@@ -201,8 +201,7 @@ def parse_config(path: Path, table: dict[str, Any]) -> TeamConfig:
     if registry is not None:
         _check_registry(registry, where)
     module = values.get("alerts_module", "teams_alerts")
-    if not all(part.isidentifier() for part in module.split(".")):
-        raise ConfigError(f"{where}: alerts_module {shown(module)} is not an import path, e.g. 'teams_alerts'")
+    _check_alerts_module(module, where)
     defaults = {question: values[key] for key, (_, question) in _SETTINGS.items() if question and key in values}
     return TeamConfig(
         path=path,
@@ -216,6 +215,26 @@ def parse_config(path: Path, table: dict[str, Any]) -> TeamConfig:
         output_dir=(path.parent / values["output_dir"]) if "output_dir" in values else None,
         check_skip=tuple(values.get("check_skip", ())),
     )
+
+
+def _check_alerts_module(module: str, where: str) -> None:
+    """The alert module is written into the dags folder (``a.b`` as ``a/b.py``) and
+    imported by every DAG: each part must be importable, and the top-level name
+    must not be one that Python would find elsewhere (see ``createdag.modules``)."""
+    from createdag.modules import importable, taken_by
+
+    parts = module.split(".")
+    bad = next((part for part in parts if not importable(part)), None)
+    if bad is not None:
+        why = f"{bad!r} is a Python keyword" if bad.isidentifier() else f"{shown(bad)} is not a Python name"
+        raise ConfigError(f"{where}: alerts_module {shown(module)} is not an import path ({why}), e.g. 'teams_alerts'")
+    clash = taken_by(parts[0])
+    if clash:
+        raise ConfigError(
+            f"{where}: alerts_module {module!r} would put {parts[0]}{'/' if len(parts) > 1 else '.py'} in the "
+            f"dags folder, which {clash}: every DAG would import the wrong module; "
+            "choose another name, e.g. 'teams_alerts'"
+        )
 
 
 def _check_registry(registry: str, where: str) -> None:

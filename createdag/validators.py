@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import sys
 from decimal import Decimal, InvalidOperation
 
 from createdag.errors import BadValue, shown
@@ -37,13 +36,6 @@ _SUFFIX_FACTOR = {
     "Ki": Decimal(2**10), "Mi": Decimal(2**20), "Gi": Decimal(2**30),
     "Ti": Decimal(2**40), "Pi": Decimal(2**50), "Ei": Decimal(2**60),
 }  # fmt: skip
-#: Module names a DAG file must not take: with the dags folder on sys.path,
-#: ``dags/airflow.py`` or ``dags/json.py`` would shadow the real module.
-_SHADOWED = frozenset({"airflow", "kubernetes", "pendulum"}) | frozenset(
-    sys.stdlib_module_names
-)
-
-
 def text(value: str) -> str:
     """Any text, as typed; it must be writable as UTF-8 (no lone surrogates)."""
     try:
@@ -110,12 +102,23 @@ def dag_id(value: str) -> str:
     value = airflow_key(value.strip(), "dag_id")
     if value[0] in ".-":
         raise BadValue(f"{shown(value)} starts with {value[0]!r}: start with a letter or digit, it is also the file name")
-    if value.lower() in _SHADOWED:
+    clash = module_name_taken(value)
+    if clash:
         raise BadValue(
-            f"{shown(value)} would create {value}.py in the dags folder, which is on sys.path and "
-            f"would shadow the Python module {shown(value)}: choose another id, e.g. {value + '_dag'!r}"
+            f"{value!r} would create {value}.py in the dags folder, which is on sys.path, "
+            f"and {clash}: choose another id, e.g. {value + '_dag'!r}"
         )
     return value
+
+
+def module_name_taken(name: str) -> str | None:
+    """Why a top-level module ``name`` written into the dags folder would not work (it
+    would shadow a standard-library, Airflow-environment or installed module, or is
+    a keyword), as a clause for a message, or None. Looks ``name`` up on ``sys.path`` without importing anything
+    (see ``createdag.modules``): the one check here that reads the file system."""
+    from createdag.modules import taken_by
+
+    return taken_by(name)
 
 
 def task_id(value: str) -> str:

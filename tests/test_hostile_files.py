@@ -118,7 +118,9 @@ def test_well_formed_files_still_load(tmp_path: Path) -> None:
     first, second = load_answers_file(path)
     assert first == {"image": "busybox:1.36", "owner": "data", "tags": ["a", "b"]}
     assert second == {"image": "busybox:1.36", "owner": "ml", "dag_id": "second", "tags": ["a", "b"]}
-    (tmp_path / "a.json").write_text("\ufeff" + json.dumps({"dag_id": "x", "secrets": [{"env": "A"}]}), encoding="utf-8")
+    (tmp_path / "a.json").write_text(
+        "\ufeff" + json.dumps({"dag_id": "x", "secrets": [{"env": "A"}]}), encoding="utf-8"
+    )
     assert load_answers_file(tmp_path / "a.json") == [{"dag_id": "x", "secrets": [{"env": "A"}]}]
 
 
@@ -126,7 +128,9 @@ def test_aliases_are_counted_once_each_not_expanded(tmp_path: Path) -> None:
     """Many DAGs sharing one anchored list stay far under the limit and load fast."""
     path = tmp_path / "shared.yaml"
     entries = "".join(f"- {{dag_id: d{n}, image: 'b:1', tags: *t}}\n" for n in range(2000))
-    path.write_text("- {dag_id: d, image: 'b:1', tags: &t [" + ", ".join(f"t{n}" for n in range(100)) + "]}\n" + entries)
+    path.write_text(
+        "- {dag_id: d, image: 'b:1', tags: &t [" + ", ".join(f"t{n}" for n in range(100)) + "]}\n" + entries
+    )
     assert len(load_answers_file(path)) == 2001
 
 
@@ -178,11 +182,15 @@ FRAGMENTS = [
     "a" * 300, "\\", "#", "%YAML 1.1\n", "@", "`",
 ]  # fmt: skip
 yaml_text = st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=8)), max_size=40).map("".join)
-json_value = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20) | st.sampled_from(FRAGMENTS),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(KEYS) | st.text(max_size=5), inner, max_size=5),
-    max_leaves=20,
-)  # fmt: skip
+
+
+def nested(inner: st.SearchStrategy) -> st.SearchStrategy:
+    keys = st.sampled_from(KEYS) | st.text(max_size=5)
+    return st.lists(inner, max_size=4) | st.dictionaries(keys, inner, max_size=5)
+
+
+scalar = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20) | st.sampled_from(FRAGMENTS)
+json_value = st.recursive(scalar, nested, max_leaves=20)
 answers_file = st.one_of(
     yaml_text.map(lambda text: ("a.yaml", text.encode("utf-8", "surrogatepass"))),
     json_value.map(lambda value: ("a.json", json.dumps(value).encode())),
@@ -198,9 +206,13 @@ def snapshot(root: Path) -> dict[str, int]:
     return {p.relative_to(root).as_posix(): p.stat().st_mtime_ns for p in root.rglob("*")}
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 @given(item=answers_file)
-def test_generated_files_never_escape_as_a_traceback(tmp_path_factory: pytest.TempPathFactory, item: tuple[str, bytes]) -> None:
+def test_generated_files_never_escape_as_a_traceback(
+    tmp_path_factory: pytest.TempPathFactory, item: tuple[str, bytes]
+) -> None:
     from createdag.cli import main
 
     name, content = item

@@ -61,12 +61,16 @@ def test_a_batch_of_longest_dag_ids_is_written(tmp_path: Path) -> None:
     (tmp_path / "many.json").write_text(json.dumps([{"dag_id": i, "image": "busybox:1.36"} for i in ids]))
     result = cli("--answers", "many.json", "-o", "dags", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert sorted(p.name for p in (tmp_path / "dags").glob("*.py")) == sorted([f"{i}.py" for i in ids] + ["teams_alerts.py"])
+    assert sorted(p.name for p in (tmp_path / "dags").glob("*.py")) == sorted(
+        [f"{i}.py" for i in ids] + ["teams_alerts.py"]
+    )
     assert leftovers(tmp_path / "dags") == []
 
 
 def test_one_character_more_is_refused_with_a_message(tmp_path: Path) -> None:
-    result = cli("--no-input", "-o", "dags", "--set", f"dag_id={long_id(251)}", "--set", "image=busybox:1.36", cwd=tmp_path)
+    result = cli(
+        "--no-input", "-o", "dags", "--set", f"dag_id={long_id(251)}", "--set", "image=busybox:1.36", cwd=tmp_path
+    )
     assert result.returncode == 1
     assert "251 characters long: Airflow allows at most 250" in result.stderr
     assert "Traceback" not in result.stderr
