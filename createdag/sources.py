@@ -174,13 +174,12 @@ def check_shape(data: Any, path: Path) -> None:
     open_: set[int] = set()  # containers whose contents are being measured
     stack: list[tuple[Any, list[Any] | None]] = [(data, None)]
     while stack:
-        node, kids = stack.pop()
-        if kids is not None:  # its contents are measured: add them up
-            values, depth = 1 + len(kids), 1
-            for kid in kids:
-                if id(kid) in measured:
-                    size, level = measured[id(kid)]
-                    values, depth = values + size - 1, max(depth, level + 1)
+        node, inner = stack.pop()
+        if inner is not None:  # the containers inside it are measured: add them up
+            values, depth = 1 + (2 * len(node) if isinstance(node, Mapping) else len(node)), 1
+            for kid in inner:
+                size, level = measured[id(kid)]
+                values, depth = values + size - 1, max(depth, level + 1)
             if values > MAX_VALUES:
                 raise AnswersFileError(
                     f"{path}: stands for more than {MAX_VALUES:,} values once its YAML aliases (*name) are "
@@ -191,29 +190,28 @@ def check_shape(data: Any, path: Path) -> None:
             open_.discard(id(node))
             measured[id(node)] = (values, depth)
             continue
-        kids = _contents(node)
-        if kids is None or id(node) in measured:
+        if not isinstance(node, _CONTAINERS) or id(node) in measured:
+            _check_scalar(node, path)
             continue
         if id(node) in open_:
             raise AnswersFileError(f"{path}: a YAML alias refers to a value that contains it: answers cannot be recursive")
         open_.add(id(node))
-        stack.append((node, kids))
+        kids = [*node, *node.values()] if isinstance(node, Mapping) else node
+        inner = []
         for kid in kids:
             if type(kid) is str:  # most values: nothing to look into
                 continue
-            if isinstance(kid, int) and not isinstance(kid, bool) and kid.bit_length() > MAX_INT_BITS:
-                raise AnswersFileError(f"{path}: the number {shown(kid)} is too large: no answer needs it")
             if isinstance(kid, _CONTAINERS):
-                stack.append((kid, None))
+                inner.append(kid)
+            else:
+                _check_scalar(kid, path)
+        stack.append((node, inner))
+        stack.extend((kid, None) for kid in inner)
 
 
 _CONTAINERS = (Mapping, list, tuple, set, frozenset)
 
 
-def _contents(node: Any) -> list[Any] | None:
-    """The values inside a container (a mapping's keys and values), None for a scalar."""
-    if isinstance(node, Mapping):
-        return [item for pair in node.items() for item in pair]
-    if isinstance(node, list | tuple | set | frozenset):
-        return list(node)
-    return None
+def _check_scalar(value: Any, path: Path) -> None:
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > MAX_INT_BITS:
+        raise AnswersFileError(f"{path}: the number {shown(value)} is too large: no answer needs it")
