@@ -137,11 +137,8 @@ def test_aliases_are_counted_once_each_not_expanded(tmp_path: Path) -> None:
 # --- values echoed in messages --------------------------------------------------------
 
 
-def test_shown_cuts_any_value_cheaply() -> None:
-    huge = "x" * 10_000_000
-    started = time.perf_counter()
-    text = shown(huge)
-    assert time.perf_counter() - started < 0.05
+def test_shown_cuts_any_value() -> None:
+    text = shown("x" * 10_000_000)
     assert len(text) < 100 and "10,000,000 characters" in text
     assert len(shown(list(range(10**6)))) < 100
     assert len(shown({"k" * 1000: ["v" * 1000] * 1000})) < 200
