@@ -19,6 +19,7 @@ from typing import Any
 from createdag.errors import UserError, shown
 
 CONFIG_FILE = ".create_dag.toml"
+CONFIG_MAX_BYTES = 4 * 2**20  # pyproject.toml included; a config is a few hundred bytes
 
 
 class ConfigError(UserError):
@@ -148,11 +149,19 @@ def _load_toml(path: Path) -> dict[str, Any]:
     else:  # pragma: no cover
         import tomli as tomllib
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        with path.open("rb") as handle:
+            raw = handle.read(CONFIG_MAX_BYTES + 1)
+        if len(raw) > CONFIG_MAX_BYTES:
+            raise ConfigError(f"{path}: larger than {CONFIG_MAX_BYTES // 2**20} MiB: this is not a config file")
+        return tomllib.loads(raw.decode("utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read it ({exc})") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc}): fix the syntax") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: nested too deeply to be a config file: fix it") from None
+    except ValueError:  # an integer of more than 4,300 digits
+        raise ConfigError(f"{path}: a number in it has more than 4,300 digits: no setting needs one") from None
 
 
 def find_config(start: Path) -> tuple[Path, dict[str, Any]] | None:
@@ -179,10 +188,12 @@ def parse_config(path: Path, table: dict[str, Any]) -> TeamConfig:
     values: dict[str, Any] = {}
     for key, value in table.items():
         if key not in _SETTINGS:
-            raise ConfigError(f"{where}: unknown setting {key!r}: known settings are {', '.join(_SETTINGS)}")
+            raise ConfigError(f"{where}: unknown setting {shown(key)}: known settings are {', '.join(_SETTINGS)}")
         kind, _ = _SETTINGS[key]
         if not isinstance(value, kind) or isinstance(value, bool) and kind is int:
-            raise ConfigError(f"{where}: {key} must be a {getattr(kind, '__name__', kind)}, not {value!r}")
+            raise ConfigError(f"{where}: {key} must be a {getattr(kind, '__name__', kind)}, not {shown(value)}")
+        if kind is int and not -(2**63) <= value < 2**63:
+            raise ConfigError(f"{where}: {key} = {shown(value)} is too large: no setting needs it")
         if kind is list and not all(isinstance(item, str) for item in value):
             raise ConfigError(f"{where}: {key} must be a list of strings, e.g. {key} = [\"a\", \"b\"]")
         values[key] = value

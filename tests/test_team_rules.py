@@ -160,3 +160,35 @@ def test_unusable_registry_is_refused_when_the_config_is_read(tmp_path: Path, re
     team_repo(tmp_path, image_registry=registry)
     with pytest.raises(ConfigError, match=message):
         load_team_config(tmp_path)
+
+
+# --- the config file itself ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"owners = " + b"[" * 100_000 + b"]" * 100_000 + b"\n", "nested too deeply"),
+        ('owner = "caf\xe9"\n'.encode("latin-1"), "cannot read it"),
+        (b"retries = " + b"1" * 5000 + b"\n", "more than 4,300 digits"),
+        (b"retries = 0x" + b"f" * 5000 + b"\n", "is too large"),
+        (b"owner = 0x" + b"f" * 5000 + b"\n", "must be a str, not <a number"),
+        (b'"' + b"k" * 10**5 + b'" = 1\n', "unknown setting"),
+    ],
+)
+def test_hostile_config_file_is_refused_with_a_message(tmp_path: Path, content: bytes, message: str) -> None:
+    (tmp_path / ".create_dag.toml").write_bytes(content)
+    with pytest.raises(ConfigError, match=message) as info:
+        load_team_config(tmp_path)
+    assert len(str(info.value)) < 800
+    result = cli("--no-input", "--set", "dag_id=a", "--set", "image=b:1", cwd=tmp_path)
+    assert result.returncode == 1 and message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_config_file_over_the_size_limit_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from createdag import config
+
+    monkeypatch.setattr(config, "CONFIG_MAX_BYTES", 100)
+    (tmp_path / ".create_dag.toml").write_text("# " + "x" * 200 + "\n")
+    with pytest.raises(ConfigError, match="not a config file"):
+        load_team_config(tmp_path)
