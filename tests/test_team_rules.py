@@ -7,6 +7,7 @@ read), and its image registry admits images at a path boundary only.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -15,6 +16,8 @@ from pathlib import Path
 
 import pexpect
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from createdag.config import ConfigError, TeamConfig, image_in_registry, load_team_config
 
@@ -192,3 +195,55 @@ def test_config_file_over_the_size_limit_is_refused(tmp_path: Path, monkeypatch:
     (tmp_path / ".create_dag.toml").write_text("# " + "x" * 200 + "\n")
     with pytest.raises(ConfigError, match="not a config file"):
         load_team_config(tmp_path)
+
+
+SETTING_NAMES = ["owner", "owners", "tags", "allowed_tags", "dag_id_pattern", "dag_id_example", "image_registry",
+                 "alerts_module", "retries", "output_dir", "alerts", "check_skip", "timezone", "nope"]  # fmt: skip
+
+
+def toml_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "[" + ", ".join(toml_value(item) for item in value) + "]"
+    return json.dumps(value) if isinstance(value, str) else str(value)
+
+
+toml_scalar = st.one_of(
+    st.text(max_size=30),
+    st.sampled_from(["(a+)+b", "(?=x)", "[a-z", "json", "class", "a.b", "ghcr.io/acme", "", "/", "x" * 600]),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.booleans(),
+)
+toml_setting = st.one_of(toml_scalar, st.lists(toml_scalar, max_size=3))
+
+
+@settings(max_examples=200, deadline=None)
+@given(table=st.dictionaries(st.sampled_from(SETTING_NAMES), toml_setting, max_size=6), junk=st.binary(max_size=40))
+def test_any_config_loads_or_is_refused_with_a_config_error(table: dict[str, object], junk: bytes) -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / ".create_dag.toml"
+        for content in ("".join(f"{key} = {toml_value(value)}\n" for key, value in table.items()).encode(), junk):
+            path.write_bytes(content)
+            try:
+                team = load_team_config(Path(folder))
+            except ConfigError as exc:
+                assert str(path) in str(exc) and len(str(exc)) < 1000
+                continue
+            team.dag_id_matches("a" * 250)  # usable, and quick, whatever it holds
+            team.admits_image("ghcr.io/acme/x:1")
+
+
+def test_without_re2_a_pattern_is_refused_not_matched_unsafely(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from createdag.config import compile_dag_id_pattern
+
+    monkeypatch.setitem(sys.modules, "re2", None)  # import re2 -> ImportError
+    compile_dag_id_pattern.cache_clear()
+    try:
+        team_repo(tmp_path, dag_id_pattern="[a-z]+_v[0-9]+", dag_id_example="a_v1")
+        with pytest.raises(ConfigError, match="pip install google-re2"):
+            load_team_config(tmp_path)
+    finally:
+        compile_dag_id_pattern.cache_clear()
