@@ -34,7 +34,7 @@ class TeamConfig:
     allowed_tags: tuple[str, ...] = ()  # allowed tags (empty: any)
     dag_id_pattern: str | None = None
     dag_id_example: str | None = None
-    image_registry: str | None = None  # images must start with this
+    image_registry: str | None = None  # images must be from this registry path; ends in "/" (see admits_image)
     alerts_module: str = "teams_alerts"
     output_dir: Path | None = None
     check_skip: tuple[str, ...] = ()  # DAG files (relative) exempt from `check` rules
@@ -221,7 +221,8 @@ def parse_config(path: Path, table: dict[str, Any]) -> TeamConfig:
         allowed_tags=tuple(values.get("allowed_tags", ())),
         dag_id_pattern=pattern,
         dag_id_example=values.get("dag_id_example"),
-        image_registry=values.get("image_registry"),
+        # with its "/": messages then say what an image must start with ("ghcr.io/acme/")
+        image_registry=registry.rstrip("/") + "/" if registry is not None else None,
         alerts_module=module,
         output_dir=(path.parent / values["output_dir"]) if "output_dir" in values else None,
         check_skip=tuple(values.get("check_skip", ())),

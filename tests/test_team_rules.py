@@ -247,3 +247,10 @@ def test_without_re2_a_pattern_is_refused_not_matched_unsafely(tmp_path: Path, m
             load_team_config(tmp_path)
     finally:
         compile_dag_id_pattern.cache_clear()
+
+
+def test_registry_is_kept_with_its_slash_so_messages_say_what_to_start_with(tmp_path: Path) -> None:
+    team_repo(tmp_path, image_registry="ghcr.io/acme")
+    assert load_team_config(tmp_path).image_registry == "ghcr.io/acme/"
+    refused = cli("--no-input", "--set", "dag_id=a", "--set", "image=ghcr.io/acmeevil/x:1", cwd=tmp_path)
+    assert "images start with 'ghcr.io/acme/'" in refused.stderr
