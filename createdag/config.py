@@ -62,8 +62,8 @@ DAG_ID_CHECKED_MAX = 250
 DAG_ID_PATTERN_MAX = 500  # characters of the pattern itself
 
 
-class PatternError(ValueError):
-    """``dag_id_pattern`` cannot be used; the message says why."""
+class PatternError(ConfigError):
+    """``dag_id_pattern`` cannot be used; the message says why, ``parse_config`` adds where."""
 
 
 @functools.lru_cache(maxsize=8)

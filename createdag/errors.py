@@ -63,7 +63,7 @@ def cut(message: str, limit: int = MESSAGE_MAX) -> str:
     (where the fix is said) around a note of how much was left out."""
     if len(message) <= limit:
         return message
-    keep = limit // 2 - 20
+    keep = limit // 2 - 30  # room for the note
     return f"{message[:keep]} ... [{len(message) - 2 * keep:,} characters cut] ... {message[-keep:]}"
 
 
