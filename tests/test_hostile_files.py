@@ -73,7 +73,7 @@ def test_hostile_file_is_refused_fast_with_a_message(tmp_path: Path, name: str) 
     started = time.perf_counter()
     with pytest.raises(AnswersFileError, match=re.escape(message)) as info:
         load_answers_file(path)
-    assert time.perf_counter() - started < 0.5  # the bomb took 43 s and 3 GB before
+    assert time.perf_counter() - started < 1.0  # the bomb took 43 s and 3 GB before; now about 1 ms
     assert str(path) in str(info.value)
     assert len(str(info.value)) < 300
 

@@ -55,14 +55,14 @@ def test_catastrophic_pattern_cannot_hang_create(tmp_path: Path) -> None:
     """Seen: ``(a+)+b`` against a dag_id of 30 'a's ran past 20 s in Python's ``re``."""
     team_repo(tmp_path, dag_id_pattern="(a+)+b", dag_id_example="aab")
     started = time.perf_counter()
-    result = cli("--no-input", "--set", "dag_id=" + "a" * 200, "--set", "image=busybox:1", cwd=tmp_path, timeout=20)
-    assert time.perf_counter() - started < 15
+    result = cli("--no-input", "--set", "dag_id=" + "a" * 200, "--set", "image=busybox:1", cwd=tmp_path, timeout=40)
+    assert time.perf_counter() - started < 30  # the old engine: 2 ** 200 steps
     assert result.returncode == 1 and "naming rule" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_catastrophic_pattern_cannot_hang_the_prompt(tmp_path: Path) -> None:
     team_repo(tmp_path, dag_id_pattern="(a|aa)+c", dag_id_example="aac")
-    child = pexpect.spawn(CLI[0], CLI[1:], cwd=str(tmp_path), encoding="utf-8", timeout=10, dimensions=(50, 400),
+    child = pexpect.spawn(CLI[0], CLI[1:], cwd=str(tmp_path), encoding="utf-8", timeout=30, dimensions=(50, 400),
                           env={**os.environ, "PROMPT_TOOLKIT_NO_CPR": "1"})  # fmt: skip
     child.expect_exact("DAG id")
     child.send("a" * 60)  # 60 checks, the last one of 60 characters
