@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from createdag.errors import ConfigError, shown
+from createdag.errors import ConfigError, PatternError, shown
 
 CONFIG_FILE = ".create_dag.toml"
 CONFIG_MAX_BYTES = 4 * 2**20  # pyproject.toml included; a config is a few hundred bytes
@@ -56,10 +56,6 @@ class TeamConfig:
 #: dag_id_pattern is matched against at most this much (Airflow's limit for a dag_id).
 DAG_ID_CHECKED_MAX = 250
 DAG_ID_PATTERN_MAX = 500  # characters of the pattern itself
-
-
-class PatternError(ConfigError):
-    """``dag_id_pattern`` cannot be used; the message says why, ``parse_config`` adds where."""
 
 
 @functools.lru_cache(maxsize=8)

@@ -167,3 +167,11 @@ class Interrupted(UserError):
 class WriteFailed(UserError):
     """The machine refused a write (disk full, read-only, permission, name too long): the
     message names the path, the reason, the fix and what is on disk now."""
+
+
+class PatternError(ConfigError):
+    """``dag_id_pattern`` cannot be used; the message says why, ``config.parse_config`` adds where."""
+
+
+class MissingResource(CreateDagError):
+    """A file the tool ships is absent: a broken install, not something the user typed."""
