@@ -70,6 +70,7 @@ def resolve(raw: Mapping[str, Any], settings: Settings, source: str = "answers")
             label[name] = name if name == key else f"{key} (= {name})"
     answers: dict[str, Any] = {}
     for question in QUESTIONS:
+        where = source  # who gave the value: the caller's source, or the team config for its defaults
         if question.key in given:
             raw_value = given[question.key]
         else:
@@ -78,10 +79,12 @@ def resolve(raw: Mapping[str, Any], settings: Settings, source: str = "answers")
                 fix = f"is required: add {question.key}: ... or --set {question.key}=..."
                 problems.append(InvalidAnswer(question.key, fix, source))
                 continue
+            if question.key in settings.team.defaults:
+                where = f"default in {settings.team.path}"
         try:
             answers[question.key] = check_one(question, raw_value, answers, settings)
         except BadValue as exc:
-            problems.append(InvalidAnswer(label.get(question.key, question.key), str(exc), source))
+            problems.append(InvalidAnswer(label.get(question.key, question.key), str(exc), where))
     if problems:
         raise InvalidAnswers(problems)
     return finish(answers, settings)

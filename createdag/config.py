@@ -10,15 +10,16 @@ config < answers file < ``--set``.
 
 from __future__ import annotations
 
-import re
+import functools
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from createdag.errors import ConfigError
+from createdag.errors import ConfigError, PatternError, shown
 
 CONFIG_FILE = ".create_dag.toml"
+CONFIG_MAX_BYTES = 4 * 2**20  # pyproject.toml included; a config is a few hundred bytes
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ class TeamConfig:
     allowed_tags: tuple[str, ...] = ()  # allowed tags (empty: any)
     dag_id_pattern: str | None = None
     dag_id_example: str | None = None
-    image_registry: str | None = None  # images must start with this
+    image_registry: str | None = None  # images must be from this registry path; ends in "/" (see admits_image)
     alerts_module: str = "teams_alerts"
     output_dir: Path | None = None
     check_skip: tuple[str, ...] = ()  # DAG files (relative) exempt from `check` rules
@@ -38,6 +39,80 @@ class TeamConfig:
     @property
     def root(self) -> Path | None:
         return self.path.parent if self.path else None
+
+    def dag_id_matches(self, dag_id: str) -> bool:
+        """Whether ``dag_id`` follows ``dag_id_pattern`` (any does when there is none), in
+        time linear in its length: see ``compile_dag_id_pattern``."""
+        if self.dag_id_pattern is None:
+            return True
+        if len(dag_id) > DAG_ID_CHECKED_MAX:
+            return False
+        return compile_dag_id_pattern(self.dag_id_pattern).fullmatch(dag_id) is not None
+
+    def admits_image(self, image: str) -> bool:
+        """Whether ``image`` is from ``image_registry`` (any is when there is none)."""
+        return self.image_registry is None or image_in_registry(image, self.image_registry)
+
+
+#: dag_id_pattern is matched against at most this much (Airflow's limit for a dag_id).
+DAG_ID_CHECKED_MAX = 250
+DAG_ID_PATTERN_MAX = 500  # characters of the pattern itself
+
+
+@functools.lru_cache(maxsize=8)
+def compile_dag_id_pattern(pattern: str) -> Any:
+    """The team's dag_id pattern, compiled by RE2 (the ``google-re2`` package).
+
+    The prompt checks the pattern on every key press, and the pattern comes
+    from a file in the repo that anyone may edit in a pull request. Python's
+    ``re`` backtracks: ``(a+)+$``, or ``a*a*a*...b``, takes exponential or
+    high-polynomial time on a 30-character dag_id and hangs the prompt (seen:
+    past 20 s). Refusing such patterns at load would need a proof that a
+    pattern cannot backtrack badly, which no simple syntactic check gives
+    (nested quantifiers are only one way in); a timeout (the ``regex``
+    module's) makes the same dag_id pass or fail depending on the machine's
+    load. RE2 matches in time linear in the input, whatever the pattern, and
+    bounds the memory of a compiled pattern (``(a{1000}){1000}`` is refused
+    when the config is read). What it does not support is refused then too,
+    with the reason: look-around and back-references, which a naming rule
+    does not need. The input is bounded as well (``DAG_ID_CHECKED_MAX``).
+    """
+    if len(pattern) > DAG_ID_PATTERN_MAX:
+        raise PatternError(f"is {len(pattern)} characters long: a naming rule needs at most {DAG_ID_PATTERN_MAX}")
+    try:
+        import re2
+    except ImportError:
+        raise PatternError("needs the google-re2 package to be checked safely: pip install google-re2") from None
+    options = re2.Options()
+    options.log_errors = False  # the reason is in the exception; keep stderr clean
+    try:
+        return re2.compile(pattern, options=options)
+    except re2.error as exc:
+        reason = exc.args[0] if exc.args else exc
+        if isinstance(reason, bytes):
+            reason = reason.decode("utf-8", "replace")
+        raise PatternError(
+            f"is not a regular expression RE2 accepts ({reason}): no look-around or back-references"
+        ) from None
+
+
+def image_in_registry(image: str, registry: str) -> bool:
+    """Whether ``image`` is from ``registry``, a registry host or a path in one, at a path
+    boundary: ``ghcr.io/acme`` (or ``ghcr.io/acme/``) admits ``ghcr.io/acme/etl:1.4``,
+    ``ghcr.io/acme/team/etl@sha256:...`` and, when it names one repository,
+    ``ghcr.io/acme:1.0``; never ``ghcr.io/acmeevil/etl`` nor ``ghcr.io/acme/../x``.
+    The tag or digest is not part of the comparison.
+    """
+    prefix = registry.rstrip("/")
+    name = image.split("@", 1)[0]  # without the digest
+    head, colon, tag = name.rpartition(":")
+    if colon and "/" not in tag:  # a tag, not a registry's port
+        name = head
+    if name == prefix:
+        return "/" in prefix  # the registry path is itself a repository; a bare host is not
+    if not name.startswith(prefix + "/"):
+        return False
+    return all(part not in ("", ".", "..") for part in name[len(prefix) + 1 :].split("/"))
 
 
 #: setting -> (type, question key it gives the default of, or None)
@@ -68,11 +143,19 @@ def _load_toml(path: Path) -> dict[str, Any]:
     else:  # pragma: no cover
         import tomli as tomllib
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        with path.open("rb") as handle:
+            raw = handle.read(CONFIG_MAX_BYTES + 1)
+        if len(raw) > CONFIG_MAX_BYTES:
+            raise ConfigError(f"{path}: larger than {CONFIG_MAX_BYTES // 2**20} MiB: this is not a config file")
+        return tomllib.loads(raw.decode("utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read it ({exc})") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc}): fix the syntax") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: nested too deeply to be a config file: fix it") from None
+    except ValueError:  # an integer of more than 4,300 digits
+        raise ConfigError(f"{path}: a number in it has more than 4,300 digits: no setting needs one") from None
 
 
 def find_config(start: Path) -> tuple[Path, dict[str, Any]] | None:
@@ -99,27 +182,33 @@ def parse_config(path: Path, table: dict[str, Any]) -> TeamConfig:
     values: dict[str, Any] = {}
     for key, value in table.items():
         if key not in _SETTINGS:
-            raise ConfigError(f"{where}: unknown setting {key!r}: known settings are {', '.join(_SETTINGS)}")
+            raise ConfigError(f"{where}: unknown setting {shown(key)}: known settings are {', '.join(_SETTINGS)}")
         kind, _ = _SETTINGS[key]
         if not isinstance(value, kind) or (isinstance(value, bool) and kind is int):
-            raise ConfigError(f"{where}: {key} must be a {getattr(kind, '__name__', kind)}, not {value!r}")
-        if kind is list and not all(isinstance(item, str) for item in value):
+            raise ConfigError(f"{where}: {key} must be a {getattr(kind, '__name__', kind)}, not {shown(value)}")
+        if isinstance(value, int) and not -(2**63) <= value < 2**63:
+            raise ConfigError(f"{where}: {key} = {shown(value)} is too large: no setting needs it")
+        if isinstance(value, list) and not all(isinstance(item, str) for item in value):
             raise ConfigError(f"{where}: {key} must be a list of strings, e.g. {key} = [\"a\", \"b\"]")
         values[key] = value
     pattern = values.get("dag_id_pattern")
     if pattern is not None:
         try:
-            compiled = re.compile(pattern)
-        except re.error as exc:
-            raise ConfigError(f"{where}: dag_id_pattern {pattern!r} is not a regular expression ({exc})") from None
+            compiled = compile_dag_id_pattern(pattern)
+        except PatternError as exc:
+            raise ConfigError(f"{where}: dag_id_pattern {shown(pattern)} {exc}") from None
         example = values.get("dag_id_example")
         if example is None:
             raise ConfigError(f"{where}: dag_id_pattern needs dag_id_example, a name that matches it, for messages")
-        if not compiled.fullmatch(example):
-            raise ConfigError(f"{where}: dag_id_example {example!r} does not match dag_id_pattern {pattern!r}")
+        if len(example) > DAG_ID_CHECKED_MAX or not compiled.fullmatch(example):
+            raise ConfigError(
+                f"{where}: dag_id_example {shown(example)} does not match dag_id_pattern {shown(pattern)}"
+            )
+    registry = values.get("image_registry")
+    if registry is not None:
+        _check_registry(registry, where)
     module = values.get("alerts_module", "teams_alerts")
-    if not all(part.isidentifier() for part in module.split(".")):
-        raise ConfigError(f"{where}: alerts_module {module!r} is not an import path, e.g. 'teams_alerts'")
+    _check_alerts_module(module, where)
     defaults = {question: values[key] for key, (_, question) in _SETTINGS.items() if question and key in values}
     return TeamConfig(
         path=path,
@@ -128,12 +217,46 @@ def parse_config(path: Path, table: dict[str, Any]) -> TeamConfig:
         allowed_tags=tuple(values.get("allowed_tags", ())),
         dag_id_pattern=pattern,
         dag_id_example=values.get("dag_id_example"),
-        image_registry=values.get("image_registry"),
+        # with its "/": messages then say what an image must start with ("ghcr.io/acme/")
+        image_registry=registry.rstrip("/") + "/" if registry is not None else None,
         alerts_module=module,
         output_dir=(path.parent / values["output_dir"]) if "output_dir" in values else None,
         check_skip=tuple(values.get("check_skip", ())),
         require_pinned_image=values.get("require_pinned_image", False),
     )
+
+
+def _check_alerts_module(module: str, where: str) -> None:
+    """The alert module is written into the dags folder (``a.b`` as ``a/b.py``) and
+    imported by every DAG: each part must be importable, and the top-level name
+    must not be one that Python would find elsewhere (see ``createdag.modules``)."""
+    from createdag.modules import importable, taken_by
+
+    parts = module.split(".")
+    bad = next((part for part in parts if not importable(part)), None)
+    if bad is not None:
+        why = f"{bad!r} is a Python keyword" if bad.isidentifier() else f"{shown(bad)} is not a Python name"
+        raise ConfigError(f"{where}: alerts_module {shown(module)} is not an import path ({why}), e.g. 'teams_alerts'")
+    clash = taken_by(parts[0])
+    if clash:
+        raise ConfigError(
+            f"{where}: alerts_module {module!r} would put {parts[0]}{'/' if len(parts) > 1 else '.py'} in the "
+            f"dags folder, which {clash}: every DAG would import the wrong module; "
+            "choose another name, e.g. 'teams_alerts'"
+        )
+
+
+def _check_registry(registry: str, where: str) -> None:
+    prefix = registry.rstrip("/")
+    if not prefix or any(c.isspace() for c in prefix) or "@" in prefix:
+        raise ConfigError(f"{where}: image_registry {shown(registry)} is not a registry path, e.g. 'ghcr.io/acme'")
+    if "/" in prefix and ":" in prefix.rsplit("/", 1)[1]:
+        raise ConfigError(
+            f"{where}: image_registry {shown(registry)} has a tag: give the registry path only, e.g. "
+            f"{prefix.rsplit(':', 1)[0]!r}"
+        )
+    if any(part in ("", ".", "..") for part in prefix.split("/")):
+        raise ConfigError(f"{where}: image_registry {shown(registry)} has an empty, '.' or '..' part")
 
 
 def dags_folder(given: Path | None, team: TeamConfig, default: Path = Path("dags")) -> Path:
@@ -165,10 +288,10 @@ CONFIG_TEMPLATE = """\
 # owners = ["data-team", "ml-team"]   # only these owners are allowed
 # tags = ["data"]                     # default tags
 # allowed_tags = ["data", "finance", "daily", "hourly"]
-# dag_id_pattern = "[a-z][a-z0-9_]*__v[0-9]+"   # e.g. require a version suffix
+# dag_id_pattern = "[a-z][a-z0-9_]*__v[0-9]+"   # e.g. require a version suffix (RE2 syntax)
 # dag_id_example = "orders_sync__v1"            # shown in messages; must match the pattern
 # namespace = "airflow"
-# image_registry = "ghcr.io/acme/"    # images must start with this
+# image_registry = "ghcr.io/acme/"    # images must be from this registry path
 # image_pull_secrets = ["regcred"]
 # teams_conn_id = "msteams_webhook_url"
 # alerts_module = "teams_alerts"      # import path of the alert module beside the DAGs

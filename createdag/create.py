@@ -210,8 +210,7 @@ def write_dags(
             ) from None
         for path in reversed(new_files):
             path.unlink(missing_ok=True)
-        if staging is not None:
-            shutil.rmtree(staging, ignore_errors=True)
+        _remove_staging(staging)
         for folder, made in ((record_dir, made_record_dir), (output_dir, made_dir)):
             if made:
                 with contextlib.suppress(OSError):
@@ -225,5 +224,10 @@ def write_dags(
             raise WriteFailed(f"{describe_os_error(exc)}; {on_disk}") from exc
         raise
     finally:
-        if staging is not None:
-            shutil.rmtree(staging, ignore_errors=True)
+        _remove_staging(staging)  # the files in it now have their names, or were taken back
+
+
+def _remove_staging(staging: Path | None) -> None:
+    """Remove the staging folder (again harmless: the rollback removes it before its folders)."""
+    if staging is not None and staging.exists():
+        shutil.rmtree(staging, ignore_errors=True)

@@ -7,6 +7,9 @@ what went wrong *and* what to do about it.
 
 from __future__ import annotations
 
+import reprlib
+from typing import Any
+
 EXIT_OK = 0
 EXIT_USER_ERROR = 1
 EXIT_INTERNAL_ERROR = 2
@@ -26,19 +29,65 @@ class UserError(CreateDagError):
     exit_code = EXIT_USER_ERROR
 
 
+#: A message longer than this is cut in its middle (see ``cut``): a value pasted
+#: or read from a file may be megabytes long, and a message is read by a person.
+MESSAGE_MAX = 700
+
+SHOWN_MAX = 120  # what ``shown`` gives at most, before a note of the length
+
+_SHOWN = reprlib.Repr()
+_SHOWN.maxstring = 60
+_SHOWN.maxother = 60
+_SHOWN.maxlong = 40
+_SHOWN.maxlist = _SHOWN.maxtuple = _SHOWN.maxset = _SHOWN.maxfrozenset = 5
+_SHOWN.maxdict = 4
+_SHOWN.maxlevel = 3
+
+
+def shown(value: Any) -> str:
+    """A value as a message quotes it: ``repr``, at most about 60 characters, with
+    ``...`` where it was cut. Cheap for any size, since the full repr is never built.
+    Validators quote values with it; ``cut`` is the net for every other message."""
+    try:
+        text = _SHOWN.repr(value)
+    except ValueError:  # an int past sys.get_int_max_str_digits()
+        return f"<a number of {value.bit_length()} bits>" if isinstance(value, int) else "<a value>"
+    if len(text) > SHOWN_MAX:  # a container of many long items
+        text = f"{text[: SHOWN_MAX // 2 - 2]}...{text[-(SHOWN_MAX // 2 - 2) :]}"
+    if isinstance(value, str) and len(value) > _SHOWN.maxstring:
+        text += f" ({len(value):,} characters)"
+    return text
+
+
+def cut(message: str, limit: int = MESSAGE_MAX) -> str:
+    """``message`` if it is at most ``limit`` characters, else its start and its end
+    (where the fix is said) around a note of how much was left out."""
+    if len(message) <= limit:
+        return message
+    keep = limit // 2 - 30  # room for the note
+    return f"{message[:keep]} ... [{len(message) - 2 * keep:,} characters cut] ... {message[-keep:]}"
+
+
 class BadValue(UserError):
-    """Raised by a validator with the reason only; ``answers`` adds the key."""
+    """Raised by a validator with the reason only; ``answers`` adds the key.
+
+    The message is cut to ``MESSAGE_MAX`` here, whoever built it: it may quote
+    a value of any length.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(cut(message))
 
 
 class InvalidAnswer(UserError):
     """One answer failed its check. ``key`` names the question."""
 
     def __init__(self, key: str, message: str, source: str | None = None) -> None:
-        self.key = key
-        self.reason = message
+        self.key = key if len(key) <= 80 else shown(key)  # an unknown key may be any text
+        self.reason = cut(message)
         self.source = source
         where = f" ({source})" if source else ""
-        super().__init__(f"{key}{where}: {message}")
+        super().__init__(f"{self.key}{where}: {self.reason}")
 
 
 class InvalidAnswers(UserError):
@@ -118,3 +167,11 @@ class Interrupted(UserError):
 class WriteFailed(UserError):
     """The machine refused a write (disk full, read-only, permission, name too long): the
     message names the path, the reason, the fix and what is on disk now."""
+
+
+class PatternError(ConfigError):
+    """``dag_id_pattern`` cannot be used; the message says why, ``config.parse_config`` adds where."""
+
+
+class MissingResource(CreateDagError):
+    """A file the tool ships is absent: a broken install, not something the user typed."""

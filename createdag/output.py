@@ -5,15 +5,32 @@ in the same folder, is flushed to disk, then linked (no ``--force``: fails
 if the target exists, with no window for a race) or renamed over the target
 (``--force``). Ctrl-C at any point leaves at most a stray temporary file that
 is removed on the way out.
+
+Temporary names are short and fixed in shape (``.create_dag-XXXXXXXX.tmp``,
+``<hash>.staged``), never the target's name plus more: a file system allows 255
+bytes per name, and a dag_id may take 250 of them (``<dag_id>.py`` and
+``.create_dag/<dag_id>.json`` fit; ``.<dag_id>.py.XXXX.tmp`` would not).
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from pathlib import Path
 
 from createdag.errors import OutputExists
+
+#: Every temporary file write_atomic makes starts with this (and ends in ``.tmp``).
+TEMP_PREFIX = ".create_dag-"
+
+
+def staged_name(path: Path) -> str:
+    """The name under which ``path`` waits in a staging folder: unique per file name,
+    short whatever the name's length, and not ending in ``.py`` (so no DAG processor
+    picks it up)."""
+    digest = hashlib.blake2b(path.name.encode("utf-8", "surrogateescape"), digest_size=10).hexdigest()
+    return f"{path.name[:40]}.{digest}.staged"
 
 
 def write_atomic(path: Path, text: str, *, force: bool = False) -> None:
@@ -21,7 +38,7 @@ def write_atomic(path: Path, text: str, *, force: bool = False) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     if not force and path.exists():
         raise OutputExists(str(path))
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".tmp", dir=path.parent)
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from createdag.errors import CreateDagError
+from createdag.errors import MissingResource
 
 #: The top of a clone: where ``dag_template/`` and ``hooks/`` are when not installed from a wheel.
 CLONE_ROOT = Path(__file__).resolve().parent.parent
@@ -24,10 +24,6 @@ CLONE_ROOT = Path(__file__).resolve().parent.parent
 SOURCE_REPO = "https://github.com/acme/create_dag"
 ALERTS_FILE = "teams_alerts.py"
 INTEGRITY_TEST = "test_dag_integrity.py"
-
-
-class MissingResource(CreateDagError):
-    """A file the tool ships is absent: a broken install, not something the user typed."""
 
 
 def _find(folder: str, marker: str) -> Path:

@@ -9,7 +9,6 @@ folder live here, as do the notices about a whole set of answers
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -48,7 +47,7 @@ def apply_team_rules(key: str, value: Any, settings: Settings) -> Any:
     """The team's rules from its config, for every source of answers alike."""
     team = settings.team
     where = f" (rule from {team.path})"
-    if key == "dag_id" and team.dag_id_pattern and not re.fullmatch(team.dag_id_pattern, value):
+    if key == "dag_id" and not team.dag_id_matches(value):
         raise BadValue(
             f"{value!r} does not follow this repo's naming rule {team.dag_id_pattern!r}: "
             f"e.g. {team.dag_id_example!r}{where}"
@@ -59,7 +58,7 @@ def apply_team_rules(key: str, value: Any, settings: Settings) -> Any:
         unknown = [tag for tag in value if tag not in team.allowed_tags]
         if unknown:
             raise BadValue(f"tag {unknown[0]!r} is not allowed here: use {', '.join(team.allowed_tags)}{where}")
-    if key == "image" and team.image_registry and not value.startswith(team.image_registry):
+    if key == "image" and not team.admits_image(value):
         raise BadValue(f"{value!r} is not from this repo's registry: images start with {team.image_registry!r}{where}")
     return value
 

@@ -155,18 +155,22 @@ def find_upstream_cached(dags_dir: Path, dag_id: str) -> UpstreamDag | None:
 
 def planned_dags(entries: Sequence[Mapping[str, Any]]) -> tuple[UpstreamDag, ...]:
     """DAGs about to be created in this run, as an upstream lookup would see them."""
+    from createdag.questions import BY_KEY
+
+    defaults = {key: BY_KEY[key].default for key in ("schedule", "timezone", "task_id", "shards")}
     planned = []
     for entry in entries:
         dag_id = entry.get("dag_id")
         if not isinstance(dag_id, str):
             continue
         try:
-            schedule = schedules.normalize_schedule(entry.get("schedule", "@daily"))
+            schedule = schedules.normalize_schedule(entry.get("schedule", defaults["schedule"]))
         except Exception:  # noqa: BLE001 - reported by its own check
             continue
-        task_ids = {str(entry.get("task_id", "main"))}
+        task_id = str(entry.get("task_id", defaults["task_id"]))
+        task_ids = {task_id}
         try:
-            sharded = int(entry.get("shards", 1)) > 1
+            sharded = int(entry.get("shards", defaults["shards"])) > 1
         except (TypeError, ValueError):
             sharded = False
         if entry.get("external_dag_id"):
@@ -177,10 +181,10 @@ def planned_dags(entries: Sequence[Mapping[str, Any]]) -> tuple[UpstreamDag, ...
                 dag_id=dag_id,
                 schedule=schedule,
                 schedule_known=True,
-                timezone=str(entry.get("timezone", "UTC")),
+                timezone=str(entry.get("timezone", defaults["timezone"])),
                 task_ids=frozenset(task_ids),
                 task_ids_complete=True,
-                mapped_task_ids=frozenset({str(entry.get("task_id", "main"))} if sharded else ()),
+                mapped_task_ids=frozenset({task_id} if sharded else ()),
             )
         )
     return tuple(planned)

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import sys
 from decimal import Decimal, InvalidOperation
 
-from createdag.errors import BadValue
+from createdag.errors import BadValue, shown
 
 # Airflow's KEY_REGEX is r"^[\w.-]+$" with at most 250 characters; \w also
 # matches non-ASCII letters there, but the dag_id is our file name too, so we
@@ -37,13 +36,6 @@ _SUFFIX_FACTOR = {
     "Ki": Decimal(2**10), "Mi": Decimal(2**20), "Gi": Decimal(2**30),
     "Ti": Decimal(2**40), "Pi": Decimal(2**50), "Ei": Decimal(2**60),
 }  # fmt: skip
-#: Module names a DAG file must not take: with the dags folder on sys.path,
-#: ``dags/airflow.py`` or ``dags/json.py`` would shadow the real module.
-_SHADOWED = frozenset({"airflow", "kubernetes", "pendulum"}) | frozenset(
-    sys.stdlib_module_names
-)
-
-
 def text(value: str) -> str:
     """Any text, as typed; it must be writable as UTF-8 (no lone surrogates)."""
     try:
@@ -66,7 +58,7 @@ def airflow_template(value: str) -> str:
         jinja2.Environment().parse(value)
     except jinja2.TemplateSyntaxError as exc:
         raise BadValue(
-            f"{value!r} is not a valid Airflow template ({exc.message}): Airflow renders cmds and arguments "
+            f"{shown(value)} is not a valid Airflow template ({exc.message}): Airflow renders cmds and arguments "
             "with Jinja at run time; fix the braces, e.g. '{{ ds }}'"
         ) from None
     return value
@@ -97,10 +89,10 @@ def airflow_key(value: str, what: str = "id") -> str:
         raise BadValue(f"is {len(value)} characters long: Airflow allows at most {AIRFLOW_KEY_MAX}")
     if not _AIRFLOW_KEY.fullmatch(value):
         bad = sorted({c for c in value if not _AIRFLOW_KEY.fullmatch(c)})
-        shown = " ".join(repr(c) for c in bad)
+        listed = " ".join(repr(c) for c in bad)
         raise BadValue(
-            f"{value!r} has {shown}: use only letters, digits, '_', '.' and '-' "
-            f"(e.g. {re.sub(r'[^A-Za-z0-9_.-]+', '_', value).strip('_') or 'my_dag'!r})"
+            f"{shown(value)} has {listed}: use only letters, digits, '_', '.' and '-' "
+            f"(e.g. {shown(re.sub(r'[^A-Za-z0-9_.-]+', '_', value).strip('_') or 'my_dag')})"
         )
     return value
 
@@ -109,52 +101,65 @@ def dag_id(value: str) -> str:
     """A dag_id, which is also the DAG's file name (``<dag_id>.py``)."""
     value = airflow_key(value.strip(), "dag_id")
     if value[0] in ".-":
-        raise BadValue(f"{value!r} starts with {value[0]!r}: start with a letter or digit, it is also the file name")
-    if value.lower() in _SHADOWED:
         raise BadValue(
-            f"{value!r} would create {value}.py in the dags folder, which is on sys.path and "
-            f"would shadow the Python module {value!r}: choose another id, e.g. {value + '_dag'!r}"
+            f"{shown(value)} starts with {value[0]!r}: start with a letter or digit, it is also the file name"
+        )
+    clash = module_name_taken(value)
+    if clash:
+        raise BadValue(
+            f"{value!r} would create {value}.py in the dags folder, which is on sys.path, "
+            f"and {clash}: choose another id, e.g. {value + '_dag'!r}"
         )
     return value
+
+
+def module_name_taken(name: str) -> str | None:
+    """Why a top-level module ``name`` written into the dags folder would not work (it
+    would shadow a standard-library, Airflow-environment or installed module, or is
+    a keyword), as a clause for a message, or None. Looks ``name`` up on ``sys.path`` without importing anything
+    (see ``createdag.modules``): the one check here that reads the file system."""
+    from createdag.modules import taken_by
+
+    return taken_by(name)
 
 
 def task_id(value: str) -> str:
     return airflow_key(value.strip(), "task_id")
 
 
+def _kubernetes_name(value: str, pattern: re.Pattern[str], longest: int, rule: str) -> str:
+    """``value`` stripped, when Kubernetes accepts it as a name of this kind; else the rule, quoted."""
+    value = value.strip()
+    if len(value) > longest or not pattern.fullmatch(value):
+        raise BadValue(f"{shown(value)} is not a valid Kubernetes {rule}")
+    return value
+
+
 def k8s_label_name(value: str) -> str:
     """RFC 1123 label: what a namespace name must be."""
-    value = value.strip()
-    if len(value) > 63 or not _DNS_LABEL.fullmatch(value):
-        raise BadValue(
-            f"{value!r} is not a valid Kubernetes name: at most 63 lowercase letters, digits "
-            "and '-', starting and ending with a letter or digit (e.g. 'data-jobs')"
-        )
-    return value
+    return _kubernetes_name(value, _DNS_LABEL, 63, "name: at most 63 lowercase letters, digits and '-', "
+                            "starting and ending with a letter or digit (e.g. 'data-jobs')")  # fmt: skip
 
 
 def k8s_name(value: str) -> str:
     """RFC 1123 subdomain: what a Secret name must be."""
-    value = value.strip()
-    if len(value) > 253 or not _DNS_SUBDOMAIN.fullmatch(value):
-        raise BadValue(
-            f"{value!r} is not a valid Kubernetes Secret name: lowercase letters, digits, "
-            "'-' and '.', starting and ending with a letter or digit (e.g. 'db-credentials')"
-        )
-    return value
+    return _kubernetes_name(value, _DNS_SUBDOMAIN, 253, "Secret name: lowercase letters, digits, '-' and '.', "
+                            "starting and ending with a letter or digit (e.g. 'db-credentials')")  # fmt: skip
 
 
 def image(value: str) -> str:
     value = non_empty(value)
     if any(c.isspace() for c in value):
-        raise BadValue(f"{value!r} contains white space: an image reference has none (e.g. 'ghcr.io/acme/etl:1.4.2')")
+        raise BadValue(
+            f"{shown(value)} contains white space: an image reference has none (e.g. 'ghcr.io/acme/etl:1.4.2')"
+        )
     return value
 
 
 def env_name(value: str) -> str:
     if not _ENV_NAME.fullmatch(value):
         raise BadValue(
-            f"{value!r} is not a valid environment variable name: letters, digits and '_', "
+            f"{shown(value)} is not a valid environment variable name: letters, digits and '_', "
             "not starting with a digit (e.g. 'DB_PASSWORD')"
         )
     return value
@@ -162,7 +167,7 @@ def env_name(value: str) -> str:
 
 def secret_key(value: str) -> str:
     if len(value) > 253 or not _SECRET_KEY.fullmatch(value):
-        raise BadValue(f"{value!r} is not a valid key of a Kubernetes Secret: letters, digits, '-', '_' and '.'")
+        raise BadValue(f"{shown(value)} is not a valid key of a Kubernetes Secret: letters, digits, '-', '_' and '.'")
     return value
 
 
@@ -174,14 +179,14 @@ def quantity(value: str, resource: str) -> str:
     match = _QUANTITY.fullmatch(value)
     if not match:
         example = "'250m' or '1'" if resource == "cpu" else "'512Mi' or '2Gi'"
-        raise BadValue(f"{value!r} is not a Kubernetes quantity: use e.g. {example}")
+        raise BadValue(f"{shown(value)} is not a Kubernetes quantity: use e.g. {example}")
     if resource == "memory" and match["suffix"] == "m":
         raise BadValue(
-            f"{value!r} means {match['number']} thousandths of a byte: "
+            f"{shown(value)} means {match['number']} thousandths of a byte: "
             f"for memory use Mi or M (e.g. '{match['number']}Mi')"
         )
     if quantity_value(value) == 0:
-        raise BadValue(f"{value!r} is zero: leave it empty to not set it")
+        raise BadValue(f"{shown(value)} is zero: leave it empty to not set it")
     return value
 
 
@@ -189,12 +194,12 @@ def quantity_value(value: str) -> Decimal:
     """The number a quantity stands for, to compare a request with its limit."""
     match = _QUANTITY.fullmatch(value)
     if not match:
-        raise BadValue(f"{value!r} is not a Kubernetes quantity")
+        raise BadValue(f"{shown(value)} is not a Kubernetes quantity")
     suffix = match["suffix"]
     try:
         number = Decimal(match["number"])
     except InvalidOperation:  # pragma: no cover - the regex only lets numbers through
-        raise BadValue(f"{value!r} is not a Kubernetes quantity") from None
+        raise BadValue(f"{shown(value)} is not a Kubernetes quantity") from None
     if suffix and suffix[0] in "eE":
         return number * Decimal(10) ** int(suffix[1:])
     return number * _SUFFIX_FACTOR[suffix]
@@ -210,9 +215,9 @@ def iso_date(value: str | dt.date) -> str:
     try:
         parsed = dt.date.fromisoformat(value)
     except ValueError:
-        raise BadValue(f"{value!r} is not a date: use YYYY-MM-DD, e.g. '2026-01-01'") from None
+        raise BadValue(f"{shown(value)} is not a date: use YYYY-MM-DD, e.g. '2026-01-01'") from None
     if len(value) != 10:
-        raise BadValue(f"{value!r}: write the date as YYYY-MM-DD, e.g. {parsed.isoformat()!r}")
+        raise BadValue(f"{shown(value)}: write the date as YYYY-MM-DD, e.g. {parsed.isoformat()!r}")
     return parsed.isoformat()
 
 
@@ -223,11 +228,10 @@ def timezone(value: str) -> str:
 
     try:
         zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
         hint = _closest_timezone(value)
-        raise BadValue(
-            f"{value!r} is not an IANA timezone name" + (f": did you mean {hint!r}?" if hint else ": e.g. 'Europe/Paris' or 'UTC'")
-        ) from None
+        fix = f": did you mean {hint!r}?" if hint else ": e.g. 'Europe/Paris' or 'UTC'"
+        raise BadValue(f"{shown(value)} is not an IANA timezone name{fix}") from None
     return value
 
 

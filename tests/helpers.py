@@ -85,6 +85,21 @@ class ModuleOnFirstUse:
             raise AttributeError(name)
         return getattr(self._load(), name)
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        """``monkeypatch.setattr(ta, ...)`` patches the module itself, where its functions look the name up."""
+        if name in ("_load", "_names"):
+            object.__setattr__(self, name, value)
+        else:
+            setattr(self._load(), name, value)
+
+    def __delattr__(self, name: str) -> None:
+        delattr(self._load(), name)
+
+    @property
+    def __dict__(self) -> dict[str, Any]:  # type: ignore[override]
+        """The module's namespace: where monkeypatch reads the value it puts back after a test."""
+        return vars(self._load())
+
 
 def _top_level_names(tree: ast.Module) -> frozenset[str]:
     names = set()

@@ -99,6 +99,9 @@ def test_wheel_carries_template_alert_module_repo_files_and_license(built: dict[
     files = wheel_files(built["wheel"])
     for name in DATA_FILES:
         assert name in files, name
+    code = {p.relative_to(REPO).as_posix() for p in (REPO / "createdag").rglob("*.py")}
+    left_out = sorted(code - set(files))
+    assert not left_out, f"modules left out of the wheel (list their package in pyproject.toml): {left_out}"
     assert files["createdag/hooks/teams_alerts.py"] == (REPO / "hooks" / "teams_alerts.py").read_bytes()
     dist_info = f"create_dag-{__version__}.dist-info"
     assert b"Apache License" in files[f"{dist_info}/licenses/LICENSE"]

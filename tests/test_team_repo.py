@@ -258,3 +258,15 @@ def test_configured_alert_module_path_is_written_and_imported(tmp_path: Path) ->
     assert type(bag.dags["a_dag"].default_args["on_failure_callback"][0]).__name__ == "TeamsNotifier"
     refused = cli("--no-input", "--set", "dag_id=shared", "--set", "image=x:1", cwd=tmp_path)
     assert refused.returncode == 1 and "alert module" in refused.stderr
+
+
+def test_an_invalid_config_default_names_the_config_file(tmp_path: Path) -> None:
+    """A bad default in the team config is blamed on the config file, not on --set."""
+    (tmp_path / ".create_dag.toml").write_text('owners = ["data-team"]\nowner = "intruder"\n', encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, str(REPO / "create_dag.py"), "--no-input", "--set", "dag_id=cfg_default",
+         "--set", "image=ghcr.io/acme/x:1.0.0"],
+        cwd=tmp_path, capture_output=True, text=True,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert f"owner (default in {tmp_path / '.create_dag.toml'})" in done.stderr and "(--set)" not in done.stderr

@@ -32,8 +32,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pytest_httpserver import HTTPServer
 
+pytestmark = pytest.mark.airflow  # the alert module imports airflow.sdk
 ta = shipped_alerts_module()
-REGISTER_WITH_AIRFLOW_MASKER = ta._mask  # kept before the fixture below swaps it out
+REGISTER_WITH_AIRFLOW_MASKER: Callable[[str], None]
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _keep_the_shipped_mask() -> None:
+    """``ta._mask`` as shipped, kept before the fixture below swaps it out; read here rather than
+    at import, since collecting tests must not import Airflow."""
+    global REGISTER_WITH_AIRFLOW_MASKER
+    REGISTER_WITH_AIRFLOW_MASKER = ta._mask
 
 CONN_ID = "teams_hostile_test"
 SIG = "Hostile-Sig_0123456789abcdefXYZ%2B%2F%3D"

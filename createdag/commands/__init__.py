@@ -10,7 +10,6 @@ another command. Without a command name, ``create_dag.py`` creates a DAG
 
 from __future__ import annotations
 
-import difflib
 import sys
 from dataclasses import dataclass
 
@@ -41,6 +40,8 @@ CREATE = "createdag.commands.create"
 
 def similar(name: str) -> str | None:
     """The command ``name`` was probably meant to be, for a did-you-mean."""
+    import difflib
+
     close = difflib.get_close_matches(name, COMMANDS, n=1, cutoff=0.6)
     return close[0] if close else None
 

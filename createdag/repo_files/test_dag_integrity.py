@@ -24,6 +24,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -51,9 +52,9 @@ class FileResult:
 
 def read_settings(repo: Path = REPO) -> tuple[Path, frozenset[str]]:
     """The dags folder and the skip list, from the repo's create_dag config."""
-    try:
+    if sys.version_info >= (3, 11):
         import tomllib
-    except ModuleNotFoundError:  # Python 3.10: the same parser, from PyPI (create-dag depends on it there)
+    else:  # Python 3.10: the same parser, from PyPI (create-dag depends on it there)
         import tomli as tomllib
 
     table: dict = {}
@@ -61,7 +62,8 @@ def read_settings(repo: Path = REPO) -> tuple[Path, frozenset[str]]:
         data = tomllib.loads((repo / ".create_dag.toml").read_text(encoding="utf-8"))
         table = data.get("tool", {}).get("create_dag", data)
     elif (repo / "pyproject.toml").is_file():
-        table = tomllib.loads((repo / "pyproject.toml").read_text(encoding="utf-8")).get("tool", {}).get("create_dag", {})
+        pyproject = tomllib.loads((repo / "pyproject.toml").read_text(encoding="utf-8"))
+        table = pyproject.get("tool", {}).get("create_dag", {})
     dags = Path(os.environ.get("DAGS_FOLDER") or repo / table.get("output_dir", "dags"))
     return dags, frozenset(table.get("check_skip", ()))
 
@@ -73,7 +75,7 @@ def dag_files(dags_dir: Path) -> list[Path]:
     return sorted(Path(p) for p in list_py_file_paths(str(dags_dir), safe_mode=True))
 
 
-def load_each(dags_dir: Path, files: list[Path]) -> Iterator[tuple[Path, object, float]]:
+def load_each(dags_dir: Path, files: list[Path]) -> Iterator[tuple[Path, Any, float]]:
     """Each file parsed on its own, as the installed Airflow's DAG processor parses it.
 
     From Airflow 3.2 the processor uses ``BundleDagBag``, which puts the dags
@@ -89,11 +91,11 @@ def load_each(dags_dir: Path, files: list[Path]) -> Iterator[tuple[Path, object,
         if str(bundle) not in sys.path:
             sys.path.append(str(bundle))
 
-        def parse(path: Path) -> object:
+        def parse(path: Path) -> Any:
             return DagBag(dag_folder=str(path), bundle_path=bundle, include_examples=False, safe_mode=False)
     else:
 
-        def parse(path: Path) -> object:
+        def parse(path: Path) -> Any:
             return BundleDagBag(dag_folder=str(path), bundle_path=bundle, safe_mode=False)
 
     for path in files:
@@ -111,7 +113,8 @@ def _rule_problems(name: str, dag) -> Iterator[Problem]:
         yield Problem(name, "tags", f"DAG {dag.dag_id!r} has no tags: add tags=['...'] to the DAG")
     if "retries" not in args:
         yield Problem(
-            name, "retries", f"DAG {dag.dag_id!r} does not set retries: add \"retries\": 2 to default_args (0 is fine too)"
+            name, "retries",
+            f"DAG {dag.dag_id!r} does not set retries: add \"retries\": 2 to default_args (0 is fine too)",
         )
     without_alert = [t.task_id for t in dag.tasks if not getattr(t, "on_failure_callback", None)]
     if without_alert and not getattr(dag, "on_failure_callback", None):
@@ -121,7 +124,9 @@ def _rule_problems(name: str, dag) -> Iterator[Problem]:
         )
 
 
-def collect(dags_dir: Path, skip: frozenset[str] = frozenset(), progress=None) -> tuple[list[Problem], list[FileResult]]:
+def collect(
+    dags_dir: Path, skip: frozenset[str] = frozenset(), progress=None
+) -> tuple[list[Problem], list[FileResult]]:
     """Load every DAG file and apply the rules; the one entry point for pytest and the CLI."""
     files = dag_files(dags_dir)
     problems: list[Problem] = []
