@@ -11,6 +11,8 @@ skipped.
 from __future__ import annotations
 
 import ast
+import sys
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,10 +66,42 @@ def read_source(path: Path) -> str:
         raise UnreadableSource(f"{path} is not UTF-8 text (byte {exc.start}): save it as UTF-8") from None
 
 
+#: Python 3.10's ``ast.parse`` has no depth guard while it builds the tree: a chain of about
+#: 150,000 operators (``1+1+...``, ``a.b.b...``) overflows the C stack and the process dies
+#: (a segfault, no exception). A text this short holds at most ~100,000 levels, which the
+#: default stack takes; a longer one is parsed, on 3.10, in a thread whose stack fits the
+#: deepest tree a file within ``MAX_SOURCE_BYTES`` can hold. 3.11+ raise RecursionError.
+_SHALLOW_ENOUGH = 200_000
+_DEEP_STACK = 1024 * 2**20  # reserved address space, touched only as deep as the tree goes
+
+
+def _parse(text: str, filename: str) -> ast.Module:
+    if sys.version_info >= (3, 11) or len(text) <= _SHALLOW_ENOUGH:
+        return ast.parse(text, filename=filename)
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["tree"] = ast.parse(text, filename=filename)
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread below
+            outcome["error"] = exc
+
+    saved = threading.stack_size(_DEEP_STACK)
+    try:
+        worker = threading.Thread(target=run, name="create_dag-parse")
+        worker.start()
+    finally:
+        threading.stack_size(saved)
+    worker.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["tree"]
+
+
 def parse_text(text: str, path: Path) -> ast.Module:
     """``ast.parse`` with every way it can fail on hostile input turned into ``UnreadableSource``."""
     try:
-        return ast.parse(text, filename=str(path))
+        return _parse(text, str(path))
     except SyntaxError as exc:
         raise UnreadableSource(f"{path} does not parse (line {exc.lineno}: {exc.msg}): fix it first") from None
     except (RecursionError, MemoryError, ValueError) as exc:  # too deeply nested, too big, NUL bytes

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -138,7 +139,8 @@ def test_unparseable_files_are_skipped_by_scans_and_reported_by_adopt(repo, caps
     made = create([{"dag_id": "second_daily", "image": "ghcr.io/acme/x:1.0.0", "owner": "me"}], Settings(dags))
     reported = " ".join(made.notices)  # the uniqueness scan reads the folder: it must not stop, and says so
     assert "deep.py does not parse" in reported and "latin.py is not UTF-8 text" in reported
-    assert "recursive.py cannot be parsed (RecursionError)" in reported
+    if sys.version_info >= (3, 11):  # 3.10 has no depth guard: the tool parses it on a deep stack instead
+        assert "recursive.py cannot be parsed (RecursionError)" in reported
     assert "memory.py cannot be parsed (MemoryError)" in reported
     assert main(["update", "-o", str(dags), "--set", "retries=1"]) == 0
     capsys.readouterr()
