@@ -237,7 +237,9 @@ def _check_alerts_module(module: str, where: str) -> None:
     if bad is not None:
         why = f"{bad!r} is a Python keyword" if bad.isidentifier() else f"{shown(bad)} is not a Python name"
         raise ConfigError(f"{where}: alerts_module {shown(module)} is not an import path ({why}), e.g. 'teams_alerts'")
-    clash = taken_by(parts[0])
+    from createdag.resources import alerts_module_source
+
+    clash = taken_by(parts[0], alerts_module_source() if len(parts) == 1 else None)
     if clash:
         raise ConfigError(
             f"{where}: alerts_module {module!r} would put {parts[0]}{'/' if len(parts) > 1 else '.py'} in the "

@@ -80,7 +80,7 @@ def importable(name: str) -> bool:
 
 
 @functools.lru_cache(maxsize=1024)  # the prompt asks on every key press
-def taken_by(name: str) -> str | None:
+def taken_by(name: str, ours: str | None = None) -> str | None:
     """Why a top-level module ``name`` in the dags folder would not work, as a clause
     (``"would shadow the Python module 'json' (standard library)"``), or None."""
     if keyword.iskeyword(name):
@@ -93,14 +93,17 @@ def taken_by(name: str) -> str | None:
         return f"would shadow the Python module {name.lower()!r} (standard library)"
     if name.lower() in _AIRFLOW_ENV:
         return f"would shadow the Python module {name.lower()!r} (in Airflow's environment)"
-    if _installed(name):
+    if _installed(name, ours):
         return f"would shadow the Python module {name!r} (installed here)"
     return None
 
 
-def _installed(name: str) -> bool:
-    if PathFinder.find_spec(name, list(_search_path())) is not None:
-        return True
+def _installed(name: str, ours: str | None = None) -> bool:
+    """Found on this environment's path; a module whose text is ``ours`` (a copy of the alert
+    module in a dags folder already on ``sys.path``, as in ``check``) is the tool's own, not a clash."""
+    spec = PathFinder.find_spec(name, list(_search_path()))
+    if spec is not None:
+        return ours is None or not _is_copy(spec.origin, ours)
     for finder in sys.meta_path:  # editable installs, zip apps and the like have finders of their own
         if finder is PathFinder or not hasattr(finder, "find_spec"):
             continue
@@ -110,6 +113,13 @@ def _installed(name: str) -> bool:
         except Exception:  # noqa: BLE001 - a third-party finder that fails has not found it
             continue
     return False
+
+
+def _is_copy(origin: str | None, text: str) -> bool:
+    try:
+        return origin is not None and Path(origin).read_text(encoding="utf-8") == text
+    except (OSError, UnicodeDecodeError):
+        return False
 
 
 def _search_path() -> tuple[str, ...]:
