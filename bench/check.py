@@ -1,0 +1,141 @@
+"""``create_dag.py check`` on a big repo, against one process parsing the same folder with Airflow's DagBag.
+
+Run: ``.venv/bin/python bench/check.py [--rounds 3] [--dags 2000] [--small 100,400]``.
+Needs the project's ``airflow`` extra.
+
+A repo of ``--dags`` DAGs is generated the way the other benches do it
+(``create_dag.py --no-input --answers FILE``, the answers of ``batch.py``,
+every DAG with a failure alert so the repo passes the team's rules) into a
+temporary folder. Then, interleaved round by round, each in its own process:
+
+* baseline: one process imports Airflow and parses the dags folder with one
+  ``BundleDagBag(dag_folder=<dags>, bundle_path=<dags>)``, the dags folder on
+  ``sys.path``: one single-process DagBag pass, as a plain integrity test does;
+* ``create_dag.py check DIR``: the default (worker processes, one per CPU);
+* ``create_dag.py check DIR --jobs 1``: the same check in one process.
+
+Wall and CPU time (user + system of the process and its workers), and peak
+RSS of the main process and of its largest worker. Then, for ``--small``
+repos (the first files of the big one), ``--jobs 1`` against ``--jobs 2``: where
+the pool starts paying off. A byte-code cache is written by a warm-up run, as
+in any writable dags folder; AIRFLOW_HOME is a temporary folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from _util import PYTHON, REPO, Run, child_env, machine, median, run_timed, save
+from batch import answers
+
+BASELINE = """
+import sys
+dags = sys.argv[1]
+sys.path.append(dags)
+from airflow.dag_processing.dagbag import BundleDagBag
+
+bag = BundleDagBag(dag_folder=dags, bundle_path=dags)
+assert len(bag.dags) == int(sys.argv[2]) and not bag.import_errors, (len(bag.dags), bag.import_errors)
+"""
+
+
+def make_repo(scratch: Path, count: int) -> Path:
+    entries = [{**entry, "alerts": entry["alerts"] or ["failure"]} for entry in answers(count)]
+    answers_file = scratch / f"dags{count}.json"
+    answers_file.write_text(json.dumps(entries), encoding="utf-8")
+    repo = scratch / f"repo{count}"
+    argv = [PYTHON, str(REPO / "create_dag.py"), "--no-input", "--answers", str(answers_file),
+            "-o", str(repo / "dags")]  # fmt: skip
+    subprocess.run(argv, env=ENV, check=True, capture_output=True)
+    return repo
+
+
+def baseline(repo: Path, count: int) -> Run:
+    return run_timed([PYTHON, str(SCRIPT), str(repo / "dags"), str(count)], env=ENV, measure_rss=True)
+
+
+def check(repo: Path, *options: str) -> Run:
+    return run_timed([PYTHON, str(REPO / "create_dag.py"), "check", str(repo), *options], env=ENV, measure_rss=True)
+
+
+def checked_as_expected(repo: Path, count: int, *options: str) -> dict:
+    """One more check run, its JSON report read: every DAG loaded, no problem."""
+    argv = [PYTHON, str(REPO / "create_dag.py"), "check", str(repo), "--format", "json", *options]
+    report = json.loads(subprocess.run(argv, env=ENV, check=True, capture_output=True, text=True).stdout)
+    assert report["summary"]["dags"] == count and report["ok"], report["summary"]
+    return report["summary"]
+
+
+def main() -> None:
+    global ENV, SCRIPT
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--dags", type=int, default=2000)
+    parser.add_argument("--small", default="100,400")
+    args = parser.parse_args()
+    print(machine())
+
+    scratch = Path(tempfile.mkdtemp(prefix="create_dag-bench-check-"))
+    ENV = child_env(AIRFLOW_HOME=str(scratch / "airflow_home"), AIRFLOW__CORE__LOAD_EXAMPLES="False")
+    SCRIPT = scratch / "dagbag_pass.py"
+    SCRIPT.write_text(BASELINE, encoding="utf-8")
+    repo = make_repo(scratch, args.dags)
+    # warm-up: page cache, byte-code caches (the dags folder's __pycache__ too)
+    baseline(repo, args.dags)
+    print("check, default:", checked_as_expected(repo, args.dags))
+    print("check --jobs 1:", checked_as_expected(repo, args.dags, "--jobs", "1"))
+
+    rows: dict[str, list[Run]] = {"baseline": [], "check": [], "check --jobs 1": []}
+    ratios = []
+    for number in range(args.rounds):
+        rows["baseline"].append(baseline(repo, args.dags))
+        rows["check"].append(check(repo))
+        rows["check --jobs 1"].append(check(repo, "--jobs", "1"))
+        ratio = rows["check"][-1].wall / rows["baseline"][-1].wall
+        ratios.append(ratio)
+        print(f"round {number + 1}: " + ", ".join(f"{name} {runs[-1].wall:.2f} s" for name, runs in rows.items())
+              + f"; check / baseline {ratio:.2f}")  # fmt: skip
+
+    print(f"\n{args.dags} DAGs, median of {args.rounds}:")
+    print(f"{'':16} {'wall s':>7} {'CPU s':>7} {'main RSS MB':>12} {'worker RSS MB':>14}")
+    for name, runs in rows.items():
+        print(f"{name:16} {median([r.wall for r in runs]):7.2f} {median([r.cpu for r in runs]):7.2f} "
+              f"{max(r.rss_main_kb for r in runs) / 1024:12.1f} {max(r.rss_child_kb for r in runs) / 1024:14.1f}")
+    print(f"check / baseline: {median(ratios):.2f} (per round: {', '.join(f'{r:.2f}' for r in ratios)}; "
+          "target <= 0.70)")
+
+    small = []
+    for size in [int(size) for size in args.small.split(",") if size]:
+        part = scratch / f"part{size}"
+        (part / "dags").mkdir(parents=True)
+        for path in sorted((repo / "dags").glob("*.py"))[:size]:
+            shutil.copy(path, part / "dags" / path.name)
+        shutil.copy(repo / "dags" / "teams_alerts.py", part / "dags" / "teams_alerts.py")
+        check(part, "--jobs", "1")  # warm-up: this folder's byte-code cache
+        one, two = [], []
+        for _ in range(args.rounds):
+            one.append(check(part, "--jobs", "1"))
+            two.append(check(part, "--jobs", "2"))
+        small.append({"files": size, "jobs1": [r.wall for r in one], "jobs2": [r.wall for r in two]})
+        print(f"{size} files: --jobs 1 {median([r.wall for r in one]):.2f} s, --jobs 2 {median([r.wall for r in two]):.2f} s")
+
+    shutil.rmtree(scratch, ignore_errors=True)
+    path = save("check", {
+        "dags": args.dags,
+        "runs": {name: [(r.wall, r.cpu, r.rss_main_kb, r.rss_child_kb) for r in runs] for name, runs in rows.items()},
+        "ratios": ratios,
+        "small": small,
+    })  # fmt: skip
+    print(f"\nraw numbers: {path}")
+
+
+ENV: dict[str, str] = {}
+SCRIPT = Path()
+
+if __name__ == "__main__":
+    main()
