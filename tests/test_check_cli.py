@@ -205,3 +205,16 @@ def test_small_repos_are_checked_in_one_process(monkeypatch: pytest.MonkeyPatch)
     assert 1 <= checking.default_jobs(2000) <= checking.MAX_JOBS
     monkeypatch.setenv("CREATE_DAG_JOBS", "3")
     assert checking.default_jobs(10) == 3
+
+
+@pytest.mark.airflow
+def test_check_after_create_reports_an_import_error_as_check_does(repo: Path) -> None:
+    from createdag.airflow_check import check_files, report
+
+    dags = repo / "dags"
+    results = check_files([dags / "broken.py", dags / "good_01.py"], dags)
+    assert results[0].errors == (("RuntimeError: config table missing", BROKEN_LINE),)
+    said: list[str] = []
+    assert report(results, said.append) == 1
+    assert said[0] == f"check: {dags / 'broken.py'}:{BROKEN_LINE}: does not load in Airflow: RuntimeError: config table missing"
+    assert said[1].startswith(f"check: {dags / 'good_01.py'}: loads in Airflow, DAG good_01, parsed in ")
