@@ -19,15 +19,24 @@ RSS of the main process and of its largest worker. Then, for ``--small``
 repos (the first files of the big one), ``--jobs 1`` against ``--jobs 2``: where
 the pool starts paying off. A byte-code cache is written by a warm-up run, as
 in any writable dags folder; AIRFLOW_HOME is a temporary folder.
+
+Each round also measures how much of a second core the machine gives this
+bench right now: the same CPU-bound loop split over two forked processes,
+against one process (0.50: two free cores; 1.00: no more than one). On a
+shared machine the kernel's autogroup scheduling gives one session a fair
+share of the CPUs however many processes it runs, so under load a pool can
+only go as fast as that share; the column tells the rounds apart.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import shutil
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 from _util import PYTHON, REPO, Run, child_env, machine, median, run_timed, save
@@ -42,6 +51,24 @@ from airflow.dag_processing.dagbag import BundleDagBag
 bag = BundleDagBag(dag_folder=dags, bundle_path=dags)
 assert len(bag.dags) == int(sys.argv[2]) and not bag.import_errors, (len(bag.dags), bag.import_errors)
 """
+
+
+def _spin(count: int) -> int:
+    total = 0
+    for number in range(count):
+        total += number * number
+    return total
+
+
+def second_core(count: int = 10_000_000) -> float:
+    """Wall time of ``count`` loop steps split over 2 processes / in 1: 0.5 with two free cores."""
+    started = time.perf_counter()
+    _spin(count)
+    one = time.perf_counter() - started
+    started = time.perf_counter()
+    with multiprocessing.get_context("fork").Pool(2) as pool:
+        pool.map(_spin, [count // 2, count // 2])
+    return (time.perf_counter() - started) / one
 
 
 def make_repo(scratch: Path, count: int) -> Path:
@@ -91,15 +118,16 @@ def main() -> None:
     print("check --jobs 1:", checked_as_expected(repo, args.dags, "--jobs", "1"))
 
     rows: dict[str, list[Run]] = {"baseline": [], "check": [], "check --jobs 1": []}
-    ratios = []
+    ratios, spare = [], []
     for number in range(args.rounds):
+        spare.append(second_core())
         rows["baseline"].append(baseline(repo, args.dags))
         rows["check"].append(check(repo))
         rows["check --jobs 1"].append(check(repo, "--jobs", "1"))
         ratio = rows["check"][-1].wall / rows["baseline"][-1].wall
         ratios.append(ratio)
         print(f"round {number + 1}: " + ", ".join(f"{name} {runs[-1].wall:.2f} s" for name, runs in rows.items())
-              + f"; check / baseline {ratio:.2f}")  # fmt: skip
+              + f"; check / baseline {ratio:.2f}; 2 processes / 1 on a CPU-bound loop {spare[-1]:.2f}")  # fmt: skip
 
     print(f"\n{args.dags} DAGs, median of {args.rounds}:")
     print(f"{'':16} {'wall s':>7} {'CPU s':>7} {'main RSS MB':>12} {'worker RSS MB':>14}")
@@ -122,13 +150,15 @@ def main() -> None:
             one.append(check(part, "--jobs", "1"))
             two.append(check(part, "--jobs", "2"))
         small.append({"files": size, "jobs1": [r.wall for r in one], "jobs2": [r.wall for r in two]})
-        print(f"{size} files: --jobs 1 {median([r.wall for r in one]):.2f} s, --jobs 2 {median([r.wall for r in two]):.2f} s")
+        print(f"{size} files: --jobs 1 {median([r.wall for r in one]):.2f} s, "
+              f"--jobs 2 {median([r.wall for r in two]):.2f} s")
 
     shutil.rmtree(scratch, ignore_errors=True)
     path = save("check", {
         "dags": args.dags,
         "runs": {name: [(r.wall, r.cpu, r.rss_main_kb, r.rss_child_kb) for r in runs] for name, runs in rows.items()},
         "ratios": ratios,
+        "second_core": spare,
         "small": small,
     })  # fmt: skip
     print(f"\nraw numbers: {path}")
