@@ -152,7 +152,8 @@ def test_github_actions_annotations_point_at_file_and_line(repo: Path) -> None:
     for command in commands:
         assert command is not None
         properties = dict(item.split("=", 1) for item in command["properties"].split(","))
-        parsed.append((command["kind"], {k: _unescape(v) for k, v in properties.items()}, _unescape(command["message"])))
+        unescaped = {key: _unescape(value) for key, value in properties.items()}
+        parsed.append((command["kind"], unescaped, _unescape(command["message"])))
     assert parsed[0] == ("error", {"file": "dags/broken.py", "line": str(BROKEN_LINE), "title": "check: import error"},
                          "RuntimeError: config table missing")  # fmt: skip
     assert parsed[1][1] == {"file": "dags/no_tags.py", "line": "5", "title": "check: tags"}
@@ -167,8 +168,8 @@ def test_workflow_command_escaping_follows_github_toolkit() -> None:
 
 @pytest.mark.airflow
 def test_workers_give_the_same_results_as_one_process_and_as_the_integrity_test(repo: Path) -> None:
-    """The real CLI (workers forked after Airflow's import) against --jobs 1, and the library, in a
-    process that imported Airflow (workers spawned), against the integrity test's own collect."""
+    """The real CLI (workers forked after Airflow's import) against --jobs 1, and the library, in this
+    process, in one process and with workers, against the integrity test's own collect."""
     from createdag.integrity import integrity_module
 
     dags = (repo / "dags").resolve()
@@ -216,5 +217,6 @@ def test_check_after_create_reports_an_import_error_as_check_does(repo: Path) ->
     assert results[0].errors == (("RuntimeError: config table missing", BROKEN_LINE),)
     said: list[str] = []
     assert report(results, said.append) == 1
-    assert said[0] == f"check: {dags / 'broken.py'}:{BROKEN_LINE}: does not load in Airflow: RuntimeError: config table missing"
+    message = "does not load in Airflow: RuntimeError: config table missing"
+    assert said[0] == f"check: {dags / 'broken.py'}:{BROKEN_LINE}: {message}"
     assert said[1].startswith(f"check: {dags / 'good_01.py'}: loads in Airflow, DAG good_01, parsed in ")
