@@ -196,6 +196,10 @@ def test_workers_give_the_same_results_as_one_process_and_as_the_integrity_test(
                 got = ([(p.file, p.rule, p.message) for p in report.problems],
                        [(f.file, f.dag_ids) for f in report.files])  # fmt: skip
                 assert got == expected
+        from airflow.utils.file import get_unique_dag_module_name
+
+        kept = [path.name for path in dags.glob("*.py") if get_unique_dag_module_name(str(path)) in sys.modules]
+        assert kept == []  # each DAG module is dropped once checked: memory does not grow with the repo
     finally:
         (dags / "again.py").unlink()
 
@@ -220,3 +224,17 @@ def test_check_after_create_reports_an_import_error_as_check_does(repo: Path) ->
     message = "does not load in Airflow: RuntimeError: config table missing"
     assert said[0] == f"check: {dags / 'broken.py'}:{BROKEN_LINE}: {message}"
     assert said[1].startswith(f"check: {dags / 'good_01.py'}: loads in Airflow, DAG good_01, parsed in ")
+
+
+def test_the_line_of_an_import_error_is_the_last_frame_in_the_file_or_the_syntax_error() -> None:
+    path = Path("/repo/dags/syntax.py")
+    syntax = ('Traceback (most recent call last):\n  File "<frozen importlib._bootstrap_external>", line 1004, in '
+              'source_to_code\n  File "/repo/dags/syntax.py", line 2\n    x = (\n        ^\n'
+              "SyntaxError: '(' was never closed\n")  # fmt: skip
+    assert checking._import_error(syntax, path) == ("SyntaxError: '(' was never closed", 2)
+    deep = ('Traceback (most recent call last):\n  File "/repo/dags/syntax.py", line 7, in <module>\n    main()\n'
+            '  File "/repo/dags/syntax.py", line 4, in main\n    json.loads("")\n'
+            '  File "/usr/lib/python3.11/json/__init__.py", line 346, in loads\n    return x\n'
+            "json.decoder.JSONDecodeError: Expecting value: line 1 column 1 (char 0)\n")  # fmt: skip
+    assert checking._import_error(deep, path)[1] == 4
+    assert checking._import_error("TypeError: bad timetable", path) == ("TypeError: bad timetable", None)
