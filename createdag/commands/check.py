@@ -1,13 +1,13 @@
 """Load every DAG like Airflow's DAG processor does and check the team's rules, for people and for CI.
 
 Runs the very functions of the integrity test that init writes
-(tests/test_dag_integrity.py) on every file, in one worker process per
-CPU for big repos, and reports only what needs doing: each problem and slow file on a line of its own (stderr), then a
-one-line summary. --verbose adds a line per file (stdout); --format json
-prints the whole report for tools (stdout); under GitHub Actions
-(GITHUB_ACTIONS set) each problem is also an annotation on its file and line.
-Exit 1 on any problem. With --drift, instead: exit 1 naming every recorded
-DAG that is behind the template.
+(tests/test_dag_integrity.py) on every file, in one worker process per CPU
+for big repos, and reports only what needs doing: each problem and slow file
+on a line of its own (stderr), then a one-line summary. --verbose adds a line
+per file (stdout); --format json prints the whole report for tools (stdout);
+under GitHub Actions (GITHUB_ACTIONS set) each problem is also an annotation
+on its file and line. Exit 1 on any problem. With --drift, instead: exit 1
+naming every recorded DAG that is behind the template.
 """
 
 from __future__ import annotations
