@@ -27,7 +27,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="json: the whole report on stdout, for tools (shape: docs/usage.md)")
     parser.add_argument("--jobs", "-j", type=int, default=None, metavar="N",
                         help="worker processes (default: one per CPU for big repos, 1 below "
-                             "200 files; 1 checks in this process)")
+                             "300 files; 1 checks in this process)")
     parser.add_argument("--drift", action="store_true",
                         help="instead: exit 1 naming every recorded DAG that is behind the current template")
     parser.add_argument("--template-dir", type=Path, default=None, help=argparse.SUPPRESS)  # fmt: skip
