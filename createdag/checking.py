@@ -293,9 +293,11 @@ def _in_workers(module: ModuleType, dags_dir: Path, files: list[Path], jobs: int
             if progress:
                 progress(total - len(files) + len(outcomes), total)
     except BrokenProcessPool:
+        suspects = files[len(outcomes) : len(outcomes) + size * (jobs + 1)]  # the chunks in flight
         raise UserError(
-            f"a worker process died while loading DAG files of {dags_dir} (a file that exits the process "
-            "or crashes Python?): run check --jobs 1 to see which"
+            f"a worker process died while loading DAG files of {dags_dir}: one of the files from "
+            f"{suspects[0].relative_to(dags_dir)} to {suspects[-1].relative_to(dags_dir)} calls os._exit() or "
+            "crashes Python"
         ) from None
     finally:
         pool.shutdown(wait=True, cancel_futures=True)

@@ -238,3 +238,17 @@ def test_the_line_of_an_import_error_is_the_last_frame_in_the_file_or_the_syntax
             "json.decoder.JSONDecodeError: Expecting value: line 1 column 1 (char 0)\n")  # fmt: skip
     assert checking._import_error(deep, path)[1] == 4
     assert checking._import_error("TypeError: bad timetable", path) == ("TypeError: bad timetable", None)
+
+
+@pytest.mark.airflow
+def test_a_file_that_kills_its_worker_is_an_error_naming_where(tmp_path: Path) -> None:
+    (tmp_path / "dags").mkdir()
+    (tmp_path / "airflow_home").mkdir()
+    for number in range(6):
+        (tmp_path / "dags" / f"ok_{number}.py").write_text(NO_TAGS.replace("no_tags__v1", f"ok_{number}"))
+    (tmp_path / "dags" / "ok_3x.py").write_text("import os\nfrom airflow.sdk import DAG\nos._exit(3)\n")
+    result = check(tmp_path, "--jobs", "2")
+    assert result.returncode == 1
+    assert "a worker process died while loading DAG files" in result.stderr, result.stderr
+    named = re.search(r"from (ok_\w+\.py) to (ok_\w+\.py) calls os._exit\(\)", result.stderr)
+    assert named and named[1] <= "ok_3x.py" <= named[2], result.stderr
