@@ -1,9 +1,12 @@
 """``--check``: load written DAG files the way Airflow's DAG processor does.
 
 Imported only when asked for, since importing Airflow takes seconds. Each
-file is parsed by the integrity test's own loader (``BundleDagBag`` from Airflow 3.2,
-``DagBag`` before; the dags folder on ``sys.path`` either way, as the processor has it, so ``import
-teams_alerts`` resolves), which needs no metadata database.
+file goes through ``check``'s own per-file step (``checking.check_file``: the
+integrity test's loader: ``BundleDagBag`` from Airflow 3.2, ``DagBag``
+before, with the dags folder on ``sys.path`` as the processor has it, so ``import teams_alerts`` resolves),
+which needs no metadata database. Airflow's logging is kept quiet and an
+import error is reported as ``check`` reports it: the exception's last line
+and the line of the file it points at, not a traceback.
 """
 
 from __future__ import annotations
@@ -19,18 +22,22 @@ from createdag.errors import EXIT_OK, EXIT_USER_ERROR
 class FileCheck:
     path: Path
     dag_ids: tuple[str, ...]
-    errors: tuple[str, ...]
+    #: each import error: the exception's last line, and the line in the file where known
+    errors: tuple[tuple[str, int | None], ...]
     seconds: float
 
 
 def check_files(paths: list[Path], dags_dir: Path) -> list[FileCheck]:
-    """Load each file as the DAG processor would, through the integrity test's own loader."""
-    from createdag.integrity import integrity_module
+    """Load each file as the DAG processor would, through ``check``'s per-file step."""
+    from createdag.checking import check_file, load_integrity
 
-    return [
-        FileCheck(path, tuple(bag.dag_ids), tuple(bag.import_errors.values()), seconds)
-        for path, bag, seconds in integrity_module().load_each(dags_dir, paths)
-    ]
+    dags_dir = dags_dir.resolve()
+    module = load_integrity(dags_dir)
+    results = []
+    for path in paths:
+        outcome = check_file(module, dags_dir, path.resolve())
+        results.append(FileCheck(path, outcome.dag_ids, outcome.import_errors, outcome.seconds))
+    return results
 
 
 def report(results: list[FileCheck], say: Callable[[str], None]) -> int:
@@ -38,9 +45,9 @@ def report(results: list[FileCheck], say: Callable[[str], None]) -> int:
     for result in results:
         if result.errors or not result.dag_ids:
             failed = True
-            say(f"check: {result.path}: FAILED to load in Airflow")
-            for error in result.errors or ("no DAG found in the file",):
-                say("  " + error.strip().replace("\n", "\n  "))
+            for message, line in result.errors or (("no DAG found in the file", None),):
+                where = f"{result.path}:{line}" if line else str(result.path)
+                say(f"check: {where}: does not load in Airflow: {message}")
         else:
             dags = ", ".join(result.dag_ids)
             say(f"check: {result.path}: loads in Airflow, DAG {dags}, parsed in {result.seconds:.2f}s")

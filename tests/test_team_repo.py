@@ -209,7 +209,7 @@ def integrity_pytest(root: Path) -> subprocess.CompletedProcess[str]:
 def test_integrity_test_passes_on_a_good_repo_and_check_exits_0(good_repo: Path) -> None:
     result = integrity_pytest(good_repo)
     assert result.returncode == 0, result.stdout + result.stderr
-    check = cli("check", str(good_repo), cwd=good_repo, env={"AIRFLOW_HOME": str(good_repo / ".airflow")})
+    check = cli("check", "--verbose", str(good_repo), cwd=good_repo, env={"AIRFLOW_HOME": str(good_repo / ".airflow")})
     assert check.returncode == 0, check.stderr
     assert "good__v1.py: good__v1 (" in check.stdout and "0 problems" in check.stderr
 

@@ -1,15 +1,19 @@
-"""Load every DAG like Airflow's DAG processor does and check the team's rules, for CI.
+"""Load every DAG like Airflow's DAG processor does and check the team's rules, for people and for CI.
 
 Runs the very functions of the integrity test that init writes
-(createdag/repo_files/test_dag_integrity.py): each file is loaded as the DAG
-processor would, timed, and checked; exit 1 on any problem. With --drift,
-instead: exit 1 naming every recorded DAG that is behind the template.
+(tests/test_dag_integrity.py) on every file, in one worker process per CPU
+for big repos, and reports only what needs doing: each problem and slow file
+on a line of its own (stderr), then a one-line summary. --verbose adds a line
+per file (stdout); --format json prints the whole report for tools (stdout);
+under GitHub Actions (GITHUB_ACTIONS set) each problem is also an annotation
+on its file and line. Exit 1 on any problem. With --drift, instead: exit 1
+naming every recorded DAG that is behind the template.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
+import os
 from pathlib import Path
 
 from createdag.commands import say
@@ -21,6 +25,12 @@ INTERRUPTED = "check writes nothing; run it again."
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("dir", nargs="?", type=Path, default=Path("."), help="the dags repo (default: here)")
+    parser.add_argument("--verbose", "-v", action="store_true", help="also print a line per file (stdout)")
+    parser.add_argument("--format", choices=("text", "json"), default="text",
+                        help="json: the whole report on stdout, for tools (shape: docs/usage.md)")
+    parser.add_argument("--jobs", "-j", type=int, default=None, metavar="N",
+                        help="worker processes (default: one per CPU for big repos, 1 below "
+                             "300 files; 1 checks in this process)")
     parser.add_argument("--drift", action="store_true",
                         help="instead: exit 1 naming every recorded DAG that is behind the current template")
     parser.add_argument("--template-dir", type=Path, default=None, help=argparse.SUPPRESS)  # fmt: skip
@@ -34,25 +44,28 @@ def run(args: argparse.Namespace) -> int:
         from createdag.update import check_drift
 
         return check_drift(settings.output_dir, say, args.template_dir)
-    from createdag.integrity import integrity_module
+    from createdag import checking
     from createdag.progress import TextProgress
 
-    module = integrity_module()
     dags_dir = settings.output_dir.resolve()
     if not dags_dir.is_dir():
         raise UserError(f"no dags folder at {dags_dir}: set output_dir in .create_dag.toml, or run init")
-    if str(dags_dir) not in sys.path:
-        sys.path.append(str(dags_dir))
+    if args.jobs is not None and args.jobs < 1:
+        raise UserError(f"--jobs {args.jobs}: give 1 or more worker processes")
     with TextProgress("checking") as progress:
-        problems, results = module.collect(dags_dir, frozenset(settings.team.check_skip), progress=progress)
-    for result in results:
-        print(f"{result.file}: {', '.join(result.dag_ids) or 'no DAG'} ({result.seconds:.2f}s)")
-    for result, timeout in module.slow_files(results):
-        say(
-            f"warning: {result.file} took {result.seconds:.1f}s to parse, {result.seconds / timeout:.0%} of "
-            f"[core] dagbag_import_timeout ({timeout:g}s): move work out of module level"
-        )
-    for problem in problems:
-        say(f"problem: {problem}")
-    say(f"{len(results)} files, {len(problems)} problems")
-    return EXIT_USER_ERROR if problems else EXIT_OK
+        report = checking.run_check(dags_dir, frozenset(settings.team.check_skip), jobs=args.jobs,
+                                    progress=progress)  # fmt: skip
+    if args.format == "json":
+        print(checking.to_json(report))
+    else:
+        if os.environ.get("GITHUB_ACTIONS"):
+            root = Path(os.environ.get("GITHUB_WORKSPACE") or Path.cwd())
+            for command in checking.github_annotations(report, root):
+                print(command)
+        if args.verbose:
+            for line in checking.file_lines(report):
+                print(line)
+        for line in checking.problem_lines(report):
+            say(line)
+        say(checking.summary(report))
+    return EXIT_USER_ERROR if report.problems else EXIT_OK
