@@ -194,8 +194,9 @@ def test_the_prompt_runs_to_a_written_file(venv: Path, tmp_path: Path, user_env:
         for prompt in ("Does this DAG wait for another DAG?", "Set CPU and memory requests/limits?"):
             child.expect_exact(prompt)
             child.send("n")
+        child.expect_exact("Review")  # every answer, then: y writes, c changes an answer, n quits
         child.expect_exact("Write dags/from_wheel.py?")
-        child.send("y")
+        child.send("y\r")
         child.expect(pexpect.EOF)
     finally:
         child.close(force=True)
