@@ -132,6 +132,9 @@ def test_unparseable_files_are_skipped_by_scans_and_reported_by_adopt(repo, caps
     (dags / "deep.py").write_text("x = " + "(" * 200_000 + ")" * 200_000 + "\nDAG = 1\n")
     (dags / "recursive.py").write_text("DAG = " + "+".join(["1"] * 300_000) + "\n")  # RecursionError
     (dags / "memory.py").write_text("DAG = " + "-" * 100_000 + "1\n")  # MemoryError
+    # long left-nested chains: a segfault in Python 3.10's ast.parse unless parsed on a deep stack
+    (dags / "calls.py").write_text("DAG = f" + "()" * 300_000 + "\n")
+    (dags / "attrs.py").write_text("DAG = a" + ".b" * 300_000 + "\n")
     (dags / "latin.py").write_bytes("# café\nDAG = 1\n".encode("latin-1"))
     from createdag.create import create
     from createdag.settings import Settings
@@ -144,7 +147,7 @@ def test_unparseable_files_are_skipped_by_scans_and_reported_by_adopt(repo, caps
     assert "memory.py cannot be parsed (MemoryError)" in reported
     assert main(["update", "-o", str(dags), "--set", "retries=1"]) == 0
     capsys.readouterr()
-    for bad in ("deep.py", "latin.py", "recursive.py", "memory.py"):
+    for bad in ("deep.py", "latin.py", "recursive.py", "memory.py", "calls.py", "attrs.py"):
         assert main(["adopt", str(dags / bad), "-o", str(dags), "--yes"]) == 1
         err = capsys.readouterr().err
         assert str(dags / bad) in err and "Traceback" not in err
