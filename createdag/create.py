@@ -38,6 +38,8 @@ class Created:
     #: one line per file written or kept, in order ("wrote dags/x.py", "note: ... kept yours")
     messages: list[str] = field(default_factory=list)
     paths: list[Path] = field(default_factory=list)
+    #: the alert module when this run wrote it, then every DAG file: what to commit, with the records
+    files: list[Path] = field(default_factory=list)
     records: list[Path] = field(default_factory=list)
 
 
@@ -184,6 +186,7 @@ def write_dags(
                     created.messages.append(message)
                     if message.startswith("wrote "):
                         new_files.append(output_dir.joinpath(*module.split(".")).with_suffix(".py"))
+                        created.files.append(new_files[-1])
             record_dir.mkdir(exist_ok=True)
             for number, (answers, path) in enumerate(zip(all_answers, paths, strict=True)):
                 existed = path.exists()
@@ -193,6 +196,7 @@ def write_dags(
                 else:
                     new_files.append(path)
                 created.paths.append(path)
+                created.files.append(path)
                 target = records.record_path(output_dir, str(answers["dag_id"]))
                 if not target.exists():
                     new_files.append(target)

@@ -71,11 +71,11 @@ def gather(args: argparse.Namespace, settings: Settings) -> tuple[list[dict[str,
             entries, source = [{}], "--set"
         return generate.resolve_all(entries, sets, settings, source)
 
-    answers = ask(args, settings)
+    answers = ask(args, settings, sets)
     return ([answers] if answers is not None else []), []
 
 
-def ask(args: argparse.Namespace, settings: Settings) -> dict[str, Any] | None:
+def ask(args: argparse.Namespace, settings: Settings, sets: dict[str, str]) -> dict[str, Any] | None:
     """The questions, then the review: the checked answers to write, or None when the user quits.
 
     The answers given so far are kept in the user's cache folder when the user
@@ -85,7 +85,6 @@ def ask(args: argparse.Namespace, settings: Settings) -> dict[str, Any] | None:
         raise NoTerminal()
     from createdag import prompt, session
     from createdag.answers import finish
-    from createdag.sources import parse_sets
 
     kept: dict[str, Any] = {}
     if args.resume:
@@ -94,7 +93,7 @@ def ask(args: argparse.Namespace, settings: Settings) -> dict[str, Any] | None:
             "checked again); change any of them at the review.")  # fmt: skip
     answers: dict[str, Any] = {}
     try:
-        prompt.ask_all(settings, answers, parse_sets(args.sets), kept)
+        prompt.ask_all(settings, answers, sets, kept)
         write = prompt.review(settings, answers, lambda given: _write_prompt(args, settings, given),
                               "Yes, print it" if args.dry_run else "Yes, write it")  # fmt: skip
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (errors.Terminated)
@@ -203,8 +202,7 @@ def _report_written(created: Created, shown: int = 20) -> None:
 def _next_steps(args: argparse.Namespace, settings: Settings, created: Created) -> None:
     """What to do with what was written: check it, commit and push it, create the connection."""
     dags = settings.output_dir
-    written = [m.removeprefix("wrote ").split(" (")[0] for m in created.messages if m.startswith("wrote ")]
-    files = [*written, *map(str, created.records)]
+    files = [str(path) for path in (*created.files, *created.records)]
     add = " ".join(files) if len(files) <= 4 else str(dags)
     check = "python create_dag.py check" + (f" -o {args.output_dir}" if args.output_dir else "")
     steps = [
