@@ -52,11 +52,11 @@ def handle_sigterm() -> None:
 
 
 @contextmanager
-def deferred_signals() -> Iterator[list[int]]:
+def deferred_signals() -> Iterator[None]:
     """Hold SIGINT and SIGTERM back for a short critical section; re-raise the first one
-    received when it ends. Yields the list of signals received, for the caller to check."""
+    received when it ends."""
     if threading.current_thread() is not threading.main_thread():
-        yield []
+        yield
         return
     received: list[int] = []
 
@@ -65,7 +65,7 @@ def deferred_signals() -> Iterator[list[int]]:
 
     saved = {sig: signal.signal(sig, hold) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        yield received
+        yield
     finally:
         for sig, handler in saved.items():
             signal.signal(sig, handler)

@@ -74,9 +74,13 @@ def record_dir(dags_dir: Path) -> Path:
     return dags_dir / RECORD_DIR
 
 
+#: What Airflow accepts as a dag_id (``KEY_REGEX``, at most 250 characters), never a path.
+_DAG_ID = re.compile(r"(?!\.{1,2}$)[A-Za-z0-9_.-]{1,250}", re.ASCII)
+
+
 def record_path(dags_dir: Path, dag_id: str) -> Path:
     """``.create_dag/<dag_id>.json``; a dag_id that is not a plain file name is refused."""
-    if not dag_id or "/" in dag_id or "\\" in dag_id or dag_id in (".", "..") or "\x00" in dag_id:
+    if not _DAG_ID.fullmatch(dag_id):
         raise RecordError(f"{dag_id[:80]!r} cannot name a record file: a dag_id is letters, digits, '_', '.', '-'")
     return record_dir(dags_dir) / f"{dag_id}.json"
 
@@ -145,8 +149,6 @@ def _field(path: Path, data: Mapping[str, Any], name: str, kind: type, where: st
 
 
 _KIND_WORDS = {str: "text", dict: "a mapping", int: "a whole number"}
-#: What Airflow accepts as a dag_id (``KEY_REGEX``, at most 250 characters), never a path.
-_DAG_ID = re.compile(r"(?!\.{1,2}$)[A-Za-z0-9_.-]{1,250}", re.ASCII)
 
 
 def _version(path: Path, value: Any, where: str) -> dict[str, str]:
