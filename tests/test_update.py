@@ -79,7 +79,7 @@ def test_generation_records_answers_version_and_pristine(dags_dir: Path) -> None
     data = json.loads((dags_dir / ".create_dag" / "sales_daily.json").read_text())
     assert data["path"] == "sales_daily.py"
     assert data["pristine"] == path.read_text()
-    assert data["answers"]["secrets"] == [{"env": "DB_PASSWORD", "secret": "db-creds", "key": "password"}]
+    assert data["answers"]["tasks"][0]["secrets"] == [{"env": "DB_PASSWORD", "secret": "db-creds", "key": "password"}]
     assert set(data["template"]) == {"template_hash", "tool_version"}
     assert data["template"] == records.template_version()
 
