@@ -195,7 +195,8 @@ QUESTIONS: tuple[Question, ...] = (
              "list", [], _check_each(v.tag)),
     # Schedule -------------------------------------------------------------------
     Question("schedule", "Schedule", "Schedule",
-             "When runs start: cron ('30 6 * * 1-5'), a preset (@daily, @hourly...) or None for manual only.",
+             "When runs start: cron ('30 6 * * 1-5'; Airflow 3 runs at the time named, no data interval), "
+             "a preset or None.",
              "text", "@daily", _check_schedule, none_ok=True, live_hint=schedules.live_hint,
              echo=lambda value: f"-> {schedules.describe(value)}", complete=_schedule_presets),
     Question("start_date", "Schedule", "Start date",
