@@ -1,6 +1,9 @@
 """Many DAGs from one answers file, against the ``cookiecutter`` command run once per DAG.
 
-Run: ``.venv/bin/python bench/batch.py [--rounds 3] [--cookiecutter-runs 60] [--sizes 100,1000,5000]``.
+Run: ``.venv/bin/python bench/batch.py [--rounds 3] [--cookiecutter-runs 60] [--sizes 100,1000,5000] [--tasks 5]``.
+
+Each DAG is a pipeline of ``--tasks`` pod tasks (default 5: ``extract >> [a, b] >> c >> load``
+and the like, each its own image and command); ``--tasks 1`` is the one-task DAG of before.
 
 Side by side, in one run, interleaved round by round:
 
@@ -36,7 +39,27 @@ from _util import PYTHON, REPO, child_env, machine, median, run_timed, save
 COOKIECUTTER = str(Path(PYTHON).with_name("cookiecutter"))
 
 
-def answers(count: int) -> list[dict]:
+def answers(count: int, tasks: int = 1) -> list[dict]:
+    entries = _one_task_answers(count)
+    if tasks == 1:
+        return entries
+    for number, entry in enumerate(entries):
+        task_keys = ("image", "cmds", "arguments", "secrets", "shards", "cpu_request", "memory_request", "memory_limit")
+        first = {key: entry.pop(key) for key in task_keys if key in entry}
+        steps = [{"task_id": "extract", **first}]
+        for step in range(1, tasks):
+            after = ["extract"] if step <= 2 else [steps[-1]["task_id"]] if step > 3 else ["step1", "step2"]
+            steps.append({
+                "task_id": f"step{step}" if step < tasks - 1 else "load",
+                "image": f"ghcr.io/acme/step{(number + step) % 53}:2.{step}.0",
+                "cmds": ["python", "-m", f"jobs.step{step}"], "arguments": ["--date", "{{ ds }}"],
+                "after": after,
+            })  # fmt: skip
+        entry["tasks"] = steps
+    return entries
+
+
+def _one_task_answers(count: int) -> list[dict]:
     rng = random.Random(count)
     entries = []
     for number in range(count):
@@ -72,12 +95,18 @@ def cookiecutter_argv(entry: dict, out: Path) -> list[str]:
     argv = [COOKIECUTTER, "--no-input", str(REPO / "dag_template"), "-o", str(out)]
     for key, value in entry.items():
         if key == "secrets":
-            env, _, rest = value[0].partition("=")
-            secret, _, secret_key = rest.partition(":")
-            value = [{"env": env, "secret": secret, "key": secret_key}]
+            value = _secret_dicts(value)
+        if key == "tasks":
+            value = [{**task, "secrets": _secret_dicts(task["secrets"])} if "secrets" in task else task for task in value]
         text = json.dumps(value) if isinstance(value, list) else str(value)
         argv.append(f"{key}={text.replace('{{ ds }}', '{% raw %}{{ ds }}{% endraw %}')}")
     return argv
+
+
+def _secret_dicts(value: list[str]) -> list[dict[str, str]]:
+    env, _, rest = value[0].partition("=")
+    secret, _, secret_key = rest.partition(":")
+    return [{"env": env, "secret": secret, "key": secret_key}]
 
 
 def create_dag(answers_file: Path, out: Path, jobs: str | None = None):
@@ -97,6 +126,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--cookiecutter-runs", type=int, default=60)
     parser.add_argument("--sizes", default="100,1000,5000")
+    parser.add_argument("--tasks", type=int, default=5, help="pod tasks per DAG")
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",")]
     print(machine())
@@ -105,8 +135,9 @@ def main() -> None:
     files = {}
     for size in sorted({1000, *sizes}):
         files[size] = scratch / f"dags{size}.json"
-        files[size].write_text(json.dumps(answers(size)), encoding="utf-8")
-    baseline_entries = answers(args.cookiecutter_runs)
+        files[size].write_text(json.dumps(answers(size, args.tasks)), encoding="utf-8")
+    baseline_entries = answers(args.cookiecutter_runs, args.tasks)
+    print(f"{args.tasks} pod task(s) per DAG")
 
     # warm-up: page cache, byte-code caches
     run_timed(cookiecutter_argv(baseline_entries[0], scratch / "warm"))
@@ -160,7 +191,7 @@ def main() -> None:
     import yaml
 
     yaml_file = scratch / "dags1000.yaml"
-    yaml_file.write_text(yaml.safe_dump(answers(1000), sort_keys=False), encoding="utf-8")
+    yaml_file.write_text(yaml.safe_dump(answers(1000, args.tasks), sort_keys=False), encoding="utf-8")
     yaml_runs = [create_dag(yaml_file, scratch / "cd") for _ in range(args.rounds)]
     yaml_wall = median([r.wall for r in yaml_runs])
     print(f"  1000 DAGs from a YAML answers file instead of JSON: {yaml_wall:.2f} s wall, "

@@ -32,7 +32,12 @@ folder:
   arguments" is verified, not assumed;
 * ``dag-factory``: the same DAG as dag-factory YAML and the two-line loader
   file dag-factory documents; built at parse time;
-* the three again without alerts (``*-no-alerts``): the operator alone.
+* the three again without alerts (``*-no-alerts``): the operator alone;
+* ``generated-10-tasks`` and ``handwritten-10-tasks``: a pipeline of ten pod
+  tasks (``t0 >> [t1, t2, t3] >> t4 >> t5 >> [t6, t7] >> t8 >> t9``, each
+  its own image and command), generated, and written by hand as briefly as
+  it goes (the same ten calls, the same ``>>`` lines), checked identical
+  when serialized like the one-task pair.
 
 Two modes: ``warm`` (every module the file imports is already imported: the
 issue's set-up) and ``processor`` (modules outside ``airflow.`` that the
@@ -174,6 +179,43 @@ load_yaml_dags(globals_dict=globals(), config_filepath="{yaml}")
 """
 
 
+PIPELINE_AFTER = [[], ["t0"], ["t0"], ["t0"], ["t1", "t2", "t3"], ["t4"], ["t5"], ["t5"], ["t6", "t7"], ["t8"]]
+PIPELINE_LINES = ["t0 >> [t1, t2, t3] >> t4 >> t5 >> [t6, t7] >> t8 >> t9"]
+
+HANDWRITTEN_TASK = """\
+    t{n} = KubernetesPodOperator(
+        task_id="t{n}",
+        name="{pod}",
+        namespace="airflow",
+        image="ghcr.io/acme/step{n}:1.0.{n}",
+        cmds=["python", "-m", "step{n}"],
+        arguments=["--date", "{{{{ ds }}}}"],
+        image_pull_secrets=[k8s.V1LocalObjectReference(name="regcred")],
+        get_logs=True,
+        on_finish_action="delete_pod",
+    )
+"""
+
+
+def pipeline_answers(dag_id: str) -> dict:
+    tasks = [
+        {"task_id": f"t{n}", "image": f"ghcr.io/acme/step{n}:1.0.{n}", "cmds": ["python", "-m", f"step{n}"],
+         "arguments": ["--date", "{{ ds }}"], "after": after}
+        for n, after in enumerate(PIPELINE_AFTER)
+    ]  # fmt: skip
+    return {**{k: v for k, v in ANSWERS.items() if k != "image"}, "dag_id": dag_id, "tasks": tasks}
+
+
+def handwritten_pipeline(dag_id: str) -> str:
+    head = HANDWRITTEN.format(
+        dag_id=dag_id, pod="", alerts_import="\nfrom teams_alerts import TeamsNotifier\n",
+        alerts_args='\n        "on_failure_callback": [TeamsNotifier(event="failure", conn_id="msteams_webhook_url")],',
+    )  # fmt: skip
+    head = head[: head.index("    main = KubernetesPodOperator(")]
+    body = "".join(HANDWRITTEN_TASK.format(n=n, pod=f"{dag_id.replace('_', '-')}-t{n}") for n in range(10))
+    return head + body + "".join(f"    {line}\n" for line in PIPELINE_LINES)
+
+
 def write_candidates(with_factory: bool) -> dict[str, Path]:
     from createdag.answers import resolve
     from createdag.create import install_alerts_module
@@ -213,6 +255,11 @@ def write_candidates(with_factory: bool) -> dict[str, Path]:
             )
             files[f"dag-factory{label}"] = DAGS / f"{dag_id}.py"
             files[f"dag-factory{label}"].write_text(FACTORY_LOADER.format(yaml=yaml_path), encoding="utf-8")
+    answers, _ = resolve(pipeline_answers("generated_10_tasks"), Settings(output_dir=DAGS))
+    files["generated-10-tasks"] = DAGS / "generated_10_tasks.py"
+    files["generated-10-tasks"].write_text(render_dag(answers), encoding="utf-8")
+    files["handwritten-10-tasks"] = DAGS / "handwritten_10_tasks.py"
+    files["handwritten-10-tasks"].write_text(handwritten_pipeline("handwritten_10_tasks"), encoding="utf-8")
     return files
 
 
@@ -237,7 +284,7 @@ def comparable(dag) -> dict:
 
 def check_equivalent(files: dict[str, Path]) -> list[str]:
     notes = []
-    for label in ("", "-no-alerts"):
+    for label in ("", "-no-alerts", "-10-tasks"):
         dags = {}
         for kind in ("generated", "handwritten", "dag-factory"):
             path = files.get(kind + label)
@@ -323,7 +370,7 @@ def main() -> None:
             samples = sorted(times[mode, kind])
             p10, p90 = samples[len(samples) // 10], samples[len(samples) * 9 // 10]
             print(f"  {kind:24} {statistics.median(samples) * 1000:7.2f}   ({p10 * 1000:.2f}-{p90 * 1000:.2f})")
-        for label in ("", "-no-alerts"):
+        for label in ("", "-no-alerts", "-10-tasks"):
             gen = times[mode, "generated" + label]
             hand = times[mode, "handwritten" + label]
             paired = statistics.median(g / h for g, h in zip(gen, hand))
