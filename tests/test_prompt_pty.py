@@ -491,3 +491,36 @@ def test_review_turning_the_upstream_on_asks_its_questions_with_tab_for_the_dag_
     finish_ok(child)
     source = (tmp_path / "dags" / "daily_report.py").read_text()
     assert 'external_dag_id="extract"' in source and "execution_delta=datetime.timedelta(minutes=90)" in source
+
+
+def test_a_second_task_inherits_the_image_runs_after_the_first_and_the_review_shows_the_graph(
+    spawn, tmp_path: Path
+) -> None:
+    child = spawn()
+    steps = standard_session(**{"Task id": "extract", "Command": "python -m extract", "Add another task?": "y"})
+    play(child, steps[: steps.index(("Add another task?", "y")) + 1])
+    child.expect_exact("Task 2")
+    expect_prompt(child, "Task id")
+    child.send("extract")  # an earlier task's id is refused while typing
+    child.expect_exact("is the id of an earlier task")
+    child.send(Key.CTRL_U + "load" + Key.ENTER)
+    expect_prompt(child, "Container image")
+    child.expect_exact("busybox:1.36")  # the first task's image is the default
+    child.send(Key.ENTER)
+    play(child, [("Parallel pods", ""), ("Command", "python -m load"), ("Arguments", ""),
+                 ("Secret env vars", ""), ("Env vars", "TARGET=warehouse"),
+                 ("Set CPU and memory requests/limits?", "n")])  # fmt: skip
+    expect_prompt(child, "Runs after")
+    child.expect_exact("extract")  # the earlier task, checked: the default
+    child.send(Key.ENTER)
+    play(child, [("Add another task?", "n"), ("Does this DAG wait for another DAG?", "n")])
+    child.expect_exact("Review")
+    child.expect_exact("Task load")
+    child.expect_exact("extract >> load")  # the task graph, as the file writes it
+    child.expect_exact("Write dags/daily_report.py?")
+    child.send("y" + Key.ENTER)
+    finish_ok(child)
+    source = (tmp_path / "dags" / "daily_report.py").read_text(encoding="utf-8")
+    assert source.count('image="busybox:1.36"') == 2
+    assert 'env_vars={"TARGET": "warehouse"}' in source
+    assert "    extract >> load\n" in source
