@@ -122,7 +122,17 @@ with DAG(
 {%- if t.secrets %}
         secrets=[
 {%- for s in t.secrets %}
-            Secret(deploy_type="env", deploy_target={{ s.env | py_literal }}, secret={{ s.secret | py_literal }}, key={{ s.key | py_literal }}),
+{%- set call = 'Secret(deploy_type="env", deploy_target=' ~ (s.env | py_literal) ~ ", secret=" ~ (s.secret | py_literal) ~ ", key=" ~ (s.key | py_literal) ~ ")," %}
+{%- if call | length <= 76 %}
+            {{ call }}
+{%- else %}{# as black writes it: saves black a second pass #}
+            Secret(
+                deploy_type="env",
+                deploy_target={{ s.env | py_literal }},
+                secret={{ s.secret | py_literal }},
+                key={{ s.key | py_literal }},
+            ),
+{%- endif %}
 {%- endfor %}
         ],
 {%- endif %}
