@@ -207,18 +207,53 @@ def _black_mode() -> Any:
 
 
 def format_source(source: str) -> str:
-    """black, then a syntax check: what is written is always valid, formatted Python."""
+    """black, then a syntax check: what is written is always valid, formatted Python.
+
+    black runs unless ``is_black_already`` proves it would return the text
+    unchanged (most DAGs: the template writes black's layout), which halves
+    the cost of a big batch; tests/test_render_batch.py holds the two paths equal.
+    """
     import black
 
-    try:
-        formatted = black.format_str(source, mode=_black_mode())
-    except black.InvalidInput as exc:
-        raise RenderError(f"the template produced invalid Python ({exc}): this is a bug in dag_template/") from exc
+    if is_black_already(source):
+        formatted = source
+    else:
+        try:
+            formatted = black.format_str(source, mode=_black_mode())
+        except black.InvalidInput as exc:
+            raise RenderError(
+                f"the template produced invalid Python ({exc}): this is a bug in dag_template/"
+            ) from exc
     try:
         ast.parse(formatted)
     except SyntaxError as exc:  # pragma: no cover - black already parsed it
         raise RenderError(f"the rendered DAG does not parse: {exc}") from exc
     return formatted
+
+
+def is_black_already(source: str) -> bool:
+    """Whether black would leave the template's output as it is.
+
+    The template writes black's own layout: magic trailing commas wherever it
+    splits a call or a collection, a single-line form where black would join
+    (the notifier lists), so black changes a file only where a line is too
+    long for it. True, then, when every line fits in black's width (as black
+    measures it: wide characters count two), nothing but spaces indents, no
+    line ends in white space, no string holds an escaped quote (black may
+    swap its quotes), and no run of blank lines is longer than black keeps.
+    Anything else goes through black.
+    """
+    from black.strings import str_width
+
+    if "\r" in source or "\t" in source or "\\'" in source or "\n\n\n\n" in source or "\n\n\n " in source:
+        return False
+    if not source.endswith("\n") or source.endswith("\n\n"):
+        return False
+    width = _black_mode().line_length
+    for line in source.splitlines():
+        if line != line.rstrip() or (len(line) > width // 2 and str_width(line) > width):
+            return False
+    return True
 
 
 def render_dag(answers: Mapping[str, Any], template_dir: Path | None = None) -> str:

@@ -64,9 +64,15 @@ with DAG(
         "retries": {{ c.retries | as_int | py_literal }},
         "retry_delay": datetime.timedelta(minutes={{ c.retry_delay_minutes | as_int | py_literal }}),
 {%- for event in alerts %}
+{%- set notifier = "TeamsNotifier(event=" ~ (event | py_literal) ~ ", conn_id=" ~ (c.teams_conn_id | py_literal) ~ ")" %}
+{%- set joined = (callbacks[event] | py_literal) ~ ": [" ~ notifier ~ "]," %}
+{%- if joined | length <= 80 %}{# as black writes it: on one line when it fits #}
+        {{ joined }}
+{%- else %}
         {{ callbacks[event] | py_literal }}: [
-            TeamsNotifier(event={{ event | py_literal }}, conn_id={{ c.teams_conn_id | py_literal }})
+            {{ notifier }}
         ],
+{%- endif %}
 {%- endfor %}
     },
 ):
