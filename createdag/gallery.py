@@ -1,11 +1,13 @@
-"""Demonstration DAGs: one per option, generated like any user's DAG.
+"""Demonstration DAGs: one per option, and a pipeline, generated like any user's DAG.
 
 Each example is a set of answers, nothing else: ``--example NAME`` runs them
 through the same validation, template and writer as a user's answers, so the
 gallery can never drift from what users get. ``tests/test_engine_behaviour.py``
 loads these very DAGs into Airflow's scheduler logic to prove each option
-does what docs/options.md says. The pods use busybox and fail or sleep from
-their own command, so on a cluster each DAG shows its option in the UI.
+does what docs/options.md says. The pods use pinned busybox and alpine images
+and fail or sleep from their own command, so on a cluster each DAG shows its
+option in the UI. Where a second task makes an option visible (depends_on_past,
+wait_for_downstream) the DAG has two, ``extract >> load``.
 """
 
 from __future__ import annotations
@@ -31,6 +33,30 @@ _BASE: dict[str, Any] = {
 }
 
 
+#: Two tasks, for the options that look at the previous run: extract succeeds, then load,
+#: whose 2026-01-01 run fails from its own command.
+_EXTRACT_THEN_FAILING_LOAD: list[dict[str, Any]] = [
+    {"task_id": "extract", "arguments": ["echo 'extract for {{ ds }}'"]},
+    {"task_id": "load", "after": ["extract"], "arguments": [_FAIL_FIRST_RUN]},
+]
+
+#: A pipeline: each step its own image and resources; transform_b runs as three parallel pods.
+_PIPELINE: list[dict[str, Any]] = [
+    {"task_id": "extract", "arguments": ["echo 'extract for {{ ds }}'; sleep 20"],
+     "cpu_request": "100m", "memory_request": "64Mi", "memory_limit": "128Mi"},
+    {"task_id": "transform_a", "after": ["extract"], "image": "alpine:3.20",
+     "arguments": ["echo 'transform a for {{ ds }}'; sleep 30"], "env_vars": {"STEP": "a"},
+     "cpu_request": "250m", "memory_request": "128Mi", "cpu_limit": "500m", "memory_limit": "256Mi"},
+    {"task_id": "transform_b", "after": ["extract"], "image": "alpine:3.20", "shards": 3,
+     "arguments": ["echo \"transform b, pod $SHARD of $SHARDS, for {{ ds }}\"; sleep 30"],
+     "env_vars": {"STEP": "b"},
+     "cpu_request": "100m", "memory_request": "64Mi", "memory_limit": "128Mi"},
+    {"task_id": "load", "after": ["transform_a", "transform_b"],
+     "arguments": ["echo 'load for {{ ds }}'"], "cpu_request": "100m", "memory_request": "256Mi",
+     "memory_limit": "512Mi"},
+]  # fmt: skip
+
+
 def _example(summary: str, needs: tuple[str, ...] = (), **answers: Any) -> dict[str, Any]:
     return {"summary": summary, "needs": needs, "answers": {**_BASE, **answers}}
 
@@ -41,22 +67,20 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         arguments=["echo 'failing on purpose to show the Teams alert'; exit 1"],
     ),
     "depends_on_past_on": _example(
-        "the 2026-01-01 run fails; with depends_on_past the 01-02 task never starts",
-        depends_on_past=True, arguments=[_FAIL_FIRST_RUN],
+        "run 1's load fails; with depends_on_past run 2's extract runs, its load never starts",
+        depends_on_past=True, tasks=_EXTRACT_THEN_FAILING_LOAD,
     ),
     "depends_on_past_off": _example(
-        "the 2026-01-01 run fails; without depends_on_past the 01-02 task runs anyway",
-        depends_on_past=False, arguments=[_FAIL_FIRST_RUN],
+        "run 1's load fails; without depends_on_past run 2's extract and load both run",
+        depends_on_past=False, tasks=_EXTRACT_THEN_FAILING_LOAD,
     ),
     "wait_for_downstream_on": _example(
-        "run 1's pod fails; with wait_for_downstream run 2's first task (the sensor) waits for it",
-        needs=("parent",), depends_on_past=True, wait_for_downstream=True,
-        external_dag_id="gallery_parent", external_task_id="main", arguments=[_FAIL_FIRST_RUN],
+        "run 1's load fails; with wait_for_downstream run 2's extract waits: its downstream failed",
+        depends_on_past=True, wait_for_downstream=True, tasks=_EXTRACT_THEN_FAILING_LOAD,
     ),
     "wait_for_downstream_off": _example(
-        "run 1's pod fails; with only depends_on_past run 2's sensor starts (its own past succeeded)",
-        needs=("parent",), depends_on_past=True, wait_for_downstream=False,
-        external_dag_id="gallery_parent", external_task_id="main", arguments=[_FAIL_FIRST_RUN],
+        "run 1's load fails; with only depends_on_past run 2's extract runs, its load waits",
+        depends_on_past=True, wait_for_downstream=False, tasks=_EXTRACT_THEN_FAILING_LOAD,
     ),
     "max_active_runs_on": _example(
         "catching up with max_active_runs=1: one run at a time", max_active_runs=1, arguments=["sleep 60"],
@@ -81,6 +105,10 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "waits (up_for_reschedule) for gallery_parent's task main of the same day, then runs",
         needs=("parent",), catchup=False, external_dag_id="gallery_parent", external_task_id="main",
         sensor_poke_interval_seconds=60, sensor_timeout_minutes=1440,  # the parent may still be catching up
+    ),
+    "pipeline": _example(
+        "extract >> [transform_a, transform_b (3 parallel pods)] >> load, each its own image and resources",
+        catchup=False, tasks=_PIPELINE,
     ),
 }  # fmt: skip
 

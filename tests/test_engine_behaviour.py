@@ -15,7 +15,12 @@ written to a real metadata DB (SQLite in the session's AIRFLOW_HOME) by
   against the in-process Execution API, as ``dag.test()`` does, and pokes the
   metadata DB through it;
 * catchup is read off the timetable the scheduler uses
-  (``SerializedDAG.next_dagrun_info``), and off the runs the scheduler creates.
+  (``SerializedDAG.next_dagrun_info``), and off the runs the scheduler creates;
+* what holds a task is Airflow's own dependency checks, the ones the scheduler
+  runs before it queues a task instance and the UI lists under Dependencies
+  (``get_failed_dep_statuses``): depends_on_past and wait_for_downstream on
+  the two-task ``extract >> load`` examples, the trigger rule on the
+  ``pipeline`` example's fan-in.
 
 The option tests are paired: the "_on" example must behave one way and the
 "_off" example the other, so flipping the option in the gallery fails a test
@@ -270,6 +275,20 @@ class Scheduler:
             if (key.dag_id, key.run_id, key.task_id) == (dag_id(name), run_id, task_id)
         ]
 
+    def start(self, name: str, run_id: str, task_id: str) -> None:
+        """Play the worker: the queued instances of a task are running (their pods started)."""
+        from airflow.models.taskinstance import TaskInstance as TI
+        from sqlalchemy import select
+
+        workloads = self.queued(name, run_id, task_id)
+        assert workloads, f"the scheduler queued nothing for {name}/{run_id}/{task_id}"
+        with _session() as session:
+            for workload in workloads:
+                ti = session.scalars(select(TI).where(TI.id == workload.ti.id)).one()
+                assert ti.state == "queued"
+                ti.state = "running"
+                ti.start_date = dt.datetime.now(UTC)
+
     def finish(self, name: str, run_id: str, task_id: str, state: str, *, count: int | None = None) -> int:
         """Play the worker: the queued instances of a task end in ``state``, as the task runner reports."""
         from airflow.models.taskinstance import TaskInstance as TI
@@ -281,7 +300,7 @@ class Scheduler:
             for workload in workloads:
                 self.executor.queued_tasks.pop(workload.key)
                 ti = session.scalars(select(TI).where(TI.id == workload.ti.id)).one()
-                assert ti.state == "queued"
+                assert ti.state in ("queued", "running")
                 ti.state = state
                 ti.start_date = ti.start_date or dt.datetime.now(UTC)
                 ti.end_date = dt.datetime.now(UTC)
@@ -322,25 +341,35 @@ def timetable_scheduler(gallery: Gallery, monkeypatch: pytest.MonkeyPatch) -> It
 def test_depends_on_past_holds_the_task_after_a_failed_run(
     gallery: Gallery, scheduler: Scheduler, name: str, held: bool
 ) -> None:
-    assert gallery.sdk_dag(name).get_task("main").depends_on_past is held
+    """Per task: run 1's extract succeeded and its load failed, so run 2's extract runs in both
+    DAGs, and run 2's load is held only with depends_on_past."""
+    dag = gallery.sdk_dag(name)
+    assert dag.get_task("load").upstream_task_ids == {"extract"}
+    assert [dag.get_task(task).depends_on_past for task in ("extract", "load")] == [held, held]
     activate(name)
     first, second = create_scheduled_runs(name, 2)
     scheduler.tick()
-    assert set(ti_states(name, first)) == {"queued"}
-    scheduler.finish(name, first, "main", "failed")
+    assert ti_states(name, first, "extract") == ["queued"]
+    assert ti_states(name, first, "load") == [None]  # it runs after extract
+    scheduler.finish(name, first, "extract", "success")
+    scheduler.tick()
+    scheduler.finish(name, first, "load", "failed")
     scheduler.tick(3)
 
     runs = run_states(name)
     assert runs[first] == "failed"
     assert runs[second] == "running"
+    assert ti_states(name, second, "extract") == ["queued"]  # its own past succeeded
+    scheduler.finish(name, second, "extract", "success")
+    scheduler.tick(2)
     if held:
-        assert set(ti_states(name, second)) == {None}
-        assert scheduler.queued(name, second) == []
-        assert "depends_on_past is true" in failed_deps(name, second)["Previous Dagrun State"]
+        assert ti_states(name, second, "load") == [None]
+        assert scheduler.queued(name, second, "load") == []
+        assert "depends_on_past is true" in failed_deps(name, second, "load")["Previous Dagrun State"]
         # Nothing else holds it: once the failed task is marked success (UI: Mark as > Success), it goes.
-        mark(name, first, "main", "success")
+        mark(name, first, "load", "success")
         scheduler.tick()
-    assert set(ti_states(name, second)) == {"queued"}
+    assert ti_states(name, second, "load") == ["queued"]
 
 
 def clear(name: str, run_id: str, task_id: str | None = None) -> None:
@@ -369,13 +398,17 @@ def test_depends_on_past_rerunning_the_failed_task_with_one_active_run(
     activate(name)
     first, second = create_scheduled_runs(name, 2)
     scheduler.tick()
-    scheduler.finish(name, first, "main", "failed")
+    scheduler.finish(name, first, "extract", "success")
+    scheduler.tick()
+    scheduler.finish(name, first, "load", "failed")
     scheduler.tick(2)
+    scheduler.finish(name, second, "extract", "success")  # run 2's load now waits for run 1's
+    scheduler.tick()
 
-    clear(name, first, "main")
+    clear(name, first, "load")
     scheduler.tick(3)
     assert run_states(name) == {first: "queued", second: "running"}  # stuck
-    assert (ti_states(name, first), ti_states(name, second)) == ([None], [None])
+    assert (ti_states(name, first, "load"), ti_states(name, second, "load")) == ([None], [None])
 
     with _session() as session:  # the UI's "Mark run as failed" on the waiting run
         set_dag_run_state_to_failed(
@@ -383,12 +416,12 @@ def test_depends_on_past_rerunning_the_failed_task_with_one_active_run(
         )
     scheduler.tick()
     assert run_states(name) == {first: "running", second: "failed"}
-    assert ti_states(name, first) == ["queued"]  # the failed task runs again
+    assert ti_states(name, first, "load") == ["queued"]  # the failed task runs again
     scheduler.complete(name, first)
     clear(name, second)  # then the waiting run, from the start
     scheduler.tick(2)
     assert run_states(name) == {first: "success", second: "running"}
-    assert ti_states(name, second) == ["queued"]
+    assert ti_states(name, second, "extract") == ["queued"]
 
 
 # --- wait_for_downstream -----------------------------------------------------------------------------
@@ -400,29 +433,108 @@ def test_depends_on_past_rerunning_the_failed_task_with_one_active_run(
 def test_wait_for_downstream_holds_the_first_task_until_the_previous_runs_downstream_succeeded(
     gallery: Gallery, scheduler: Scheduler, name: str, held: bool
 ) -> None:
-    sensor = gallery.sdk_dag(name).get_task("wait_for_upstream")
-    assert sensor.depends_on_past is True  # in both: only wait_for_downstream differs
-    assert sensor.wait_for_downstream is held
-    assert sensor.downstream_task_ids == {"main"}
+    """Run 1's extract succeeded and its downstream task, load, failed. With wait_for_downstream
+    run 2's extract waits for run 1's load; with depends_on_past alone it starts, and then
+    run 2's load waits for its own past."""
+    dag = gallery.sdk_dag(name)
+    extract = dag.get_task("extract")
+    assert extract.depends_on_past is True  # in both: only wait_for_downstream differs
+    assert extract.wait_for_downstream is held
+    assert extract.downstream_task_ids == {"load"}  # a real downstream pod task, no sensor
+    assert set(dag.task_ids) == {"extract", "load"}
     activate(name)
     first, second = create_scheduled_runs(name, 2)
     scheduler.tick()
-    scheduler.finish(name, first, "wait_for_upstream", "success")
+    scheduler.finish(name, first, "extract", "success")
     scheduler.tick()
-    scheduler.finish(name, first, "main", "failed")  # the previous run's downstream task fails
+    scheduler.finish(name, first, "load", "failed")  # the previous run's downstream task fails
     scheduler.tick(3)
 
     runs = run_states(name)
     assert runs[first] == "failed"
     assert runs[second] == "running"
     if held:
-        assert ti_states(name, second, "wait_for_upstream") == [None]
-        reason = failed_deps(name, second, "wait_for_upstream")["Previous Dagrun State"]
+        assert ti_states(name, second, "extract") == [None]
+        assert scheduler.queued(name, second, "extract") == []
+        reason = failed_deps(name, second, "extract")["Previous Dagrun State"]
         assert "wait_for_downstream is True" in reason
-        mark(name, first, "main", "success")
+        mark(name, first, "load", "success")
         scheduler.tick()
-    # depends_on_past alone only looks at the task itself, which succeeded in the first run
-    assert ti_states(name, second, "wait_for_upstream") == ["queued"]
+        assert ti_states(name, second, "extract") == ["queued"]
+    else:
+        # depends_on_past alone only looks at the task itself, which succeeded in the first run
+        assert ti_states(name, second, "extract") == ["queued"]
+        scheduler.finish(name, second, "extract", "success")
+        scheduler.tick(2)
+        assert ti_states(name, second, "load") == [None]  # load's own past failed
+        assert "depends_on_past is true" in failed_deps(name, second, "load")["Previous Dagrun State"]
+
+
+# --- the tasks a task runs after -------------------------------------------------------------------
+
+
+def test_a_task_starts_only_once_every_task_it_runs_after_succeeded(
+    gallery: Gallery, scheduler: Scheduler
+) -> None:
+    """Fan-in: load runs after transform_a and transform_b (three parallel pods). While one of
+    them is still running, Airflow's trigger rule check holds load and the scheduler does not
+    queue it; once every instance of both succeeded, it is queued."""
+    dag = gallery.sdk_dag("pipeline")
+    assert dag.get_task("load").upstream_task_ids == {"transform_a", "transform_b"}
+    assert dag.get_task("load").trigger_rule == "all_success"
+    for transform in ("transform_a", "transform_b"):
+        assert dag.get_task(transform).upstream_task_ids == {"extract"}
+    assert dag.get_task("transform_b").expand_input is not None  # mapped: three pods
+    activate("pipeline")
+    (run,) = create_scheduled_runs("pipeline", 1)
+    scheduler.tick()
+    assert ti_states("pipeline", run, "extract") == ["queued"]
+    assert ti_states("pipeline", run, "transform_a") == [None]
+    scheduler.finish("pipeline", run, "extract", "success")
+    scheduler.tick()
+    assert ti_states("pipeline", run, "transform_a") == ["queued"]  # fan-out: both start
+    assert ti_states("pipeline", run, "transform_b") == ["queued"] * 3
+    scheduler.start("pipeline", run, "transform_a")
+    scheduler.start("pipeline", run, "transform_b")
+
+    # transform_a done, two of transform_b's pods done, the third still running: load waits.
+    scheduler.finish("pipeline", run, "transform_a", "success")
+    scheduler.finish("pipeline", run, "transform_b", "success", count=2)
+    scheduler.tick(2)
+    assert ti_states("pipeline", run, "transform_b") == ["success", "success", "running"]
+    assert ti_states("pipeline", run, "load") == [None]
+    assert scheduler.queued("pipeline", run, "load") == []
+    reason = failed_deps("pipeline", run, "load")["Trigger Rule"]
+    assert "'all_success' requires all upstream tasks to have succeeded, but found 1 non-success" in reason
+
+    # The last pod succeeds: at its next loop the scheduler queues load.
+    scheduler.finish("pipeline", run, "transform_b", "success")
+    scheduler.tick()
+    assert ti_states("pipeline", run, "load") == ["queued"]
+    scheduler.complete("pipeline", run)
+
+
+def test_a_task_is_upstream_failed_once_a_task_it_runs_after_failed(
+    gallery: Gallery, scheduler: Scheduler
+) -> None:
+    """One of transform_b's pods fails while transform_a still runs: load never starts, it is
+    upstream_failed at once, and the run fails once transform_a has ended."""
+    activate("pipeline")
+    (run,) = create_scheduled_runs("pipeline", 1)
+    scheduler.tick()
+    scheduler.finish("pipeline", run, "extract", "success")
+    scheduler.tick()
+    scheduler.start("pipeline", run, "transform_a")
+    scheduler.finish("pipeline", run, "transform_b", "success", count=2)
+    scheduler.finish("pipeline", run, "transform_b", "failed")
+    scheduler.tick()
+    assert ti_states("pipeline", run, "load") == ["upstream_failed"]
+    assert scheduler.queued("pipeline", run, "load") == []
+    assert run_states("pipeline")[run] == "running"  # transform_a is still running
+    scheduler.finish("pipeline", run, "transform_a", "success")
+    scheduler.tick()
+    assert run_states("pipeline")[run] == "failed"
+    assert ti_states("pipeline", run, "load") == ["upstream_failed"]
 
 
 # --- max_active_runs ---------------------------------------------------------------------------------
