@@ -154,7 +154,9 @@ def test_every_gallery_example_loads(tmp_path: Path) -> None:
 def test_example_cli(tmp_path: Path) -> None:
     run = [sys.executable, str(REPO / "create_dag.py")]
     listing = subprocess.run([*run, "--example", "list"], capture_output=True, text=True, cwd=tmp_path)
-    assert "depends_on_past_on" in listing.stdout and listing.returncode == 0
+    assert "depends_on_past_on" in listing.stdout and "pipeline" in listing.stdout and listing.returncode == 0
+    bare = subprocess.run([*run, "--example"], capture_output=True, text=True, cwd=tmp_path)
+    assert bare.returncode == 0 and bare.stdout == listing.stdout  # no name: the list
     made = subprocess.run([*run, "--example", "child"], capture_output=True, text=True, cwd=tmp_path)
     assert made.returncode == 0, made.stderr
     assert sorted(p.name for p in (tmp_path / "dags").glob("*.py")) == ["gallery_child.py", "gallery_parent.py"]

@@ -31,9 +31,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--answers", type=Path, metavar="FILE",
                         help="YAML or JSON answers: one mapping, or a list of mappings for many DAGs "
                         "(implies --no-input)")
-    parser.add_argument("--example", metavar="NAME",
-                        help="write a gallery DAG that demonstrates one option ('list' to see them; "
-                        "see docs/options.md)")
+    parser.add_argument("--example", metavar="NAME", nargs="?", const="list",
+                        help="write a gallery DAG that demonstrates one option, or a pipeline "
+                        "(no NAME, or 'list': list them; see docs/options.md)")
     parser.add_argument("--dry-run", action="store_true", help="print the DAG to stdout, write nothing")
     parser.add_argument("--force", action="store_true", help="replace DAG files that already exist")
     parser.add_argument("--check", action="store_true",
