@@ -378,3 +378,57 @@ def test_progress_bar_closes_an_interrupted_line() -> None:
         bar(10, 100)
         raise KeyboardInterrupt
     assert stream.getvalue().endswith(" 10/100\n")
+
+
+# --- skipping black only where black would change nothing -------------------------------------
+
+_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=60)
+_WORDS = st.lists(st.text("abcxyz -_{}'\"é日", min_size=1, max_size=30), max_size=4)
+_NAME = st.from_regex(r"[a-z][a-z0-9_]{0,40}", fullmatch=True)
+
+
+@st.composite
+def _specs(draw: st.DrawFn) -> dict:
+    count = draw(st.integers(1, 4))
+    ids = draw(st.lists(_NAME, min_size=count, max_size=count, unique=True))
+    tasks = []
+    for number, task_id in enumerate(ids):
+        task = {"task_id": task_id, "image": draw(st.sampled_from(["a:1", "ghcr.io/acme/" + "x" * 40 + ":1.0"])),
+                "cmds": draw(_WORDS), "arguments": draw(_WORDS), "shards": draw(st.sampled_from([1, 1, 3, 40])),
+                "after": draw(st.lists(st.sampled_from(ids[:number]), unique=True)) if number else []}  # fmt: skip
+        if draw(st.booleans()):
+            task["env_vars"] = {"A": draw(_TEXT), "LONG_NAME_" + "X" * draw(st.integers(0, 40)): "v"}
+        if draw(st.booleans()):
+            task["secrets"] = [{"env": "PW", "secret": "s" * draw(st.integers(1, 60)), "key": "k"}]
+        if draw(st.booleans()):
+            task["cpu_request"] = "250m"
+        tasks.append(task)
+    return {
+        "dag_id": draw(_NAME), "image": "a:1", "owner": draw(_TEXT.filter(str.strip)), "start_date": "2026-01-01",
+        "description": draw(_TEXT), "tags": draw(st.lists(st.text("abc ", min_size=1, max_size=20), max_size=5)),
+        "alerts": draw(st.sampled_from([[], ["failure"], ["failure", "retry", "success"]])),
+        "teams_conn_id": draw(st.sampled_from(["t", "msteams", "msteams_webhook_url", "c" * 60])),
+        "external_dag_id": draw(st.sampled_from(["", "up"])), "tasks": tasks,
+    }  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None)
+@given(spec=_specs())
+def test_black_is_skipped_only_where_it_would_change_nothing(spec: dict) -> None:
+    import black
+
+    from createdag.render import _black_mode, is_black_already, render_raw
+
+
+    from createdag.errors import InvalidAnswers
+    from hypothesis import assume
+
+    try:
+        answers, _ = resolve(spec, NOWHERE)
+    except InvalidAnswers:
+        assume(False)  # e.g. an unclosed {{ in an env value: refused, nothing to render
+    raw = render_raw(answers)
+    formatted = black.format_str(raw, mode=_black_mode())
+    if is_black_already(raw):
+        assert formatted == raw  # the fast path writes exactly what black writes
+    assert render.format_source(raw) == formatted
