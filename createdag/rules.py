@@ -154,9 +154,11 @@ def check_external_task_id(value: str, answers: Answers, settings: Settings) -> 
         raise BadValue(f"{found.dag_id} ({found.path}) has no task {value!r}: its tasks are {tasks}")
     if found is not None and value in found.mapped_task_ids:
         # ExternalTaskSensor counts task instances: N parallel pods never add up to the 1 it expects.
+        join = f"{value[:245]}_done"
+        instead = f"wait for {join}, which ends once every pod has, or " if join in found.task_ids else ""
         raise BadValue(
             f"{found.dag_id}.{value} runs as parallel pods (mapped), and ExternalTaskSensor never "
-            "succeeds on a mapped task: leave external_task_id empty to wait for the whole DAG run"
+            f"succeeds on a mapped task: {instead}leave external_task_id empty to wait for the whole DAG run"
         )
     return value
 

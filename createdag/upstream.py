@@ -181,6 +181,12 @@ def planned_dags(entries: Sequence[Mapping[str, Any]]) -> tuple[UpstreamDag, ...
                     mapped.add(task_id)
             except (TypeError, ValueError):
                 pass  # reported by its own check
+        if task_ids and mapped == task_ids and not entry.get("external_dag_id"):
+            # the template's EmptyOperator after all-mapped pods (see local_extensions.pipeline)
+            tasks_list = tasks if isinstance(tasks, list) else [entry]
+            ran_after = {str(a) for t in tasks_list if isinstance(t, Mapping) for a in t.get("after") or ()}
+            leaves = [t for t in task_ids if t not in ran_after]
+            task_ids.add(f"{sorted(leaves)[0][:245]}_done" if len(leaves) == 1 else "done")
         if entry.get("external_dag_id"):
             task_ids.add("wait_for_upstream")
         planned.append(

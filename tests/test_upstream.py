@@ -169,9 +169,10 @@ def test_example_cli(tmp_path: Path) -> None:
 def test_waiting_on_a_mapped_task_is_refused(dags_dir: Path) -> None:
     """ExternalTaskSensor never succeeds on a mapped task (test_engine_behaviour proves it): refuse it."""
     write_dag(dags_dir, dag_id="fanout", shards=3)
-    with pytest.raises(InvalidAnswers, match="leave external_task_id empty"):
+    with pytest.raises(InvalidAnswers, match="wait for main_done, which ends once every pod has, or leave "):
         resolve_answers(dags_dir, dag_id="report", external_dag_id="fanout", external_task_id="main")
     resolve_answers(dags_dir, dag_id="report", external_dag_id="fanout")  # the whole run is fine
+    resolve_answers(dags_dir, dag_id="report2", external_dag_id="fanout", external_task_id="main_done")
 
 
 def test_waiting_on_a_mapped_task_of_the_same_batch_is_refused(tmp_path: Path) -> None:
