@@ -544,10 +544,13 @@ def test_a_generated_dag_reads_back_as_its_answers(dags_dir: Path) -> None:
 
 
 def test_a_generated_sharded_dag_with_an_unnamed_task_reads_back(dags_dir: Path) -> None:
-    # "run-pod" is no Python name: the template writes `wait_for_upstream >> KubernetesPodOperator...`
+    # "run-pod" is no Python name: the template gives it a sanitized variable (the file says
+    # `# ruff: noqa: AIR001`) and names that in the dependency line
     path = write_dag(dags_dir, task_id="run-pod", shards=3, external_dag_id="upstream_daily")
     text = path.read_text(encoding="utf-8")
-    assert "wait_for_upstream >> KubernetesPodOperator.partial(" in text
+    assert "# ruff: noqa: AIR001" in text
+    assert "    run_pod = KubernetesPodOperator.partial(\n        task_id=\"run-pod\"," in text
+    assert text.endswith("    wait_for_upstream >> run_pod\n")
     pipeline = read_file(path)
     assert pipeline.refused == []
     (task,) = pipeline.tasks
