@@ -380,7 +380,7 @@ def test_adopt_then_update(dags_dir: Path, monkeypatch, capsys) -> None:
 
 
 @pytest.mark.airflow  # loads what it wrote with Airflow
-def test_adopt_a_pipeline_then_update(dags_dir: Path) -> None:
+def test_adopt_a_pipeline_then_update(dags_dir: Path, capsys) -> None:
     # default_args one key a line, as the template writes them: a change to retries then merges
     # (written on one line, it is a conflict for the user to resolve)
     text = PIPELINE.replace(
@@ -393,6 +393,17 @@ def test_adopt_a_pipeline_then_update(dags_dir: Path) -> None:
     path = dags_dir / "sales.py"
     path.write_text(text)
     assert main(["adopt", str(path), "-o", str(dags_dir), "--yes"]) == 0
+    err = capsys.readouterr().err
+    assert (
+        "  tasks (4): wait_for_upstream (waits for warehouse_load run) >> extract >> "
+        "[transform (4 parallel pods), report] >> publish\n"
+        "    task 'extract'\n"
+        "      image = 'ghcr.io/acme/sales:3.1.0'\n"
+        "      after = []\n"
+        "      shards = 1\n"
+    ) in err
+    publish = "    task 'publish'\n      image = 'ghcr.io/acme/report:1.0.0'\n      after = ['transform', 'report']\n"
+    assert publish in err
     rec = records.load(records.record_path(dags_dir, "sales_pipeline"))
     assert [(task["task_id"], task["after"]) for task in rec.answers["tasks"]] == [
         ("extract", []), ("transform", ["extract"]), ("report", ["extract"]), ("publish", ["transform", "report"]),
