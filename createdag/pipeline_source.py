@@ -8,6 +8,12 @@ the dependencies between them (``>>``, ``<<``, ``chain``, ``cross_downstream``,
 ``set_upstream``/``set_downstream``). The file is parsed, never imported
 (``dagsource``).
 
+The ``EmptyOperator`` the template writes after the last pods of a DAG whose
+every task is mapped and that waits for no upstream DAG (``<leaf>_done``: it
+gives the DAG its owner in Airflow's UI) is the template's own, as ``name=``
+is: no task of the answers. It is read as such only in exactly the form and
+place the template writes it; any other ``EmptyOperator`` is listed.
+
 What it cannot read as an answer (a computed value, an argument no answer
 stands for, another operator, tasks made in a loop, a dependency on an
 unknown name...) is listed with its line in ``Pipeline.refused``: a record of
@@ -30,6 +36,9 @@ from createdag.dagsource import NOT_FOUND, DagCall, call_name, kwargs, line_of, 
 POD = "KubernetesPodOperator"
 SENSOR = "ExternalTaskSensor"
 SENSOR_TASK_ID = "wait_for_upstream"
+#: The task the template writes after the last pods of a DAG of mapped tasks only (no sensor).
+JOIN = "EmptyOperator"
+JOIN_ORIGIN = "airflow.providers.standard.operators.empty.EmptyOperator"
 #: DAG-level answers every task inherits unless it overrides them.
 INHERITED = ("namespace", "image_pull_secrets", "cpu_request", "memory_request", "cpu_limit", "memory_limit")
 #: Arguments the template writes itself (from other answers, or always the same): no answer
@@ -260,6 +269,17 @@ class _Pod:
     after: list[str] = field(default_factory=list)
 
 
+@dataclass
+class _Join:
+    """An ``EmptyOperator(task_id=...)`` written as the template writes its join."""
+
+    task_id: str
+    line: int
+    label: str
+    after: set[str] = field(default_factory=set)
+    before: set[str] = field(default_factory=set)
+
+
 @dataclass(frozen=True)
 class _Refs:
     """The tasks an expression in a dependency stands for (None: a task that was not read)."""
@@ -276,6 +296,7 @@ class _Reader:
         self.refused: list[Unread] = []
         self.pods: dict[str, _Pod] = {}
         self.task_ids: set[str] = set()  # of every task read, whole or not
+        self.joins: dict[str, _Join] = {}  # EmptyOperators written as the template's join, by task id
         self.sensor: dict[str, Any] | None = None
         self.sensor_line = 0
         self.tasks_by_name: dict[str, str | None] = {}  # variable -> task id (None: a task not read)
@@ -547,10 +568,37 @@ class _Reader:
             return self.pod(outer, label)
         if name == SENSOR:
             return self.read_sensor(outer, label)
-        self.refuse(
-            call, f"{label} is not a {POD}: create_dag writes {POD} tasks (and the {SENSOR_TASK_ID} sensor) only"
-        )
+        if outer is call and self.join_form(call):
+            return self.join(call, label)
+        self.refuse(call, self.not_a_pod(label))
         return None
+
+    @staticmethod
+    def not_a_pod(label: str) -> str:
+        return f"{label} is not a {POD}: create_dag writes {POD} tasks (and the {SENSOR_TASK_ID} sensor) only"
+
+    def join_form(self, call: ast.Call) -> bool:
+        """``EmptyOperator(task_id="...")``, ``on_success_callback=None`` beside it or not: the
+        template's join as written (where it stands is checked once the dependencies are read)."""
+        if dagsource.origin(call.func, self.names_imported) != JOIN_ORIGIN:
+            return False
+        if call.args or dagsource.spread(call) or dagsource.repeated_keywords(call):
+            return False
+        given = kwargs(call)
+        if set(given) - {"task_id", "on_success_callback", "dag"} or not isinstance(literal(given.get("task_id")), str):
+            return False
+        callback = given.get("on_success_callback")
+        return callback is None or (isinstance(callback, ast.Constant) and callback.value is None)
+
+    def join(self, call: ast.Call, label: str) -> str | None:
+        task_id = literal(kwargs(call)["task_id"])
+        assert isinstance(task_id, str)
+        if task_id in self.task_ids or task_id == SENSOR_TASK_ID:
+            self.refuse(call, f"task_id {quoted(task_id)} is given to two tasks")
+            return None
+        self.task_ids.add(task_id)
+        self.joins[task_id] = _Join(task_id, line_of(call), label)
+        return task_id
 
     def arguments_problems(self, call: ast.Call, label: str) -> bool:
         """Refuse positional, ``*args``/``**kwargs`` and repeated arguments; True when any."""
@@ -894,9 +942,14 @@ class _Reader:
                 after_sensor.add(down)
             elif up in self.pods and down in self.pods and up not in self.pods[down].after:
                 self.pods[down].after.append(up)
+            if down in self.joins:
+                self.joins[down].after.add(up)
+            if up in self.joins:
+                self.joins[up].before.add(down)
         for pod in self.pods.values():
             pod.after.sort(key=rank.__getitem__)
         self.cycles(order)
+        self.check_joins(order)
         if self.sensor is not None:
             for task_id in order:
                 pod = self.pods[task_id]
@@ -908,6 +961,37 @@ class _Reader:
                         "first task",
                     )
         return [{**self.pods[task_id].answers, "after": list(self.pods[task_id].after)} for task_id in order]
+
+    def check_joins(self, order: list[str]) -> None:
+        """Each ``EmptyOperator`` written as the template's join is the template's only where the
+        template writes it: the one after the last pods of a DAG whose every task is mapped and
+        that waits for no upstream DAG, with the task id the template gives it. Any other is refused."""
+        if not self.joins:
+            return
+        mapped = bool(order) and self.sensor is None and all(self.pods[t].answers["shards"] > 1 for t in order)
+        ran_after = {up for task_id in order for up in self.pods[task_id].after}
+        leaves = [task_id for task_id in order if task_id not in ran_after]
+        expected = join_task_id(order, leaves)
+        for index, join in enumerate(sorted(self.joins.values(), key=lambda item: item.line)):
+            if not mapped:
+                self.refuse(join.line, self.not_a_pod(join.label))
+            elif index:
+                self.refuse(join.line, f"{join.label} is a second {JOIN}: create_dag writes one, after the last pods")
+            elif join.task_id != expected:
+                self.refuse(
+                    join.line,
+                    f"{join.label} is not read: create_dag's {JOIN} after the last pods is the task {quoted(expected)}",
+                )
+            elif join.after != set(leaves):
+                names = ", ".join(quoted(task_id) for task_id in sorted(join.after, key=str)) or "nothing"
+                last = ", ".join(quoted(task_id) for task_id in leaves)
+                self.refuse(
+                    join.line,
+                    f"{join.label} runs after {names}: create_dag's {JOIN} runs after the last pod tasks, {last}",
+                )
+            elif join.before:
+                names = ", ".join(quoted(task_id) for task_id in sorted(join.before, key=str))
+                self.refuse(join.line, f"{names} runs after {join.label}: create_dag's {JOIN} comes last")
 
     def cycles(self, order: list[str]) -> None:
         """Refuse tasks that run after each other in a circle (Airflow refuses such a DAG)."""
@@ -960,6 +1044,16 @@ class _Reader:
                 if key in pod.inherited and pod.inherited[key] != common:
                     task[key] = pod.inherited[key]
         return defaults, tasks
+
+
+def join_task_id(task_ids: list[str], leaves: list[str]) -> str:
+    """The task id the template gives its ``EmptyOperator`` after the last pods (``leaves``):
+    ``<leaf>_done`` after one, ``done`` after several; ``_`` added while a task has it
+    (dag_template/local_extensions.py ``pipeline``)."""
+    join_id = f"{leaves[0][:245]}_done" if len(leaves) == 1 else "done"
+    while join_id in task_ids:
+        join_id += "_"
+    return join_id
 
 
 def read_pipeline(tree: ast.Module, dag: DagCall | None = None) -> Pipeline:

@@ -544,11 +544,118 @@ def test_a_generated_dag_reads_back_as_its_answers(dags_dir: Path) -> None:
 
 
 def test_a_generated_sharded_dag_with_an_unnamed_task_reads_back(dags_dir: Path) -> None:
-    # "run-pod" is no Python name: the template writes `wait_for_upstream >> KubernetesPodOperator...`
+    # "run-pod" is no Python name: the template gives it a sanitized variable (with a
+    # file-level noqa for AIR001) and names that in the dependency line
     path = write_dag(dags_dir, task_id="run-pod", shards=3, external_dag_id="upstream_daily")
     text = path.read_text(encoding="utf-8")
-    assert "wait_for_upstream >> KubernetesPodOperator.partial(" in text
+    assert "# ruff: noqa: AIR001" in text
+    assert "    run_pod = KubernetesPodOperator.partial(\n        task_id=\"run-pod\"," in text
+    assert text.endswith("    wait_for_upstream >> run_pod\n")
     pipeline = read_file(path)
     assert pipeline.refused == []
     (task,) = pipeline.tasks
     assert task["task_id"] == "run-pod" and task["shards"] == 3 and task["env_vars"] == {}
+
+
+def test_a_generated_dag_of_mapped_tasks_reads_back_without_its_join(dags_dir: Path) -> None:
+    # every task mapped, no sensor: the template writes an EmptyOperator after the last pods,
+    # the template's own (as name= is), no task of the answers
+    tasks = [
+        {"task_id": "extract", "shards": 2},
+        {"task_id": "clean-up", "shards": 3, "after": ["extract"]},
+        {"task_id": "enrich", "shards": 2, "after": ["extract"], "env_vars": {"MODE": "full"}},
+    ]
+    path = write_dag(dags_dir, tasks=tasks, alerts=["success"])
+    text = path.read_text(encoding="utf-8")
+    assert '    done = EmptyOperator(\n        task_id="done",\n        on_success_callback=None,\n    )' in text
+    pipeline = read_file(path)
+    assert pipeline.refused == []
+    assert [(task["task_id"], task["shards"], task["after"]) for task in pipeline.tasks] == [
+        ("extract", 2, []), ("clean-up", 3, ["extract"]), ("enrich", 2, ["extract"]),
+    ]  # fmt: skip
+    assert pipeline.tasks[2]["env_vars"] == {"MODE": "full"}
+
+    one = write_dag(dags_dir, dag_id="one_daily", task_id="load", shards=4)
+    assert 'load_done = EmptyOperator(\n        task_id="load_done",\n    )' in one.read_text(encoding="utf-8")
+    assert [task["task_id"] for task in read_file(one).tasks] == ["load"] and read_file(one).refused == []
+
+
+MAPPED = """\
+a = KubernetesPodOperator.partial(task_id="a", image="i:1").expand(
+    env_vars=[{"SHARD": str(shard), "SHARDS": "2"} for shard in range(2)])
+b = KubernetesPodOperator.partial(task_id="b", image="i:1").expand(
+    env_vars=[{"SHARD": str(shard), "SHARDS": "2"} for shard in range(2)])
+"""  # lines 1-4
+
+
+def test_the_join_as_the_template_writes_it_is_no_task() -> None:
+    pipeline = read(MAPPED + 'a >> b\nb_done = EmptyOperator(task_id="b_done", on_success_callback=None)\n'
+                    "b >> b_done\n")  # fmt: skip
+    assert after(pipeline) == {"a": [], "b": ["a"]}
+    pipeline = read(MAPPED + 'done = EmptyOperator(task_id="done")\n[a, b] >> done\n')
+    assert after(pipeline) == {"a": [], "b": []}
+    # the template's id, "_" added while a task has it
+    pipeline = read(MAPPED.replace('"b"', '"a_done"') + 'j = EmptyOperator(task_id="a_done_")\nb >> a\na >> j\n')
+    assert after(pipeline) == {"a": ["a_done"], "a_done": []}
+
+
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        # not where the template writes one: a pod is not mapped, the sensor waits first
+        (pod("c") + '\nd = EmptyOperator(task_id="c_done")\nc >> d\n',
+         'EmptyOperator(task_id="c_done") is not a KubernetesPodOperator: create_dag writes KubernetesPodOperator '
+         "tasks (and the wait_for_upstream sensor) only"),
+        (MAPPED + 'wait_for_upstream = ExternalTaskSensor(task_id="wait_for_upstream", external_dag_id="up")\n'
+         'wait_for_upstream >> [a, b]\ndone = EmptyOperator(task_id="done")\n[a, b] >> done\n',
+         'EmptyOperator(task_id="done") is not a KubernetesPodOperator: create_dag writes KubernetesPodOperator '
+         "tasks (and the wait_for_upstream sensor) only"),
+        # not after every last pod, or not last
+        (MAPPED + 'done = EmptyOperator(task_id="done")\na >> done\n',
+         'EmptyOperator(task_id="done") runs after "a": create_dag\'s EmptyOperator runs after the last pod '
+         'tasks, "a", "b"'),
+        (MAPPED + 'done = EmptyOperator(task_id="done")\n',
+         'EmptyOperator(task_id="done") runs after nothing: create_dag\'s EmptyOperator runs after the last pod '
+         'tasks, "a", "b"'),
+        (MAPPED + 'b_done = EmptyOperator(task_id="b_done")\na >> b\na >> b_done\n',
+         'EmptyOperator(task_id="b_done") runs after "a": create_dag\'s EmptyOperator runs after the last pod '
+         'tasks, "b"'),
+        (MAPPED + 'b_done = EmptyOperator(task_id="b_done")\na >> b >> b_done\nb_done >> a\n',
+         '"a" runs after EmptyOperator(task_id="b_done"): create_dag\'s EmptyOperator comes last'),
+        (MAPPED + 'a_done = EmptyOperator(task_id="a_done")\na >> b >> a_done\n',
+         'EmptyOperator(task_id="a_done") is not read: create_dag\'s EmptyOperator after the last pods is the '
+         'task "b_done"'),
+        # another task id, a second one
+        (MAPPED + 'end = EmptyOperator(task_id="end")\n[a, b] >> end\n',
+         'EmptyOperator(task_id="end") is not read: create_dag\'s EmptyOperator after the last pods is the task '
+         '"done"'),
+        (MAPPED + 'done = EmptyOperator(task_id="done")\nagain = EmptyOperator(task_id="again")\n'
+         "[a, b] >> done\n[a, b] >> again\n",
+         'EmptyOperator(task_id="again") is a second EmptyOperator: create_dag writes one, after the last pods'),
+    ],
+)
+def test_an_empty_operator_elsewhere_is_refused(body: str, problem: str) -> None:
+    assert [text.split(": ", 1)[1] for text in refused(read(body))] == [problem]
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        'EmptyOperator(task_id="done", trigger_rule="all_done")',
+        'EmptyOperator(task_id="done", on_success_callback=notify)',
+        'EmptyOperator("done")',
+        "EmptyOperator(task_id=DONE)",
+        'empty.EmptyOperator(task_id="done")',  # not imported from airflow
+    ],
+)
+def test_an_empty_operator_in_another_form_is_refused(call: str) -> None:
+    problems = refused(read(MAPPED + f"done = {call}\n[a, b] >> done\n"))
+    assert problems and all("is not a KubernetesPodOperator" in text for text in problems[:1]), problems
+
+
+def test_the_join_read_through_a_module_import() -> None:
+    head = HEAD.replace("from airflow.providers.standard.operators.empty import EmptyOperator\n",
+                        "from airflow.providers.standard.operators import empty\n")  # fmt: skip
+    assert after(read(MAPPED + 'done = empty.EmptyOperator(task_id="done")\n[a, b] >> done\n', head)) == {
+        "a": [], "b": [],
+    }  # fmt: skip

@@ -1,0 +1,127 @@
+"""Round trip: any pipeline create_dag writes, ``adopt`` reads back as the same answers.
+
+Generated specs (1 to 6 pod tasks, fan-out and fan-in, parallel pods, secrets,
+env vars, resources, a task's own namespace and pull secrets, with and without
+the upstream sensor, task ids that are and are not Python names) are written by
+``create.create``, read back from the file by ``adopt`` (``pipeline_source``),
+validated again by ``resolve``: the same validated answers, and the template's
+render of them is the file itself (the base ``update`` merges against).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+from createdag import adopt, create
+from createdag.answers import resolve
+from createdag.settings import Settings, settings_for
+
+#: Task ids: Python names, names the template must spell otherwise (not identifiers, keywords,
+#: names the file imports) and ids the template's join would take (``<leaf>_done``, ``done``).
+TASK_IDS = ("extract", "load", "main", "run-pod", "clean.up", "3rd", "class", "k8s", "EmptyOperator",
+            "load_done", "done", "report_v2")  # fmt: skip
+IMAGES = ("ghcr.io/acme/etl:1.4.2", "busybox:1.36", "ghcr.io/acme/report@sha256:" + "a" * 64)
+WORDS = ("python", "-m", "etl", "--day", "{{ ds }}", "it's", 'say "hi"', "é", "")
+ENV_NAMES = ("MODE", "REGION", "DB_USER", "TOKEN", "X1")
+ENV_VALUES = ("full", "{{ ds }}", "", "a b", "it's", 'q"uote', "ünï")
+NAMESPACES = ("etl", "airflow", "data-jobs")
+PULL_SECRETS = ((), ("regcred",), ("regcred", "other.registry"))
+
+
+@st.composite
+def resources(draw: st.DrawFn) -> dict[str, str]:
+    """Requests at most their limits, each possibly unset."""
+    return {
+        "cpu_request": draw(st.sampled_from(["", "250m", "1"])),
+        "cpu_limit": draw(st.sampled_from(["", "2"])),
+        "memory_request": draw(st.sampled_from(["", "512Mi"])),
+        "memory_limit": draw(st.sampled_from(["", "1Gi", "2Gi"])),
+    }
+
+
+@st.composite
+def task(draw: st.DrawFn, task_id: str, earlier: list[str], shards: int) -> dict[str, Any]:
+    secret_envs = draw(st.lists(st.sampled_from(ENV_NAMES), max_size=2, unique=True))
+    plain = [name for name in ENV_NAMES if name not in secret_envs]
+    env_names = draw(st.lists(st.sampled_from(plain), max_size=3, unique=True)) if plain else []
+    spec: dict[str, Any] = {
+        "task_id": task_id,
+        "image": draw(st.sampled_from(IMAGES)),
+        "shards": shards,
+        "cmds": draw(st.lists(st.sampled_from(WORDS), max_size=3)),
+        "arguments": draw(st.lists(st.sampled_from(WORDS), max_size=3)),
+        "secrets": [
+            {"env": env, "secret": draw(st.sampled_from(["db-creds", "api.token"])), "key": "password"}
+            for env in secret_envs
+        ],
+        "env_vars": {name: draw(st.sampled_from(ENV_VALUES)) for name in env_names},
+        # a subset of the earlier tasks, in file order: the graph has no cycle
+        "after": [name for name in earlier if draw(st.booleans())],
+    }
+    if draw(st.booleans()):
+        spec.update(draw(resources()))
+    if draw(st.integers(0, 3)) == 0:  # a task of its own namespace
+        spec["namespace"] = draw(st.sampled_from(NAMESPACES))
+    if draw(st.integers(0, 3)) == 0:
+        spec["image_pull_secrets"] = list(draw(st.sampled_from(PULL_SECRETS)))
+    return spec
+
+
+@st.composite
+def pipelines(draw: st.DrawFn) -> dict[str, Any]:
+    ids = draw(st.lists(st.sampled_from(TASK_IDS), min_size=1, max_size=6, unique=True))
+    # all pods mapped (the template then writes its EmptyOperator after them), none, or some
+    mapped = draw(st.sampled_from(["all", "none", "some"]))
+    tasks = []
+    for number, task_id in enumerate(ids):
+        shards = {"all": draw(st.integers(2, 4)), "none": 1}.get(mapped, draw(st.sampled_from([1, 1, 3])))
+        tasks.append(draw(task(task_id, ids[:number], shards)))
+    answers: dict[str, Any] = {
+        "dag_id": "roundtrip_daily",
+        "owner": "data-team",
+        "start_date": "2026-01-01",
+        "namespace": draw(st.sampled_from(NAMESPACES)),
+        "image_pull_secrets": list(draw(st.sampled_from(PULL_SECRETS))),
+        "alerts": draw(st.sampled_from([[], ["failure"], ["failure", "success"]])),
+        "tasks": tasks,
+    }
+    if draw(st.booleans()):
+        answers["external_dag_id"] = "upstream_daily"
+        answers["external_task_id"] = draw(st.sampled_from(["", "load"]))
+        answers["external_delta_minutes"] = draw(st.sampled_from([0, 30, 60]))
+    return answers
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(spec=pipelines())
+def test_a_generated_pipeline_reads_back_as_its_answers(spec: dict[str, Any]) -> None:
+    with tempfile.TemporaryDirectory(prefix="create_dag-roundtrip-") as scratch:
+        made, adopted = Path(scratch) / "made", Path(scratch) / "adopted"
+        made.mkdir()
+        adopted.mkdir()
+        created = create.create([spec], Settings(output_dir=made), source="spec")
+        (written,) = created.paths
+        text = written.read_text(encoding="utf-8")
+        event("the EmptyOperator after the pods" if "EmptyOperator(\n" in text else "no EmptyOperator")
+        event("the upstream sensor" if "external_dag_id" in spec else "no sensor")
+        event("a sanitized variable" if "noqa: AIR001" in text else "variables as task ids")
+        expected, _ = resolve(spec, settings_for(made, force=True, existing_dag=True), source="spec")
+
+        copy = adopted / written.name  # a dags folder without its record: adopt it there
+        shutil.copyfile(written, copy)
+        found, _ = adopt.read_answers(copy)
+        plan = adopt.plan_adopt(adopted, copy)
+
+    def graph(answers: dict[str, Any]) -> list[tuple[str, list[str]]]:
+        return [(task["task_id"], task["after"]) for task in answers["tasks"]]
+
+    assert graph(found) == graph(expected)
+    assert plan.answers["tasks"] == expected["tasks"]
+    assert {key: plan.answers.get(key) for key in expected} == expected
+    assert plan.pristine == text  # the render of what was read is the file, byte for byte
