@@ -1048,12 +1048,10 @@ class _Reader:
 
 def join_task_id(task_ids: list[str], leaves: list[str]) -> str:
     """The task id the template gives its ``EmptyOperator`` after the last pods (``leaves``):
-    ``<leaf>_done`` after one, ``done`` after several; ``_`` added while a task has it
-    (dag_template/local_extensions.py ``pipeline``)."""
-    join_id = f"{leaves[0][:245]}_done" if len(leaves) == 1 else "done"
-    while join_id in task_ids:
-        join_id += "_"
-    return join_id
+    the template's own rule (``join_task_id`` in dag_template/local_extensions.py)."""
+    from createdag import resources
+
+    return str(resources.template_extensions().join_task_id(task_ids, leaves))
 
 
 def read_pipeline(tree: ast.Module, dag: DagCall | None = None) -> Pipeline:

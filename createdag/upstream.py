@@ -185,8 +185,10 @@ def planned_dags(entries: Sequence[Mapping[str, Any]]) -> tuple[UpstreamDag, ...
             # the template's EmptyOperator after all-mapped pods (see local_extensions.pipeline)
             tasks_list = tasks if isinstance(tasks, list) else [entry]
             ran_after = {str(a) for t in tasks_list if isinstance(t, Mapping) for a in t.get("after") or ()}
-            leaves = [t for t in task_ids if t not in ran_after]
-            task_ids.add(f"{sorted(leaves)[0][:245]}_done" if len(leaves) == 1 else "done")
+            order = [str(t.get("task_id", defaults["task_id"])) for t in tasks_list if isinstance(t, Mapping)]
+            from createdag.pipeline_source import join_task_id
+
+            task_ids.add(join_task_id(order, [t for t in order if t not in ran_after]))
         if entry.get("external_dag_id"):
             task_ids.add("wait_for_upstream")
         planned.append(

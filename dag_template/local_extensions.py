@@ -177,6 +177,16 @@ def dependency_chains(tasks: list, sensor: str = "") -> list:
     return chains
 
 
+def join_task_id(task_ids: list, leaves: list) -> str:
+    """The task id of the EmptyOperator after all-mapped pods (``leaves``: the tasks nothing
+    runs after): ``<leaf>_done`` after one, ``done`` after several, ``_`` added while a task
+    has it. create_dag's source reader calls this too, so the two never disagree."""
+    join_id = f"{leaves[0][:245]}_done" if len(leaves) == 1 else "done"
+    while join_id in task_ids:
+        join_id += "_"
+    return join_id
+
+
 def pipeline(c: Any) -> dict:
     """The DAG's tasks, each with its variable, and the dependency lines to write.
 
@@ -217,9 +227,7 @@ def pipeline(c: Any) -> dict:
         # without a worker.
         ran_after = {name for _, after in graph for name in after}
         leaves = [task_id for task_id, _ in graph if task_id not in ran_after]
-        join_id = f"{leaves[0][:245]}_done" if len(leaves) == 1 else "done"
-        while join_id in names:
-            join_id += "_"
+        join_id = join_task_id(list(names), leaves)
         name = _task_variable(join_id) or _variable(join_id)
         while name in names.values():
             name = f"{name}_"
