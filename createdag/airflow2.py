@@ -207,6 +207,13 @@ _TOKEN = re.compile(
     re.X | re.S,
 )
 _SIMPLE = re.compile(r"[A-Za-z_][\w.]*\Z")
+#: Words of Jinja's own grammar, never variables.
+_JINJA_WORDS = frozenset({
+    "if", "else", "elif", "endif", "for", "endfor", "in", "not", "and", "or", "is", "set", "endset", "with",
+    "endwith", "block", "endblock", "macro", "endmacro", "call", "endcall", "filter", "endfilter", "import",
+    "from", "as", "include", "extends", "recursive", "true", "false", "none", "True", "False", "None", "do",
+    "break", "continue",
+})  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -240,7 +247,7 @@ def _region_refs(inner: str) -> list[_Ref]:
     tokens = _tokens(inner)
     refs = []
     for i, token in enumerate(tokens):
-        if token.kind != "name":
+        if token.kind != "name" or token.text in _JINJA_WORDS:
             continue
         before = tokens[i - 1].text if i else ""
         if before in (".", "|", "is") or (before == "not" and i > 1 and tokens[i - 2].text == "is"):
@@ -1423,14 +1430,14 @@ class _Analysis:
             name = call_name(call)
             given = kwargs(call)
             if "dag" in given and owner is not None:
-                dag_kwargs.setdefault(id(owner), []).append((call.lineno, ast.unparse(given["dag"])))
+                dag_kwargs.setdefault(id(owner), []).append((given["dag"].lineno, ast.unparse(given["dag"])))
             if "provide_context" in given:
                 self.add(
                     owner,
                     NotCarried(
                         "provide-context",
                         f"provide_context on {name}",
-                        call.lineno,
+                        given["provide_context"].lineno,
                         "removed in Airflow 3 (the context is always given): dropped",
                         False,
                     ),
