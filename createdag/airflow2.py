@@ -652,9 +652,6 @@ class _Dag:
     dag_id: Any
     kind: str  # "module", "loop", "factory", "decorated"
     scope: ast.AST  # the module, loop or function its tasks live in
-    binding: str | None = None
-    block: ast.With | None = None
-    body: list[ast.stmt] = field(default_factory=list)
     report: MigrationReport | None = None
 
 
@@ -674,6 +671,9 @@ class _File:
         self.bindings: list[tuple[str, int, ast.AST]] = []
         self._collect_bindings(tree.body)
         self.dags = [self._dag(found) for found in dagsource.dag_calls(tree)]
+        for dag in self.dags:  # names bound in a @dag function's body, where its tasks are
+            if dag.kind == "decorated" and isinstance(dag.scope, ast.FunctionDef | ast.AsyncFunctionDef):
+                self._collect_bindings(dag.scope.body)
         for dag in self.dags:  # DAG(dag_id, ...) with dag_id = "..." above it
             if dag.dag_id is NOT_FOUND and dag.kind == "module":
                 dag.dag_id = self.value(dagsource.argument(dag.call, "dag_id", 0), dag.call.lineno)
@@ -731,26 +731,16 @@ class _File:
                 if isinstance(f, ast.FunctionDef | ast.AsyncFunctionDef)
                 and any(d is found.call.func for d in f.decorator_list)
             )
-            return _Dag(call, found.dag_id, "decorated", function, body=function.body)
+            return _Dag(call, found.dag_id, "decorated", function)
         for parent in self._ancestors(call):
             if isinstance(parent, ast.FunctionDef | ast.AsyncFunctionDef):
                 if call in parent.decorator_list:
-                    return _Dag(call, found.dag_id, "decorated", parent, body=parent.body)
+                    return _Dag(call, found.dag_id, "decorated", parent)
                 return _Dag(call, found.dag_id, "factory", parent)
             if isinstance(parent, ast.For | ast.AsyncFor | ast.While | ast.comprehension):
                 scope = parent if not isinstance(parent, ast.comprehension) else self.parents[parent]
                 return _Dag(call, found.dag_id, "loop", scope)
-        dag = _Dag(call, found.dag_id, "module", self.tree)
-        holder = self.parents.get(call)
-        if isinstance(holder, ast.Assign) and len(holder.targets) == 1 and isinstance(holder.targets[0], ast.Name):
-            dag.binding = holder.targets[0].id
-        elif isinstance(holder, ast.withitem):
-            block = self.parents[holder]
-            assert isinstance(block, ast.With)
-            dag.block, dag.body = block, block.body
-            if isinstance(holder.optional_vars, ast.Name):
-                dag.binding = holder.optional_vars.id
-        return dag
+        return _Dag(call, found.dag_id, "module", self.tree)
 
     def _dag_named(self, node: ast.AST, at: int) -> _Dag | None:
         resolved = self.resolve(node, at)
@@ -850,6 +840,11 @@ class _Analysis:
         for dag in file.dags:
             self.dag(dag)
         self.statements(file.tree.body, top=True)
+        for dag in file.dags:
+            if dag.kind == "decorated" and isinstance(dag.scope, ast.FunctionDef | ast.AsyncFunctionDef):
+                self.statements(dag.scope.body, top=True)  # a docstring, then tasks and dependencies
+                for expr in self.parse_time_expressions(dag.scope.body):
+                    self.parse_time_call(expr)
         self.imports()
         self.parse_time_calls()
         self.operators()
@@ -1598,7 +1593,9 @@ class _Analysis:
                     if owner is not None:
                         edges.setdefault(id(owner), []).append((task_id(a), task_id(b)))
 
-        for node in _walk_outside_functions(file.tree):
+        scopes: list[ast.AST] = [file.tree]
+        scopes += [stmt for dag in file.dags if dag.kind == "decorated" for stmt in getattr(dag.scope, "body", [])]
+        for node in (found for scope in scopes for found in _walk_outside_functions(scope)):
             if not isinstance(node, ast.Expr):
                 continue
             expr = node.value
@@ -1738,30 +1735,33 @@ class _Analysis:
 
     def parse_time_calls(self) -> None:
         """Calls made while the file is parsed, outside what the template writes and the reader reads."""
+        for expr in self.parse_time_expressions(self.file.tree.body):
+            self.parse_time_call(expr)
+
+    def parse_time_call(self, expr: ast.AST) -> None:
         file = self.file
-        for expr in self.parse_time_expressions(file.tree.body):
-            for node in _walk_outside_functions(expr):
-                if not isinstance(node, ast.Call):
-                    continue
-                dotted, name = _dotted(node), call_name(node)
-                if dotted == "Variable.get" or dotted.endswith(".Variable.get"):
-                    self.not_carried(
-                        node,
-                        "variable-at-parse-time",
-                        ast.unparse(node)[:60],
-                        "a Variable read while the file is parsed: give its value, or read it in a "
-                        "template ({{ var.value.NAME }})",
-                        True,
-                    )
-                elif not (
-                    name in _KNOWN_CALLS
-                    or _is_operator(node)
-                    or name.startswith("V1")
-                    or dotted == "globals"
-                    or name in ("set_downstream", "set_upstream", "chain")
-                    or name in file.dag_functions
-                ):
-                    self.custom(node, ast.unparse(node)[:60], "a call made while the file is parsed")
+        for node in _walk_outside_functions(expr):
+            if not isinstance(node, ast.Call):
+                continue
+            dotted, name = _dotted(node), call_name(node)
+            if dotted == "Variable.get" or dotted.endswith(".Variable.get"):
+                self.not_carried(
+                    node,
+                    "variable-at-parse-time",
+                    ast.unparse(node)[:60],
+                    "a Variable read while the file is parsed: give its value, or read it in a "
+                    "template ({{ var.value.NAME }})",
+                    True,
+                )
+            elif not (
+                name in _KNOWN_CALLS
+                or _is_operator(node)
+                or name.startswith("V1")
+                or dotted == "globals"
+                or name in ("set_downstream", "set_upstream", "chain")
+                or name in file.dag_functions
+            ):
+                self.custom(node, ast.unparse(node)[:60], "a call made while the file is parsed")
 
 
 def analyse_source(

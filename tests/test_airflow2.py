@@ -277,6 +277,38 @@ def test_every_line_ruffs_airflow3_removal_rules_flag_is_in_the_report() -> None
         assert line in named or used & named, (path.name, line, finding["message"])
 
 
+TASKFLOW = """\
+import pendulum
+from airflow.decorators import dag, task
+from airflow.providers.cncf.kubernetes.operators.kubernetes_pod import KubernetesPodOperator
+
+
+@dag(schedule_interval="@daily", start_date=pendulum.datetime(2024, 1, 1, tz="UTC"), catchup=False)
+def taskflow_pods():
+    \"\"\"Two pods.\"\"\"
+    first = KubernetesPodOperator(task_id="first", image="a:1", arguments=["{{ next_ds }}"])
+    second = KubernetesPodOperator(task_id="second", image="a:1")
+    first >> second
+
+    @task
+    def helper():
+        return 1
+
+
+taskflow_pods()
+"""
+
+
+def test_a_dag_decorated_function_is_read_like_a_with_block() -> None:
+    (report,) = airflow2.analyse_source(TASKFLOW, "taskflow.py", today=TODAY)
+    assert report.dag_id == "taskflow_pods"
+    assert report.codes == {"schedule_interval", "cron-logical-date", "removed-template-variable"}
+    assert report.not_carried_codes == {"old-import", "custom-python"}  # the @task function
+    assert [n.line for n in report.not_carried if n.code == "custom-python"] == [14]  # def helper
+    assert "dependencies: first >> second" in report.carried
+    assert report.task_answers["first"]["arguments"] == ["{{ data_interval_end | ds }}"]
+
+
 # --------------------------------------------------------------------------------------------
 # The translation table
 # --------------------------------------------------------------------------------------------
