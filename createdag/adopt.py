@@ -1,9 +1,13 @@
 """Adopt a hand-written DAG: read its answers from source, so that ``update`` can manage it.
 
 The file is parsed, never imported (``dagsource``). What a literal says is
-read back into answers; what the reader cannot read takes the generator's
-defaults or a ``--set``, and is listed. The base of later three-way merges is
-the template's render of those answers.
+read back into answers: the DAG-level settings here, every pod task and the
+dependencies between them in ``pipeline_source`` (the ``tasks:`` shape of
+answers files). A DAG-level setting the reader cannot read takes the
+generator's default or a ``--set``, and is listed; a task it cannot read
+would make the record say something else than the file, so adopt refuses,
+naming each line. The base of later three-way merges is the template's
+render of the answers.
 """
 
 from __future__ import annotations
@@ -14,17 +18,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from createdag import dagsource, records
+from createdag import dagsource, pipeline_source, records
 from createdag.dagsource import NOT_FOUND, call_name, kwargs, literal
-from createdag.errors import InvalidAnswer, InvalidAnswers, UserError
+from createdag.errors import InvalidAnswer, InvalidAnswers, RecordError, UserError
 
-#: Answer keys the reader looks for, in the order they are reported.
+#: DAG-level answer keys the reader looks for, in the order they are reported when not read
+#: (the tasks' answers are read, or adopt refuses the file).
 READ_KEYS = (
     "dag_id", "description", "schedule", "start_date", "timezone", "catchup", "max_active_runs",
     "max_active_tasks", "tags", "owner", "retries", "retry_delay_minutes", "depends_on_past",
-    "wait_for_downstream", "alerts", "task_id", "image", "namespace", "cmds", "arguments",
-    "secrets", "image_pull_secrets",
+    "wait_for_downstream", "alerts", "namespace",
 )  # fmt: skip
+#: Lines of a refusal shown in its message, at most.
+REFUSED_SHOWN = 30
 
 
 def _start_date(node: ast.AST) -> tuple[Any, Any]:
@@ -49,55 +55,6 @@ def _start_date(node: ast.AST) -> tuple[Any, Any]:
     return date, zone
 
 
-def _minutes(node: ast.AST) -> Any:
-    if not (isinstance(node, ast.Call) and call_name(node) == "timedelta"):
-        return NOT_FOUND
-    factors = {"seconds": 1 / 60, "minutes": 1, "hours": 60, "days": 1440}
-    total = 0.0
-    for key, value in kwargs(node).items():
-        number = literal(value)
-        if key not in factors or not isinstance(number, int | float):
-            return NOT_FOUND
-        total += number * factors[key]
-    return int(total) if total == int(total) and not node.args else NOT_FOUND
-
-
-def _pull_secrets(node: ast.AST) -> Any:
-    value = literal(node)
-    if isinstance(value, str):
-        return [part.strip() for part in value.split(",") if part.strip()]
-    if not isinstance(node, ast.List):
-        return NOT_FOUND
-    names = []
-    for item in node.elts:
-        if isinstance(item, ast.Call) and call_name(item) == "V1LocalObjectReference":
-            name = literal(dagsource.argument(item, "name", 0))
-            if isinstance(name, str):
-                names.append(name)
-                continue
-        return NOT_FOUND
-    return names
-
-
-def _secrets(node: ast.AST) -> Any:
-    if not isinstance(node, ast.List):
-        return NOT_FOUND
-    found = []
-    for item in node.elts:
-        if not (isinstance(item, ast.Call) and call_name(item) == "Secret"):
-            return NOT_FOUND
-        fields = {
-            name: literal(dagsource.argument(item, name, position))
-            for position, name in enumerate(("deploy_type", "deploy_target", "secret", "key"))
-        }
-        if fields["deploy_type"] != "env" or not all(
-            isinstance(fields[k], str) for k in ("deploy_target", "secret", "key")
-        ):
-            return NOT_FOUND
-        found.append({"env": fields["deploy_target"], "secret": fields["secret"], "key": fields["key"]})
-    return found
-
-
 def _alerts(default_args: ast.Dict) -> tuple[list[str], Any]:
     events, conn = [], NOT_FOUND
     for key, value in zip(default_args.keys, default_args.values, strict=True):
@@ -115,7 +72,9 @@ def _alerts(default_args: ast.Dict) -> tuple[list[str], Any]:
 
 
 def read_answers(path: Path) -> tuple[dict[str, Any], list[str]]:
-    """What the source of a hand-written DAG says, as raw answers, and the answer keys it could not read."""
+    """What the source of a hand-written DAG says, as raw answers (its tasks under ``tasks``),
+    and the DAG-level answer keys it could not read. ``UserError`` when a task, a dependency or
+    anything else in the DAG cannot be read as answers: each such line is named."""
     tree = dagsource.read_tree(path)
     found: dict[str, Any] = {}
 
@@ -148,24 +107,42 @@ def read_answers(path: Path) -> tuple[dict[str, Any], list[str]]:
         for key in ("owner", "retries", "depends_on_past", "wait_for_downstream"):
             take(key, literal(items.get(key)))
         if "retry_delay" in items:
-            take("retry_delay_minutes", _minutes(items["retry_delay"]))
+            take("retry_delay_minutes", dagsource.timedelta_minutes(items["retry_delay"]))
         events, conn = _alerts(default_args)
         found["alerts"] = events
         take("teams_conn_id", conn)
-    pod = next(dagsource.calls_named(tree, "KubernetesPodOperator"), None)
-    if pod is not None:
-        pod_kwargs = kwargs(pod)
-        for key in ("task_id", "image", "namespace", "cmds", "arguments"):
-            take(key, literal(pod_kwargs.get(key)))
-        for key in ("cmds", "arguments"):
-            if key not in pod_kwargs:
-                found[key] = []
-        found["image_pull_secrets"] = (
-            _pull_secrets(pod_kwargs["image_pull_secrets"]) if "image_pull_secrets" in pod_kwargs else []
-        )
-        found["secrets"] = _secrets(pod_kwargs["secrets"]) if "secrets" in pod_kwargs else []
+    pipeline = pipeline_source.read_pipeline(tree, dag)
+    if pipeline.refused:
+        raise UserError(refusal(path, pipeline.refused))
+    if not pipeline.tasks:
+        raise UserError(f"{path} has no {pipeline_source.POD} task: nothing create_dag can manage")
+    found.update(pipeline.answers())
     found = {key: value for key, value in found.items() if value is not NOT_FOUND}
     return found, [key for key in READ_KEYS if key not in found]
+
+
+def refusal(path: Path, refused: list[pipeline_source.Unread]) -> str:
+    """The message of a refused adoption: every line that cannot be read (the first
+    ``REFUSED_SHOWN``), and what to do."""
+    lines = [f"  {item}" for item in refused[:REFUSED_SHOWN]]
+    if len(refused) > REFUSED_SHOWN:
+        lines.append(f"  ... and {len(refused) - REFUSED_SHOWN} more")
+    return "\n".join([
+        f"{path} is not adopted: a record would say something else than the file, which has",
+        *lines,
+        "Write these the way create_dag writes them (see 'What adopt reads' in docs/update.md), "
+        "or keep this DAG unmanaged.",
+    ])  # fmt: skip
+
+
+def _refuse_recorded(dags_dir: Path, dag_id: Any) -> None:
+    """The dag_id the record would be filed under, however it was given: never another DAG's record."""
+    try:
+        taken = records.record_path(dags_dir, dag_id) if isinstance(dag_id, str) else None
+    except RecordError:  # not a name a record can have: resolve says why
+        return
+    if taken is not None and taken.exists():
+        raise UserError(f"{dag_id} is already recorded ({taken}): use update")
 
 
 @dataclass
@@ -190,15 +167,13 @@ def plan_adopt(dags_dir: Path, path: Path, sets: Mapping[str, Any] | None = None
         raise UserError(f"{path} is not inside {dags_dir}: pass the dags folder that holds it with -o")
     found, missing = read_answers(path)
     raw = {**found, **dict(sets or {})}
+    _refuse_recorded(dags_dir, raw.get("dag_id"))
     try:
         answers, _ = resolve(raw, settings_for(dags_dir, force=True, existing_dag=True), source=str(path))
     except InvalidAnswers as exc:
         hint = InvalidAnswer("hint", "give what could not be read with --set KEY=VALUE", str(path))
         raise InvalidAnswers([*exc.problems, hint]) from None
-    # the dag_id the record would be filed under, however it was given: never another DAG's record
-    taken = records.record_path(dags_dir, answers["dag_id"])
-    if taken.exists():
-        raise UserError(f"{answers['dag_id']} is already recorded ({taken}): use update")
+    _refuse_recorded(dags_dir, answers["dag_id"])
     return Adoption(
         path, found, [key for key in missing if key not in (sets or {})], answers, render_dag(answers)
     )

@@ -35,7 +35,7 @@ PROG = "create_dag.py"
 
 
 def _epilog() -> str:
-    from createdag.questions import ANSWER_KEYS
+    from createdag.questions import DAG_KEYS, TASK_KEYS
 
     return (
         "examples:\n"
@@ -43,11 +43,18 @@ def _epilog() -> str:
         "  create_dag.py --no-input --set dag_id=sales_daily --set image=ghcr.io/acme/sales:1.2.0\n"
         "  create_dag.py --no-input --answers dags.yaml    one DAG, or a list of them\n"
         "  create_dag.py --dry-run --no-input --answers sales.yaml   print, write nothing\n"
+        "  create_dag.py --answers etl.yaml --set load.image=ghcr.io/acme/load:2.0   one task's answer\n"
         "  create_dag.py COMMAND --help                    the options of a command\n"
         "\n"
         "exit codes: 0 done, 1 invalid input or refused overwrite (nothing written), 130 interrupted.\n"
         + textwrap.fill(
-            "keys for --set and answers files: " + ", ".join(ANSWER_KEYS) + " (concurrency = max_active_tasks)",
+            "DAG keys for --set and answers files: " + ", ".join(DAG_KEYS) + " (concurrency = max_active_tasks)",
+            width=78,
+        )
+        + "\n"
+        + textwrap.fill(
+            "task keys, per task in tasks: [...] of an answers file, or --set TASK.KEY=VALUE (without TASK.: "
+            "every task): " + ", ".join(TASK_KEYS) + " (docs/usage.md)",
             width=78,
         )
     )

@@ -126,6 +126,10 @@ _SETTINGS: dict[str, tuple[type | tuple[type, ...], str | None]] = {
     "namespace": (str, "namespace"),
     "image_registry": (str, None),
     "image_pull_secrets": (list, "image_pull_secrets"),
+    "cpu_request": (str, "cpu_request"),
+    "memory_request": (str, "memory_request"),
+    "cpu_limit": (str, "cpu_limit"),
+    "memory_limit": (str, "memory_limit"),
     "teams_conn_id": (str, "teams_conn_id"),
     "alerts_module": (str, None),
     "timezone": (str, "timezone"),
@@ -295,6 +299,10 @@ CONFIG_TEMPLATE = """\
 # namespace = "airflow"
 # image_registry = "ghcr.io/acme/"    # images must be from this registry path
 # image_pull_secrets = ["regcred"]
+# cpu_request = "250m"                # every pod task's, unless its answers say otherwise
+# memory_request = "512Mi"
+# cpu_limit = "1"
+# memory_limit = "1Gi"
 # teams_conn_id = "msteams_webhook_url"
 # alerts_module = "teams_alerts"      # import path of the alert module beside the DAGs
 # timezone = "UTC"

@@ -1,7 +1,8 @@
 """Read DAG files as source: literals, calls, the DAG call and its dag_id, the tasks.
 
 The one reader behind the upstream lookup, the repo-wide dag_id index,
-``update``'s locator and ``adopt``. A DAG file is never imported (it may
+``update``'s locator and ``adopt`` (whose tasks and dependencies
+``pipeline_source`` reads with the helpers here). A DAG file is never imported (it may
 have side effects, fail, or be hostile): it is parsed with ``ast``, and only
 literals are read from it. A file that cannot be read or parsed within
 reasonable size and depth is reported (``UnreadableSource``) or, by scans,
@@ -11,6 +12,8 @@ skipped.
 from __future__ import annotations
 
 import ast
+import json
+import math
 import sys
 import threading
 from collections.abc import Iterator
@@ -216,3 +219,146 @@ def calls_named(tree: ast.AST, *names: str) -> Iterator[ast.Call]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and call_name(node) in names:
             yield node
+
+
+# --- helpers for reading calls written by hand (``pipeline_source``, ``adopt``) -------------
+
+
+def line_of(node: ast.AST) -> int:
+    """The line a node starts on (0 for a node the parser did not place)."""
+    return int(getattr(node, "lineno", 0) or 0)
+
+
+def source_of(node: ast.AST, limit: int = 40) -> str:
+    """The node as Python source, on one line and cut to about ``limit`` characters, for a message."""
+    try:
+        text = " ".join(ast.unparse(node).split())
+    except (RecursionError, ValueError, MemoryError):  # nested too deeply for unparse
+        return "..."
+    return text if len(text) <= limit else f"{text[: limit - 3]}..."
+
+
+def quoted(text: str, limit: int = 60) -> str:
+    """A string as a message quotes it: in double quotes, as the DAG file would have it."""
+    if len(text) > limit:
+        text = f"{text[: limit // 2]}...{text[-(limit // 2) :]}"
+    return json.dumps(text, ensure_ascii=False)
+
+
+def dotted(node: ast.AST) -> str:
+    """``a.b.c`` for a name or an attribute chain; '' for anything else."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return ""
+    parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
+def imported_names(tree: ast.AST) -> dict[str, str]:
+    """Each name an import binds, with what it stands for: ``chain`` -> ``airflow.sdk.chain``
+    (``from airflow.sdk import chain``), ``k8s`` -> ``kubernetes.client.models``."""
+    names: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            for alias in node.names:
+                names[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    names[alias.asname] = alias.name
+                else:  # ``import a.b`` binds ``a``
+                    root = alias.name.split(".")[0]
+                    names[root] = root
+    return names
+
+
+def origin(node: ast.AST, names: dict[str, str]) -> str:
+    """What a name or attribute chain stands for through the file's imports (``imported_names``):
+    ``sdk.chain`` -> ``airflow.sdk.chain`` after ``from airflow import sdk``; '' when not imported."""
+    path = dotted(node)
+    root, _, rest = path.partition(".")
+    if root not in names:
+        return ""
+    return f"{names[root]}.{rest}" if rest else names[root]
+
+
+def operator_name(call: ast.Call) -> str:
+    """The operator a call makes a task of: ``X`` for ``X(...)``, ``X.partial(...)`` and
+    ``X.partial(...).expand(...)`` (any ``.expand*``), ``mod.X(...)`` included."""
+    func = call.func
+    if isinstance(func, ast.Attribute) and func.attr.startswith("expand") and isinstance(func.value, ast.Call):
+        inner = func.value.func
+        if isinstance(inner, ast.Attribute) and inner.attr == "partial":
+            return call_name(inner.value)
+    if isinstance(func, ast.Attribute) and func.attr == "partial":
+        return call_name(func.value)
+    return call_name(call)
+
+
+def spread(call: ast.Call) -> list[ast.expr]:
+    """The ``*args`` and ``**kwargs`` of a call: arguments no reader can see."""
+    starred = [arg for arg in call.args if isinstance(arg, ast.Starred)]
+    return [*starred, *(kw.value for kw in call.keywords if kw.arg is None)]
+
+
+def repeated_keywords(call: ast.Call) -> list[str]:
+    """Keyword arguments given twice (``ast.parse`` takes them; Python refuses to run them)."""
+    seen: set[str] = set()
+    twice = []
+    for kw in call.keywords:
+        if kw.arg in seen:
+            twice.append(kw.arg)
+        elif kw.arg:
+            seen.add(kw.arg)
+    return twice
+
+
+def strings(node: ast.AST | None) -> Any:
+    """A list (or tuple) literal of strings, as a list; ``NOT_FOUND`` otherwise."""
+    value = literal(node) if isinstance(node, ast.List | ast.Tuple) else NOT_FOUND
+    if isinstance(value, list | tuple) and all(isinstance(item, str) for item in value):
+        return list(value)
+    return NOT_FOUND
+
+
+def string_dict(node: ast.AST | None) -> Any:
+    """A dict literal from strings to strings; ``NOT_FOUND`` otherwise (``**spread`` included)."""
+    value = literal(node) if isinstance(node, ast.Dict) else NOT_FOUND
+    if isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+        return value
+    return NOT_FOUND
+
+
+_SECONDS = {"weeks": 604800, "days": 86400, "hours": 3600, "minutes": 60, "seconds": 1}
+
+
+def timedelta_seconds(node: ast.AST | None) -> Any:
+    """The seconds of ``timedelta(hours=..., minutes=...)`` (keywords, literal numbers), or of a
+    literal number; ``NOT_FOUND`` otherwise."""
+    number = literal(node)
+    if isinstance(number, int | float) and not isinstance(number, bool):
+        return number if math.isfinite(number) else NOT_FOUND
+    if not (isinstance(node, ast.Call) and call_name(node) == "timedelta") or node.args:
+        return NOT_FOUND
+    total: float = 0
+    for key, value in kwargs(node).items():
+        number = literal(value)
+        if key not in _SECONDS or isinstance(number, bool) or not isinstance(number, int | float):
+            return NOT_FOUND
+        total += number * _SECONDS[key]
+    if len(node.keywords) != len(kwargs(node)) or not math.isfinite(total):  # ``**spread``, or 1e999
+        return NOT_FOUND
+    return total
+
+
+def timedelta_minutes(node: ast.AST | None) -> Any:
+    """Whole minutes of ``timedelta(...)`` (keywords only); ``NOT_FOUND`` otherwise."""
+    if not (isinstance(node, ast.Call) and call_name(node) == "timedelta"):
+        return NOT_FOUND
+    seconds = timedelta_seconds(node)
+    if seconds is NOT_FOUND or seconds % 60:
+        return NOT_FOUND
+    return int(seconds // 60)

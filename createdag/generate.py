@@ -46,9 +46,10 @@ def resolve_all(
 ) -> tuple[list[dict[str, Any]], list[str]]:
     """Validate every entry (``sets`` win over each); raise every problem at once."""
     from createdag.answers import resolve
+    from createdag.pipeline import apply_sets
     from createdag.upstream import planned_dags
 
-    merged = [{**entry, **sets} for entry in entries] if sets else entries  # no copy when nothing to merge
+    merged = [apply_sets(entry, sets) for entry in entries] if sets else entries  # no copy when nothing to merge
     if len(merged) > 1:  # a DAG may wait for another one created in the same run
         settings = replace(settings, planned=planned_dags(merged))
     results: list[dict[str, Any]] = []

@@ -162,6 +162,52 @@ def _secrets(question: Question, raw: Any) -> list[dict[str, str]]:
     return result
 
 
+def parse_mapping_text(text: str) -> dict[str, Any]:
+    """A mapping typed on one line: ``NAME=value, NAME2=value2``, or JSON / YAML flow (``{...}``)."""
+    stripped = text.strip()
+    if stripped.startswith("{"):
+        import yaml  # JSON is YAML flow too
+
+        try:
+            value = yaml.safe_load(stripped)
+        except yaml.YAMLError:
+            raise BadValue(f"{text!r} starts with '{{' but is not a JSON or YAML mapping") from None
+        if not isinstance(value, dict):
+            raise BadValue(f"{text!r} is not a mapping")
+        return value
+    result: dict[str, Any] = {}
+    for part in stripped.split(","):
+        if not part.strip():
+            continue
+        name, eq, value = part.partition("=")
+        if not eq or not name.strip():
+            raise BadValue(
+                f"{part.strip()!r} is not NAME=value, e.g. 'MODE=full, REGION=eu' "
+                "(a value with a comma: write {\"NAME\": \"a,b\"})"
+            )
+        if name.strip() in result:
+            raise BadValue(f"{name.strip()!r} is given twice")
+        result[name.strip()] = value.strip()
+    return result
+
+
+def _mapping(question: Question, raw: Any) -> dict[str, str]:
+    if raw is None:
+        return {}
+    if isinstance(raw, str):
+        raw = parse_mapping_text(raw)
+    if not isinstance(raw, Mapping):
+        raise BadValue(f"{raw!r} is not a mapping of NAME: value")
+    result = {}
+    for name, value in raw.items():
+        if not isinstance(name, str):
+            raise BadValue(f"name {name!r} is not text: quote it")
+        if not isinstance(value, str):
+            raise BadValue(f"the value of {name} is {value!r}, not text: quote it, e.g. {name}: \"{value}\"")
+        result[name] = value
+    return result
+
+
 def _show_plain(question: Question, value: Any) -> str:
     return "" if value is None else str(value)
 
@@ -170,6 +216,14 @@ def _show_list(question: Question, value: Any) -> str:
     if value is None:
         return ""
     return shlex.join(value) if question.list_syntax == "shell" else ", ".join(value)
+
+
+def _show_mapping(question: Question, value: Any) -> str:
+    if not value:
+        return ""
+    if any("," in str(item) or "=" in str(item) for item in value.values()):
+        return json.dumps(value, ensure_ascii=False)  # the one-line form cannot hold these
+    return ", ".join(f"{name}={item}" for name, item in value.items())
 
 
 def _show_secrets(question: Question, value: Any) -> str:
@@ -186,5 +240,7 @@ KINDS: dict[str, Kind] = {
         Kind("list", _list, _show_list),
         Kind("choices", _choices, _show_list, "checkbox"),
         Kind("secrets", _secrets, _show_secrets),
+        Kind("mapping", _mapping, _show_mapping),
+        Kind("tasks", _list, _show_list, "checkbox"),
     )
 }

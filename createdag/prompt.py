@@ -16,6 +16,7 @@ the questions whose ``depends_on`` names an answer that changed) or to quit.
 from __future__ import annotations
 
 import textwrap
+from collections import ChainMap
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
@@ -26,7 +27,8 @@ from prompt_toolkit.document import Document
 
 from createdag.answers import check_one, coerce
 from createdag.errors import BadValue
-from createdag.questions import QUESTIONS, Question
+from createdag.questions import DAG_QUESTIONS as QUESTIONS_OF_DAG
+from createdag.questions import QUESTIONS, TASK_QUESTIONS, TASKS, Question
 from createdag.settings import Settings
 
 _HELP_STYLE = "fg:ansibrightblack"
@@ -121,10 +123,11 @@ def ask(question: Question, answers: Mapping[str, Any], settings: Settings, defa
     if widget == "confirm":
         return bool(questionary.confirm(question.prompt, default=bool(default)).unsafe_ask())
     if widget == "checkbox":
+        options = question.options(answers) if question.options is not None else question.choices
         chosen = questionary.checkbox(
             question.prompt,
-            choices=[questionary.Choice(choice, checked=choice in (default or ())) for choice in question.choices],
-            instruction="(space to toggle, enter to confirm; none for no alerts)",
+            choices=[questionary.Choice(choice, checked=choice in (default or ())) for choice in options],
+            instruction="(space to toggle, enter to confirm)",
         ).unsafe_ask()
         return check_one(question, list(chosen), answers, settings)
     extra: dict[str, Any] = {}
@@ -159,10 +162,23 @@ def _default(question: Question, answers: Mapping[str, Any], settings: Settings,
         return given[question.key]  # shown as typed; its check will say what is wrong
 
 
-def _fill(question: Question, answers: dict[str, Any], settings: Settings, default: Any) -> None:
+def _fill(question: Question, answers: dict[str, Any], settings: Settings, default: Any, view: Any = None) -> None:
     """A question not asked (its ``when`` is false) takes its default, checked."""
     if not question.prompt_only:
-        answers[question.key] = check_one(question, default, answers, settings) if default is not None else None
+        view = answers if view is None else view
+        answers[question.key] = check_one(question, default, view, settings) if default is not None else None
+
+
+def _given_for_task(given: Mapping[str, Any], task_id: str | None) -> dict[str, Any]:
+    """The ``--set`` values a task's questions show as defaults: ``KEY=`` for every task,
+    ``TASK.KEY=`` for the task of that id."""
+    result = {key: value for key, value in given.items() if "." not in key}
+    if task_id is not None:
+        for key, value in given.items():
+            owner, dot, name = key.rpartition(".")
+            if dot and owner == task_id:
+                result[name] = value
+    return result
 
 
 def ask_all(
@@ -173,52 +189,144 @@ def ask_all(
 ) -> dict[str, Any]:
     """Ask every question whose ``when`` holds, filling ``answers`` in place as they come.
 
-    ``given`` answers (``--set``) become the defaults shown. ``kept`` answers
-    (``--resume``) are taken without asking when they still pass their check;
-    one that no longer does is asked, its kept value as the default.
+    The DAG's questions come in table order; at the first task question, the
+    task questions are asked for a first task, then for each task added
+    ("Add another task?"), into ``answers["tasks"]``. ``given`` answers
+    (``--set``) become the defaults shown. ``kept`` answers (``--resume``) are
+    taken without asking when they still pass their check; one that no longer
+    does is asked, its kept value as the default.
     """
     given, kept = given or {}, kept or {}
-    group = None
+    dag_given = {key: value for key, value in given.items() if "." not in key}
+    state = {"group": None}
+    tasks_done = False
     for question in QUESTIONS:
-        default = _default(question, answers, settings, given)
-        if not question.when(answers):
-            _fill(question, answers, settings, default)
+        if question.scope == "task":
+            if not tasks_done:
+                _ask_tasks(settings, answers, given, kept.get(TASKS) or [], state)
+                tasks_done = True
             continue
-        refused = None
-        if question.key in kept:
-            try:
-                answers[question.key] = check_one(question, kept[question.key], answers, settings)
-                continue
-            except BadValue as exc:
-                default, refused = _default(question, answers, settings, kept), exc
-        if question.group != group:
-            group = question.group
-            questionary.print(f"\n{group}", style=_GROUP_STYLE)
-        if refused is not None:  # say why a kept answer is asked again
-            questionary.print(wrap(f"  the kept answer no longer passes: {refused}", _columns() - 1), style=_WARN_STYLE)
-        answers[question.key] = ask(question, answers, settings, default)
+        _ask_or_take(question, answers, answers, settings, dag_given, kept, state)
     return answers
 
 
+def _ask_or_take(
+    question: Question,
+    into: dict[str, Any],
+    view: Mapping[str, Any],
+    settings: Settings,
+    given: Mapping[str, Any],
+    kept: Mapping[str, Any],
+    state: dict[str, Any],
+    default: Any = _MISSING,
+    header: str | None = None,
+) -> None:
+    """One question: filled when its ``when`` is false, taken from ``kept`` while it passes, else asked."""
+    if default is _MISSING or question.key in given:
+        default = _default(question, view, settings, given)
+    if not question.when(view):
+        _fill(question, into, settings, default, view)
+        return
+    refused = None
+    if question.key in kept:
+        try:
+            into[question.key] = check_one(question, kept[question.key], view, settings)
+            return
+        except BadValue as exc:
+            default, refused = _default(question, view, settings, kept), exc
+    group = header or question.group
+    if group != state["group"]:
+        state["group"] = group
+        questionary.print(f"\n{group}", style=_GROUP_STYLE)
+    if refused is not None:  # say why a kept answer is asked again
+        questionary.print(wrap(f"  the kept answer no longer passes: {refused}", _columns() - 1), style=_WARN_STYLE)
+    into[question.key] = ask(question, view, settings, default)
+
+
+def _ask_tasks(
+    settings: Settings,
+    answers: dict[str, Any],
+    given: Mapping[str, Any],
+    kept_tasks: list[Any],
+    state: dict[str, Any],
+) -> None:
+    """The task questions, once per task, until "Add another task?" is answered no.
+
+    A later task's defaults: the image (``inherit``) of the task before it;
+    answers asked once (``once``: namespace, pull secrets) are the first task's;
+    "runs after" the task before it.
+    """
+    tasks: list[dict[str, Any]] = answers.setdefault(TASKS, [])
+    while True:
+        number = len(tasks)
+        task: dict[str, Any] = {}
+        tasks.append(task)  # at once: what is answered survives Ctrl-C
+        kept = kept_tasks[number] if number < len(kept_tasks) and isinstance(kept_tasks[number], dict) else {}
+        view = ChainMap(task, {TASKS: tasks[:number]}, answers)
+        for question in TASK_QUESTIONS:
+            header = "Task" if number == 0 else f"Task {number + 1}"
+            own_given = _given_for_task(given, task.get("task_id"))
+            default: Any = _MISSING
+            if number and question.key not in own_given:
+                previous = tasks[number - 1]
+                if question.once and question.key in tasks[0]:
+                    if question.key not in kept:
+                        task[question.key] = tasks[0][question.key]
+                        continue
+                elif question.inherit and question.key in previous:
+                    default = previous[question.key]
+                elif question.key == "after":
+                    default = [previous["task_id"]]
+                elif question.key == "task_id":
+                    default = ""
+            if question.key == "more_tasks" and number + 1 < len(kept_tasks):
+                task[question.key] = True  # the kept session went on to another task
+                continue
+            _ask_or_take(question, task, view, settings, own_given, kept, state, default, header)
+        if not task.get("more_tasks"):
+            return
+
+
 def change(settings: Settings, answers: dict[str, Any], key: str) -> list[str]:
-    """Ask ``key`` again, then every question that depends on an answer that changed
-    (``Question.depends_on``, followed through); return the keys asked again."""
-    was_asked = {q.key for q in QUESTIONS if q.key in answers and q.when(answers)}
+    """Ask ``key`` again (``KEY`` of the DAG, or ``N:KEY`` of task N, from 0), then every
+    question that depends on an answer that changed (``Question.depends_on``, followed
+    through); return the keys asked again. A renamed task keeps its place in the graph."""
+    number_text, colon, name = key.rpartition(":")
+    if not colon:
+        return _change_in(settings, answers, answers, QUESTIONS_OF_DAG, key)
+    number = int(number_text)
+    tasks = answers[TASKS]
+    task = tasks[number]
+    before = task.get("task_id")
+    view = ChainMap(task, {TASKS: tasks[:number]}, answers)
+    asked = _change_in(settings, task, view, TASK_QUESTIONS, name)
+    if task.get("task_id") != before:
+        for other in tasks:
+            other["after"] = [task["task_id"] if item == before else item for item in other.get("after") or ()]
+    return [f"{number}:{item}" for item in asked]
+
+
+def _change_in(
+    settings: Settings, into: dict[str, Any], view: Mapping[str, Any], questions: tuple[Question, ...], key: str
+) -> list[str]:
+    was_asked = {q.key for q in questions if q.key in into and q.when(view)}
     changed: set[str] = set()
     asked: list[str] = []
-    for question in QUESTIONS:
+    for question in questions:
         if question.key != key and not changed.intersection(question.depends_on):
             continue
-        before = answers.get(question.key, _MISSING)
-        if question.when(answers):
-            default = before if question.key in was_asked and _passes(question, before, answers, settings) else (
-                question.default_for(answers, settings)
+        if question.key == "more_tasks":
+            continue
+        before = into.get(question.key, _MISSING)
+        if question.when(view):
+            default = before if question.key in was_asked and _passes(question, before, view, settings) else (
+                question.default_for(view, settings)
             )  # the answer given, while it holds; else the default, computed afresh
-            answers[question.key] = ask(question, answers, settings, default)
+            into[question.key] = ask(question, view, settings, default)
             asked.append(question.key)
         else:
-            _fill(question, answers, settings, question.default_for(answers, settings))
-        if answers.get(question.key, _MISSING) != before:
+            _fill(question, into, settings, question.default_for(view, settings), view)
+        if into.get(question.key, _MISSING) != before:
             changed.add(question.key)
     return asked
 
@@ -245,9 +353,16 @@ def show_summary(answers: Mapping[str, Any], settings: Settings) -> None:
 
 
 def _pick(answers: Mapping[str, Any]) -> str | None:
-    from createdag.review import asked, shown
+    from createdag.review import asked, asked_in_task, shown
 
     choices = [questionary.Choice(f"{q.prompt}: {shown(q, answers[q.key])}", q.key) for q in asked(answers)]
+    tasks = answers.get(TASKS) or ()
+    for number, task in enumerate(tasks):
+        where = f"task {task.get('task_id')}: " if len(tasks) > 1 else ""
+        choices.extend(
+            questionary.Choice(f"{where}{q.prompt}: {shown(q, task[q.key])}", f"{number}:{q.key}")
+            for q in asked_in_task(answers, number)
+        )
     choices.append(questionary.Choice("(back to the review, change nothing)", ""))
     key = questionary.select(
         "Change which answer?", choices=choices, use_search_filter=True, use_jk_keys=False,

@@ -12,7 +12,7 @@ prompt; ``ANSWER_KEYS`` is the list of answers every other module uses.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -66,6 +66,16 @@ class Question:
     depends_on: tuple[str, ...] = ()
     #: the known answers Tab completes from: (answers so far, settings) -> candidates
     complete: Callable[[Answers, Settings], Iterable[str]] | None = None
+    #: "dag": one answer for the DAG; "task": one answer per pod task (``tasks:`` in files,
+    #: ``TASK.KEY`` with ``--set``). A task answer given at the DAG level is every task's default.
+    scope: Literal["dag", "task"] = "dag"
+    #: task answers only: later tasks default to the previous task's answer (the image, say)
+    inherit: bool = False
+    #: task answers only: asked for the first task; later tasks take the first task's answer
+    #: unless a file or ``--set`` gives them their own (the namespace, say)
+    once: bool = False
+    #: a checkbox's choices when they depend on the answers so far (earlier task ids, say)
+    options: Callable[[Answers], Sequence[str]] | None = None
 
     @property
     def kind_of(self) -> Kind:
@@ -116,6 +126,26 @@ def _check_image(value: str, answers: Answers, settings: Settings) -> str:
     return value  # unpinned but allowed: ``rules.cross_answer_notices`` warns
 
 
+def _check_task_id(value: str, answers: Answers, settings: Settings) -> str:
+    from createdag.pipeline import SENSOR_TASK_ID
+
+    value = v.task_id(value)
+    if value == SENSOR_TASK_ID:
+        raise BadValue(f"{value!r} is the task that waits for an upstream DAG: choose another task id")
+    if value in _earlier_tasks(answers):
+        raise BadValue(f"{value!r} is the id of an earlier task of this DAG: task ids are unique in a DAG")
+    return value
+
+
+def _check_after(value: list[str], answers: Answers, settings: Settings) -> list[str]:
+    seen: list[str] = []
+    for name in value:
+        name = v.task_id(name.strip())
+        if name not in seen:
+            seen.append(name)
+    return seen
+
+
 # --- what Tab completes from --------------------------------------------------------------
 
 
@@ -140,6 +170,11 @@ def _upstream_task_ids(answers: Answers, settings: Settings) -> Iterable[str]:
     return sorted(found.task_ids) if found is not None else ()
 
 
+def _earlier_tasks(answers: Answers) -> Sequence[str]:
+    """The tasks defined before this one: what "runs after" can name in the prompt."""
+    return [str(task["task_id"]) for task in answers.get("tasks", ())]
+
+
 def _wants_resources(answers: Answers) -> bool:
     return bool(answers.get("resources"))
 
@@ -160,7 +195,8 @@ QUESTIONS: tuple[Question, ...] = (
              "list", [], _check_each(v.tag)),
     # Schedule -------------------------------------------------------------------
     Question("schedule", "Schedule", "Schedule",
-             "When runs start: cron ('30 6 * * 1-5'), a preset (@daily, @hourly...) or None for manual only.",
+             "When runs start: cron ('30 6 * * 1-5'; Airflow 3 runs at the time named, no data interval), "
+             "a preset or None.",
              "text", "@daily", _check_schedule, none_ok=True, live_hint=schedules.live_hint,
              echo=lambda value: f"-> {schedules.describe(value)}", complete=_schedule_presets),
     Question("start_date", "Schedule", "Start date",
@@ -200,30 +236,56 @@ QUESTIONS: tuple[Question, ...] = (
              "Airflow connection that holds the Teams Workflows webhook URL (never the URL itself).",
              "text", "msteams_webhook_url", _simple(lambda s: v.airflow_key(s.strip(), "connection id")),
              when=lambda answers: bool(answers.get("alerts")), depends_on=("alerts",)),
-    # Pod ------------------------------------------------------------------------
-    Question("task_id", "Pod", "Task id", "Id of the pod task inside the DAG.",
-             "text", "main", _simple(v.task_id)),
-    Question("image", "Pod", "Container image",
+    # Tasks: asked once per pod task ---------------------------------------------
+    Question("task_id", "Task", "Task id",
+             "Id of this pod task in the DAG, and its variable in the file (e.g. extract, load).",
+             "text", "main", _check_task_id, scope="task"),
+    Question("image", "Task", "Container image",
              "Image the pod runs; pin a tag or digest, e.g. ghcr.io/acme/etl:1.4.2.",
-             "text", None, _check_image, live_hint=images.live_hint, echo=images.live_hint),
-    Question("namespace", "Pod", "Namespace", "Kubernetes namespace the pod is created in.",
-             "text", "airflow", _simple(v.k8s_label_name)),
-    Question("shards", "Pod", "Parallel pods",
+             "text", None, _check_image, live_hint=images.live_hint, echo=images.live_hint, scope="task",
+             inherit=True),
+    Question("namespace", "Task", "Namespace", "Kubernetes namespace the pod is created in.",
+             "text", "airflow", _simple(v.k8s_label_name), scope="task", once=True),
+    Question("shards", "Task", "Parallel pods",
              "Run the pod N times at once, each with SHARD=0..N-1 and SHARDS=N in its env (1: one pod).",
-             "int", 1, _simple(lambda n: v.int_between(n, 1, 1024))),
-    Question("cmds", "Pod", "Command",
+             "int", 1, _simple(lambda n: v.int_between(n, 1, 1024)), scope="task"),
+    Question("cmds", "Task", "Command",
              "Entrypoint override as shell words, e.g. python -m etl (empty: the image's ENTRYPOINT).",
-             "list", [], _check_each(v.airflow_template), list_syntax="shell"),
-    Question("arguments", "Pod", "Arguments",
+             "list", [], _check_each(v.airflow_template), list_syntax="shell", scope="task"),
+    Question("arguments", "Task", "Arguments",
              "Arguments as shell words (empty: the image's CMD); Airflow renders {{ ds }} and the like.",
-             "list", [], _check_each(v.airflow_template), list_syntax="shell"),
-    # Secrets --------------------------------------------------------------------
-    Question("secrets", "Secrets", "Secret env vars",
+             "list", [], _check_each(v.airflow_template), list_syntax="shell", scope="task"),
+    Question("secrets", "Task", "Secret env vars",
              "ENV=secret:key, comma-separated: env var ENV from key 'key' of Kubernetes Secret 'secret'.",
-             "secrets", [], rules.check_secrets),
-    Question("image_pull_secrets", "Secrets", "Image pull secrets",
+             "secrets", [], rules.check_secrets, scope="task"),
+    Question("env_vars", "Task", "Env vars",
+             "Plain (non-secret) environment variables, NAME=value, comma-separated (empty: none).",
+             "mapping", {}, rules.check_env_vars, scope="task", depends_on=("shards", "secrets")),
+    Question("image_pull_secrets", "Task", "Image pull secrets",
              "Kubernetes Secrets with registry credentials for pulling the image, comma-separated.",
-             "list", ["regcred"], _check_each(v.k8s_name)),
+             "list", ["regcred"], _check_each(v.k8s_name), scope="task", once=True),
+    Question("resources", "Task", "Set CPU and memory requests/limits?",
+             "Requests reserve capacity for scheduling; limits cap what the pod may use.",
+             "bool", False, prompt_only=True, scope="task"),
+    Question("cpu_request", "Task", "CPU request", "CPU reserved for the pod, e.g. 250m or 1 (empty: none).",
+             "text", "", rules.check_quantity("cpu"), when=_wants_resources, depends_on=("resources",), scope="task"),
+    Question("memory_request", "Task", "Memory request", "Memory reserved for the pod, e.g. 512Mi (empty: none).",
+             "text", "", rules.check_quantity("memory"), when=_wants_resources,
+             depends_on=("resources",), scope="task"),
+    Question("cpu_limit", "Task", "CPU limit", "Most CPU the pod may use; throttled above it (empty: none).",
+             "text", "", rules.check_quantity("cpu", "cpu_request"), when=_wants_resources,
+             depends_on=("resources", "cpu_request"), scope="task"),
+    Question("memory_limit", "Task", "Memory limit",
+             "Most memory the pod may use; killed (OOMKilled) above it (empty: none).",
+             "text", "", rules.check_quantity("memory", "memory_request"), when=_wants_resources,
+             depends_on=("resources", "memory_request"), scope="task"),
+    Question("after", "Task", "Runs after",
+             "The tasks this one starts after, once they all succeeded (none: it starts first).",
+             "tasks", [], _check_after, scope="task", options=_earlier_tasks,
+             when=lambda answers: bool(_earlier_tasks(answers))),
+    Question("more_tasks", "Task", "Add another task?",
+             "Another pod task in this DAG: its own image, command, secrets and resources.",
+             "bool", False, prompt_only=True, scope="task"),
     # Upstream DAG ---------------------------------------------------------------
     Question("upstream", "Upstream DAG", "Does this DAG wait for another DAG?",
              "Adds an ExternalTaskSensor that waits for the other DAG's run before the pod starts.",
@@ -245,25 +307,17 @@ QUESTIONS: tuple[Question, ...] = (
     Question("sensor_poke_interval_seconds", "Upstream DAG", "Check every (seconds)",
              "Between checks the sensor frees its worker slot (mode='reschedule').",
              "int", 300, _simple(lambda n: v.int_at_least(n, 1)), when=_waits, depends_on=("external_dag_id",)),
-    # Resources ------------------------------------------------------------------
-    Question("resources", "Resources", "Set CPU and memory requests/limits?",
-             "Requests reserve capacity for scheduling; limits cap what the pod may use.",
-             "bool", False, prompt_only=True),
-    Question("cpu_request", "Resources", "CPU request", "CPU reserved for the pod, e.g. 250m or 1 (empty: none).",
-             "text", "", rules.check_quantity("cpu"), when=_wants_resources, depends_on=("resources",)),
-    Question("memory_request", "Resources", "Memory request", "Memory reserved for the pod, e.g. 512Mi (empty: none).",
-             "text", "", rules.check_quantity("memory"), when=_wants_resources,
-             depends_on=("resources",)),
-    Question("cpu_limit", "Resources", "CPU limit", "Most CPU the pod may use; throttled above it (empty: none).",
-             "text", "", rules.check_quantity("cpu", "cpu_request"), when=_wants_resources,
-             depends_on=("resources", "cpu_request")),
-    Question("memory_limit", "Resources", "Memory limit",
-             "Most memory the pod may use; killed (OOMKilled) above it (empty: none).",
-             "text", "", rules.check_quantity("memory", "memory_request"), when=_wants_resources,
-             depends_on=("resources", "memory_request")),
 )  # fmt: skip
 
 BY_KEY: dict[str, Question] = {q.key: q for q in QUESTIONS}
+#: The answers of the DAG, and those of each of its pod tasks (``answers["tasks"]``).
+DAG_QUESTIONS: tuple[Question, ...] = tuple(q for q in QUESTIONS if q.scope == "dag")
+TASK_QUESTIONS: tuple[Question, ...] = tuple(q for q in QUESTIONS if q.scope == "task")
+TASK_KEYS: tuple[str, ...] = tuple(q.key for q in TASK_QUESTIONS if not q.prompt_only)
+#: The key under which answers hold the DAG's tasks: a list of each task's answers.
+TASKS = "tasks"
 ALIASES: dict[str, str] = {alias: q.key for q in QUESTIONS for alias in q.aliases}
-#: Keys that reach the template (everything but prompt-only steering questions).
+#: Keys of answers (everything but prompt-only steering questions), the DAG's and the tasks'.
 ANSWER_KEYS: tuple[str, ...] = tuple(q.key for q in QUESTIONS if not q.prompt_only)
+#: The DAG's own answers; the template gets these and ``tasks``.
+DAG_KEYS: tuple[str, ...] = tuple(q.key for q in DAG_QUESTIONS if not q.prompt_only)

@@ -56,3 +56,20 @@ def alerts_module_source() -> str:
 def integrity_test_path() -> Path:
     """The DAG integrity test ``init`` writes into a dags repo and ``check`` runs."""
     return _find("repo_files", INTEGRITY_TEST) / INTEGRITY_TEST
+
+
+def template_extensions():  # -> the module dag_template/local_extensions.py
+    """The template's Jinja filters as a module, loaded once: the rules the template
+    writes by (the order of dependency lines, say) for create_dag to show them too."""
+    import importlib.util
+    import sys
+
+    name = "createdag._template_extensions"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, template_dir() / "local_extensions.py")
+        if spec is None or spec.loader is None:  # pragma: no cover - the file is shipped
+            raise MissingResource("dag_template/local_extensions.py cannot be loaded: reinstall create-dag")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]

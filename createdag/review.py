@@ -8,11 +8,12 @@ will be written, after the rules that tie answers together
 
 from __future__ import annotations
 
+from collections import ChainMap
 from collections.abc import Mapping
 from typing import Any
 
 from createdag.answers import finish
-from createdag.questions import QUESTIONS, Question
+from createdag.questions import DAG_QUESTIONS, TASK_QUESTIONS, TASKS, Question
 from createdag.settings import Settings
 
 #: the widest prompt column; longer prompts push their value to the right
@@ -20,8 +21,15 @@ _PROMPT_WIDTH = 36
 
 
 def asked(answers: Mapping[str, Any]) -> list[Question]:
-    """The questions the session asked (or would ask) for these answers, in order."""
-    return [q for q in QUESTIONS if q.key in answers and q.when(answers)]
+    """The DAG's questions the session asked (or would ask) for these answers, in order."""
+    return [q for q in DAG_QUESTIONS if q.key in answers and q.when(answers)]
+
+
+def asked_in_task(answers: Mapping[str, Any], number: int) -> list[Question]:
+    """The questions asked for task ``number`` (from 0), in order."""
+    tasks = answers[TASKS]
+    view: ChainMap[str, Any] = ChainMap(tasks[number], {TASKS: tasks[:number]}, dict(answers))
+    return [q for q in TASK_QUESTIONS if q.key in tasks[number] and q.when(view) and q.key != "more_tasks"]
 
 
 def shown(question: Question, value: Any) -> str:
@@ -35,14 +43,10 @@ def shown(question: Question, value: Any) -> str:
 
 
 def task_graph(answers: Mapping[str, Any]) -> str:
-    """The DAG's tasks in Airflow's ``a >> b`` notation."""
-    shards = answers.get("shards", 1)
-    pod = str(answers.get("task_id", "main")) + (f" ({shards} parallel pods)" if shards > 1 else "")
-    upstream = answers.get("external_dag_id")
-    if not upstream:
-        return pod
-    target = f"{upstream}.{answers['external_task_id']}" if answers.get("external_task_id") else f"{upstream} run"
-    return f"wait_for_upstream (waits for {target}) >> {pod}"
+    """The DAG's tasks in Airflow's ``a >> b`` notation, as the file will write them."""
+    from createdag.pipeline import graph_line
+
+    return graph_line(answers)
 
 
 def summary(answers: Mapping[str, Any], settings: Settings) -> tuple[list[tuple[str, list[str]]], list[str]]:
@@ -54,5 +58,12 @@ def summary(answers: Mapping[str, Any], settings: Settings) -> tuple[list[tuple[
         if not groups or groups[-1][0] != question.group:
             groups.append((question.group, []))
         groups[-1][1].append(f"{question.prompt:<{_PROMPT_WIDTH}} {shown(question, value)}")
+    tasks = answers.get(TASKS) or ()
+    for number, task in enumerate(tasks):
+        group = f"Task {task.get('task_id')}" if len(tasks) > 1 else "Task"
+        groups.append((group, []))
+        for question in asked_in_task(answers, number):
+            value = final[TASKS][number].get(question.key, task[question.key])
+            groups[-1][1].append(f"{question.prompt:<{_PROMPT_WIDTH}} {shown(question, value)}")
     groups.append(("Tasks", [task_graph(final)]))
     return groups, notices

@@ -82,6 +82,25 @@ def check_secrets(values: list[dict[str, str]], answers: Answers, settings: Sett
     return result
 
 
+#: what parallel pods put in each pod's environment; a plain env var of the same name would be lost
+SHARD_ENV = ("SHARD", "SHARDS")
+
+
+def check_env_vars(values: dict[str, str], answers: Answers, settings: Settings) -> dict[str, str]:
+    """Plain env vars: valid names, none that a secret or parallel pods also set (Kubernetes
+    would keep one of the two silently)."""
+    secret_envs = {item["env"] for item in answers.get("secrets") or ()}
+    result = {}
+    for name, value in values.items():
+        name = v.env_name(name.strip())
+        if name in secret_envs:
+            raise BadValue(f"{name} is also a secret env var: keep one of the two")
+        if name in SHARD_ENV and answers.get("shards", 1) > 1:
+            raise BadValue(f"{name} is set by parallel pods (SHARD=0..N-1, SHARDS=N): choose another name")
+        result[name] = v.airflow_template(value)  # env_vars is a templated field: {{ ds }} works
+    return result
+
+
 def check_quantity(resource: str, request_key: str | None = None) -> Check:
     def run(value: str, answers: Answers, settings: Settings) -> str:
         value = v.quantity(value, resource)
@@ -189,9 +208,11 @@ def cross_answer_notices(answers: dict[str, Any], settings: Settings | None) -> 
         notices.append("depends_on_past is on too: wait_for_downstream implies it in Airflow")
     if answers.get("external_dag_id") and settings is not None:
         notices.extend(alignment_notices(answers, settings))
-    unpinned = images.unpinned(answers.get("image") or "")
-    if unpinned:  # refused instead when the team config sets require_pinned_image
-        notices.append(f"warning: {unpinned}")
+    tasks = answers.get("tasks") or ()
+    for task in tasks:
+        unpinned = images.unpinned(task.get("image") or "")
+        if unpinned:  # refused instead when the team config sets require_pinned_image
+            notices.append(f"warning: {unpinned}" + (f" (task {task['task_id']})" if len(tasks) > 1 else ""))
     if settings is not None and not settings.existing_dag:
         from createdag import upstream
 

@@ -1,23 +1,48 @@
-"""Understand a DAG ``schedule`` answer without importing Airflow or croniter.
+"""Understand a DAG ``schedule`` answer, with croniter and cron-descriptor only when needed.
 
 The prompt checks the schedule on every key press and shows it back in words
-with its next run times, so this has to be instant: a small, exact parser for
-the five-field cron syntax Airflow accepts, plus Airflow's presets. What it
-accepts is what Airflow 3.3's ``CronTriggerTimetable`` accepts for standard
-cron; the test suite cross-checks the next run times against croniter.
+with its next run times, so the common case has to be instant: a small, exact
+parser for plain cron (numbers, names, ``*``, ranges, lists and steps in five
+fields) plus Airflow's presets, importing nothing heavy.
+
+Whatever that parser does not cover is decided the way Airflow 3.3 decides it.
+For a ``schedule=`` string Airflow builds a cron timetable
+(``airflow/sdk/definitions/dag.py``, ``_create_timetable``) whose ``validate()``
+(``CronMixin`` in ``airflow/sdk/definitions/timetables/_cron.py``, called by the
+DAG bag before it keeps a DAG) resolves Airflow's own presets and then calls
+``croniter(expression)``: whatever croniter takes, Airflow takes. So here too:
+``L``, ``15W``, ``MON#2``, ``L5``, ``?``, ``R``, a sixth (seconds) and seventh
+(year) field and croniter's own aliases (``@midnight``, ``@annually``, in any
+case) are accepted when croniter accepts them, and described by cron-descriptor
+(both imported on first use, never at import: startup is a feature). ``H`` is
+refused, as in Airflow, which gives croniter no hash id.
+
+One deliberate difference: a schedule that never matches a date (``0 0 30 2 *``)
+passes Airflow's parse but its scheduler cannot compute a single run
+(``next_dagrun_info`` raises croniter's ``CroniterBadDateError``), so it is
+refused here with the fix.
+
+The plain parser follows croniter 7 (what Airflow 3.3 installs) to the letter,
+including its quirks: ``5-5`` (an equal range) is the whole field, ``50-10`` wraps
+around, ``7`` is Sunday. The tests cross-check it against croniter and the whole
+verdict against Airflow's own timetable.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
-from createdag.errors import BadValue, CreateDagError
+from createdag.errors import BadValue, CreateDagError, shown
 
-#: Airflow's presets (``airflow.sdk.definitions.timetables._cron.CRON_PRESETS``)
-#: plus the two that are not cron at all.
-CRON_PRESETS: dict[str, str] = {
+#: Airflow's presets, looked up exactly as written: ``CRON_PRESETS`` in
+#: ``airflow/sdk/definitions/timetables/_cron.py`` (the same dict as ``cron_presets``
+#: in ``airflow/utils/dates.py``). ``@Quarterly`` is no preset: it falls through to croniter.
+AIRFLOW_PRESETS: dict[str, str] = {
     "@hourly": "0 * * * *",
     "@daily": "0 0 * * *",
     "@weekly": "0 0 * * 0",
@@ -25,11 +50,28 @@ CRON_PRESETS: dict[str, str] = {
     "@quarterly": "0 0 1 */3 *",
     "@yearly": "0 0 1 1 *",
 }
+#: croniter's own aliases (``expr_aliases`` in ``croniter._expand``), which an expression
+#: reaches when Airflow's lookup misses. croniter lower-cases the expression first, so
+#: these are taken in any case (``@Daily``); ``@reboot`` is not one of them.
+CRONITER_ALIASES: dict[str, str] = {
+    "@midnight": "0 0 * * *",
+    "@hourly": "0 * * * *",
+    "@daily": "0 0 * * *",
+    "@weekly": "0 0 * * 0",
+    "@monthly": "0 0 1 * *",
+    "@yearly": "0 0 1 1 *",
+    "@annually": "0 0 1 1 *",
+}
+#: Every preset a cron timetable takes (for completion and messages).
+CRON_PRESETS: dict[str, str] = {**AIRFLOW_PRESETS, **CRONITER_ALIASES}
+#: The two schedules ``_create_timetable`` turns into other timetables (exact spelling only).
 SPECIAL_SCHEDULES: dict[str, str] = {
     "@once": "once, at the start date",
     "@continuous": "continuously: a new run starts as soon as the previous one ends",
 }
 NO_SCHEDULE_WORDS = frozenset({"", "none", "null", "manual"})
+#: What the prompt says of a schedule Airflow takes but nothing here can put in words.
+NO_PREVIEW = "Airflow accepts this; no preview"
 
 _MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
 _DAYS = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"]
@@ -39,6 +81,15 @@ _MONTH_NAMES = [
 ]  # fmt: skip
 _DAY_NAMES = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
 
+#: croniter splits on ASCII whitespace only (``field_re``): a no-break space joins two fields.
+_TOKEN = re.compile(r"\S+", re.ASCII)
+#: croniter's ``hash_expression_re``: ``H`` (hashed) and ``R`` (random) values, a whole field.
+_HASHED = re.compile(r"^[hr](\(\d+-\d+\))?(/\d+)?$", re.ASCII | re.IGNORECASE)
+_EXTENDED_HINT = (
+    "besides numbers, names, * - , and / cron takes L or 15W in the day of month, "
+    "MON#2 or L5 (last Friday) in the day of week, ? for either day field"
+)
+
 
 @dataclass(frozen=True)
 class _Field:
@@ -47,15 +98,24 @@ class _Field:
     high: int
     names: tuple[str, ...] = ()
     name_base: int = 0
+    seven_is_sunday: bool = False
+
+    @property
+    def shown_range(self) -> str:
+        return f"{self.low}-{self.high + 1 if self.seven_is_sunday else self.high}"
 
 
+#: croniter's ``RANGES`` and ``ALPHACONV``, field by field; 6th and 7th only in the longer forms.
 _FIELDS = (
     _Field("minute", 0, 59),
     _Field("hour", 0, 23),
     _Field("day of month", 1, 31),
     _Field("month", 1, 12, tuple(_MONTHS), 1),
-    _Field("day of week", 0, 7, tuple(_DAYS), 0),
+    _Field("day of week", 0, 6, tuple(_DAYS), 0, seven_is_sunday=True),
+    _Field("second", 0, 59),
+    _Field("year", 1970, 2099),
 )
+_DAY_OF_MONTH, _DAY_OF_WEEK = 2, 4
 
 
 @dataclass(frozen=True)
@@ -101,66 +161,166 @@ class Cron:
             day += dt.timedelta(days=1)
 
 
+@dataclass(frozen=True)
+class CroniterCron:
+    """A cron expression Airflow takes that the plain parser leaves to croniter
+    (``L``, ``W``, ``#``, ``?``, ``R``, seconds or year fields...): same interface as ``Cron``."""
+
+    expression: str
+
+    def runs_after(self, start: dt.datetime) -> Iterator[dt.datetime]:
+        """Wall-clock times after ``start`` (naive, in the DAG's timezone), for five years."""
+        croniter = _croniter()
+        runs = croniter.croniter(self.expression, start)
+        end = start + dt.timedelta(days=366 * 5)
+        while True:
+            try:
+                when = runs.get_next(dt.datetime)
+            except croniter.CroniterBadDateError:
+                return
+            if when > end:
+                return
+            yield when
+
+    def matches(self, when: dt.datetime) -> bool:
+        """Is the wall-clock time ``when`` one of this schedule's run times?"""
+        return next(self.runs_after(when - dt.timedelta(seconds=1)), None) == when
+
+    @property
+    def words(self) -> str | None:
+        """The schedule in words (cron-descriptor), or ``None`` when it cannot say it right."""
+        return _describe_with_cron_descriptor(self.expression)
+
+
+def _croniter() -> Any:
+    """The croniter package, imported on first use (it costs the prompt's startup ~50 ms)."""
+    import croniter  # type: ignore[import-untyped]
+
+    return croniter
+
+
 def _parse_value(text: str, field: _Field) -> int:
+    """One value, names included; 7 in the day of week is Sunday (croniter's ``value_alias``)."""
     upper = text.upper()
     if upper in field.names:
         return field.names.index(upper) + field.name_base
-    if not text.isdigit():
-        raise BadValue(f"{text!r} is not a number in the {field.name} field")
+    if not (text.isascii() and text.isdigit()):
+        raise BadValue(f"{shown(text)} is not a number in the {field.name} field")
     value = int(text)
-    if not field.low <= value <= field.high:
-        raise BadValue(f"{value} is outside {field.low}-{field.high} in the {field.name} field")
-    return value
+    return 0 if field.seven_is_sunday and value == 7 else value
+
+
+def _outside(value: int, field: _Field) -> BadValue:
+    return BadValue(f"{value} is outside {field.shown_range} in the {field.name} field")
+
+
+def _parse_item(item: str, field: _Field) -> tuple[list[int], int | None]:
+    """One item of a list, as croniter's ``_expand`` reads it: (values, its step)."""
+    base, slash, step_text = item.partition("/")
+    step = 1
+    if slash:
+        if not (step_text.isascii() and step_text.isdigit()) or int(step_text) == 0:
+            raise BadValue(f"step {shown(step_text)} in the {field.name} field must be a number above 0")
+        step = int(step_text)
+    if base == "*":
+        return list(range(field.low, field.high + 1, step)), step if slash else None
+    if "-" in base:
+        first, _, last = base.partition("-")
+        low, high = _parse_value(first, field), _parse_value(last, field)
+        if max(low, high) > field.high:
+            raise _outside(max(low, high), field)
+        if low == high:  # croniter: an equal range written as one ("5-5", "Jan-Jan") is the whole field
+            low, high = field.low, field.high
+    elif slash:  # "10/15" is 10-59/15; "59/15" is just 59
+        low, high = _parse_value(base, field), field.high
+        if low > high:
+            raise _outside(low, field)
+    else:
+        value = _parse_value(base, field)
+        if not field.low <= value <= field.high:
+            raise _outside(value, field)
+        return [value], None
+    if low <= high:
+        values = list(range(low, high + 1, step))
+    else:  # a range that wraps around ("50-10", "FRI-MON"), stepped the way croniter steps it
+        values = list(range(low, field.high + 1, step))
+        skip = 0
+        if values[-1] - field.low + step > field.high - field.low + 1 and field.high - values[-1] < step:
+            skip = step - (field.high - values[-1])
+        values += range(field.low + skip, high + 1, step)
+    for value in values:
+        if value < field.low:
+            raise _outside(value, field)
+    return values, None
 
 
 def _parse_field(text: str, field: _Field) -> tuple[frozenset[int], int | None]:
     """Return (allowed values, step when the whole field is ``*/n``)."""
     values: set[int] = set()
     step_of_all: int | None = None
-    for item in text.split(","):
+    items = text.split(",")
+    for item in items:
         if not item:
-            raise BadValue(f"empty item in the {field.name} field {text!r}")
-        base, _, step_text = item.partition("/")
-        step = 1
-        if step_text:
-            if not step_text.isdigit() or int(step_text) == 0:
-                raise BadValue(f"step {step_text!r} in the {field.name} field must be a number above 0")
-            step = int(step_text)
-        if base == "*":
-            low, high = field.low, field.high
-            if step_text and text == item:
-                step_of_all = step
-        elif "-" in base:
-            first, _, last = base.partition("-")
-            low, high = _parse_value(first, field), _parse_value(last, field)
-            if low > high:
-                raise BadValue(f"range {base!r} in the {field.name} field runs backwards")
-        else:
-            low = _parse_value(base, field)
-            high = field.high if step_text else low
-        values.update(range(low, high + 1, step))
+            raise BadValue(f"empty item in the {field.name} field {shown(text)}")
+        found, step = _parse_item(item, field)
+        if text == item and item.startswith("*"):
+            step_of_all = step
+        values.update(found)
+    if "*" in items:  # croniter: a "*" anywhere in the list makes it the whole field
+        values = set(range(field.low, field.high + 1))
     return frozenset(values), step_of_all
 
 
-def parse_cron(expression: str) -> Cron:
-    """Parse a five-field cron expression or an Airflow preset; raise ``BadValue``."""
-    text = CRON_PRESETS.get(expression.strip(), expression.strip())
-    parts = text.split()
-    if len(parts) != 5:
-        raise BadValue(
-            f"{expression!r} has {len(parts)} fields: a cron expression has five "
-            "(minute hour day-of-month month day-of-week), e.g. '30 6 * * 1-5', "
-            f"or use a preset: {', '.join([*CRON_PRESETS, *SPECIAL_SCHEDULES])}, or None"
-        )
-    parsed = [_parse_field(part, field) for part, field in zip(parts, _FIELDS, strict=True)]
-    weekdays = frozenset(d % 7 for d in parsed[4][0])
+def _is_extended(token: str, index: int) -> bool:
+    """Syntax only croniter reads: ``?``, ``H``/``R``, ``L``/``W`` in the day of month, ``#``/``L``
+    in the day of week. croniter says whether it is right."""
+    lower = token.lower()
+    if "?" in lower or _HASHED.match(lower):
+        return True
+    if index == _DAY_OF_MONTH:
+        return "l" in lower or "w" in lower
+    if index == _DAY_OF_WEEK:
+        return "#" in lower or "l" in lower
+    return False
+
+
+class _LeftToCroniter(Exception):
+    """The plain parser found nothing wrong but cannot schedule this itself."""
+
+    def __init__(self, extended: list[int]) -> None:
+        super().__init__()
+        self.extended = extended
+
+
+def _parse_plain(tokens: list[str]) -> Cron:
+    """The plain parser: a ``Cron``, or ``BadValue`` (the first mistake it sees in plain
+    syntax), or ``_LeftToCroniter`` when all it can read is right but some is not its own."""
+    parsed: list[tuple[frozenset[int], int | None]] = []
+    extended = []
+    first_error: BadValue | None = None
+    for index, (token, field) in enumerate(zip(tokens, _FIELDS, strict=False)):
+        if _is_extended(token, index):
+            extended.append(index)
+            parsed.append((frozenset(), None))
+            continue
+        try:
+            parsed.append(_parse_field(token, field))
+        except BadValue as error:
+            first_error = first_error or error
+            parsed.append((frozenset(), None))
+    if first_error is not None:
+        raise first_error
+    if extended or len(tokens) > 5:  # seconds and years are beyond Cron: croniter does them
+        raise _LeftToCroniter(extended)
+    day_text, weekday_text = tokens[_DAY_OF_MONTH], tokens[_DAY_OF_WEEK]
+    weekdays = parsed[_DAY_OF_WEEK][0]
     # croniter's rule (and so Airflow's) for OR-ing day of month with day of
-    # week: a field is unrestricted when it is "*", or when it lists every
-    # value while the *other* field's text contains a "*".
-    days_restricted = parts[2] != "*" and not (len(parsed[2][0]) == 31 and "*" in parts[4])
-    weekdays_restricted = parts[4] != "*" and not (len(weekdays) == 7 and "*" in parts[2])
-    cron = Cron(
-        expression=text,
+    # week: a field is unrestricted when "*" is one of its items, or when it
+    # lists every value while the *other* field's text contains a "*".
+    days_restricted = "*" not in day_text.split(",") and not (len(parsed[2][0]) == 31 and "*" in weekday_text)
+    weekdays_restricted = "*" not in weekday_text.split(",") and not (len(weekdays) == 7 and "*" in day_text)
+    return Cron(
+        expression=" ".join(tokens),
         minutes=parsed[0][0],
         hours=parsed[1][0],
         days=parsed[2][0],
@@ -171,28 +331,124 @@ def parse_cron(expression: str) -> Cron:
         minute_step=parsed[0][1],
         hour_step=parsed[1][1],
     )
+
+
+def _preset(text: str) -> str | None:
+    """The preset ``text`` names, spelled as written to the DAG, or ``None``."""
+    if text in AIRFLOW_PRESETS:
+        return text
+    return text.lower() if text.lower() in CRONITER_ALIASES else None
+
+
+def _all_presets() -> str:
+    return ", ".join([*CRON_PRESETS, *SPECIAL_SCHEDULES])
+
+
+@functools.lru_cache(maxsize=256)
+def parse_cron(expression: str) -> Cron | CroniterCron:
+    """Parse a cron expression or a preset as Airflow's cron timetable does; raise ``BadValue``."""
+    preset = _preset(expression.strip())
+    tokens = _TOKEN.findall(CRON_PRESETS[preset] if preset else expression)
+    if len(tokens) not in (5, 6, 7):  # croniter's first check: no need to ask it
+        raise BadValue(
+            f"{shown(expression)} has {len(tokens)} fields: a cron expression has five "
+            "(minute hour day-of-month month day-of-week), e.g. '30 6 * * 1-5', "
+            f"or use a preset: {_all_presets()}, or None"
+        )
+    try:
+        cron = _parse_plain(tokens)
+    except _LeftToCroniter as left:
+        return _parse_with_croniter(expression, tokens, None, left.extended)
+    except BadValue as error:  # croniter has the last word all the same
+        return _parse_with_croniter(expression, tokens, error, [])
     if next(cron.runs_after(dt.datetime(2000, 1, 1)), None) is None:
-        raise BadValue(f"{expression!r} never matches a real date (check day of month against month)")
+        raise BadValue(f"{shown(expression)} never matches a real date (check day of month against month)")
     return cron
+
+
+def _parse_with_croniter(
+    expression: str, tokens: list[str], plain_error: BadValue | None, extended: list[int]
+) -> CroniterCron:
+    """Airflow's verdict (``CronMixin.validate``: ``croniter(expression)``), then a first run."""
+    croniter = _croniter()
+    text = " ".join(tokens)
+    try:
+        croniter.croniter(text)
+    # Airflow turns croniter's errors into AirflowTimetableInvalid and lets any other
+    # escape ``validate()``: either way the DAG is an import error, so every error refuses.
+    except Exception as error:  # noqa: BLE001
+        raise plain_error or _croniter_refusal(expression, tokens, extended, error) from None
+    if any(_HASHED.match(token) for token in tokens):
+        return CroniterCron(text)  # R: whether a run exists depends on the draw (Airflow's validate passes)
+    try:
+        croniter.croniter(text, dt.datetime.now()).get_next(dt.datetime)
+    except croniter.CroniterBadDateError:
+        day_fields = f"{tokens[_DAY_OF_MONTH]} {tokens[_DAY_OF_WEEK]}".lower()
+        fix = "check day of month against month"
+        if len(tokens) == 7:
+            fix += " and the year (7th field), which must not be past"
+        if "#" in day_fields or "w" in day_fields:
+            fix += "; with # or W, a day of month must match as well as the day of week"
+        raise BadValue(f"{shown(expression)} never matches a date croniter (Airflow's cron) can find: {fix}") from None
+    return CroniterCron(text)
+
+
+def _croniter_refusal(expression: str, tokens: list[str], extended: list[int], error: Exception) -> BadValue:
+    """One line from croniter's reason: its copy of the expression and boilerplate left out."""
+    reason = re.sub(r"\[[^\]]*\]", "", str(error)).split("  Cron:")[0]
+    reason = re.sub(r"^\s*(is not acceptable)?[.,]?\s*", "", reason).strip().rstrip(".")
+    if "hash_id" in reason:
+        return BadValue(
+            f"{shown(expression)}: H (a hashed value) needs a hash id, which Airflow never gives croniter: "
+            "write a number instead"
+        )
+    where = ", ".join(f"{shown(tokens[i])} in the {_FIELDS[i].name} field" for i in extended)
+    said = f": {reason}" if reason else ""
+    return BadValue(f"{shown(expression)} is not cron Airflow accepts ({where or 'croniter'}{said}); {_EXTENDED_HINT}")
+
+
+@functools.lru_cache(maxsize=64)
+def _describe_with_cron_descriptor(expression: str) -> str | None:
+    tokens = expression.upper().split()
+    if any(_HASHED.match(token) for token in tokens):
+        return None  # R: croniter draws a new random value each time Airflow asks for a run
+    if len(tokens) > 5:  # croniter puts seconds 6th; cron-descriptor reads them first (Quartz)
+        tokens = [tokens[5], *tokens[:5], *tokens[6:]]
+    from cron_descriptor import CasingTypeEnum, ExpressionDescriptor  # type: ignore[import-untyped]
+
+    try:
+        words = ExpressionDescriptor(
+            " ".join(tokens), casing_type=CasingTypeEnum.Sentence, use_24hour_time_format=True, locale_code="en_US"
+        ).get_description()
+    # A description is a courtesy: no error of the describer may stop an answer Airflow takes.
+    except Exception:  # noqa: BLE001
+        return None
+    if not words or "  " in words:  # a gap is a word it could not say ("on the  Monday")
+        return None
+    return words[0].lower() + words[1:]
 
 
 def normalize_schedule(value: str | None) -> str | None:
     """Return the schedule as it should be written, or ``None`` for manual runs.
 
-    Raises ``BadValue`` with the fix when it is neither a preset nor valid cron.
+    Raises ``BadValue`` with the fix when Airflow would refuse it.
     """
     if value is None or value.strip().lower() in NO_SCHEDULE_WORDS:
         return None
     text = value.strip()
     if text in SPECIAL_SCHEDULES:
         return text
-    if text.startswith("@") and text not in CRON_PRESETS:
-        raise BadValue(
-            f"{text!r} is not an Airflow preset: use one of "
-            f"{', '.join([*CRON_PRESETS, *SPECIAL_SCHEDULES])}, a cron expression, or None"
-        )
-    parse_cron(text)
-    return " ".join(text.split())
+    if text.startswith("@"):
+        preset = _preset(text)
+        if preset is None:
+            lower = text.lower()
+            fix = f" (write {lower})" if lower in CRON_PRESETS or lower in SPECIAL_SCHEDULES else ""
+            raise BadValue(
+                f"{shown(text)} is not an Airflow preset{fix}: use one of {_all_presets()}, "
+                "a cron expression, or None"
+            )
+        return preset
+    return parse_cron(text).expression
 
 
 def _clock(hour: int, minute: int) -> str:
@@ -260,6 +516,8 @@ def describe(schedule: str | None) -> str:
     if schedule in SPECIAL_SCHEDULES:
         return SPECIAL_SCHEDULES[schedule]
     cron = parse_cron(schedule)
+    if isinstance(cron, CroniterCron):
+        return cron.words or f"on cron {shown(schedule)} ({NO_PREVIEW})"
     return f"{_time_words(cron)}, {_day_words(cron)}"
 
 
@@ -273,12 +531,17 @@ def next_runs(schedule: str | None, after: dt.datetime, count: int = 3) -> list[
 
 def preview(schedule: str | None, after: dt.datetime) -> str:
     """One line for the prompt: the schedule in words and its next run times."""
+    if schedule is not None and schedule not in SPECIAL_SCHEDULES:
+        cron = parse_cron(schedule)
+        if isinstance(cron, CroniterCron) and cron.words is None:
+            return NO_PREVIEW
     words = describe(schedule)
     runs = next_runs(schedule, after)
     if not runs:
         return words
-    shown = ", ".join(when.strftime("%a %Y-%m-%d %H:%M") for when in runs)
-    return f"{words}; next: {shown} (DAG's timezone)"
+    clock = "%H:%M:%S" if any(when.second for when in runs) else "%H:%M"  # a seconds field
+    shown_runs = ", ".join(when.strftime(f"%a %Y-%m-%d {clock}") for when in runs)
+    return f"{words}; next: {shown_runs} (DAG's timezone)"
 
 
 def live_hint(text: str) -> str:

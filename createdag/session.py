@@ -23,7 +23,7 @@ from typing import Any
 
 from createdag.errors import UserError
 from createdag.output import write_atomic
-from createdag.questions import ANSWER_KEYS, BY_KEY
+from createdag.questions import BY_KEY, TASKS
 
 FORMAT = 1
 
@@ -33,7 +33,9 @@ FORMAT = 1
 
 def answers_file_text(all_answers: Sequence[Mapping[str, Any]], path: Path) -> str:
     """The answers as ``--answers`` reads them: one mapping for one DAG, else a list."""
-    entries = [{key: answers[key] for key in ANSWER_KEYS if key in answers} for answers in all_answers]
+    from createdag.pipeline import as_entry
+
+    entries = [as_entry(answers) for answers in all_answers]
     data: Any = entries[0] if len(entries) == 1 else entries
     if path.suffix.lower() == ".json":
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
@@ -72,7 +74,7 @@ def keep(answers: Mapping[str, Any], output_dir: Path) -> Path:
         "format": FORMAT,
         "dags_folder": str(output_dir.resolve()),
         "kept_at": dt.datetime.now().isoformat(timespec="seconds"),
-        "answers": {key: answers[key] for key in BY_KEY if key in answers},
+        "answers": {key: answers[key] for key in (*BY_KEY, TASKS) if key in answers},
     }
     write_atomic(path, json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n", force=True)
     return path
@@ -93,7 +95,7 @@ def load_kept(output_dir: Path) -> tuple[dict[str, Any], Path]:
     answers = data.get("answers") if isinstance(data, dict) else None
     if not isinstance(answers, dict):
         raise UserError(f"{path} holds no answers: delete it and start again")
-    return {key: value for key, value in answers.items() if key in BY_KEY}, path
+    return {key: value for key, value in answers.items() if key in BY_KEY or key == TASKS}, path
 
 
 def forget(output_dir: Path) -> None:

@@ -157,6 +157,8 @@ def _load_yaml(text: str, path: Path) -> Any:
         raise AnswersFileError(f"{path}: not valid YAML{where}: fix the syntax") from None
     except (ValueError, OverflowError) as exc:  # 4,300 digits or more; a date such as 2026-02-30
         raise AnswersFileError(f"{path}: {_unreadable(exc)}") from None
+    except (AttributeError, TypeError, IndexError):  # PyYAML's own constructors on odd tags (!!timestamp '')
+        raise AnswersFileError(f"{path}: a tagged value (!!...) cannot be read: quote it to give it as text") from None
 
 
 def _unreadable(exc: Exception) -> str:

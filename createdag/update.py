@@ -38,7 +38,7 @@ from createdag.errors import (
     WriteFailed,
 )
 from createdag.faults import deferred_signals, describe_os_error
-from createdag.questions import BY_KEY
+from createdag.questions import BY_KEY, TASKS
 
 LABELS = ("current", "recorded", "template")
 
@@ -115,8 +115,10 @@ def resolve_recorded(
         raise InvalidAnswer(
             "dag_id", "update cannot rename a DAG: generate it under the new id instead", "--set"
         )
-    raw = {key: value for key, value in answers.items() if key in BY_KEY}
-    raw.update(sets)
+    from createdag.pipeline import apply_sets
+
+    raw = {key: value for key, value in answers.items() if key in BY_KEY or key == TASKS}
+    raw = apply_sets(raw, sets)
     result, _ = resolve(raw, settings_for(dags_dir, force=True, existing_dag=True), source=dag_id)
     return result
 

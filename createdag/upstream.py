@@ -167,12 +167,20 @@ def planned_dags(entries: Sequence[Mapping[str, Any]]) -> tuple[UpstreamDag, ...
             schedule = schedules.normalize_schedule(entry.get("schedule", defaults["schedule"]))
         except Exception:  # noqa: BLE001 - reported by its own check
             continue
-        task_id = str(entry.get("task_id", defaults["task_id"]))
-        task_ids = {task_id}
-        try:
-            sharded = int(entry.get("shards", defaults["shards"])) > 1
-        except (TypeError, ValueError):
-            sharded = False
+        task_ids: set[str] = set()
+        mapped: set[str] = set()
+        tasks = entry.get("tasks")
+        for task in tasks if isinstance(tasks, list) else [entry]:
+            if not isinstance(task, Mapping):
+                continue
+            task_id = str(task.get("task_id", defaults["task_id"]))
+            task_ids.add(task_id)
+            try:
+                shards = task.get("shards", entry.get("shards", defaults["shards"]))
+                if int(shards) > 1:
+                    mapped.add(task_id)
+            except (TypeError, ValueError):
+                pass  # reported by its own check
         if entry.get("external_dag_id"):
             task_ids.add("wait_for_upstream")
         planned.append(
@@ -184,7 +192,7 @@ def planned_dags(entries: Sequence[Mapping[str, Any]]) -> tuple[UpstreamDag, ...
                 timezone=str(entry.get("timezone", defaults["timezone"])),
                 task_ids=frozenset(task_ids),
                 task_ids_complete=True,
-                mapped_task_ids=frozenset({task_id} if sharded else ()),
+                mapped_task_ids=frozenset(mapped),
             )
         )
     return tuple(planned)

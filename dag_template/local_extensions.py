@@ -90,7 +90,7 @@ def pod_name(dag_id: Any, task_id: Any) -> str:
 
 
 _TAKEN = {"datetime", "pendulum", "k8s", "DAG", "KubernetesPodOperator", "Secret", "ExternalTaskSensor",
-          "TeamsNotifier", "wait_for_upstream", "annotations"}
+          "TeamsNotifier", "wait_for_upstream", "annotations", "EmptyOperator"}
 
 
 def task_variable(task_id: Any) -> str:
@@ -104,7 +104,149 @@ def task_variable(task_id: Any) -> str:
     return name
 
 
+#: The answers of one pod task. A plain ``cookiecutter`` run has no ``tasks`` and makes
+#: one task of these keys; create_dag passes ``tasks``, each task with all of them.
+TASK_KEYS = ("task_id", "image", "namespace", "shards", "cmds", "arguments", "secrets", "env_vars",
+             "image_pull_secrets", "cpu_request", "memory_request", "cpu_limit", "memory_limit", "after")
+SENSOR = "wait_for_upstream"
+
+
+def as_dict(value: Any) -> dict:
+    """A mapping as given by create_dag, or as JSON text from the cookiecutter command."""
+    if isinstance(value, dict):
+        return dict(value)
+    loaded = json.loads(value) if str(value).strip() else {}
+    if not isinstance(loaded, dict):
+        raise ValueError(f"expected a JSON object, got {value!r}")
+    return loaded
+
+
+def _variable(task_id: str) -> str:
+    """A Python name for a task: its task_id sanitized (``run-pod`` -> ``run_pod``)."""
+    import keyword
+
+    name = re.sub(r"\W", "_", task_id, flags=re.ASCII)
+    if not name or name[0].isdigit() or keyword.iskeyword(name) or name in _TAKEN:
+        name = f"task_{name}"
+    return name
+
+
+def dependency_chains(tasks: list, sensor: str = "") -> list:
+    """The ``>>`` statements that write a task graph: a list of chains, each a list of groups
+    of task names. ``tasks`` is ``[(task_id, [ids it runs after]), ...]`` in file order;
+    ``sensor`` (a task id, or '') runs before every task that runs after nothing.
+
+    Tasks with the same upstreams form one group (``[clean, enrich]``); a statement
+    goes on while the next group runs after exactly the last one, so
+    ``extract >> [clean, enrich] >> load`` is one line. Airflow cannot link a list to a
+    list, so a group of several after several upstreams becomes one line per upstream.
+    """
+    edges: list = []  # [upstream group, downstream group], by first appearance
+    for task_id, after in tasks:
+        upstream = list(after) or ([sensor] if sensor else [])
+        if not upstream:
+            continue
+        for edge in edges:
+            if edge[0] == upstream:
+                edge[1].append(task_id)
+                break
+        else:
+            edges.append([upstream, [task_id]])
+    split: list = []
+    for upstream, downstream in edges:
+        if len(upstream) > 1 and len(downstream) > 1:
+            split.extend([[name], list(downstream)] for name in upstream)
+        else:
+            split.append([upstream, downstream])
+    merged: list = []
+    for upstream, downstream in split:  # one upstream split off above may already lead a line
+        for edge in merged:
+            if edge[0] == upstream and len(upstream) == 1:
+                edge[1].extend(name for name in downstream if name not in edge[1])
+                break
+        else:
+            merged.append([upstream, list(downstream)])
+    chains: list = []
+    for upstream, downstream in merged:
+        for chain in chains:
+            if chain[-1] == upstream and (len(upstream) == 1 or len(downstream) == 1):
+                chain.append(downstream)
+                break
+        else:
+            chains.append([upstream, downstream])
+    return chains
+
+
+def pipeline(c: Any) -> dict:
+    """The DAG's tasks, each with its variable, and the dependency lines to write.
+
+    A task gets a variable when its task_id is a usable Python name (ruff's AIR001
+    wants them equal) or when a dependency line names it; a task_id that is no
+    Python name then gets a sanitized one, marked ``noqa: AIR001``.
+    """
+    given = _as_list(c.get("tasks", []))
+    defaults = {key: c[key] for key in TASK_KEYS if key in c}
+    tasks = []
+    for task in given or [defaults]:
+        merged = {**defaults, **task}
+        tasks.append({
+            **merged,
+            "shards": _as_int(merged.get("shards", 1)),
+            "cmds": _as_list(merged.get("cmds", [])),
+            "arguments": _as_list(merged.get("arguments", [])),
+            "secrets": _as_list(merged.get("secrets", [])),
+            "env_vars": _as_dict(merged.get("env_vars", {})),
+            "image_pull_secrets": _as_list(merged.get("image_pull_secrets", [])),
+            "after": [str(name) for name in _as_list(merged.get("after", []))],
+        })  # fmt: skip
+    sensor = SENSOR if c.get("external_dag_id") else ""
+    names: dict = {}
+    for task in tasks:
+        task_id = str(task["task_id"])
+        own = _task_variable(task_id)
+        name = own or _variable(task_id)
+        while name in names.values():
+            name = f"{name}_"
+        names[task_id] = name
+    graph = [(str(t["task_id"]), t["after"]) for t in tasks]
+    join = None
+    if not sensor and all(t["shards"] > 1 for t in tasks):
+        # Airflow 3 writes a DAG's owner (DagModel.owners: the UI, `airflow dags list`) from
+        # its unmapped tasks only, so a DAG of mapped tasks alone would show "airflow". An
+        # EmptyOperator after the last pods gives it its owner; the scheduler marks it done
+        # without a worker.
+        ran_after = {name for _, after in graph for name in after}
+        leaves = [task_id for task_id, _ in graph if task_id not in ran_after]
+        join_id = f"{leaves[0][:245]}_done" if len(leaves) == 1 else "done"
+        while join_id in names:
+            join_id += "_"
+        name = _task_variable(join_id) or _variable(join_id)
+        while name in names.values():
+            name = f"{name}_"
+        names[join_id] = name
+        join = {"task_id": join_id, "var": name, "noqa": name != join_id}
+        graph.append((join_id, leaves))
+    chains = dependency_chains(graph, sensor)
+    linked = {name for chain in chains for group in chain for name in group}
+    for task in tasks:
+        task_id = str(task["task_id"])
+        task["var"] = names[task_id] if (_task_variable(task_id) or task_id in linked) else ""
+        task["noqa"] = bool(task["var"]) and task["var"] != task_id
+    names[sensor] = sensor
+    lines = [
+        " >> ".join(names[g[0]] if len(g) == 1 else "[" + ", ".join(names[n] for n in g) + "]" for g in chain)
+        for chain in chains
+    ]
+    noqa = any(t["noqa"] for t in tasks) or bool(join and join["noqa"])
+    return {"tasks": tasks, "lines": lines, "join": join, "noqa": noqa}
+
+
+# the plain functions, for the code above: the names below become Jinja extensions
+_as_list, _as_int, _as_dict, _task_variable = as_list, as_int, as_dict, task_variable
+
 py_literal = simple_filter(py_literal)
+pipeline = simple_filter(pipeline)
+as_dict = simple_filter(as_dict)
 task_variable = simple_filter(task_variable)
 as_list = simple_filter(as_list)
 as_bool = simple_filter(as_bool)

@@ -51,10 +51,12 @@ def test_every_question_is_documented() -> None:
 
 
 def test_readme_example_session_replays(tmp_path: Path) -> None:
-    """The README's --no-input command writes the DAG its recorded session describes."""
+    """The README's --no-input answers file writes the DAG its recorded session describes."""
     readme = (REPO / "README.md").read_text(encoding="utf-8")
+    answers = re.search(r"\(`orders_sync\.yaml`.*?```yaml\n(.*?)```", readme, re.S)
     block = re.search(r"```sh\n(python create_dag\.py --no-input .*?)\n```", readme, re.S)
-    assert block, "README lost its --no-input example"
+    assert answers and block, "README lost its --no-input example"
+    (tmp_path / "orders_sync.yaml").write_text(answers[1], encoding="utf-8")
     argv = shlex.split(block[1].replace("\\\n", " "))
     result = subprocess.run(
         [sys.executable, str(REPO / "create_dag.py"), *argv[2:]], cwd=tmp_path, capture_output=True, text=True
@@ -64,13 +66,15 @@ def test_readme_example_session_replays(tmp_path: Path) -> None:
     session = readme[readme.index("$ python create_dag.py") : readme.index("```", readme.index("$ python create_dag.py"))]
     # every answer typed in the recorded session shows up in the written file
     for answer in ("orders_sync", "Sync orders to the warehouse", "data-team", "30 6 * * 1-5",
-                   "Europe/Paris", "ghcr.io/acme/orders:2.0.1", "orders-db", "DB_PASSWORD"):  # fmt: skip
+                   "Europe/Paris", "ghcr.io/acme/orders:2.0.1", "orders-db", "DB_PASSWORD", "SOURCE",
+                   "500m", "2Gi"):  # fmt: skip
         assert answer in session and answer in source
-    assert 'cmds=["python", "-m", "orders.sync"]' in source
-    assert 'arguments=["--date", "{{ ds }}"]' in source
+    assert 'cmds=["python", "-m", "orders.extract"]' in source and 'cmds=["python", "-m", "orders.load"]' in source
+    assert source.count('arguments=["--date", "{{ ds }}"]') == 2
     assert 'tags=["orders", "sync"]' in source
     assert "pendulum.datetime(2026, 1, 15" in source
-    assert 'task_id="sync"' in source
+    assert 'task_id="extract"' in source and 'task_id="load"' in source
+    assert "    extract >> load\n" in source and "extract >> load" in session
 
 
 def test_readme_session_asks_the_real_questions_in_order() -> None:
@@ -81,8 +85,14 @@ def test_readme_session_asks_the_real_questions_in_order() -> None:
     start = readme.index("$ python create_dag.py")
     session = readme[start : readme.index("```", start)]
     shown = [line[2:] for line in session.splitlines() if line.startswith("? ")]
-    skipped = ("external_", "sensor_", "cpu_", "memory_")  # behind two yes/no questions answered No
-    expected = [q.prompt for q in QUESTIONS if not q.key.startswith(skipped)] + ["Write dags/orders_sync.py?"]
+    dag = [q for q in QUESTIONS if q.scope == "dag"]
+    tasks = [q for q in QUESTIONS if q.scope == "task"]
+    before = [q.prompt for q in dag if q.group != "Upstream DAG"]
+    resources = ("cpu_", "memory_")
+    first = [q.prompt for q in tasks if q.key != "after" and not q.key.startswith(resources)]  # resources: No
+    second = [q.prompt for q in tasks if not q.once]  # namespace and pull secrets: the first task's
+    after = [q.prompt for q in dag if q.group == "Upstream DAG" and q.key == "upstream"]  # No
+    expected = [*before, *first, *second, *after, "Write dags/orders_sync.py?"]
     assert len(shown) == len(expected), (shown, expected)
     for line, prompt in zip(shown, expected, strict=True):
         assert line.startswith(prompt), f"README shows {line!r} where the prompt asks {prompt!r}"

@@ -494,6 +494,8 @@ def test_max_active_tasks_caps_the_active_task_instances_of_a_run(
         peak = max(peak, sum(s in ACTIVE for s in states))
         assert sum(s == "success" for s in states) == done
     assert peak == min(10, limit)
+    scheduler.tick()  # the EmptyOperator after the pods (main_done) ends without a worker, then the run
+    assert ti_states(name, run, "main_done") == ["success"]
     assert run_states(name)[run] == "success"
 
 
@@ -740,7 +742,7 @@ def test_sensor_on_a_task_with_parallel_pods_never_succeeds(gallery: Gallery, sc
     (by_run,) = create_scheduled_runs(WAITS_FOR_RUN, 1)
     scheduler.tick()
     scheduler.finish(SHARDED, upstream, "main", "success")
-    scheduler.tick()
+    scheduler.tick(2)  # the pods' join (main_done) ends without a worker, then the run
     assert ti_states(SHARDED, upstream) == ["success"] * 3
     assert run_states(SHARDED)[upstream] == "success"
 

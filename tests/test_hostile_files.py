@@ -62,6 +62,7 @@ HOSTILE: dict[str, tuple[str | bytes, str]] = {
     "digits.yaml": ("dag_id: a\nretries: " + "9" * 5000 + "\n", "more than 4,300 digits"),
     "bad_date.yaml": ("dag_id: a\nimage: b\nstart_date: 2026-02-30\n", "a value cannot be read"),
     "python_tag.yaml": ("dag_id: !!python/object/apply:os.system [id]\n", "not valid YAML"),
+    "empty_timestamp.yaml": ("dag_id: !!timestamp ' '\n", "a tagged value (!!...) cannot be read"),
 }
 
 

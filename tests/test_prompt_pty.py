@@ -108,13 +108,15 @@ def test_answer_every_question_get_the_file(spawn, tmp_path: Path) -> None:
     answer(child, "Command", "python -m orders.sync")
     answer(child, "Arguments", "--date '{{ ds }}'")
     answer(child, "Secret env vars", "DB_PASSWORD=orders-db:password")
+    answer(child, "Env vars", "MODE=full, REGION=eu")
     answer(child, "Image pull secrets")
-    yes_no(child, "Does this DAG wait for another DAG?", "n")
     yes_no(child, "Set CPU and memory requests/limits?", "y")
     answer(child, "CPU request", "250m")
     answer(child, "Memory request", "512Mi")
     answer(child, "CPU limit", "1")
     answer(child, "Memory limit", "1Gi")
+    yes_no(child, "Add another task?", "n")
+    yes_no(child, "Does this DAG wait for another DAG?", "n")
     write(child, "dags/orders_sync.py")
     child.expect(pexpect.EOF)
     child.close()
@@ -201,6 +203,8 @@ def test_enter_everywhere_takes_the_defaults_and_declining_writes_nothing(spawn,
     for question in QUESTIONS[1:]:
         if question.key.endswith(("_request", "_limit")) or question.key.startswith(("external_", "sensor_")):
             continue  # behind yes/no questions that default to no
+        if question.key == "after":
+            continue  # the first task runs after nothing: not asked
         answer(child, question.prompt)
     write(child, "dags/declined.py", "n")
     child.expect_exact("Nothing written.")
@@ -227,8 +231,10 @@ def test_upstream_offset_is_computed_from_the_upstream_source(spawn, tmp_path: P
     child.expect_exact("Teams alerts on")
     child.send(Key.ENTER)
     for question in ("Teams connection id", "Task id", "Container image", "Namespace", "Parallel pods", "Command",
-                     "Arguments", "Secret env vars", "Image pull secrets"):  # fmt: skip
+                     "Arguments", "Secret env vars", "Env vars", "Image pull secrets"):  # fmt: skip
         answer(child, question)
+    yes_no(child, "Set CPU and memory requests/limits?", "n")
+    yes_no(child, "Add another task?", "n")
     yes_no(child, "Does this DAG wait for another DAG?", "y")
     answer(child, "Upstream dag_id", "extract")
     child.expect_exact("Upstream task_id")
@@ -239,7 +245,6 @@ def test_upstream_offset_is_computed_from_the_upstream_source(spawn, tmp_path: P
     child.send(Key.ENTER)
     answer(child, "Give up waiting after (minutes)")
     answer(child, "Check every (seconds)")
-    yes_no(child, "Set CPU and memory requests/limits?", "n")
     write(child, "dags/report.py")
     child.expect(pexpect.EOF)
     child.close()
@@ -259,8 +264,9 @@ def standard_session(dag_id: str = "daily_report", image: str = "busybox:1.36", 
              ("Wait for downstream?", "n"), ("Max active runs", ""), ("Max active tasks", ""), ("Retries", ""),
              ("Minutes between retries", ""), ("Teams alerts on", ""), ("Teams connection id", ""),
              ("Task id", ""), ("Container image", image), ("Namespace", ""), ("Parallel pods", ""),
-             ("Command", ""), ("Arguments", ""), ("Secret env vars", ""), ("Image pull secrets", ""),
-             ("Does this DAG wait for another DAG?", "n"), ("Set CPU and memory requests/limits?", "n")]  # fmt: skip
+             ("Command", ""), ("Arguments", ""), ("Secret env vars", ""), ("Env vars", ""), ("Image pull secrets", ""),
+             ("Set CPU and memory requests/limits?", "n"), ("Add another task?", "n"),
+             ("Does this DAG wait for another DAG?", "n")]  # fmt: skip
     return [(prompt, typed.get(prompt, text)) for prompt, text in steps]
 
 
@@ -410,6 +416,7 @@ def test_unpinned_image_is_warned_while_typing_and_after(spawn, tmp_path: Path) 
     play(child, standard_session()[18:])
     child.expect_exact("Review")
     child.expect_exact("note: warning: 'busybox' has no tag")
+    child.expect_exact("Write dags/daily_report.py?")  # Ctrl-C at the review's question
     child.send(Key.CTRL_C)
     child.expect(pexpect.EOF)
 

@@ -126,6 +126,7 @@ def test_dag_attributes_match_answers(case) -> None:
 
 def test_task_fields_match_answers(case) -> None:
     answers, _, bag = case
+    answers = {**answers, **answers["tasks"][0]}  # one task: its answers beside the DAG's
     task = bag.dags[answers["dag_id"]].get_task(answers["task_id"])
     assert type(task).__name__ == "KubernetesPodOperator"
     assert task.image == answers["image"]
@@ -135,7 +136,7 @@ def test_task_fields_match_answers(case) -> None:
     assert [(s.deploy_type, s.deploy_target, s.secret, s.key) for s in task.secrets] == [
         ("env", s["env"], s["secret"], s["key"]) for s in answers["secrets"]
     ]
-    assert [ref.name for ref in task.image_pull_secrets] == answers["image_pull_secrets"]
+    assert [ref.name for ref in task.image_pull_secrets or []] == answers["image_pull_secrets"]
     assert task.get_logs is True
     assert task.on_finish_action.value == "delete_pod"
     assert task.retries == answers["retries"]
@@ -152,6 +153,7 @@ def test_task_fields_match_answers(case) -> None:
 
 def test_pod_dry_run_carries_the_answers(case) -> None:
     answers, _, bag = case
+    answers = {**answers, **answers["tasks"][0]}
     task = bag.dags[answers["dag_id"]].get_task(answers["task_id"])
     out = io.StringIO()
     with contextlib.redirect_stdout(out):

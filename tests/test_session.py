@@ -59,7 +59,8 @@ def full_answers(dags: Path) -> tuple[dict[str, Any], Settings]:
                           "external_dag_id": "extract", "external_task_id": "load", "external_delta_minutes": 90,
                           "cpu_request": "250m", "memory_request": "1Gi", "cpu_limit": "1",
                           "memory_limit": "2Gi", "start_date": "2026-01-01"}, settings_)  # fmt: skip
-    return {**answers, "upstream": True, "resources": True}, settings_
+    task = {**answers["tasks"][0], "resources": True, "more_tasks": False}
+    return {**answers, "upstream": True, **task, "tasks": [task]}, settings_
 
 
 def test_depends_on_names_every_answer_a_question_reads(dags_dir: Path) -> None:
@@ -74,7 +75,8 @@ def test_depends_on_names_every_answer_a_question_reads(dags_dir: Path) -> None:
         question.default_for(seen, settings_)
         if question.check is not None:
             question.check(answers[question.key], seen, settings_)
-        assert seen.read <= set(question.depends_on), (question.key, seen.read - set(question.depends_on))
+        read = seen.read - {"tasks"}  # the tasks before this one: settled before it is asked
+        assert read <= set(question.depends_on), (question.key, read - set(question.depends_on))
         assert all(order.index(key) < order.index(question.key) for key in question.depends_on), question.key
 
 
@@ -84,7 +86,7 @@ def test_review_summary_groups_answers_and_ends_with_the_task_graph(dags_dir: Pa
     answers, settings_ = full_answers(dags_dir)
     groups, _ = summary(answers, settings_)
     names = [group for group, _ in groups]
-    assert names == [*dict.fromkeys(q.group for q in QUESTIONS), "Tasks"]
+    assert names == [*dict.fromkeys(q.group for q in QUESTIONS if q.scope == "dag"), "Task", "Tasks"]
     lines = dict(groups)
     assert any(line.startswith("Upstream dag_id") and line.endswith("extract") for line in lines["Upstream DAG"])
     assert any(line.endswith("No") for line in lines["Schedule"])  # catchup, as yes/no

@@ -72,7 +72,7 @@ def test_cookiecutter_json_defaults_agree_with_the_question_table(tmp_path: Path
     settings = Settings(output_dir=tmp_path)
     for key in ANSWER_KEYS:
         question, value = BY_KEY[key], template[key]
-        typed = json.loads(value) if question.kind in ("list", "choices", "secrets") else value
+        typed = json.loads(value) if question.kind in ("list", "choices", "secrets", "mapping", "tasks") else value
         if question.default is None or callable(question.default):
             check_one(question, typed, {**template, "schedule": "@daily"}, settings)
         else:

@@ -11,7 +11,6 @@ import datetime
 import pendulum
 from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator
 from airflow.sdk import DAG
-from kubernetes.client import models as k8s
 
 with DAG(
     dag_id="manual_no_alerts",
@@ -37,7 +36,6 @@ with DAG(
         image="ghcr.io/acme/etl:1.4.2",
         cmds=[],
         arguments=[],
-        image_pull_secrets=[],
         get_logs=True,
         on_finish_action="delete_pod",
     )

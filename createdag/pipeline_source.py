@@ -1,0 +1,975 @@
+"""Read a DAG's pod tasks and their dependencies from source, as the answers of a pipeline.
+
+``adopt`` turns a hand-written DAG into a managed one; this module reads its
+tasks: every ``KubernetesPodOperator`` of the DAG (inside ``with DAG(...)``,
+in a ``@dag`` function, or given ``dag=``), ``.partial(...).expand(...)`` in
+the sharded form the template writes, the ``wait_for_upstream`` sensor, and
+the dependencies between them (``>>``, ``<<``, ``chain``, ``cross_downstream``,
+``set_upstream``/``set_downstream``). The file is parsed, never imported
+(``dagsource``).
+
+What it cannot read as an answer (a computed value, an argument no answer
+stands for, another operator, tasks made in a loop, a dependency on an
+unknown name...) is listed with its line in ``Pipeline.refused``: a record of
+such a DAG would say something else than the file, so adopt refuses it.
+Nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+import ast
+import itertools
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, TypeGuard
+
+from createdag import dagsource
+from createdag.dagsource import NOT_FOUND, DagCall, call_name, kwargs, line_of, literal, quoted, source_of
+
+POD = "KubernetesPodOperator"
+SENSOR = "ExternalTaskSensor"
+SENSOR_TASK_ID = "wait_for_upstream"
+#: DAG-level answers every task inherits unless it overrides them.
+INHERITED = ("namespace", "image_pull_secrets", "cpu_request", "memory_request", "cpu_limit", "memory_limit")
+#: Arguments the template writes itself (from other answers, or always the same): no answer
+#: stands for them, and what the file says stays in the file (``update`` merges around it).
+POD_AS_WRITTEN = frozenset({"name", "get_logs", "on_finish_action"})
+SENSOR_AS_WRITTEN = frozenset({"allowed_states", "failed_states", "check_existence", "mode", "on_success_callback"})
+#: Airflow's dependency helpers, when imported from ``airflow...``.
+DEPENDENCY_FUNCTIONS = frozenset({"chain", "cross_downstream"})
+#: Airflow's defaults for the sensor arguments a file may leave out.
+SENSOR_TIMEOUT_SECONDS = 7 * 24 * 3600
+SENSOR_POKE_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class Unread:
+    """Something in the file no answer can say: where, and what."""
+
+    line: int
+    what: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.what}"
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """What a DAG's tasks say, as answers, and what could not be read (in line order)."""
+
+    #: DAG-level answers the tasks share: ``image_pull_secrets``, resources, and ``namespace``
+    #: when the tasks give one
+    defaults: dict[str, Any]
+    #: ``external_*`` and ``sensor_*`` answers of the ``wait_for_upstream`` sensor; empty without one
+    sensor: dict[str, Any]
+    #: one dict per pod task, in file order: task_id, image, shards, cmds, arguments, env_vars,
+    #: secrets, after, and the ``INHERITED`` keys where the task differs from ``defaults``
+    tasks: list[dict[str, Any]]
+    refused: list[Unread]
+
+    def answers(self) -> dict[str, Any]:
+        """The answers the tasks give, in the shape answers files hold (``tasks:``)."""
+        return {**self.defaults, **self.sensor, "tasks": self.tasks}
+
+
+# --- task arguments ----------------------------------------------------------------------
+
+
+def _text(node: ast.AST) -> Any:
+    value = literal(node)
+    return value if isinstance(value, str) else NOT_FOUND
+
+
+def _words(node: ast.AST) -> Any:
+    return [] if literal(node) is None and isinstance(node, ast.Constant) else dagsource.strings(node)
+
+
+def _env_vars(node: ast.AST) -> Any:
+    """``{"A": "b"}`` or ``[k8s.V1EnvVar(name="A", value="b")]`` (``V1EnvVar("A", "b")`` too)."""
+    if isinstance(node, ast.Constant) and node.value is None:
+        return {}
+    if isinstance(node, ast.Dict):
+        return dagsource.string_dict(node)
+    if not isinstance(node, ast.List | ast.Tuple):
+        return NOT_FOUND
+    found: dict[str, str] = {}
+    for item in node.elts:
+        if not (isinstance(item, ast.Call) and call_name(item) == "V1EnvVar") or dagsource.spread(item):
+            return NOT_FOUND
+        if set(kwargs(item)) - {"name", "value"} or len(item.args) > 2:  # value_from: not a value
+            return NOT_FOUND
+        name, value = literal(dagsource.argument(item, "name", 0)), literal(dagsource.argument(item, "value", 1))
+        if not (isinstance(name, str) and isinstance(value, str)) or name in found:
+            return NOT_FOUND
+        found[name] = value
+    return found
+
+
+def _pull_secrets(node: ast.AST) -> Any:
+    """``[k8s.V1LocalObjectReference(name="regcred")]`` (positional too), or ``"a,b"``."""
+    value = literal(node)
+    if value is None and isinstance(node, ast.Constant):
+        return []
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    if not isinstance(node, ast.List | ast.Tuple):
+        return NOT_FOUND
+    names = []
+    for item in node.elts:
+        if not (isinstance(item, ast.Call) and call_name(item) == "V1LocalObjectReference"):
+            return NOT_FOUND
+        if dagsource.spread(item) or set(kwargs(item)) - {"name"} or len(item.args) > 1:
+            return NOT_FOUND
+        name = literal(dagsource.argument(item, "name", 0))
+        if not isinstance(name, str):
+            return NOT_FOUND
+        names.append(name)
+    return names
+
+
+SECRET_FIELDS = ("deploy_type", "deploy_target", "secret", "key")
+
+
+def _secrets(node: ast.AST) -> Any:
+    """``[Secret(deploy_type="env", deploy_target=ENV, secret=NAME, key=KEY)]`` (positional too)."""
+    if isinstance(node, ast.Constant) and node.value is None:
+        return []
+    if not isinstance(node, ast.List | ast.Tuple):
+        return NOT_FOUND
+    found = []
+    for item in node.elts:
+        if not (isinstance(item, ast.Call) and call_name(item) == "Secret") or dagsource.spread(item):
+            return NOT_FOUND
+        if set(kwargs(item)) - set(SECRET_FIELDS) or len(item.args) > len(SECRET_FIELDS):
+            return NOT_FOUND
+        fields = {
+            name: literal(dagsource.argument(item, name, position)) for position, name in enumerate(SECRET_FIELDS)
+        }
+        if fields["deploy_type"] != "env" or not all(isinstance(fields[k], str) for k in SECRET_FIELDS[1:]):
+            return NOT_FOUND
+        found.append({"env": fields["deploy_target"], "secret": fields["secret"], "key": fields["key"]})
+    return found
+
+
+def _quantities(node: ast.AST | None) -> Any:
+    """``{"cpu": "500m", "memory": "1Gi"}`` (either key, numbers as text), or None/absent: {}."""
+    if node is None or (isinstance(node, ast.Constant) and node.value is None):
+        return {}
+    value = literal(node) if isinstance(node, ast.Dict) else NOT_FOUND
+    if not isinstance(value, dict) or set(value) - {"cpu", "memory"}:
+        return NOT_FOUND
+    if not all(isinstance(v, str) or (isinstance(v, int) and not isinstance(v, bool)) for v in value.values()):
+        return NOT_FOUND
+    return {key: str(v) for key, v in value.items()}
+
+
+def _resources(node: ast.AST) -> Any:
+    """``k8s.V1ResourceRequirements(requests={...}, limits={...})`` -> the four resource answers."""
+    if isinstance(node, ast.Constant) and node.value is None:
+        return dict.fromkeys(INHERITED[2:], "")
+    if not (isinstance(node, ast.Call) and call_name(node) == "V1ResourceRequirements"):
+        return NOT_FOUND
+    given = kwargs(node)
+    if node.args or dagsource.spread(node) or set(given) - {"requests", "limits"}:
+        return NOT_FOUND
+    requests, limits = _quantities(given.get("requests")), _quantities(given.get("limits"))
+    if requests is NOT_FOUND or limits is NOT_FOUND:
+        return NOT_FOUND
+    return {
+        "cpu_request": requests.get("cpu", ""),
+        "memory_request": requests.get("memory", ""),
+        "cpu_limit": limits.get("cpu", ""),
+        "memory_limit": limits.get("memory", ""),
+    }
+
+
+#: Pod arguments that are answers: how each is read, and what the reader expects (for messages).
+POD_READERS: dict[str, tuple[Callable[[ast.AST], Any], str]] = {
+    "image": (_text, "a string"),
+    "namespace": (_text, "a string"),
+    "cmds": (_words, "a list of strings"),
+    "arguments": (_words, "a list of strings"),
+    "env_vars": (_env_vars, 'a dict of strings, or [k8s.V1EnvVar(name="...", value="...")]'),
+    "secrets": (_secrets, '[Secret("env", ENV, SECRET_NAME, KEY)]'),
+    "image_pull_secrets": (_pull_secrets, '[k8s.V1LocalObjectReference(name="...")]'),
+    "container_resources": (
+        _resources,
+        'k8s.V1ResourceRequirements(requests={"cpu": ..., "memory": ...}, limits={...})',
+    ),
+}
+
+
+def _shards(expand: ast.Call) -> tuple[int, dict[str, str]] | None:
+    """``.expand(env_vars=[{"SHARD": str(shard), "SHARDS": "N", **static} for shard in range(N)])``:
+    (N, the static env), N >= 2; None for any other expand."""
+    given = kwargs(expand)
+    if expand.args or dagsource.spread(expand) or set(given) != {"env_vars"}:
+        return None
+    comp = given["env_vars"]
+    if not (isinstance(comp, ast.ListComp) and len(comp.generators) == 1 and isinstance(comp.elt, ast.Dict)):
+        return None
+    loop = comp.generators[0]
+    if loop.ifs or loop.is_async or not isinstance(loop.target, ast.Name):
+        return None
+    if not (isinstance(loop.iter, ast.Call) and dagsource.dotted(loop.iter.func) == "range"):
+        return None
+    count = literal(loop.iter.args[0]) if len(loop.iter.args) == 1 and not loop.iter.keywords else None
+    if isinstance(count, bool) or not isinstance(count, int) or count < 2:
+        return None
+    env: dict[str, str] = {}
+    for key_node, value_node in zip(comp.elt.keys, comp.elt.values, strict=True):
+        key = literal(key_node)
+        if not isinstance(key, str) or key in env:
+            return None
+        if key == "SHARD":
+            index = value_node
+            is_index = (
+                isinstance(index, ast.Call)
+                and dagsource.dotted(index.func) == "str"
+                and len(index.args) == 1
+                and not index.keywords
+                and isinstance(index.args[0], ast.Name)
+                and index.args[0].id == loop.target.id
+            )
+            if not is_index:
+                return None
+            env[key] = ""
+            continue
+        value = literal(value_node)
+        if not isinstance(value, str) or (key == "SHARDS" and value != str(count)):
+            return None
+        env[key] = value
+    if "SHARD" not in env or "SHARDS" not in env:
+        return None
+    return count, {key: value for key, value in env.items() if key not in ("SHARD", "SHARDS")}
+
+
+# --- the reader --------------------------------------------------------------------------
+
+
+_LOOPS = (ast.For, ast.AsyncFor, ast.While, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
+@dataclass
+class _Pod:
+    line: int
+    column: int
+    answers: dict[str, Any]  # task_id, image, shards, cmds, arguments, env_vars, secrets
+    inherited: dict[str, Any]  # the INHERITED keys this task gives (namespace may be absent)
+    after: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Refs:
+    """The tasks an expression in a dependency stands for (None: a task that was not read)."""
+
+    ids: list[str | None]
+    many: bool  # a list or tuple: Python's >> is not defined between two of them
+
+
+class _Reader:
+    def __init__(self, tree: ast.Module, dag: DagCall) -> None:
+        self.tree = tree
+        self.dag = dag
+        self.names_imported = dagsource.imported_names(tree)
+        self.refused: list[Unread] = []
+        self.pods: dict[str, _Pod] = {}
+        self.task_ids: set[str] = set()  # of every task read, whole or not
+        self.sensor: dict[str, Any] | None = None
+        self.sensor_line = 0
+        self.tasks_by_name: dict[str, str | None] = {}  # variable -> task id (None: a task not read)
+        self.dag_names: set[str] = set()
+        self.seen: set[int] = set()  # ids of the nodes read or already reported
+        self.edges: list[tuple[str, str, int]] = []  # (upstream, downstream, line)
+        self.reached = False  # the DAG's definition was found where tasks are read
+        #: the file's other DAGs, by the id of their call (and of a bare ``@dag``'s name)
+        self.others: dict[int, DagCall] = {}
+        for found in dagsource.dag_calls(tree):
+            if found.call is not dag.call:
+                self.others[id(found.call)] = self.others[id(found.call.func)] = found
+
+    # what nodes are ------------------------------------------------------------------
+
+    def is_ours(self, node: ast.AST) -> bool:
+        """The DAG call being read (for a bare ``@dag``, the decorator name it was made from)."""
+        return node is self.dag.call or node is self.dag.call.func
+
+    def other_dag(self, node: ast.AST) -> DagCall | None:
+        return self.others.get(id(node))
+
+    def is_task(self, node: ast.AST) -> TypeGuard[ast.Call]:
+        """A call that makes a task: an operator or sensor, anything given a ``task_id`` or this DAG."""
+        if not isinstance(node, ast.Call):
+            return False
+        name = dagsource.operator_name(node)
+        if name in (POD, SENSOR, "TaskGroup") or name.endswith(("Operator", "Sensor")):
+            return True
+        given = kwargs(node)
+        dag = given.get("dag")
+        return "task_id" in given or (isinstance(dag, ast.Name) and dag.id in self.dag_names)
+
+    def dependency_function(self, node: ast.AST) -> str:
+        """``chain`` or ``cross_downstream`` when the call is Airflow's; '' otherwise."""
+        if not isinstance(node, ast.Call):
+            return ""
+        where = dagsource.origin(node.func, self.names_imported)
+        name = where.rsplit(".", 1)[-1]
+        return name if where.startswith("airflow.") and name in DEPENDENCY_FUNCTIONS else ""
+
+    @staticmethod
+    def is_set_call(node: ast.AST) -> bool:
+        return (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("set_upstream", "set_downstream")
+        )
+
+    @staticmethod
+    def is_shift(node: ast.AST) -> bool:
+        return isinstance(node, ast.BinOp) and isinstance(node.op, ast.RShift | ast.LShift)
+
+    def is_dependency(self, node: ast.AST) -> bool:
+        return self.is_shift(node) or self.is_set_call(node) or bool(self.dependency_function(node))
+
+    def task_decorated(self, node: ast.AST) -> bool:
+        """``@task``, ``@task.kubernetes(...)``, ``@task_group``: tasks create_dag does not write."""
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            return False
+        for deco in node.decorator_list:
+            target = deco.func if isinstance(deco, ast.Call) else deco
+            root = dagsource.dotted(target).split(".")[0]
+            if root in ("task", "task_group") or call_name(deco) in ("task", "task_group"):
+                return True
+        return False
+
+    def makes_tasks(self, node: ast.AST) -> bool:
+        """Does code under ``node`` make tasks or dependencies, or touch a task?"""
+        for inner in ast.walk(node):
+            if self.is_task(inner) or self.task_decorated(inner):
+                return True
+            if self.is_set_call(inner) or self.dependency_function(inner):  # a shift counts by its operands
+                return True
+            if isinstance(inner, ast.Name) and isinstance(inner.ctx, ast.Load) and inner.id in self.tasks_by_name:
+                return True
+        return False
+
+    def loop_makes_tasks(self, node: ast.AST) -> bool:
+        """Is there a loop (``for``, ``while``, a comprehension) under ``node`` that makes tasks?
+        Each node is looked at once: a loop that makes none has no inner loop that does."""
+        pending = [node]
+        while pending:
+            current = pending.pop()
+            if isinstance(current, _LOOPS):
+                if self.makes_tasks(current):
+                    return True
+                continue
+            pending.extend(ast.iter_child_nodes(current))
+        return False
+
+    # reporting ---------------------------------------------------------------------------
+
+    def refuse(self, node: ast.AST | int, what: str, *, cover: ast.AST | None = None) -> None:
+        """List ``what`` at the line of ``node`` (or at line ``node``)."""
+        self.refused.append(Unread(node if isinstance(node, int) else line_of(node), what))
+        if cover is not None:
+            self.cover(cover)
+
+    def cover(self, node: ast.AST) -> None:
+        """Everything under ``node`` is read or reported: not to be reported again."""
+        self.seen.update(id(inner) for inner in ast.walk(node))
+
+    def label(self, call: ast.Call) -> str:
+        """``KubernetesPodOperator(task_id="x")``: how a message names a task."""
+        name = dagsource.operator_name(call) or "a task"
+        inner = (
+            call.func.value if isinstance(call.func, ast.Attribute) and call.func.attr.startswith("expand") else call
+        )
+        task_id = literal(kwargs(inner).get("task_id")) if isinstance(inner, ast.Call) else NOT_FOUND
+        return f"{name}(task_id={quoted(task_id)})" if isinstance(task_id, str) else f"{name}(...)"
+
+    # statements ------------------------------------------------------------------------
+
+    def body(self, statements: Iterable[ast.stmt], in_dag: bool) -> None:
+        for statement in statements:
+            self.statement(statement, in_dag)
+
+    def statement(self, stmt: ast.stmt, in_dag: bool) -> None:
+        if isinstance(stmt, ast.Import | ast.ImportFrom | ast.Pass):
+            return
+        if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant):
+            return  # a docstring
+        if isinstance(stmt, ast.With | ast.AsyncWith) and self.with_dag(stmt):
+            return
+        if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef) and self.dag_function(stmt):
+            return
+        if isinstance(stmt, ast.Assign | ast.AnnAssign) and stmt.value is not None and self.assignment(stmt, in_dag):
+            return
+        if isinstance(stmt, ast.Expr):
+            if self.is_dependency(stmt.value):
+                self.dependency(stmt.value, in_dag)
+                return
+            if self.is_task(stmt.value):
+                self.define(stmt.value, in_dag)
+                return
+        self.other(stmt, in_dag)
+
+    def with_dag(self, stmt: ast.With | ast.AsyncWith) -> bool:
+        contexts = [item.context_expr for item in stmt.items]
+        for context in contexts:
+            found = self.other_dag(context)
+            if found is not None:
+                self.refuse(stmt, self.another_dag(found), cover=stmt)
+                return True
+        ours = [
+            item
+            for item in stmt.items
+            if self.is_ours(item.context_expr)
+            or (isinstance(item.context_expr, ast.Name) and item.context_expr.id in self.dag_names)
+        ]
+        if not ours:
+            return False
+        if len(stmt.items) > 1:
+            extra = next(item.context_expr for item in stmt.items if item not in ours)
+            self.refuse(extra, f"`with {source_of(extra)}` around the DAG's tasks is not read", cover=extra)
+        for item in ours:
+            if isinstance(item.optional_vars, ast.Name):
+                self.dag_names.add(item.optional_vars.id)
+        self.reached = True
+        self.seen.add(id(self.dag.call))
+        self.body(stmt.body, True)
+        return True
+
+    def dag_function(self, stmt: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+        for deco in stmt.decorator_list:
+            found = self.other_dag(deco)
+            if found is not None:
+                self.refuse(stmt, self.another_dag(found), cover=stmt)
+                return True
+        if not any(self.is_ours(deco) for deco in stmt.decorator_list):
+            return False
+        self.reached = True
+        self.seen.add(id(self.dag.call))
+        self.body(stmt.body, True)
+        return True
+
+    def another_dag(self, found: DagCall) -> str:
+        named = f" (dag_id {quoted(found.dag_id)})" if isinstance(found.dag_id, str) else ""
+        return f"another DAG{named} in the same file: adopt reads a file that defines one DAG"
+
+    def assignment(self, stmt: ast.Assign | ast.AnnAssign, in_dag: bool) -> bool:
+        """Read ``x = DAG(...)``, ``x = Operator(...)``, ``dag.doc_md = ...``; False for another statement."""
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+        value = stmt.value
+        assert value is not None
+        names = [target.id for target in targets if isinstance(target, ast.Name)]
+        if self.is_ours(value):
+            self.dag_names.update(names)
+            self.reached = True
+            self.seen.add(id(value))
+            return True
+        found = self.other_dag(value)
+        if found is not None:
+            self.refuse(stmt, self.another_dag(found), cover=stmt)
+            return True
+        if self.is_task(value):
+            if len(targets) == 1 and names:
+                self.tasks_by_name[names[0]] = self.define(value, in_dag)
+            else:
+                self.refuse(
+                    stmt,
+                    f"{self.label(value)} is assigned to `{source_of(targets[0])}`: create_dag reads a "
+                    "task assigned to one name, `load = KubernetesPodOperator(...)`",
+                    cover=stmt,
+                )
+            return True
+        if self.is_dependency(value) and self.makes_tasks(value):  # not ``FLAGS = 1 << 4``
+            self.dependency(value, in_dag)
+            for name in names:
+                self.tasks_by_name.pop(name, None)
+            return True
+        # DAG-level, like DAG(...) arguments adopt does not know: dag.doc_md = __doc__
+        if len(targets) == 1 and isinstance(targets[0], ast.Attribute):
+            owner = targets[0].value
+            if isinstance(owner, ast.Name) and owner.id in self.dag_names and not self.makes_tasks(value):
+                return True
+        if self.makes_tasks(stmt) or (in_dag and literal(value) is NOT_FOUND):
+            return False  # reported by ``other``
+        if len(names) == len(targets):
+            for name in names:
+                self.tasks_by_name.pop(name, None)
+            return True
+        return False
+
+    def other(self, stmt: ast.stmt, in_dag: bool) -> None:
+        """A statement the reader does not read: fine outside the DAG unless it makes tasks."""
+        if self.task_decorated(stmt):
+            name = getattr(stmt, "name", "")
+            self.refuse(stmt, f"@task function {name}: create_dag manages KubernetesPodOperator tasks", cover=stmt)
+            return
+        makes = self.makes_tasks(stmt)
+        if not makes and (not in_dag or isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)):
+            return
+        if makes and self.loop_makes_tasks(stmt):
+            reason = "a loop that makes tasks or dependencies: create_dag reads tasks written one by one"
+        elif makes and isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            reason = f"{stmt.name} makes tasks or dependencies: create_dag reads them where the DAG is written"
+        elif makes and isinstance(stmt, ast.If | ast.Try | ast.With | ast.AsyncWith | ast.Match):
+            reason = (
+                f"tasks or dependencies under `{source_of(stmt, 30)}`: create_dag reads them written "
+                "unconditionally in the DAG"
+            )
+        else:
+            reason = (
+                f"`{source_of(stmt)}` is not read: create_dag reads tasks, their dependencies and literals in a DAG"
+            )
+        self.refuse(stmt, reason, cover=stmt)
+
+    # tasks ------------------------------------------------------------------------------
+
+    def define(self, call: ast.Call, in_dag: bool) -> str | None:
+        """Read a task call; its task id, or None when it cannot be read (and is refused)."""
+        self.cover(call)
+        label = self.label(call)
+        outer = call
+        if isinstance(call.func, ast.Attribute) and call.func.attr.startswith("expand"):
+            inner = call.func.value
+            call = inner if isinstance(inner, ast.Call) else call
+        dag = kwargs(call).get("dag")
+        if dag is not None and not (isinstance(dag, ast.Name) and dag.id in self.dag_names):
+            self.refuse(call, f"{label} belongs to another DAG (dag={source_of(dag)})")
+            return None
+        if dag is None and not in_dag:
+            self.refuse(call, f"{label} belongs to no DAG: it is neither in the DAG's `with` block nor given dag=")
+            return None
+        name = dagsource.operator_name(outer)
+        if name == POD:
+            return self.pod(outer, label)
+        if name == SENSOR:
+            return self.read_sensor(outer, label)
+        self.refuse(
+            call, f"{label} is not a {POD}: create_dag writes {POD} tasks (and the {SENSOR_TASK_ID} sensor) only"
+        )
+        return None
+
+    def arguments_problems(self, call: ast.Call, label: str) -> bool:
+        """Refuse positional, ``*args``/``**kwargs`` and repeated arguments; True when any."""
+        before = len(self.refused)
+        for node in dagsource.spread(call):
+            written = source_of(node, 20) if isinstance(node, ast.Starred) else f"**{source_of(node, 20)}"
+            self.refuse(node, f"{label} argument `{written}` is unpacked: create_dag reads arguments written out")
+        positional = [arg for arg in call.args if not isinstance(arg, ast.Starred)]
+        if positional:
+            self.refuse(positional[0], f"{label} has positional arguments: create_dag reads key=value ones")
+        for name in dagsource.repeated_keywords(call):
+            self.refuse(call, f"{label} argument {name}= is given twice")
+        return len(self.refused) > before
+
+    def pod(self, call: ast.Call, label: str) -> str | None:
+        expand: ast.Call | None = None
+        func = call.func
+        if isinstance(func, ast.Attribute) and func.attr.startswith("expand") and isinstance(func.value, ast.Call):
+            expand, call = call, func.value  # operator_name saw .partial(...) in it
+        elif isinstance(call.func, ast.Attribute) and call.func.attr == "partial":
+            self.refuse(call, f"{label} is .partial(...) without .expand(...): no task create_dag can write")
+            return None
+        before = len(self.refused)
+        given = kwargs(call)
+        task_id = literal(given.get("task_id"))
+        if not isinstance(task_id, str):
+            where = f"task_id={source_of(given['task_id'])}" if "task_id" in given else "no task_id"
+            self.refuse(call, f"{POD}(...) has {where}: create_dag reads a task id written as a string")
+            return None
+        self.arguments_problems(call, label)
+        answers: dict[str, Any] = {
+            "task_id": task_id,
+            "image": None,
+            "shards": 1,
+            "cmds": [],
+            "arguments": [],
+            "env_vars": {},
+            "secrets": [],
+        }
+        inherited: dict[str, Any] = {"image_pull_secrets": [], **dict.fromkeys(INHERITED[2:], "")}
+        for key, node in given.items():
+            if key in ("task_id", "dag") or key in POD_AS_WRITTEN:
+                continue
+            if key not in POD_READERS:
+                self.refuse(node, f"{label} argument {key}=... is not an answer create_dag knows")
+                continue
+            reader, expected = POD_READERS[key]
+            value = reader(node)
+            if value is NOT_FOUND:
+                self.refuse(
+                    node, f"{label} argument {key}={source_of(node)} is not read: create_dag reads {expected} here"
+                )
+            elif key == "container_resources":
+                inherited.update(value)
+            elif key in INHERITED:
+                inherited[key] = value
+            else:
+                answers[key] = value
+        if "image" not in given:
+            self.refuse(call, f"{label} has no image=")
+        if expand is not None:
+            shards = _shards(expand)
+            if shards is None:
+                written = source_of(expand.keywords[0] if expand.keywords else expand, 30)
+                self.refuse(
+                    expand,
+                    f"{label} .expand({written}) is not read: create_dag writes .expand("
+                    'env_vars=[{"SHARD": str(shard), "SHARDS": "N", ...} for shard in range(N)]) only',
+                )
+            elif "env_vars" in given and literal(given["env_vars"]) not in (None, {}):
+                self.refuse(given["env_vars"], f"{label} gives env_vars= to both .partial and .expand")
+            else:
+                answers["shards"], answers["env_vars"] = shards
+        if task_id in self.task_ids or task_id == SENSOR_TASK_ID:
+            self.refuse(call, f"task_id {quoted(task_id)} is given to two tasks")
+        self.task_ids.add(task_id)
+        if len(self.refused) > before:
+            return None
+        self.pods[task_id] = _Pod(line_of(call), getattr(call, "col_offset", 0), answers, inherited)
+        return task_id
+
+    def read_sensor(self, call: ast.Call, label: str) -> str | None:
+        given = kwargs(call)
+        if literal(given.get("task_id")) != SENSOR_TASK_ID:
+            self.refuse(
+                call, f"{label} is not read: create_dag's wait for an upstream DAG is the task {quoted(SENSOR_TASK_ID)}"
+            )
+            return None
+        if self.sensor is not None:
+            self.refuse(call, f"{label} is given twice")
+            return None
+        before = len(self.refused)
+        self.arguments_problems(call, label)
+        read: dict[str, Any] = {
+            "external_task_id": "",
+            "external_delta_minutes": 0,
+            "sensor_timeout_minutes": SENSOR_TIMEOUT_SECONDS // 60,
+            "sensor_poke_interval_seconds": SENSOR_POKE_SECONDS,
+        }
+        for key, node in given.items():
+            if key in ("task_id", "dag") or key in SENSOR_AS_WRITTEN:
+                continue
+            value: Any = NOT_FOUND
+            if key == "external_dag_id":
+                value, answer, expected = _text(node), "external_dag_id", "a string"
+            elif key == "external_task_id":
+                value, answer, expected = literal(node), "external_task_id", "a string or None"
+                value = "" if value is None else value if isinstance(value, str) else NOT_FOUND
+            elif key == "execution_delta":
+                value, answer = dagsource.timedelta_minutes(node), "external_delta_minutes"
+                expected = "datetime.timedelta(minutes=...) in whole minutes"
+            elif key == "timeout":
+                seconds = dagsource.timedelta_seconds(node)
+                value = NOT_FOUND if seconds is NOT_FOUND or seconds % 60 else int(seconds // 60)
+                answer, expected = "sensor_timeout_minutes", "seconds in whole minutes"
+            elif key == "poke_interval":
+                seconds = dagsource.timedelta_seconds(node)
+                value = NOT_FOUND if seconds is NOT_FOUND or seconds % 1 else int(seconds)
+                answer, expected = "sensor_poke_interval_seconds", "whole seconds"
+            else:
+                self.refuse(node, f"{label} argument {key}=... is not an answer create_dag knows")
+                continue
+            if value is NOT_FOUND:
+                self.refuse(
+                    node, f"{label} argument {key}={source_of(node)} is not read: create_dag reads {expected} here"
+                )
+            else:
+                read[answer] = value
+        if "external_dag_id" not in given:
+            self.refuse(call, f"{label} has no external_dag_id=")
+        if len(self.refused) > before:
+            return None
+        self.sensor = {"external_dag_id": read.pop("external_dag_id"), **read}
+        self.sensor_line = line_of(call)
+        return SENSOR_TASK_ID
+
+    # dependencies ------------------------------------------------------------------------
+
+    def dependency(self, node: ast.expr, in_dag: bool) -> None:
+        self.cover(node)
+        if self.is_shift(node):
+            self.shift(node, in_dag)
+            return
+        assert isinstance(node, ast.Call)
+        function = self.dependency_function(node)
+        if function == "chain":
+            self.chain(node, in_dag)
+        elif function == "cross_downstream":
+            self.cross_downstream(node, in_dag)
+        else:
+            self.set_relative(node, in_dag)
+
+    def refs(self, node: ast.AST, in_dag: bool) -> _Refs | None:
+        """The tasks ``node`` stands for in a dependency; None when it cannot be read (refused)."""
+        if self.is_shift(node):
+            return self.shift(node, in_dag)
+        items = node.elts if isinstance(node, ast.List | ast.Tuple) else [node]
+        found = [self.ref(item, in_dag) for item in items]
+        if not all(ok for ok, _ in found):
+            return None
+        return _Refs([task_id for _, task_id in found], isinstance(node, ast.List | ast.Tuple))
+
+    def ref(self, node: ast.AST, in_dag: bool) -> tuple[bool, str | None]:
+        """One task: a name bound to a task, a task call, ``dag.get_task("id")``: (True, its id, None
+        for a task that could not be read); (False, None) when ``node`` is no task (refused)."""
+        if isinstance(node, ast.Name):
+            if node.id in self.tasks_by_name:
+                return True, self.tasks_by_name[node.id]
+            self.refuse(node, f"{node.id} in a dependency is not a task create_dag knows")
+            return False, None
+        if self.is_task(node):
+            return True, self.define(node, in_dag)
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "get_task"
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id in self.dag_names
+            and len(node.args) == 1
+            and not node.keywords
+        ):
+            task_id = literal(node.args[0])
+            if isinstance(task_id, str) and (task_id in self.pods or (task_id == SENSOR_TASK_ID and self.sensor)):
+                return True, task_id
+        self.refuse(node, f"`{source_of(node)}` in a dependency is not a task create_dag knows")
+        return False, None
+
+    def link(self, ups: _Refs, downs: _Refs, line: int) -> None:
+        for up in ups.ids:
+            for down in downs.ids:
+                if up is not None and down is not None:
+                    self.edges.append((up, down, line))
+
+    def shift(self, node: ast.AST, in_dag: bool) -> _Refs | None:
+        """``a >> b << c``...: the edges, and what the whole expression stands for (its right end,
+        as Airflow's ``>>`` returns its right operand). Read without recursion: the chain may be long."""
+        operands: list[ast.AST] = []
+        operators: list[ast.AST] = []
+        current: ast.AST = node
+        while isinstance(current, ast.BinOp) and isinstance(current.op, ast.RShift | ast.LShift):
+            operands.append(current.right)
+            operators.append(current.op)
+            current = current.left
+        operands.append(current)
+        operands.reverse()
+        operators.reverse()
+        value = self.refs(operands[0], in_dag)
+        for operator, operand in zip(operators, operands[1:], strict=True):
+            right = self.refs(operand, in_dag)
+            if value is not None and right is not None:
+                if value.many and right.many:
+                    self.refuse(
+                        operand,
+                        f"a list on both sides of {'>>' if isinstance(operator, ast.RShift) else '<<'}"
+                        ": Python cannot run it (use chain or cross_downstream)",
+                    )
+                elif isinstance(operator, ast.RShift):
+                    self.link(value, right, line_of(operand))
+                else:
+                    self.link(right, value, line_of(operand))
+            value = right
+        return value
+
+    def chain(self, call: ast.Call, in_dag: bool) -> None:
+        if call.keywords or any(isinstance(arg, ast.Starred) for arg in call.args):
+            self.refuse(call, f"`{source_of(call)}` is not read: create_dag reads chain(a, b, [c, d], ...)")
+            return
+        groups = [self.refs(arg, in_dag) for arg in call.args]
+        for up, down in itertools.pairwise(groups):
+            if up is None or down is None:
+                continue
+            if not up.many or not down.many:
+                self.link(up, down, line_of(call))
+            elif len(up.ids) == len(down.ids):  # two lists of one length: linked pairwise
+                for one, other in zip(up.ids, down.ids, strict=True):
+                    self.link(_Refs([one], False), _Refs([other], False), line_of(call))
+            else:
+                self.refuse(
+                    call,
+                    f"chain(...) between lists of {len(up.ids)} and {len(down.ids)} tasks: "
+                    "Airflow refuses lists of different lengths",
+                )
+
+    def cross_downstream(self, call: ast.Call, in_dag: bool) -> None:
+        given = kwargs(call)
+        sources = dagsource.argument(call, "from_tasks", 0)
+        targets = dagsource.argument(call, "to_tasks", 1)
+        if (
+            dagsource.spread(call)
+            or set(given) - {"from_tasks", "to_tasks"}
+            or len(call.args) > 2
+            or not (sources is not None and targets is not None)
+        ):
+            self.refuse(call, f"`{source_of(call)}` is not read: create_dag reads cross_downstream([a, b], [c, d])")
+            return
+        ups, downs = self.refs(sources, in_dag), self.refs(targets, in_dag)
+        if ups is not None and not ups.many:
+            self.refuse(sources, "cross_downstream(...) takes a list of tasks first")
+        elif ups is not None and downs is not None:
+            self.link(ups, downs, line_of(call))
+
+    def set_relative(self, call: ast.Call, in_dag: bool) -> None:
+        func = call.func
+        assert isinstance(func, ast.Attribute)
+        if call.keywords or len(call.args) != 1 or isinstance(call.args[0], ast.Starred):
+            self.refuse(
+                call, f"`{source_of(call)}` is not read: create_dag reads a.{func.attr}(b) and a.{func.attr}([b, c])"
+            )
+            return
+        task = self.refs(func.value, in_dag)
+        others = self.refs(call.args[0], in_dag)
+        if task is None or others is None:
+            return
+        if task.many:
+            self.refuse(func.value, f"a list has no .{func.attr}(): Python cannot run it")
+        elif func.attr == "set_downstream":
+            self.link(task, others, line_of(call))
+        else:
+            self.link(others, task, line_of(call))
+
+    # the whole file ------------------------------------------------------------------------
+
+    def read(self) -> Pipeline:
+        self.body(self.tree.body, False)
+        if not self.reached:
+            self.refuse(
+                self.dag.call,
+                "the DAG is defined where create_dag does not read its tasks "
+                "(inside a function, a condition...): write it at the top level of the file",
+            )
+            self.cover(self.tree)
+        self.leftovers()
+        tasks = self.task_answers()
+        defaults, tasks = self.shared(tasks)
+        refused = sorted(dict.fromkeys(self.refused), key=lambda item: item.line)  # then as found
+        return Pipeline(defaults, dict(self.sensor or {}), tasks, refused)
+
+    def leftovers(self) -> None:
+        """Report every task, dependency or DAG the reading above did not reach."""
+        for node in ast.walk(self.tree):
+            if id(node) in self.seen:
+                continue
+            found = self.other_dag(node)
+            if found is not None:
+                self.refuse(node, self.another_dag(found), cover=node)
+            elif self.task_decorated(node):
+                self.refuse(
+                    node, f"@task function {getattr(node, 'name', '')}: create_dag manages {POD} tasks", cover=node
+                )
+            elif self.is_task(node):
+                self.refuse(
+                    node,
+                    f"{self.label(node)} is not read where it is written: create_dag reads "
+                    "tasks assigned or used in the DAG's body",
+                    cover=node,
+                )
+            elif self.is_dependency(node):
+                if self.makes_tasks(node):
+                    self.refuse(
+                        node,
+                        f"the dependency `{source_of(node)}` is not read where it is written: "
+                        "create_dag reads dependencies written as statements",
+                    )
+                self.cover(node)  # ``1 << 2 << 3``: its inner shifts are not walked again
+
+    def task_answers(self) -> list[dict[str, Any]]:
+        """Each pod's answers with ``after``, in file order; edges to and from the sensor checked."""
+        order = sorted(self.pods, key=lambda task_id: (self.pods[task_id].line, self.pods[task_id].column))
+        rank = {task_id: index for index, task_id in enumerate(order)}
+        after_sensor: set[str] = set()
+        for up, down, line in self.edges:
+            if up == down:
+                self.refuse(line, f"task {quoted(up)} runs after itself")
+            elif down == SENSOR_TASK_ID:
+                self.refuse(
+                    line,
+                    f"{SENSOR_TASK_ID} runs after {quoted(up)}: create_dag's "
+                    "wait for the upstream DAG runs before every other task",
+                )
+            elif up == SENSOR_TASK_ID:
+                after_sensor.add(down)
+            elif up in self.pods and down in self.pods and up not in self.pods[down].after:
+                self.pods[down].after.append(up)
+        for pod in self.pods.values():
+            pod.after.sort(key=rank.__getitem__)
+        self.cycles(order)
+        if self.sensor is not None:
+            for task_id in order:
+                pod = self.pods[task_id]
+                if not pod.after and task_id not in after_sensor:
+                    self.refuse(
+                        pod.line,
+                        f"task {quoted(task_id)} does not run after "
+                        f"{SENSOR_TASK_ID}: create_dag's wait for the upstream DAG runs before every "
+                        "first task",
+                    )
+        return [{**self.pods[task_id].answers, "after": list(self.pods[task_id].after)} for task_id in order]
+
+    def cycles(self, order: list[str]) -> None:
+        """Refuse tasks that run after each other in a circle (Airflow refuses such a DAG)."""
+        upstream = {task_id: self.pods[task_id].after for task_id in order}
+        downstream: dict[str, list[str]] = {task_id: [] for task_id in order}
+        for task_id, ups in upstream.items():
+            for up in ups:
+                downstream[up].append(task_id)
+        left = set(order)
+        # take away the tasks with nothing left before them, then those with nothing left after
+        # them: what remains is on a cycle (or between two)
+        for before, after in ((upstream, downstream), (downstream, upstream)):
+            count = {task_id: sum(1 for other in before[task_id] if other in left) for task_id in left}
+            ready = [task_id for task_id in left if not count[task_id]]
+            while ready:
+                task_id = ready.pop()
+                left.discard(task_id)
+                for other in after[task_id]:
+                    if other in left:
+                        count[other] -= 1
+                        if not count[other]:
+                            ready.append(other)
+        stuck = [task_id for task_id in order if task_id in left]
+        if stuck:
+            names = ", ".join(quoted(task_id) for task_id in stuck[:5]) + (" ..." if len(stuck) > 5 else "")
+            self.refuse(self.pods[stuck[0]].line, f"tasks {names} run after each other in a cycle")
+
+    def shared(self, tasks: list[dict[str, Any]]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """The ``INHERITED`` values most tasks give become DAG-level answers; a task that differs
+        overrides them."""
+        defaults: dict[str, Any] = {}
+        pods = [self.pods[task["task_id"]] for task in tasks]
+        for key in INHERITED:
+            given = [pod for pod in pods if key in pod.inherited]
+            if not given:
+                continue
+            if len(given) < len(pods):  # only the namespace can be left out
+                for pod in pods:
+                    if key not in pod.inherited:
+                        named = quoted(pod.answers["task_id"])
+                        self.refuse(
+                            pod.line,
+                            f"task {named} gives no {key}= while other tasks do: give it "
+                            "one, so the record says where it runs",
+                        )
+            counts = Counter(repr(pod.inherited[key]) for pod in given)
+            common = max(given, key=lambda pod: counts[repr(pod.inherited[key])]).inherited[key]
+            defaults[key] = common
+            for task, pod in zip(tasks, pods, strict=True):
+                if key in pod.inherited and pod.inherited[key] != common:
+                    task[key] = pod.inherited[key]
+        return defaults, tasks
+
+
+def read_pipeline(tree: ast.Module, dag: DagCall | None = None) -> Pipeline:
+    """The pod tasks, the upstream sensor and the dependencies of ``dag`` (the file's first DAG
+    when not given) as answers, and what could not be read as ``Pipeline.refused``."""
+    if dag is None:
+        dag = next(dagsource.dag_calls(tree), None)
+        if dag is None:
+            return Pipeline({}, {}, [], [Unread(1, "no DAG(...) call nor @dag decorator")])
+    try:
+        return _Reader(tree, dag).read()
+    except RecursionError:  # nested past what the reader follows (a file past any hand-written one)
+        return Pipeline({}, {}, [], [Unread(line_of(dag.call), "the DAG's tasks are nested too deeply to read")])

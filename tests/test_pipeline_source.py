@@ -1,0 +1,554 @@
+"""Reading a DAG's pod tasks and dependencies from source (``pipeline_source``), as ``adopt`` does.
+
+Source text in, answers in the ``tasks:`` shape out; whatever cannot be read
+is refused with its line, never dropped. Nothing here imports a DAG file.
+"""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers import write_dag
+
+from createdag.dagsource import parse_text
+from createdag.pipeline_source import Pipeline, read_pipeline
+
+HEAD = """\
+\"\"\"A pipeline written by hand.\"\"\"
+
+import datetime
+
+from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator
+from airflow.providers.cncf.kubernetes.secret import Secret
+from airflow.providers.standard.operators.empty import EmptyOperator
+from airflow.providers.standard.sensors.external_task import ExternalTaskSensor
+from airflow.sdk import DAG, chain, cross_downstream
+from kubernetes.client import models as k8s
+
+with DAG(dag_id="pipeline", schedule="@daily") as dag:
+"""
+HEAD_LINES = HEAD.count("\n")  # the body's first line is HEAD_LINES + 1
+
+
+def pod(task_id: str, **extra: str) -> str:
+    """A pod task assigned to a variable of its task id, one line."""
+    args = "".join(f", {key}={value}" for key, value in extra.items())
+    return f'{task_id} = KubernetesPodOperator(task_id="{task_id}", image="ghcr.io/acme/{task_id}:1.0"{args})'
+
+
+def read(body: str, head: str = HEAD) -> Pipeline:
+    """The pipeline of ``head`` + ``body`` (indented under the with block)."""
+    body = textwrap.dedent(body).lstrip("\n")
+    return read_pipeline(parse_text(head + textwrap.indent(body, "    "), Path("dag.py")))
+
+
+def after(pipeline: Pipeline) -> dict[str, list[str]]:
+    assert pipeline.refused == [], [str(item) for item in pipeline.refused]
+    return {task["task_id"]: task["after"] for task in pipeline.tasks}
+
+
+def refused(pipeline: Pipeline) -> list[str]:
+    return [str(item) for item in pipeline.refused]
+
+
+def line(n: int, head: str = HEAD) -> str:
+    """``line N: `` for the n-th line of the body under ``head``."""
+    return f"line {head.count(chr(10)) + n}: "
+
+
+PODS = "\n".join(pod(name) for name in ("a", "b", "c", "d", "e")) + "\n"
+
+
+# --- tasks ----------------------------------------------------------------------------------
+
+
+def test_every_pod_task_and_its_answers() -> None:
+    pipeline = read(
+        """
+        extract = KubernetesPodOperator(
+            task_id="extract",
+            name="etl-extract",
+            namespace="etl",
+            image="ghcr.io/acme/etl:1.2",
+            cmds=["python", "-m", "etl"],
+            arguments=["--day", "{{ ds }}"],
+            env_vars={"MODE": "full"},
+            secrets=[Secret(deploy_type="env", deploy_target="DB_PASSWORD", secret="db", key="password")],
+            image_pull_secrets=[k8s.V1LocalObjectReference(name="regcred")],
+            get_logs=True,
+            on_finish_action="delete_pod",
+        )
+        load = KubernetesPodOperator(task_id="load", namespace="etl", image="ghcr.io/acme/etl:1.2",
+                                     image_pull_secrets=[k8s.V1LocalObjectReference(name="regcred")])
+        extract >> load
+        """
+    )
+    assert pipeline.refused == []
+    assert pipeline.answers() == {
+        "namespace": "etl",
+        "image_pull_secrets": ["regcred"],
+        "cpu_request": "",
+        "memory_request": "",
+        "cpu_limit": "",
+        "memory_limit": "",
+        "tasks": [
+            {"task_id": "extract", "image": "ghcr.io/acme/etl:1.2", "shards": 1, "cmds": ["python", "-m", "etl"],
+             "arguments": ["--day", "{{ ds }}"], "env_vars": {"MODE": "full"},
+             "secrets": [{"env": "DB_PASSWORD", "secret": "db", "key": "password"}], "after": []},
+            {"task_id": "load", "image": "ghcr.io/acme/etl:1.2", "shards": 1, "cmds": [], "arguments": [],
+             "env_vars": {}, "secrets": [], "after": ["extract"]},
+        ],
+    }  # fmt: skip
+
+
+def test_positional_forms_of_secrets_pull_secrets_and_env_vars() -> None:
+    pipeline = read(
+        """
+        a = KubernetesPodOperator(
+            task_id="a",
+            image="busybox:1.36",
+            secrets=[Secret("env", "TOKEN", "api", "token"), Secret("env", "PW", "db", "pw")],
+            image_pull_secrets=[k8s.V1LocalObjectReference("regcred"), k8s.V1LocalObjectReference("other")],
+            env_vars=[k8s.V1EnvVar(name="MODE", value="full"), k8s.V1EnvVar("DAY", "{{ ds }}")],
+        )
+        """
+    )
+    assert pipeline.refused == []
+    (task,) = pipeline.tasks
+    assert task["secrets"] == [{"env": "TOKEN", "secret": "api", "key": "token"},
+                               {"env": "PW", "secret": "db", "key": "pw"}]  # fmt: skip
+    assert task["env_vars"] == {"MODE": "full", "DAY": "{{ ds }}"}
+    assert pipeline.defaults["image_pull_secrets"] == ["regcred", "other"]
+
+
+def test_dag_level_defaults_are_what_most_tasks_say_and_the_others_override() -> None:
+    resources = 'k8s.V1ResourceRequirements(requests={"cpu": "500m", "memory": "1Gi"}, limits={"memory": "2Gi"})'
+    pipeline = read(
+        f"""
+        {pod("a", namespace='"etl"', container_resources=resources)}
+        {pod("b", namespace='"etl"', container_resources=resources)}
+        {pod("c", namespace='"ml"', image_pull_secrets='[k8s.V1LocalObjectReference(name="regcred")]')}
+        """
+    )
+    assert pipeline.refused == []
+    assert pipeline.defaults == {"namespace": "etl", "image_pull_secrets": [], "cpu_request": "500m",
+                                 "memory_request": "1Gi", "cpu_limit": "", "memory_limit": "2Gi"}  # fmt: skip
+    a, b, c = pipeline.tasks
+    assert set(a) == set(b) == {"task_id", "image", "shards", "cmds", "arguments", "env_vars", "secrets", "after"}
+    assert {key: c[key] for key in set(c) - set(a)} == {
+        "namespace": "ml", "image_pull_secrets": ["regcred"], "cpu_request": "", "memory_request": "",
+        "memory_limit": "",
+    }  # fmt: skip
+
+
+def test_no_namespace_anywhere_is_left_to_the_dag_level_answer() -> None:
+    pipeline = read(PODS)
+    assert pipeline.refused == [] and "namespace" not in pipeline.defaults
+    assert all("namespace" not in task for task in pipeline.tasks)
+
+
+def test_shards_from_partial_expand() -> None:
+    pipeline = read(
+        """
+        shard = KubernetesPodOperator.partial(
+            task_id="shard",
+            namespace="etl",
+            image="ghcr.io/acme/etl:1.2",
+            cmds=["python", "-m", "etl"],
+        ).expand(env_vars=[{"SHARD": str(shard), "SHARDS": "4", "MODE": "full"} for shard in range(4)])
+        done = KubernetesPodOperator(task_id="done", namespace="etl", image="ghcr.io/acme/etl:1.2")
+        shard >> done
+        """
+    )
+    shard, done = pipeline.tasks
+    assert after(pipeline) == {"shard": [], "done": ["shard"]}
+    assert shard["shards"] == 4 and shard["env_vars"] == {"MODE": "full"} and shard["cmds"] == ["python", "-m", "etl"]
+    assert done["shards"] == 1
+
+
+@pytest.mark.parametrize(
+    "expand",
+    [
+        'expand(arguments=[["--day", "1"], ["--day", "2"]])',
+        'expand(env_vars=[{"SHARD": str(s), "SHARDS": "3"} for s in range(4)])',  # SHARDS is not N
+        'expand(env_vars=[{"SHARD": str(s), "SHARDS": "1"} for s in range(1)])',  # one shard: no mapping
+        'expand(env_vars=[{"SHARD": str(s), "SHARDS": "2"} for s in range(2) if s])',
+        'expand(env_vars=[{"SHARD": s, "SHARDS": "2"} for s in range(2)])',
+        'expand(env_vars=[{"SHARDS": "2"} for s in range(2)])',
+        'expand(env_vars=[{"SHARD": str(s), "SHARDS": "2", "X": X} for s in range(2)])',
+        'expand_kwargs([{"env_vars": {"A": "1"}}])',
+    ],
+)
+def test_any_other_expand_is_not_representable(expand: str) -> None:
+    pipeline = read(f'a = KubernetesPodOperator.partial(task_id="a", image="busybox:1.36").{expand}\n')
+    assert pipeline.tasks == []
+    (message,) = refused(pipeline)
+    assert message.startswith(line(1)) and 'KubernetesPodOperator(task_id="a") .expand(' in message
+    assert "is not read: create_dag writes .expand(env_vars=" in message
+
+
+def test_partial_without_expand_is_refused() -> None:
+    pipeline = read('a = KubernetesPodOperator.partial(task_id="a", image="busybox:1.36")\n')
+    assert refused(pipeline) == [line(1) + 'KubernetesPodOperator(task_id="a") is .partial(...) without '
+                                 ".expand(...): no task create_dag can write"]  # fmt: skip
+
+
+# --- dependencies ---------------------------------------------------------------------------
+
+
+def test_fan_out_and_fan_in_with_lists_on_either_side() -> None:
+    assert after(read(PODS + "a >> [b, c] >> d\n[d, c] >> e\n")) == {
+        "a": [], "b": ["a"], "c": ["a"], "d": ["b", "c"], "e": ["c", "d"],  # in file order, not written order
+    }  # fmt: skip
+
+
+def test_left_shift_and_mixed_chains() -> None:
+    assert after(read(PODS + "e << d << [b, c]\nb << a\n")) == {
+        "a": [], "b": ["a"], "c": [], "d": ["b", "c"], "e": ["d"],
+    }  # fmt: skip
+    assert after(read(PODS + "a >> b << c\n[d, e] << a\n")) == {
+        "a": [], "b": ["a", "c"], "c": [], "d": ["a"], "e": ["a"],
+    }  # fmt: skip
+
+
+def test_chain_links_adjacent_lists_of_one_length_pairwise() -> None:
+    assert after(read(PODS + "chain(a, [b, c], [d, e])\n")) == {
+        "a": [], "b": ["a"], "c": ["a"], "d": ["b"], "e": ["c"],
+    }  # fmt: skip
+    assert after(read(PODS + "chain(a, b, [c, d], e)\n")) == {
+        "a": [], "b": ["a"], "c": ["b"], "d": ["b"], "e": ["c", "d"],
+    }  # fmt: skip
+
+
+def test_chain_from_airflow_models_baseoperator_and_a_module_alias() -> None:
+    head = HEAD.replace("from airflow.sdk import DAG, chain, cross_downstream",
+                        "from airflow.models.baseoperator import chain as link\nfrom airflow import sdk\n"
+                        "from airflow.sdk import DAG")  # fmt: skip
+    pipeline = read(PODS + "link(a, b)\nsdk.chain(b, c)\nsdk.cross_downstream([c], [d, e])\n", head)
+    assert after(pipeline) == {"a": [], "b": ["a"], "c": ["b"], "d": ["c"], "e": ["c"]}
+
+
+def test_a_chain_that_is_not_airflows_is_not_read() -> None:
+    head = HEAD.replace("from airflow.sdk import DAG, chain, cross_downstream",
+                        "from itertools import chain\nfrom airflow.sdk import DAG")  # fmt: skip
+    pipeline = read(PODS + "chain(a, b)\n", head)
+    message = "`chain(a, b)` is not read: create_dag reads tasks, their dependencies and literals in a DAG"
+    assert refused(pipeline) == [line(6, head) + message]
+
+
+def test_cross_downstream_links_every_pair() -> None:
+    assert after(read(PODS + "cross_downstream([a, b], [c, d])\ncross_downstream(from_tasks=[d], to_tasks=e)\n")) == {
+        "a": [], "b": [], "c": ["a", "b"], "d": ["a", "b"], "e": ["d"],
+    }  # fmt: skip
+
+
+def test_set_upstream_and_set_downstream() -> None:
+    assert after(read(PODS + "b.set_upstream(a)\na.set_downstream([c, d])\ne.set_upstream([b, d])\n")) == {
+        "a": [], "b": ["a"], "c": ["a"], "d": ["a"], "e": ["b", "d"],
+    }  # fmt: skip
+
+
+def test_tasks_written_inline_and_looked_up_by_id() -> None:
+    pipeline = read(
+        """
+        KubernetesPodOperator(task_id="first", image="busybox:1.36") >> KubernetesPodOperator(
+            task_id="second", image="busybox:1.36"
+        )
+        dag.get_task("second") >> KubernetesPodOperator(task_id="third", image="busybox:1.36")
+        """
+    )
+    assert after(pipeline) == {"first": [], "second": ["first"], "third": ["second"]}
+
+
+def test_a_variable_bound_again_names_its_new_task() -> None:
+    body = (
+        't = KubernetesPodOperator(task_id="x", image="i:1")\n'
+        'y = KubernetesPodOperator(task_id="y", image="i:1")\n'
+        "t >> y\n"
+        't = KubernetesPodOperator(task_id="z", image="i:1")\n'
+        "y >> t\n"
+    )
+    assert after(read(body)) == {"x": [], "y": ["x"], "z": ["y"]}
+
+
+def test_the_same_edge_twice_is_one_after() -> None:
+    assert after(read(PODS + "a >> b\nb << a\nchain(a, b)\n"))["b"] == ["a"]
+
+
+def test_dag_given_with_dag_argument_at_module_level() -> None:
+    source = HEAD.replace('with DAG(dag_id="pipeline", schedule="@daily") as dag:\n', "")
+    source += 'pipeline = DAG(dag_id="pipeline")\n'
+    source += 'a = KubernetesPodOperator(task_id="a", image="i:1", dag=pipeline)\n'
+    source += 'b = KubernetesPodOperator(task_id="b", image="i:1", dag=pipeline)\n'
+    source += "a >> b\n"
+    source += 'lost = KubernetesPodOperator(task_id="lost", image="i:1")\n'
+    pipeline = read_pipeline(parse_text(source, Path("dag.py")))
+    assert {task["task_id"]: task["after"] for task in pipeline.tasks} == {"a": [], "b": ["a"]}
+    assert refused(pipeline) == [f"line {HEAD_LINES + 4}: KubernetesPodOperator(task_id=\"lost\") belongs to no "
+                                 "DAG: it is neither in the DAG's `with` block nor given dag="]  # fmt: skip
+
+
+def test_with_a_dag_variable_and_the_dag_decorator() -> None:
+    plain = HEAD.replace('with DAG(dag_id="pipeline", schedule="@daily") as dag:\n',
+                         'dag = DAG(dag_id="pipeline")\nwith dag:\n')  # fmt: skip
+    assert after(read(PODS + "a >> e\n", plain))["e"] == ["a"]
+    decorated = HEAD.replace("from airflow.sdk import DAG", "from airflow.sdk import dag, DAG").replace(
+        'with DAG(dag_id="pipeline", schedule="@daily") as dag:\n', "@dag(schedule=None)\ndef pipeline():\n"
+    )
+    pipeline = read(PODS + "a >> e\n", decorated)
+    assert after(pipeline)["e"] == ["a"]
+    assert len(pipeline.tasks) == 5
+
+
+# --- the upstream sensor --------------------------------------------------------------------
+
+SENSOR = """\
+wait_for_upstream = ExternalTaskSensor(
+    task_id="wait_for_upstream",
+    external_dag_id="sales_daily",
+    external_task_id="load",
+    allowed_states=["success"],
+    failed_states=["failed", "upstream_failed"],
+    execution_delta=datetime.timedelta(minutes=60),
+    check_existence=True,
+    mode="reschedule",
+    poke_interval=300,
+    timeout=21600,
+)
+"""
+
+
+def test_sensor_edges_are_the_sensor_answers_not_after() -> None:
+    pipeline = read(SENSOR + PODS + "wait_for_upstream >> [a, b]\na >> c\n[b, c] >> d >> e\n")
+    assert after(pipeline) == {"a": [], "b": [], "c": ["a"], "d": ["b", "c"], "e": ["d"]}
+    assert pipeline.sensor == {
+        "external_dag_id": "sales_daily",
+        "external_task_id": "load",
+        "external_delta_minutes": 60,
+        "sensor_timeout_minutes": 360,
+        "sensor_poke_interval_seconds": 300,
+    }
+    assert all(task["task_id"] != "wait_for_upstream" for task in pipeline.tasks)
+
+
+def test_sensor_arguments_left_out_take_airflows_defaults() -> None:
+    pipeline = read('wait_for_upstream = ExternalTaskSensor(task_id="wait_for_upstream", external_dag_id="up")\n'
+                    + pod("a") + "\nwait_for_upstream >> a\n")  # fmt: skip
+    assert pipeline.refused == []
+    assert pipeline.sensor == {"external_dag_id": "up", "external_task_id": "", "external_delta_minutes": 0,
+                               "sensor_timeout_minutes": 7 * 24 * 60, "sensor_poke_interval_seconds": 60}  # fmt: skip
+
+
+def test_the_sensor_must_run_before_every_first_task_and_after_none() -> None:
+    pipeline = read(SENSOR + PODS + "wait_for_upstream >> a\na >> wait_for_upstream\nb >> c\n")
+    sensor_lines = SENSOR.count("\n")
+    assert refused(pipeline) == [
+        line(sensor_lines + 2) + 'task "b" does not run after wait_for_upstream: create_dag\'s wait for the '
+        "upstream DAG runs before every first task",
+        line(sensor_lines + 4) + 'task "d" does not run after wait_for_upstream: create_dag\'s wait for the '
+        "upstream DAG runs before every first task",
+        line(sensor_lines + 5) + 'task "e" does not run after wait_for_upstream: create_dag\'s wait for the '
+        "upstream DAG runs before every first task",
+        line(sensor_lines + 7) + 'wait_for_upstream runs after "a": create_dag\'s wait for the upstream DAG runs '
+        "before every other task",
+    ]
+
+
+def test_a_sensor_with_arguments_no_answer_stands_for_is_refused() -> None:
+    pipeline = read('wait_for_upstream = ExternalTaskSensor(task_id="wait_for_upstream", external_dag_id="up",\n'
+                    '    execution_date_fn=lambda dt: dt, timeout=90)\n' + pod("a") + "\nwait_for_upstream >> a\n"
+                    'other = ExternalTaskSensor(task_id="other", external_dag_id="up")\n')  # fmt: skip
+    assert refused(pipeline) == [
+        line(2) + 'ExternalTaskSensor(task_id="wait_for_upstream") argument execution_date_fn=... is not an '
+        "answer create_dag knows",
+        line(2) + 'ExternalTaskSensor(task_id="wait_for_upstream") argument timeout=90 is not read: '
+        "create_dag reads seconds in whole minutes here",
+        line(5) + 'ExternalTaskSensor(task_id="other") is not read: create_dag\'s wait for an upstream DAG is '
+        'the task "wait_for_upstream"',
+    ]
+
+
+# --- what it cannot read --------------------------------------------------------------------
+
+
+def test_what_it_cannot_read_is_listed_with_its_line() -> None:
+    pipeline = read(
+        """
+        IMAGE = "ghcr.io/acme/etl:1.2"
+        extract = KubernetesPodOperator(task_id="extract", image="ghcr.io/acme/etl:1.2", affinity={"a": 1})
+        load = KubernetesPodOperator(task_id="load", image=IMAGE, arguments=["--day", DAY])
+        done = EmptyOperator(task_id="done")
+        for name in ["x", "y"]:
+            KubernetesPodOperator(task_id=name, image="ghcr.io/acme/etl:1.2")
+        extract >> load >> report
+        """
+    )
+    assert refused(pipeline) == [
+        line(2) + 'KubernetesPodOperator(task_id="extract") argument affinity=... is not an answer create_dag knows',
+        line(3) + 'KubernetesPodOperator(task_id="load") argument image=IMAGE is not read: create_dag reads a '
+        "string here",
+        line(3) + "KubernetesPodOperator(task_id=\"load\") argument arguments=['--day', DAY] is not read: "
+        "create_dag reads a list of strings here",
+        line(4) + 'EmptyOperator(task_id="done") is not a KubernetesPodOperator: create_dag writes '
+        "KubernetesPodOperator tasks (and the wait_for_upstream sensor) only",
+        line(5) + "a loop that makes tasks or dependencies: create_dag reads tasks written one by one",
+        line(7) + "report in a dependency is not a task create_dag knows",
+    ]
+    assert [task["task_id"] for task in pipeline.tasks] == []  # none read whole: the record would lie
+
+
+def test_task_arguments_that_cannot_be_read() -> None:
+    pipeline = read(
+        """
+        a = KubernetesPodOperator(
+            task_id="a",
+            image="busybox:1.36",
+            secrets=[Secret("volume", "/etc/x", "s")],
+            env_vars=[k8s.V1EnvVar(name="X", value_from=k8s.V1EnvVarSource())],
+            container_resources=k8s.V1ResourceRequirements(limits={"nvidia.com/gpu": "1"}),
+            **common,
+        )
+        b = KubernetesPodOperator(task_id=f"b_{n}", image="busybox:1.36")
+        c = KubernetesPodOperator(task_id="c", image="busybox:1.36", retries=5)
+        d = KubernetesPodOperator(task_id="c", image="busybox:1.36")
+        e = KubernetesPodOperator(task_id="e")
+        """
+    )
+    assert refused(pipeline) == [
+        line(4) + "KubernetesPodOperator(task_id=\"a\") argument secrets=[Secret('volume', '/etc/x', 's')] is "
+        'not read: create_dag reads [Secret("env", ENV, SECRET_NAME, KEY)] here',
+        line(5) + "KubernetesPodOperator(task_id=\"a\") argument env_vars=[k8s.V1EnvVar(name='X', value_from=k8... "
+        'is not read: create_dag reads a dict of strings, or [k8s.V1EnvVar(name="...", value="...")] here',
+        line(6) + 'KubernetesPodOperator(task_id="a") argument container_resources=k8s.V1ResourceRequirements('
+        'limits={\'n... is not read: create_dag reads k8s.V1ResourceRequirements(requests={"cpu": ..., '
+        '"memory": ...}, limits={...}) here',
+        line(7) + 'KubernetesPodOperator(task_id="a") argument `**common` is unpacked: create_dag reads arguments '
+        "written out",
+        line(9) + "KubernetesPodOperator(...) has task_id=f'b_{n}': create_dag reads a task id written as a string",
+        line(10) + 'KubernetesPodOperator(task_id="c") argument retries=... is not an answer create_dag knows',
+        line(11) + 'task_id "c" is given to two tasks',
+        line(12) + 'KubernetesPodOperator(task_id="e") has no image=',
+    ]
+
+
+def test_other_things_a_record_could_not_hold() -> None:
+    head = HEAD.replace("from airflow.sdk import DAG", "from airflow.sdk import DAG, TaskGroup, task")
+    pipeline = read(
+        """
+        a = KubernetesPodOperator(task_id="a", image="i:1")
+        b = KubernetesPodOperator(task_id="b", image="i:1")
+        with TaskGroup("group"):
+            c = KubernetesPodOperator(task_id="c", image="i:1")
+
+        @task
+        def hello():
+            print("hello")
+
+        if a:
+            a >> b
+        [a] >> [b]
+        chain([a, b], [b])
+        a.doc_md = "the first task"
+        make_tasks(dag)
+        """,
+        head,
+    )
+    assert refused(pipeline) == [
+        line(3) + "tasks or dependencies under `with TaskGroup('group'): c ...`: create_dag reads them written "
+        "unconditionally in the DAG",
+        line(7) + "@task function hello: create_dag manages KubernetesPodOperator tasks",
+        line(10) + "tasks or dependencies under `if a: a >> b`: create_dag reads them written unconditionally in "
+        "the DAG",
+        line(12) + "a list on both sides of >>: Python cannot run it (use chain or cross_downstream)",
+        line(13) + "chain(...) between lists of 2 and 1 tasks: Airflow refuses lists of different lengths",
+        line(14) + "`a.doc_md = 'the first task'` is not read: create_dag reads tasks, their dependencies and "
+        "literals in a DAG",
+        line(15) + "`make_tasks(dag)` is not read: create_dag reads tasks, their dependencies and literals in a DAG",
+    ]
+
+
+def test_tasks_outside_the_dag_a_second_dag_and_cycles() -> None:
+    source = HEAD + textwrap.indent(PODS + "a >> b >> a\nc >> c\n", "    ")
+    source += 'orphan = KubernetesPodOperator(task_id="orphan", image="i:1")\n'
+    source += 'def factory():\n    return KubernetesPodOperator(task_id="made", image="i:1")\n'
+    source += 'with DAG(dag_id="second"):\n    KubernetesPodOperator(task_id="x", image="i:1")\n'
+    pipeline = read_pipeline(parse_text(source, Path("dag.py")))
+    assert refused(pipeline) == [
+        line(1) + 'tasks "a", "b" run after each other in a cycle',
+        line(7) + 'task "c" runs after itself',
+        line(8) + 'KubernetesPodOperator(task_id="orphan") belongs to no DAG: it is neither in the DAG\'s `with` '
+        "block nor given dag=",
+        line(9) + "factory makes tasks or dependencies: create_dag reads them where the DAG is written",
+        line(11) + 'another DAG (dag_id "second") in the same file: adopt reads a file that defines one DAG',
+    ]
+
+
+def test_a_docstring_imports_constants_and_dag_attributes_are_no_refusal() -> None:
+    head = HEAD.replace('"""A pipeline written by hand."""', '"""A pipeline.\n\nWith a long docstring."""\n'
+                        "import os\nREGION = os.environ.get('REGION', 'eu')\nLIMITS = {'cpu': '1'}\nFLAGS = 1 << 4\n"
+                        "def helper(x):\n    return x * 2\n")  # fmt: skip
+    pipeline = read(PODS + 'dag.doc_md = __doc__\nretries_note = "literals are fine in the DAG"\na >> b\n', head)
+    assert after(pipeline)["b"] == ["a"]
+
+
+def test_a_long_dependency_chain_is_read_without_recursion() -> None:
+    links = 1_200  # 2,400 operands: past Python's recursion limit, within what 3.11's parser takes
+    pipeline = read(PODS + " >> ".join(["a", "b"] * links) + "\n")
+    assert refused(pipeline) == [line(1) + 'tasks "a", "b" run after each other in a cycle']
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="3.10 parses such a file on a deep stack, more slowly")
+def test_deeply_nested_values_in_a_task_are_refused_not_a_crash() -> None:
+    deep = "[" * 180 + "]" * 180
+    pipeline = read(f'a = KubernetesPodOperator(task_id="a", image="i:1", cmds={deep})\n')
+    assert [item.line for item in pipeline.refused] == [HEAD_LINES + 1]
+
+
+# --- the template's own DAGs read back ------------------------------------------------------
+
+
+def read_file(path: Path) -> Pipeline:
+    return read_pipeline(parse_text(path.read_text(encoding="utf-8"), path))
+
+
+def test_a_generated_dag_reads_back_as_its_answers(dags_dir: Path) -> None:
+    path = write_dag(
+        dags_dir,
+        task_id="load",
+        namespace="etl",
+        cmds=["python", "-m", "etl"],
+        arguments=["--day", "{{ ds }}"],
+        secrets="DB_PASSWORD=db-creds:password",
+        image_pull_secrets=["regcred"],
+        cpu_request="500m",
+        memory_limit="1Gi",
+        external_dag_id="upstream_daily",
+        external_task_id="done",
+        external_delta_minutes=30,
+    )
+    pipeline = read_file(path)
+    assert pipeline.refused == []
+    expected: dict[str, Any] = {
+        "namespace": "etl", "image_pull_secrets": ["regcred"], "cpu_request": "500m", "memory_request": "",
+        "cpu_limit": "", "memory_limit": "1Gi", "external_dag_id": "upstream_daily", "external_task_id": "done",
+        "external_delta_minutes": 30, "sensor_timeout_minutes": 360, "sensor_poke_interval_seconds": 300,
+        "tasks": [{"task_id": "load", "image": "ghcr.io/acme/sales:1.2.0", "shards": 1,
+                   "cmds": ["python", "-m", "etl"], "arguments": ["--day", "{{ ds }}"], "env_vars": {},
+                   "secrets": [{"env": "DB_PASSWORD", "secret": "db-creds", "key": "password"}], "after": []}],
+    }  # fmt: skip
+    assert pipeline.answers() == expected
+
+
+def test_a_generated_sharded_dag_with_an_unnamed_task_reads_back(dags_dir: Path) -> None:
+    # "run-pod" is no Python name: the template writes `wait_for_upstream >> KubernetesPodOperator...`
+    path = write_dag(dags_dir, task_id="run-pod", shards=3, external_dag_id="upstream_daily")
+    text = path.read_text(encoding="utf-8")
+    assert "wait_for_upstream >> KubernetesPodOperator.partial(" in text
+    pipeline = read_file(path)
+    assert pipeline.refused == []
+    (task,) = pipeline.tasks
+    assert task["task_id"] == "run-pod" and task["shards"] == 3 and task["env_vars"] == {}
