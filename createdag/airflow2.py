@@ -492,6 +492,9 @@ class MigrationReport:
     #: task_id -> {argument: value} for pod arguments whose templates were translated, and
     #: on_finish_action where is_delete_operator_pod set it
     task_answers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: what the source says as it is, in answers: description, tags, max_active_runs, and the
+    #: default_args owner, retries, retry_delay_minutes, depends_on_past, wait_for_downstream
+    source_answers: dict[str, Any] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -587,8 +590,9 @@ def reports_to_markdown(reports: Sequence[MigrationReport]) -> str:
 _POD = "KubernetesPodOperator"
 #: The pod arguments the template writes (``dag_template``), besides ``dag=``.
 TEMPLATE_POD_ARGUMENTS = frozenset(
-    {"task_id", "namespace", "image", "cmds", "arguments", "secrets", "image_pull_secrets", "container_resources"}
-)
+    {"task_id", "namespace", "image", "cmds", "arguments", "env_vars", "secrets", "image_pull_secrets",
+     "container_resources"}
+)  # fmt: skip
 #: KubernetesPodOperator's template fields (cncf-kubernetes 10): the arguments whose strings are rendered.
 POD_TEMPLATE_FIELDS = frozenset(
     {"image", "name", "hostname", "cmds", "annotations", "arguments", "env_vars", "labels", "config_file",
@@ -916,6 +920,9 @@ class _Analysis:
         for key in ("description", "tags", "max_active_runs"):
             if key in given and file.value(given[key], at) is not NOT_FOUND:
                 report.carried.append(f"{key} {file.value(given[key], at)!r}")
+                report.source_answers[key] = file.value(given[key], at)
+            elif key in given:
+                self.add(dag, Change("unreadable", _line(given[key]), f"{key} is not a literal"), "blocker")
         self.schedule(dag, given, items)
         self.catchup(dag, given)
         self.concurrency(dag, given)
@@ -1262,9 +1269,25 @@ class _Analysis:
             return
         for key in ("owner", "retries", "depends_on_past", "wait_for_downstream"):
             if key in items:
-                report.carried.append(f"{key} {self.file.value(items[key])!r}")
+                value = self.file.value(items[key])
+                if value is NOT_FOUND:
+                    self.add(dag, Change("unreadable", _line(items[key]), f"default_args {key} is not a literal"),
+                             "blocker")  # fmt: skip
+                    continue
+                report.carried.append(f"{key} {value!r}")
+                report.source_answers[key] = value
         if "retry_delay" in items:
-            report.carried.append(f"retry_delay {ast.unparse(items['retry_delay'])}")
+            minutes = dagsource.timedelta_minutes(self.file.resolve(items["retry_delay"]))
+            if minutes is NOT_FOUND:
+                self.add(
+                    dag,
+                    Change("unreadable", _line(items["retry_delay"]), "retry_delay is not timedelta(...) in whole "
+                           "minutes (the template writes minutes)"),
+                    "blocker",
+                )  # fmt: skip
+            else:
+                report.carried.append(f"retry_delay {ast.unparse(items['retry_delay'])}")
+                report.source_answers["retry_delay_minutes"] = minutes
         email = items.get("email")
         quiet = all(self.file.value(items.get(key)) is False for key in ("email_on_failure", "email_on_retry"))
         for key, value in items.items():

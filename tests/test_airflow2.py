@@ -106,6 +106,23 @@ EXPECTED: dict[tuple[str, str | None], Expect] = {
         "contrib-import dag-kwarg variable-at-parse-time",
         "variable-at-parse-time",
     ),
+    # four tasks reading only the end of the interval (CronTriggerTimetable), shared secrets by name,
+    # resources, env vars, an Office 365 card: migratable today
+    ("warehouse_nightly.py", "warehouse_nightly"): expect(
+        "office365-callback catchup-default schedule_interval start-date-timezone concurrency cron-logical-date "
+        "removed-template-variable is_delete_operator_pod",
+        "old-import dag-kwarg globals-registration",
+        keeps_intervals=False,
+    ),
+    # two DAGs in one file, migratable today: a manual one with execution_date and days_ago, and a
+    # weekly one (in a with block) that reads no run date
+    ("manual_and_weekly.py", "inventory_backfill"): expect(
+        "schedule_interval start-date-timezone removed-template-variable is_delete_operator_pod",
+        "old-import dag-kwarg",
+    ),
+    ("manual_and_weekly.py", "inventory_cleanup"): expect(
+        "schedule_interval start-date-timezone is_delete_operator_pod", "old-import", keeps_intervals=False
+    ),
     # already Airflow 3 spelling, @once with next_ds, and code that runs when the file is imported
     ("side_effects.py", "one_off_backfill"): expect("", "custom-python", "custom-python removed-template-variable"),
 }
