@@ -1516,6 +1516,18 @@ class _Analysis:
                         names.append(f"{fields[1]} from {fields[2]}/{fields[3]}")
                 if names:
                     owner.report.carried.append(f"task {label} secrets: {', '.join(names)}")
+            env = file.value(given.get("env_vars"), call.lineno)
+            if isinstance(env, dict) and env:
+                owner.report.carried.append(f"task {label} env vars: {', '.join(map(str, env))}")
+            resources = file.resolve(given.get("container_resources"), call.lineno)
+            if isinstance(resources, ast.Call):
+                parts = [
+                    f"{key} " + ", ".join(f"{k} {v}" for k, v in found.items())
+                    for key, value in kwargs(resources).items()
+                    if isinstance(found := literal(value), dict)
+                ]
+                if parts:
+                    owner.report.carried.append(f"task {label} resources: {'; '.join(parts)}")
             pulls = file.resolve(given.get("image_pull_secrets"), call.lineno)
             if isinstance(pulls, ast.List):
                 refs = [file.value(dagsource.argument(i, "name", 0)) for i in pulls.elts if isinstance(i, ast.Call)]
