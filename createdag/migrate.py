@@ -45,7 +45,7 @@ from typing import Any
 
 from createdag import airflow2, dagsource, pipeline_source
 from createdag.airflow2 import Change, MigrationReport
-from createdag.errors import InvalidAnswers, UnreadableSource, UserError
+from createdag.errors import CreateDagError, Interrupted, InvalidAnswers, UnreadableSource, UserError
 from createdag.settings import Settings
 
 BACKUP_SUFFIX = ".airflow2.bak"
@@ -339,6 +339,10 @@ def plan_file(path: Path, settings: Settings, *, airflow2_timezone: str = "UTC")
             for problem in exc.problems:
                 _block(report, "invalid-answer", report.line, str(problem))
             continue
+        if answers.get("alerts"):
+            report.carried.append(
+                f"Teams alerts on {', '.join(answers['alerts'])} through the connection {answers['teams_conn_id']!r}"
+            )
         target = settings.output_dir / f"{answers['dag_id']}.py"
         plan.dags.append(Planned(report, raw, answers, target, render_dag(answers)))
     return plan
@@ -442,33 +446,34 @@ def diff(plan: FilePlan, in_place: bool) -> str:
 def write_file(plan: FilePlan, settings: Settings, *, in_place: bool) -> list[str]:
     """Migrate a planned file: the Airflow 2 file out of the way, then every DAG through
     ``create.create`` (validated again, rendered, written atomically, recorded). When creating
-    fails, the Airflow 2 file is put back. Returns what was done, one line each."""
+    fails or is interrupted before the DAG files take their names, the Airflow 2 file is put
+    back. Returns what was done, one line each."""
     from createdag import upstream
     from createdag.create import create
 
-    done = []
-
-    def undo() -> None:
-        if in_place:
-            plan.path.write_text(plan.original, encoding="utf-8")
-        else:
-            shutil.move(plan.backup, plan.path)
-
-    if in_place:
-        plan.path.unlink()
-        done.append(f"removed {plan.path} (git holds the Airflow 2 version)")
-    else:
-        shutil.move(plan.path, plan.backup)
-        done.append(f"renamed {plan.path} to {plan.backup}")
-    upstream._index_at.cache_clear()  # the repo's dag_ids, read again now that the old file is gone
+    # in place, the file waits under a name Airflow does not read until the new DAGs are written
+    aside = plan.path.with_name(f".{plan.path.name}.migrating") if in_place else plan.backup
+    shutil.move(plan.path, aside)
     try:
+        upstream._index_at.cache_clear()  # the repo's dag_ids, read again now that the old file is gone
         created = create([p.raw for p in plan.dags], settings, source=str(plan.path))
-    except BaseException:
-        undo()
+    except Interrupted:
+        _finish_aside(aside, in_place)  # the DAG files were all written: the old file must not come back
         raise
-    done.extend(created.messages)
-    done.extend(created.notices)
-    return done
+    except BaseException:
+        shutil.move(aside, plan.path)
+        raise
+    _finish_aside(aside, in_place)
+    if in_place:
+        done = [f"removed {plan.path} (git holds the Airflow 2 version)"]
+    else:
+        done = [f"renamed {plan.path} to {plan.backup}"]
+    return [*done, *created.messages, *created.notices]
+
+
+def _finish_aside(aside: Path, in_place: bool) -> None:
+    if in_place:
+        aside.unlink(missing_ok=True)
 
 
 def find_files(paths: Iterable[Path]) -> tuple[list[Path], list[str]]:
@@ -564,7 +569,13 @@ def migrate(
             if write is not None:
                 write(diff(plan, in_place))
             continue
-        messages.extend(write_file(plan, settings_for_file(plan.path), in_place=in_place))
+        try:
+            messages.extend(write_file(plan, settings_for_file(plan.path), in_place=in_place))
+        except CreateDagError as exc:
+            if isinstance(exc, Interrupted):
+                raise
+            text = "; ".join(map(str, exc.problems)) if isinstance(exc, InvalidAnswers) else str(exc)
+            plan.problem = f"{text} (the Airflow 2 file is back in place)"
     return Outcome(plans, messages)
 
 

@@ -493,3 +493,28 @@ def test_the_report_in_the_docs_is_what_the_tool_prints(repo: Path, capsys: pyte
     code, out, _ = run(capsys, "dags/warehouse_nightly.py")
     assert code == 0
     assert match.group(1) == out
+
+
+@pytest.mark.parametrize("in_place", [False, True])
+def test_when_writing_fails_the_airflow2_file_is_put_back(
+    in_place: bool, repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from createdag import create
+    from createdag.errors import WriteFailed
+
+    if in_place:
+        git(repo, "init", "-q")
+    put(repo, "events_interval_end.py")
+    if in_place:
+        git(repo, "add", ".")
+        git(repo, "commit", "-qm", "airflow 2")
+    before = tree_of(repo / "dags")
+
+    def full(*args: Any, **kwargs: Any) -> Any:
+        raise WriteFailed("no space left on device; nothing was written")
+
+    monkeypatch.setattr(create, "create", full)
+    code, _, err = run(capsys, *(["--in-place"] if in_place else []), "dags")
+    assert code == 1
+    assert tree_of(repo / "dags") == before
+    assert "no space left on device" in err and "the Airflow 2 file is back in place" in err
