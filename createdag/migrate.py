@@ -348,18 +348,18 @@ def plan_file(path: Path, settings: Settings, *, airflow2_timezone: str = "UTC")
     return plan
 
 
-def _dag_ids_elsewhere(root: Path, skip: set[Path]) -> dict[str, list[Path]]:
-    """Every literal dag_id in the ``.py`` files under ``root`` but ``skip``, with its files."""
+def _dag_ids_in(root: Path) -> dict[str, list[Path]]:
+    """Every literal dag_id in the ``.py`` files under ``root``, with the files (resolved) defining it."""
     found: dict[str, list[Path]] = {}
     if not root.is_dir():
         return found
     for path in sorted(root.rglob("*.py")):
         rel = path.relative_to(root).parts
-        if path.resolve() in skip or any(part.startswith(".") or part in ("venv", "__pycache__") for part in rel):
+        if any(part.startswith(".") or part in ("venv", "__pycache__") for part in rel):
             continue
         tree = dagsource.try_read_tree(path)
         for dag_id in dagsource.dag_ids(tree) if tree is not None else ():
-            found.setdefault(dag_id, []).append(path)
+            found.setdefault(dag_id, []).append(path.resolve())
     return found
 
 
@@ -368,7 +368,6 @@ def check_targets(plans: Sequence[FilePlan], settings_of: Callable[[Path], Setti
     takes, a file that would be replaced, and a DAG already recorded."""
     from createdag import records
 
-    migrating = {plan.path.resolve() for plan in plans}
     seen: dict[str, Path] = {}
     roots: dict[Path, dict[str, list[Path]]] = {}
     for plan in plans:
@@ -377,8 +376,9 @@ def check_targets(plans: Sequence[FilePlan], settings_of: Callable[[Path], Setti
             settings = settings_of(plan.path)
             root = settings.repo_root.resolve()
             if root not in roots:
-                roots[root] = _dag_ids_elsewhere(root, migrating)
-            others = roots[root].get(dag_id, [])
+                roots[root] = _dag_ids_in(root)
+            # another file, even one migrated in this run: a refused one would keep its copy
+            others = [other for other in roots[root].get(dag_id, []) if other != plan.path.resolve()]
             if others:
                 _block(report, "dag-id-taken", report.line,
                        f"{dag_id!r} is also the dag_id of {others[0]}: dag_ids must be unique in the repo")  # fmt: skip

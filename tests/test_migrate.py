@@ -518,3 +518,13 @@ def test_when_writing_fails_the_airflow2_file_is_put_back(
     assert code == 1
     assert tree_of(repo / "dags") == before
     assert "no space left on device" in err and "the Airflow 2 file is back in place" in err
+
+
+def test_a_dag_id_two_files_define_is_refused_in_both(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Even when both are migrated in one run: had one been refused, its copy would stay."""
+    put(repo, "events_interval_end.py")
+    shutil.copy(FIXTURES / "events_interval_end.py", repo / "dags" / "events_again.py")
+    before = tree_of(repo)
+    code, out, _ = run(capsys, "dags")
+    assert code == 1 and tree_of(repo) == before
+    assert out.count("[dag-id-taken]") >= 2
