@@ -212,14 +212,21 @@ def _block(report: MigrationReport, code: str, line: int | None, text: str) -> N
     report.blockers.append(Change(code, line, text))
 
 
+def pending_blockers(report: MigrationReport) -> None:
+    """Add to ``report`` a blocker for each answer it needs that has not landed (``PENDING``)."""
+    for need, _value, task_id, line in pending_needs(report):
+        if not need.landed:
+            where = f"task {task_id!r}: " if task_id else ""
+            blocker = Change(need.code, line, f"{where}{need.why}")
+            if blocker not in report.blockers:
+                report.blockers.append(blocker)
+
+
 def dag_answers(report: MigrationReport, tasks: pipeline_source.Pipeline) -> dict[str, Any] | None:
     """The raw answers of a migratable DAG, or None (and its blockers added to ``report``)."""
     for unread in tasks.refused:
         _block(report, "task-not-read", unread.line, unread.what)
-    for need, _value, task_id, line in pending_needs(report):
-        if not need.landed:
-            where = f"task {task_id!r}: " if task_id else ""
-            _block(report, need.code, line, f"{where}{need.why}")
+    pending_blockers(report)
     if not report.migratable:
         return None
     raw: dict[str, Any] = {"dag_id": report.dag_id}
@@ -329,6 +336,7 @@ def plan_file(path: Path, settings: Settings, *, airflow2_timezone: str = "UTC")
     )
     for number, report in enumerate(plan.reports):
         if not report.migratable:
+            pending_blockers(report)  # the team sees every reason at once
             continue
         raw = dag_answers(report, read_tasks(tree, number))
         if raw is None:
@@ -531,10 +539,12 @@ def migrate(
     airflow2_timezone: str = "UTC",
     settings_of: Callable[[Path], Settings] | None = None,
     write: Callable[[str], Any] | None = None,
+    say: Callable[[str], Any] | None = None,
 ) -> Outcome:
     """Migrate the Airflow 2 DAG files at ``paths`` (files or folders). ``settings_of(folder)``:
     the settings for the DAGs of a folder (``settings_for(folder)`` by default). ``write`` gets
-    the diff of each file under ``dry_run``. Files already managed by create_dag (every dag_id
+    the diff of each file under ``dry_run``; ``say`` each message as it happens (they are also in
+    ``Outcome.messages``). Files already managed by create_dag (every dag_id
     recorded) are skipped when found in a folder."""
     from createdag.settings import settings_for
 
@@ -546,16 +556,23 @@ def migrate(
         raise UserError("; ".join(missing))
     named = {p.resolve() for p in paths if p.is_file()}
     messages: list[str] = []
+
+    def tell(*lines: str) -> None:
+        messages.extend(lines)
+        for line in lines:
+            if say is not None:
+                say(line)
+
     plans: list[FilePlan] = []
     for path in files:
         settings = settings_for_file(path)
-        if path.resolve() not in named and recorded(path, settings):
-            messages.append(f"skipped {path}: managed by create_dag already")
-            continue
-        if path.resolve() not in named and dagsource.try_read_tree(path) is not None:
+        if path.resolve() not in named:  # found in a folder
+            if recorded(path, settings):
+                tell(f"skipped {path}: managed by create_dag already")
+                continue
             tree = dagsource.try_read_tree(path)
             if tree is not None and next(dagsource.dag_calls(tree), None) is None:
-                messages.append(f"skipped {path}: no DAG in it")
+                tell(f"skipped {path}: no DAG in it")
                 continue
         plan = plan_file(path, settings, airflow2_timezone=airflow2_timezone)
         if in_place and plan.problem is None:
@@ -570,7 +587,7 @@ def migrate(
                 write(diff(plan, in_place))
             continue
         try:
-            messages.extend(write_file(plan, settings_for_file(plan.path), in_place=in_place))
+            tell(*write_file(plan, settings_for_file(plan.path), in_place=in_place))
         except CreateDagError as exc:
             if isinstance(exc, Interrupted):
                 raise

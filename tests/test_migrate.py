@@ -39,10 +39,10 @@ REFUSED = {
     "sales_daily.py": {"needs-data-intervals"},
     "two_dags.py": {"needs-data-intervals", "needs-keep-pod"},
     "pipeline_weekdays.py": {"needs-data-intervals"},
-    "python_check.py": {"custom-python", "pod-setting", "other-operator"},
-    "ledger_prev_ds.py": {"removed-template-variable"},
-    "dag_loop.py": {"dag-loop"},
-    "legacy_contrib.py": {"variable-at-parse-time"},
+    "python_check.py": {"custom-python", "pod-setting", "other-operator", "needs-data-intervals"},
+    "ledger_prev_ds.py": {"removed-template-variable", "needs-data-intervals"},
+    "dag_loop.py": {"dag-loop", "needs-data-intervals"},
+    "legacy_contrib.py": {"variable-at-parse-time", "needs-data-intervals"},
     "side_effects.py": {"custom-python", "removed-template-variable"},
 }
 
@@ -340,7 +340,7 @@ def test_a_file_with_something_not_carried_is_refused_and_nothing_is_written(
     code, out, err = run(capsys, "dags/python_check.py")
     assert code == 1
     assert tree_of(repo) == before
-    assert "quality_check (dags/python_check.py, line 18): cannot be migrated: 3 blockers" in out
+    assert "quality_check (dags/python_check.py, line 18): cannot be migrated: 4 blockers" in out
     assert "PythonOperator: the template writes KubernetesPodOperator tasks only" in out
     assert "not migrated" in err and "migrated 0 of 1 DAG" in err
 

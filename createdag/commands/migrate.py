@@ -47,9 +47,8 @@ def run(args: argparse.Namespace) -> int:
         in_place=args.in_place,
         airflow2_timezone=args.airflow2_timezone,
         write=sys.stdout.write,
+        say=say,
     )
-    for message in outcome.messages:
-        say(message)
     for plan in outcome.plans:
         if not plan.migratable:
             say(f"{plan.path}: {migrate.refusal(plan)}")
