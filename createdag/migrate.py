@@ -461,15 +461,18 @@ def write_file(plan: FilePlan, settings: Settings, *, in_place: bool) -> list[st
 
     # in place, the file waits under a name Airflow does not read until the new DAGs are written
     aside = plan.path.with_name(f".{plan.path.name}.migrating") if in_place else plan.backup
-    shutil.move(plan.path, aside)
+    moved = False
     try:
+        shutil.move(plan.path, aside)
+        moved = True
         upstream._index_at.cache_clear()  # the repo's dag_ids, read again now that the old file is gone
         created = create([p.raw for p in plan.dags], settings, source=str(plan.path))
     except Interrupted:
         _finish_aside(aside, in_place)  # the DAG files were all written: the old file must not come back
         raise
     except BaseException:
-        shutil.move(aside, plan.path)
+        if moved or (aside.exists() and not plan.path.exists()):
+            shutil.move(aside, plan.path)
         raise
     _finish_aside(aside, in_place)
     if in_place:
