@@ -33,6 +33,7 @@ COMMANDS: dict[str, Command] = {
     "adopt": Command(
         "createdag.commands.adopt", "record a hand-written DAG so that update can manage it", ("output", "answers")
     ),
+    "migrate": Command("createdag.commands.migrate", "turn Airflow 2 pod DAG files into recorded Airflow 3 DAGs", ()),
 }  # fmt: skip
 
 CREATE = "createdag.commands.create"
