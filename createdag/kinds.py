@@ -526,6 +526,21 @@ def _show_secrets(question: Question, value: Any) -> str:
     return "" if value is None else ", ".join(f"{s['env']}={s['secret']}:{s['key']}" for s in value)
 
 
+Show = Callable[["Question", Any], str]
+
+
+def _parsed(parse: Callable[[Question, Any], Any], show: Show) -> Show:
+    """``show`` of any form of the value (a team config's may be one-line text, or snake_case fields)."""
+
+    def run(question: Question, value: Any) -> str:
+        try:
+            return show(question, parse(question, value))
+        except BadValue:
+            return value if isinstance(value, str) else json.dumps(value, default=str)  # its check says what is wrong
+
+    return run
+
+
 KINDS: dict[str, Kind] = {
     kind.name: kind
     for kind in (
@@ -538,11 +553,11 @@ KINDS: dict[str, Kind] = {
         Kind("secrets", _secrets, _show_secrets),
         Kind("mapping", _mapping, _show_mapping),
         Kind("tasks", _list, _show_list, "checkbox"),
-        Kind("tolerations", _tolerations, _show_tolerations),
-        Kind("env_from", _env_from, _show_env_from),
-        Kind("volumes", _volumes, _show_volumes),
-        Kind("volume_mounts", _volume_mounts, _show_volume_mounts),
-        Kind("security_context", _security_context, _show_security_context),
-        Kind("node_labels", _node_labels, _show_node_labels),
+        Kind("tolerations", _tolerations, _parsed(_tolerations, _show_tolerations)),
+        Kind("env_from", _env_from, _parsed(_env_from, _show_env_from)),
+        Kind("volumes", _volumes, _parsed(_volumes, _show_volumes)),
+        Kind("volume_mounts", _volume_mounts, _parsed(_volume_mounts, _show_volume_mounts)),
+        Kind("security_context", _security_context, _parsed(_security_context, _show_security_context)),
+        Kind("node_labels", _node_labels, _parsed(_node_labels, _show_node_labels)),
     )
 }

@@ -263,8 +263,13 @@ ANNOTATIONS_MAX = 256 * 1024  # Kubernetes' limit on all of a pod's annotations 
 
 
 def _team_mapping(key: str, settings: Settings) -> dict[str, Any]:
+    """The team config's labels (or annotations), as a table or in the one-line form."""
+    from createdag.kinds import parse_mapping_text
+
     value = settings.team.defaults.get(key)
-    return dict(value) if isinstance(value, Mapping) else {}
+    if isinstance(value, str):
+        value = parse_mapping_text(value)
+    return {str(k): item for k, item in value.items()} if isinstance(value, Mapping) else {}
 
 
 def check_labels(values: dict[str, str], answers: Answers, settings: Settings) -> dict[str, str]:

@@ -359,7 +359,7 @@ def choice(value: str, choices: tuple[str, ...], what: str, empty_ok: bool = Fal
     by_case = {item.lower(): item for item in choices}
     listed = ", ".join(choices) + (", or empty" if empty_ok else "")
     hint = f"did you mean {by_case[value.lower()]!r}? " if value.lower() in by_case else ""
-    raise BadValue(f"{shown(value)} is not a {what}: {hint}choose from {listed}")
+    raise BadValue(f"{shown(value)} is not a valid {what}: {hint}choose from {listed}")
 
 
 def mount_path(value: str) -> str:
