@@ -350,7 +350,8 @@ QUESTIONS: tuple[Question, ...] = (
              "int", 1, _simple(lambda n: v.int_between(n, -(2**31), 2**31 - 1)), when=_wants_pod_options,
              depends_on=("pod_options",), scope="task", inherit=True),
     Question("pod_template_file", "Pod lifecycle", "Pod template file",
-             "A pod manifest (YAML) to start from; the answers above override its fields (empty: none).",
+             "Absolute path on the worker of a pod manifest (YAML) to start from; answers override its fields "
+             "(empty: none).",
              "text", "", _simple(v.pod_template_file), when=_wants_pod_options, depends_on=("pod_options",),
              scope="task", inherit=True),
     Question("resources", "Task", "Set CPU and memory requests/limits?",

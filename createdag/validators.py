@@ -380,12 +380,19 @@ def pool(value: str) -> str:
 
 
 def pod_template_file(value: str) -> str:
+    """A pod manifest's path as the worker sees it: KubernetesPodOperator reads it from there, at
+    run time, and a file it does not find is only a warning in the log (the pod is built without it)."""
     value = text(value).strip()
-    if value and not value.endswith((".yaml", ".yml", ".json")):
-        raise BadValue(
-            f"{shown(value)} is not a .yaml, .yml or .json file: KubernetesPodOperator reads a pod manifest "
-            "(e.g. 'pod_templates/base.yaml', relative to the dags folder, or an absolute path)"
-        )
-    if any(c.isspace() for c in value.replace(" ", "")):
+    if not value:
+        return ""
+    if any(c in value for c in "\n\r\t"):
         raise BadValue(f"{shown(value)} contains a line break or tab: give a file path")
+    templated = "{{" in value
+    if not templated and not value.endswith((".yaml", ".yml", ".json")):
+        raise BadValue(f"{shown(value)} is not a .yaml, .yml or .json file: give the path of a pod manifest")
+    if not templated and not value.startswith("/"):
+        raise BadValue(
+            f"{shown(value)} is relative: the operator reads it from the worker's working directory, not the dags "
+            "folder; give the absolute path on the worker, e.g. '/opt/airflow/dags/pod_templates/base.yaml'"
+        )
     return value

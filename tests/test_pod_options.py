@@ -361,7 +361,8 @@ BAD: list[tuple[str, Any, str]] = [
     ("startup_timeout_seconds", "0", "at least 1"),
     ("pool", "my pool", "use only letters"),
     ("priority_weight", "lots", "is not a whole number"),
-    ("pod_template_file", "pod.txt", "is not a .yaml, .yml or .json file"),
+    ("pod_template_file", "/pods/pod.txt", "is not a .yaml, .yml or .json file"),
+    ("pod_template_file", "pod_templates/base.yaml", "is relative: the operator reads it from the worker's"),
     ("get_logs", "maybe", "is not yes or no"),
 ]
 #: checks that read another answer of the task: (answers, the key refused, message)
