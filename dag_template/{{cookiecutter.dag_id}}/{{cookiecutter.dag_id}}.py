@@ -225,8 +225,17 @@ with DAG(
 {%- if t.pod_template_file %}
         pod_template_file={{ t.pod_template_file | py_literal }},
 {%- endif %}
-        get_logs={{ t.get_logs | py_literal }},
+{#- the defaults as literals: what every DAG has written since before these were answers #}
+{%- if t.get_logs %}
+        get_logs=True,
+{%- else %}
+        get_logs=False,
+{%- endif %}
+{%- if t.on_finish_action == "delete_pod" %}
+        on_finish_action="delete_pod",
+{%- else %}
         on_finish_action={{ t.on_finish_action | py_literal }},
+{%- endif %}
 {%- if t.shards > 1 %}
     ).expand(env_vars=[{ {%- for k, v in t.env_vars.items() %}{{ k | py_literal }}: {{ v | py_literal }}, {% endfor %}"SHARD": str(shard), "SHARDS": {{ t.shards | string | py_literal }}} for shard in range({{ t.shards }})])
 {%- else %}
