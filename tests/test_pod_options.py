@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 import yaml
-from helpers import BASE_ANSWERS, REPO
+from helpers import BASE_ANSWERS, REPO, resolve_answers
 
 # --- what each option is answered with (as a file writes it, or the one-line form), and the pod's fields
 
@@ -104,6 +104,10 @@ COMBINED: dict[str, Any] = {
     "env_vars": {"MODE": "full"}, "secrets": [{"env": "DB_PASSWORD", "secret": "db", "key": "password"}],
 }  # fmt: skip
 
+#: a task of parallel pods (mapped): its options go to .partial(...)
+SHARDED: dict[str, Any] = {"tolerations": "gpu:NoSchedule", "volumes": "tmp=emptydir", "volume_mounts": "tmp:/tmp",
+                           "labels": "team=data", "on_finish_action": "keep_pod"}  # fmt: skip
+
 TEMPLATE_POD = {
     "apiVersion": "v1", "kind": "Pod",
     "metadata": {"name": "from-template", "labels": {"from-template": "yes"}},
@@ -121,6 +125,7 @@ def pipeline(template: Path) -> dict[str, Any]:
     tasks += [{"task_id": task_id, **answers} for task_id, (answers, _) in OPTIONS.items()]
     tasks.append({"task_id": "everything", **COMBINED})
     tasks.append({"task_id": "templated", "pod_template_file": str(template), "service_account_name": "etl-runner"})
+    tasks.append({"task_id": "sharded", "shards": 2, **SHARDED})
     return {**BASE_ANSWERS, "dag_id": "pod_options", "tasks": tasks}
 
 
@@ -242,9 +247,34 @@ def test_a_pod_template_file_is_the_base_and_the_answers_win(loaded: tuple[Any, 
     assert pod["metadata"]["labels"]["from-template"] == "yes"
 
 
+@pytest.mark.airflow
+def test_parallel_pods_take_the_options_in_partial(loaded: tuple[Any, Path]) -> None:
+    bag, _ = loaded
+    kwargs = bag.dags["pod_options"].get_task("sharded").partial_kwargs
+    assert [(t.key, t.operator, t.effect) for t in kwargs["tolerations"]] == [("gpu", "Exists", "NoSchedule")]
+    assert [(m.name, m.mount_path) for m in kwargs["volume_mounts"]] == [("tmp", "/tmp")]
+    assert kwargs["labels"] == {"team": "data"} and kwargs["on_finish_action"] == "keep_pod"
+
+
+def test_plain_cookiecutter_takes_the_pod_options_as_json(tmp_path: Path) -> None:
+    args = ["dag_id=z", 'tolerations=[{"key": "gpu", "operator": "Exists"}]', 'volumes=[{"name": "t", "emptyDir": {}}]',
+            'volume_mounts=[{"name": "t", "mountPath": "/t"}]', 'labels={"team": "data"}', "do_xcom_push=yes",
+            "startup_timeout_seconds=30"]  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-m", "cookiecutter", "--no-input", str(REPO / "dag_template"), "-o", str(tmp_path), *args],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    source = (tmp_path / "z" / "z.py").read_text(encoding="utf-8")
+    compile(source, "z.py", "exec")
+    for line in ('k8s.V1Toleration(key="gpu", operator="Exists")', 'k8s.V1Volume(name="t", empty_dir=',
+                 'k8s.V1VolumeMount(name="t", mount_path="/t")', 'labels={"team": "data"}', "do_xcom_push=True",
+                 "startup_timeout_seconds=30"):  # fmt: skip
+        assert line in source, line
+
+
 def test_the_file_imports_only_what_it_uses_and_passes_ruff(loaded: tuple[Any, Path], tmp_path: Path) -> None:
     from createdag.render import render_dag
-    from helpers import resolve_answers
 
     _, path = loaded
     for source in (path, write(tmp_path, render_dag(resolve_answers(tmp_path, image_pull_secrets=[],
@@ -437,8 +467,8 @@ def test_bad_values_in_an_answers_file_exit_1_and_write_nothing(tmp_path: Path) 
     assert result.returncode == 1 and "Traceback" not in result.stderr
     for number, (key, _, message) in enumerate(BAD):
         assert f"tasks[{number}].{key}" in result.stderr and message in result.stderr, (key, message)
-    for _, key, message in BAD_TOGETHER:
-        assert message in result.stderr, message
+    for number, (_, key, message) in enumerate(BAD_TOGETHER, len(BAD)):
+        assert f"tasks[{number}].{key}" in result.stderr and message in result.stderr, (key, message)
     assert not (tmp_path / "dags").exists()
 
 
