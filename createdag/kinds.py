@@ -260,7 +260,7 @@ def _bool_field(value: Any, field: str, what: str) -> bool:
     raise BadValue(f"{what}: {field} is {value!r}, not true or false")
 
 
-_TOLERATION = _names("key", "operator", "value", "effect")
+_TOLERATION = _names("key", "operator", "value", "effect", "tolerationSeconds")
 
 
 def parse_toleration(text: str) -> dict[str, str]:
@@ -278,7 +278,7 @@ def parse_toleration(text: str) -> dict[str, str]:
     return result
 
 
-def _tolerations(question: Question, raw: Any) -> list[dict[str, str]]:
+def _tolerations(question: Question, raw: Any) -> list[dict[str, Any]]:
     result = []
     for number, item in enumerate(_items(question, raw, "tolerations"), 1):
         if isinstance(item, str):
@@ -286,13 +286,19 @@ def _tolerations(question: Question, raw: Any) -> list[dict[str, str]]:
         elif isinstance(item, Mapping):
             what = f"toleration {number}"
             fields = _fields(item, _TOLERATION, what)
-            result.append({k: _text_field(v, k, what) for k, v in fields.items() if v is not None})
+            seconds = fields.pop("tolerationSeconds", None)
+            toleration: dict[str, Any] = {k: _text_field(v, k, what) for k, v in fields.items() if v is not None}
+            if seconds is not None:
+                toleration["tolerationSeconds"] = _int(question, seconds)
+            result.append(toleration)
         else:
             raise BadValue(f"{item!r} is not KEY=VALUE:EFFECT nor {{key, operator, value, effect}}")
     return result
 
 
 def _show_tolerations(question: Question, value: Any) -> str:
+    if any("tolerationSeconds" in item for item in value or ()):
+        return json.dumps(value)  # the one-line form has no tolerationSeconds
     parts = []
     for item in value or ():
         text = item.get("key", "")

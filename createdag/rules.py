@@ -308,10 +308,10 @@ def check_node_affinity(values: dict[str, list[str]], answers: Answers, settings
     return result
 
 
-def check_tolerations(values: list[dict[str, str]], answers: Answers, settings: Settings) -> list[dict[str, str]]:
+def check_tolerations(values: list[dict[str, Any]], answers: Answers, settings: Settings) -> list[dict[str, Any]]:
     """Kubernetes' rules for a toleration: its operator and effect from Kubernetes' lists,
-    Exists with no value, no key only with Exists."""
-    result: list[dict[str, str]] = []
+    Exists with no value, no key only with Exists, tolerationSeconds only for NoExecute."""
+    result: list[dict[str, Any]] = []
     for number, item in enumerate(values, 1):
         what = f"toleration {number}"
         item = dict(item)
@@ -332,7 +332,12 @@ def check_tolerations(values: list[dict[str, str]], answers: Answers, settings: 
             item["effect"] = v.choice(item["effect"], v.TAINT_EFFECTS, f"{what}'s taint effect")
         else:
             item.pop("effect", None)  # every effect
-        fields: tuple[str, ...] = ("key", "operator", "value", "effect")
+        if "tolerationSeconds" in item and item.get("effect") != "NoExecute":
+            raise BadValue(f"{what}: tolerationSeconds (how long the pod stays on a node tainted after it started) "
+                           "applies to effect NoExecute only: add effect: NoExecute or drop it")  # fmt: skip
+        if item.get("tolerationSeconds", 0) < 0:
+            raise BadValue(f"{what}: tolerationSeconds is negative: give 0 (evicted at once) or more")
+        fields: tuple[str, ...] = ("key", "operator", "value", "effect", "tolerationSeconds")
         result.append({k: item[k] for k in fields if k in item})
     return result
 

@@ -32,6 +32,9 @@ TOLERATIONS = [
     {"key": "spot", "operator": "Exists", "effect": "NoExecute"},
     {"operator": "Exists", "effect": "PreferNoSchedule"},
 ]
+#: the file form only: how long the pod stays on a node that gets the taint
+EVICTED_LATER = {"key": "node.kubernetes.io/unreachable", "operator": "Exists", "effect": "NoExecute",
+                 "tolerationSeconds": 300}  # fmt: skip
 ENV_FROM = [{"configMapRef": {"name": "app-settings"}}, {"secretRef": {"name": "app-secrets"}, "prefix": "APP_"}]
 VOLUMES = [
     {"name": "data", "persistentVolumeClaim": {"claimName": "sales-data"}},
@@ -97,7 +100,7 @@ DEFAULT_TASK_FIELDS = {"startup_timeout_seconds": 120, "on_finish_action": "dele
 COMBINED: dict[str, Any] = {
     "service_account_name": "etl-runner", "container_security_context": SECURITY,
     "node_selector": {"pool": "batch"}, "node_affinity": {"topology.kubernetes.io/zone": ["eu-west-1a"]},
-    "tolerations": TOLERATIONS, "priority_class_name": "batch-high", "env_from": ENV_FROM,
+    "tolerations": [*TOLERATIONS, EVICTED_LATER], "priority_class_name": "batch-high", "env_from": ENV_FROM,
     "volumes": VOLUMES, "volume_mounts": MOUNTS, "labels": {"team": "data"}, "annotations": {"acme.com/x": "y"},
     "image_pull_policy": "Always", "startup_timeout_seconds": 300, "on_finish_action": "keep_pod",
     "do_xcom_push": True, "get_logs": False, "pool": "k8s_pool", "priority_weight": 3,
@@ -222,7 +225,7 @@ def test_every_option_at_once(loaded: tuple[Any, Path]) -> None:
     assert fields["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"] == {
         "nodeSelectorTerms": [{"matchExpressions": [
             {"key": "topology.kubernetes.io/zone", "operator": "In", "values": ["eu-west-1a"]}]}]}  # fmt: skip
-    assert fields["tolerations"] == TOLERATIONS
+    assert fields["tolerations"] == [*TOLERATIONS, EVICTED_LATER]
     assert fields["envFrom"] == ENV_FROM
     assert fields["volumes"] == [{"name": "xcom", "emptyDir": {}}, *VOLUMES]  # the sidecar's first
     assert fields["volumeMounts"] == [{"name": "xcom", "mountPath": "/airflow/xcom"}, *MOUNTS]
@@ -373,6 +376,8 @@ BAD: list[tuple[str, Any, str]] = [
     ("tolerations", '[{"key": "gpu", "operator": "Exists", "value": "yes"}]', "operator Exists matches any value"),
     ("tolerations", '[{"key": "gpu", "operator": "In"}]', "choose from Exists, Equal"),
     ("tolerations", "=x:NoSchedule", "has no key: only operator Exists"),
+    ("tolerations", '[{"key": "a", "operator": "Exists", "effect": "NoSchedule", "tolerationSeconds": 5}]',
+     "applies to effect NoExecute only"),
     ("tolerations", '[{"key": "gpu", "operatr": "Exists"}]', "unknown field 'operatr'"),
     ("env_from", "configmap:App_Settings", "is not a valid ConfigMap name"),
     ("env_from", "secret:db, secret:db", "is given twice"),
