@@ -274,25 +274,42 @@ def _team_mapping(key: str, settings: Settings) -> dict[str, Any]:
 
 def check_labels(values: dict[str, str], answers: Answers, settings: Settings) -> dict[str, str]:
     """Pod labels: the team's merged with this task's (the task's value wins for a key)."""
-    result = {}
-    for name, value in {**_team_mapping("labels", settings), **values}.items():
+
+    def check(name: str, value: Any) -> tuple[str, str]:
         name = v.label_key(name)
         if name in OPERATOR_LABELS:
             raise BadValue(
                 f"label {name!r} is set by KubernetesPodOperator on every pod (to find it again): "
                 "yours would be lost; choose another key, e.g. 'app.kubernetes.io/name'"
             )
-        result[name] = v.label_value(str(value), name)
-    return result
+        return name, v.label_value(str(value), name)
+
+    return dict(_merged("labels", values, settings, check))
 
 
 def check_annotations(values: dict[str, str], answers: Answers, settings: Settings) -> dict[str, str]:
     """Pod annotations: the team's merged with this task's; keys are qualified names, values any text."""
-    result = {v.annotation_key(name): v.text(str(value)) for name, value in
-              {**_team_mapping("annotations", settings), **values}.items()}  # fmt: skip
+    result = dict(_merged("annotations", values, settings,
+                          lambda name, value: (v.annotation_key(name), v.text(str(value)))))  # fmt: skip
     size = sum(len(k.encode()) + len(x.encode()) for k, x in result.items())
     if size > ANNOTATIONS_MAX:
         raise BadValue(f"the annotations add up to {size:,} bytes: Kubernetes allows 256 KiB; keep big data elsewhere")
+    return result
+
+
+def _merged(key: str, values: Mapping[str, Any], settings: Settings,
+            check: Callable[[str, Any], tuple[str, str]]) -> list[tuple[str, str]]:  # fmt: skip
+    """The team's ``key`` (labels, annotations) and then ``values``, each checked; a bad one of
+    the team's says it comes from the team config."""
+    result = []
+    team = _team_mapping(key, settings)
+    for name, value in {**team, **values}.items():
+        try:
+            result.append(check(name, value))
+        except BadValue as exc:
+            if name in values:
+                raise
+            raise BadValue(f"{exc} (in {key} of {settings.team.path})") from None
     return result
 
 

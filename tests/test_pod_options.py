@@ -572,3 +572,12 @@ def test_an_unpinned_image_is_warned_on_every_task_and_refused_by_the_team_rule(
     with pytest.raises(InvalidAnswers) as caught:
         resolve(raw, strict, "require_pinned_image = true\n")
     assert [p.key for p in caught.value.problems] == ["tasks[1].image", "tasks[2].image"]
+
+
+def test_a_bad_team_label_says_it_is_the_teams_even_when_a_task_gives_labels(tmp_path: Path) -> None:
+    from createdag.errors import InvalidAnswers
+
+    with pytest.raises(InvalidAnswers) as caught:
+        resolve({"labels": {"app": "sales"}}, tmp_path, 'labels = {team = "Data Team"}\n')
+    (problem,) = caught.value.problems
+    assert "the value of label team" in problem.reason and str(tmp_path / ".create_dag.toml") in problem.reason
