@@ -373,10 +373,17 @@ def mount_path(value: str) -> str:
     return value.rstrip("/") or "/"
 
 
+POOL_MAX = 256  # Airflow's slot_pool.pool column
+
+
 def pool(value: str) -> str:
-    """An Airflow pool's name: empty means Airflow's default_pool."""
-    value = value.strip()
-    return airflow_key(value, "pool name") if value else ""
+    """An Airflow pool's name (Airflow takes any text up to 256 characters); empty: default_pool."""
+    value = text(value).strip()
+    if len(value) > POOL_MAX:
+        raise BadValue(f"pool name {shown(value)} is {len(value)} characters long: Airflow allows at most {POOL_MAX}")
+    if any(c in value for c in "\n\r\t"):
+        raise BadValue(f"pool name {shown(value)} holds a line break or tab: give the pool's name as the UI shows it")
+    return value
 
 
 def pod_template_file(value: str) -> str:

@@ -394,7 +394,7 @@ BAD: list[tuple[str, Any, str]] = [
     ("image_pull_policy", "always", "did you mean 'Always'?"),
     ("on_finish_action", "delete", "is not a valid on_finish_action: choose from delete_pod, delete_succeeded_pod"),
     ("startup_timeout_seconds", "0", "at least 1"),
-    ("pool", "my pool", "use only letters"),
+    ("pool", "p" * 257, "Airflow allows at most 256"),
     ("priority_weight", "lots", "is not a whole number"),
     ("pod_template_file", "/pods/pod.txt", "is not a .yaml, .yml or .json file"),
     ("pod_template_file", "pod_templates/base.yaml", "is relative: the operator reads it from the worker's"),
