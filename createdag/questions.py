@@ -334,8 +334,8 @@ QUESTIONS: tuple[Question, ...] = (
              when=_wants_pod_options, depends_on=("pod_options",), scope="task", inherit=True,
              complete=lambda answers, settings: v.ON_FINISH_ACTIONS),
     Question("do_xcom_push", "Pod lifecycle", "Push XCom?",
-             "Adds a sidecar that reads /airflow/xcom/return.json the container writes and pushes it as the "
-             "task's XCom.",
+             "Adds a sidecar container; when the container ends, Airflow reads /airflow/xcom/return.json "
+             "through it as the task's XCom.",
              "bool", False, rules.check_do_xcom_push, when=_wants_pod_options,
              depends_on=("pod_options", "volumes", "volume_mounts"), scope="task", inherit=True),
     Question("get_logs", "Pod lifecycle", "Show the container's logs in Airflow?",
