@@ -138,7 +138,29 @@ _SETTINGS: dict[str, tuple[type | tuple[type, ...], str | None]] = {
     "alerts": (list, "alerts"),
     "check_skip": (list, None),
     "require_pinned_image": (bool, None),
+    # pod options (issue 14): every pod task's default; labels and annotations are merged into the task's
+    "service_account_name": (str, "service_account_name"),
+    "container_security_context": ((dict, str), "container_security_context"),
+    "node_selector": ((dict, str), "node_selector"),
+    "node_affinity": ((dict, str), "node_affinity"),
+    "tolerations": ((list, str), "tolerations"),
+    "priority_class_name": (str, "priority_class_name"),
+    "env_from": ((list, str), "env_from"),
+    "volumes": ((list, str), "volumes"),
+    "volume_mounts": ((list, str), "volume_mounts"),
+    "labels": ((dict, str), "labels"),
+    "annotations": ((dict, str), "annotations"),
+    "image_pull_policy": (str, "image_pull_policy"),
+    "startup_timeout_seconds": (int, "startup_timeout_seconds"),
+    "on_finish_action": (str, "on_finish_action"),
+    "do_xcom_push": (bool, "do_xcom_push"),
+    "get_logs": (bool, "get_logs"),
+    "pool": (str, "pool"),
+    "priority_weight": (int, "priority_weight"),
+    "pod_template_file": (str, "pod_template_file"),
 }
+#: settings whose list items may be tables (a toleration, a volume), checked as the answer is
+_TABLES_IN_LISTS = frozenset({"tolerations", "env_from", "volumes", "volume_mounts"})
 
 
 def _load_toml(path: Path) -> dict[str, Any]:
@@ -189,10 +211,11 @@ def parse_config(path: Path, table: dict[str, Any]) -> TeamConfig:
             raise ConfigError(f"{where}: unknown setting {shown(key)}: known settings are {', '.join(_SETTINGS)}")
         kind, _ = _SETTINGS[key]
         if not isinstance(value, kind) or (isinstance(value, bool) and kind is int):
-            raise ConfigError(f"{where}: {key} must be a {getattr(kind, '__name__', kind)}, not {shown(value)}")
+            names = " or ".join(k.__name__ for k in kind) if isinstance(kind, tuple) else kind.__name__
+            raise ConfigError(f"{where}: {key} must be a {names}, not {shown(value)}")
         if isinstance(value, int) and not -(2**63) <= value < 2**63:
             raise ConfigError(f"{where}: {key} = {shown(value)} is too large: no setting needs it")
-        if isinstance(value, list) and not all(isinstance(item, str) for item in value):
+        if isinstance(value, list) and key not in _TABLES_IN_LISTS and not all(isinstance(i, str) for i in value):
             raise ConfigError(f"{where}: {key} must be a list of strings, e.g. {key} = [\"a\", \"b\"]")
         values[key] = value
     pattern = values.get("dag_id_pattern")
@@ -311,4 +334,13 @@ CONFIG_TEMPLATE = """\
 # output_dir = "dags"                 # relative to this file
 # check_skip = []                     # DAG files exempt from `create_dag.py check` rules
 # require_pinned_image = false        # true: refuse images without a tag, or :latest (else a warning)
+# Pod options: every pod task's default (docs/options.md, "Pods on a real cluster")
+# service_account_name = "etl-runner"
+# container_security_context = {run_as_non_root = true, run_as_user = 1000, read_only_root_filesystem = true}
+# node_selector = {pool = "batch"}
+# tolerations = [{key = "dedicated", operator = "Equal", value = "batch", effect = "NoSchedule"}]
+# labels = {team = "data"}            # merged into every task's labels
+# annotations = {}                    # merged into every task's annotations
+# on_finish_action = "delete_pod"     # or delete_succeeded_pod, keep_pod
+# startup_timeout_seconds = 120
 """

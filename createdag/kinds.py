@@ -208,6 +208,308 @@ def _mapping(question: Question, raw: Any) -> dict[str, str]:
     return result
 
 
+# --- Kubernetes pod options: one-line forms, and the shapes of their Kubernetes fields ------
+
+
+def _items(question: Question, raw: Any, what: str) -> list[Any]:
+    """A list as typed on one line (comma-separated, or JSON/YAML flow) or from a file."""
+    if raw is None:
+        return []
+    if isinstance(raw, str):
+        raw = parse_list_text(raw, "comma")
+    if isinstance(raw, Mapping):
+        raw = [raw]  # one item written without its list
+    if not isinstance(raw, list | tuple):
+        raise BadValue(f"{raw!r} is not a list of {what}")
+    return list(raw)
+
+
+def _fields(item: Mapping[str, Any], known: Mapping[str, str], what: str) -> dict[str, Any]:
+    """``item``'s fields by their Kubernetes name (camelCase), snake_case spellings accepted."""
+    result: dict[str, Any] = {}
+    for name, value in item.items():
+        field = known.get(str(name))
+        if field is None:
+            fields = ", ".join(sorted(set(known.values())))
+            raise BadValue(f"{what}: unknown field {name!r}: its fields are {fields}")
+        if field in result:
+            raise BadValue(f"{what}: {field} is given twice")
+        result[field] = value
+    return result
+
+
+def _names(*fields: str) -> dict[str, str]:
+    """Each Kubernetes field name, and its snake_case spelling, to the field name."""
+    import re
+
+    return {spelling: field for field in fields
+            for spelling in (field, re.sub(r"(?<!^)([A-Z])", r"_\1", field).lower())}  # fmt: skip
+
+
+def _text_field(value: Any, field: str, what: str) -> str:
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise BadValue(f"{what}: {field} is {value!r}, not text: quote it")
+    return str(value)
+
+
+def _bool_field(value: Any, field: str, what: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        return parse_bool(value)
+    raise BadValue(f"{what}: {field} is {value!r}, not true or false")
+
+
+_TOLERATION = _names("key", "operator", "value", "effect", "tolerationSeconds")
+
+
+def parse_toleration(text: str) -> dict[str, str]:
+    """``KEY=VALUE:EFFECT`` (as kubectl taint writes a taint), ``KEY:EFFECT``, ``KEY=VALUE`` or ``KEY``;
+    with a value the operator is Equal, without it Exists; ``:EFFECT`` alone tolerates every key."""
+    body, colon, effect = text.strip().partition(":")
+    key, eq, value = body.partition("=")
+    result = {"key": key.strip(), "operator": "Equal" if eq else "Exists"}
+    if eq:
+        result["value"] = value.strip()
+    if colon:
+        result["effect"] = effect.strip()
+    if not result["key"]:
+        del result["key"]
+    return result
+
+
+def _tolerations(question: Question, raw: Any) -> list[dict[str, Any]]:
+    result = []
+    for number, item in enumerate(_items(question, raw, "tolerations"), 1):
+        if isinstance(item, str):
+            result.append(parse_toleration(item))
+        elif isinstance(item, Mapping):
+            what = f"toleration {number}"
+            fields = _fields(item, _TOLERATION, what)
+            seconds = fields.pop("tolerationSeconds", None)
+            toleration: dict[str, Any] = {k: _text_field(v, k, what) for k, v in fields.items() if v is not None}
+            if seconds is not None:
+                toleration["tolerationSeconds"] = _int(question, seconds)
+            result.append(toleration)
+        else:
+            raise BadValue(f"{item!r} is not KEY=VALUE:EFFECT nor {{key, operator, value, effect}}")
+    return result
+
+
+def _show_tolerations(question: Question, value: Any) -> str:
+    if any("tolerationSeconds" in item for item in value or ()):
+        return json.dumps(value)  # the one-line form has no tolerationSeconds
+    parts = []
+    for item in value or ():
+        text = item.get("key", "")
+        if item.get("operator") == "Equal" or "value" in item:
+            text += f"={item.get('value', '')}"
+        if item.get("effect"):
+            text += f":{item['effect']}"
+        parts.append(text)
+    return ", ".join(parts)
+
+
+_ENV_FROM = _names("configMapRef", "secretRef", "prefix")
+#: one-line spelling -> the field of EnvFromSource it becomes
+ENV_FROM_SOURCES = {"configmap": "configMapRef", "secret": "secretRef"}
+
+
+def _env_from(question: Question, raw: Any) -> list[dict[str, Any]]:
+    result: list[dict[str, Any]] = []
+    for number, item in enumerate(_items(question, raw, "ConfigMaps and Secrets"), 1):
+        if isinstance(item, str):
+            source, colon, name = item.strip().partition(":")
+            field = ENV_FROM_SOURCES.get(source.strip().lower())
+            if not colon or field is None or not name.strip():
+                raise BadValue(f"{item.strip()!r} is not configmap:NAME or secret:NAME, e.g. 'configmap:app-settings'")
+            result.append({field: {"name": name.strip()}})
+            continue
+        if not isinstance(item, Mapping):
+            raise BadValue(f"{item!r} is not configmap:NAME, secret:NAME nor {{configMapRef: {{name: ...}}}}")
+        what = f"env_from item {number}"
+        fields = _fields(item, _ENV_FROM, what)
+        refs = [field for field in ("configMapRef", "secretRef") if field in fields]
+        if len(refs) != 1:
+            raise BadValue(
+                f"{what} needs exactly one of configMapRef or secretRef, e.g. {{configMapRef: {{name: app}}}}"
+            )
+        ref = fields[refs[0]]
+        if isinstance(ref, str):
+            ref = {"name": ref}
+        if not isinstance(ref, Mapping) or set(ref) != {"name"}:
+            raise BadValue(f"{what}: {refs[0]} is {ref!r}: write {{name: ...}}")
+        entry: dict[str, Any] = {refs[0]: {"name": _text_field(ref["name"], "name", what)}}
+        if fields.get("prefix"):
+            entry["prefix"] = _text_field(fields["prefix"], "prefix", what)
+        result.append(entry)
+    return result
+
+
+def _show_env_from(question: Question, value: Any) -> str:
+    if any("prefix" in item for item in value or ()):
+        return json.dumps(value)  # the one-line form has no prefix
+    spelled = {field: source for source, field in ENV_FROM_SOURCES.items()}
+    return ", ".join(f"{spelled[field]}:{ref['name']}" for item in value or () for field, ref in item.items())
+
+
+#: one-line spelling -> (the volume source field, the field naming what it mounts)
+VOLUME_SOURCES = {
+    "pvc": ("persistentVolumeClaim", "claimName"),
+    "configmap": ("configMap", "name"),
+    "secret": ("secret", "secretName"),
+    "emptydir": ("emptyDir", ""),
+}
+_VOLUME = _names("name", *(field for field, _ in VOLUME_SOURCES.values()))
+_VOLUME_REF = {**_names("claimName", "secretName", "name", "readOnly", "sizeLimit", "medium")}
+
+
+def _volumes(question: Question, raw: Any) -> list[dict[str, Any]]:
+    result: list[dict[str, Any]] = []
+    for number, item in enumerate(_items(question, raw, "volumes"), 1):
+        if isinstance(item, str):
+            name, eq, source = item.strip().partition("=")
+            kind, _, target = source.strip().partition(":")
+            spec = VOLUME_SOURCES.get(kind.strip().lower())
+            if not eq or spec is None or bool(spec[1]) != bool(target.strip()):
+                raise BadValue(
+                    f"{item.strip()!r} is not NAME=pvc:CLAIM, NAME=configmap:NAME, NAME=secret:NAME or NAME=emptydir, "
+                    "e.g. 'data=pvc:sales-data'"
+                )
+            field, ref = spec
+            result.append({"name": name.strip(), field: {ref: target.strip()} if ref else {}})
+            continue
+        if not isinstance(item, Mapping):
+            raise BadValue(
+                f"{item!r} is not NAME=pvc:CLAIM nor {{name: ..., persistentVolumeClaim: {{claimName: ...}}}}"
+            )
+        what = f"volume {number}"
+        fields = _fields(item, _VOLUME, what)
+        sources = [field for field, _ in VOLUME_SOURCES.values() if field in fields]
+        if "name" not in fields or len(sources) != 1:
+            raise BadValue(
+                f"{what} needs a name and one of persistentVolumeClaim, configMap, secret or emptyDir, "
+                "e.g. {name: data, persistentVolumeClaim: {claimName: sales-data}}"
+            )
+        field = sources[0]
+        ref_field = next(ref for f, ref in VOLUME_SOURCES.values() if f == field)
+        body = fields[field] if fields[field] is not None else {}
+        if isinstance(body, str) and ref_field:
+            body = {ref_field: body}
+        if not isinstance(body, Mapping):
+            raise BadValue(f"{what}: {field} is {body!r}: write {{{ref_field or 'sizeLimit'}: ...}}")
+        allowed = {ref_field, "readOnly"} if field == "persistentVolumeClaim" else (
+            {"sizeLimit", "medium"} if field == "emptyDir" else {ref_field})  # fmt: skip
+        source_fields = _fields(body, {k: v for k, v in _VOLUME_REF.items() if v in allowed}, f"{what} {field}")
+        if ref_field and ref_field not in source_fields:
+            raise BadValue(f"{what}: {field} needs {ref_field}, e.g. {{{ref_field}: sales-data}}")
+        checked = {k: (_bool_field(v, k, what) if k == "readOnly" else _text_field(v, k, what))
+                   for k, v in source_fields.items()}  # fmt: skip
+        result.append({"name": _text_field(fields["name"], "name", what), field: checked})
+    return result
+
+
+def _show_volumes(question: Question, value: Any) -> str:
+    parts = []
+    spelled = {field: (short, ref) for short, (field, ref) in VOLUME_SOURCES.items()}
+    for item in value or ():
+        field = next(key for key in item if key != "name")
+        short, ref = spelled[field]
+        if set(item[field]) != ({ref} if ref else set()):
+            return json.dumps(value)  # readOnly, sizeLimit...: the one-line form cannot hold them
+        parts.append(f"{item['name']}={short}" + (f":{item[field][ref]}" if ref else ""))
+    return ", ".join(parts)
+
+
+_MOUNT = _names("name", "mountPath", "readOnly", "subPath")
+
+
+def _volume_mounts(question: Question, raw: Any) -> list[dict[str, Any]]:
+    result: list[dict[str, Any]] = []
+    for number, item in enumerate(_items(question, raw, "volume mounts"), 1):
+        if isinstance(item, str):
+            name, colon, rest = item.strip().partition(":")
+            path, _, flag = rest.rpartition(":") if rest.endswith((":ro", ":rw")) else (rest, "", "")
+            if not colon or not name.strip() or not path.strip():
+                raise BadValue(f"{item.strip()!r} is not VOLUME:/path or VOLUME:/path:ro, e.g. 'data:/data'")
+            mount: dict[str, Any] = {"name": name.strip(), "mountPath": path.strip()}
+            if flag == "ro":
+                mount["readOnly"] = True
+            result.append(mount)
+            continue
+        if not isinstance(item, Mapping):
+            raise BadValue(f"{item!r} is not VOLUME:/path nor {{name: ..., mountPath: ...}}")
+        what = f"volume mount {number}"
+        fields = _fields(item, _MOUNT, what)
+        if "name" not in fields or "mountPath" not in fields:
+            raise BadValue(f"{what} needs name and mountPath, e.g. {{name: data, mountPath: /data}}")
+        mount = {k: _text_field(fields[k], k, what) for k in ("name", "mountPath")}
+        if fields.get("subPath") is not None:
+            mount["subPath"] = _text_field(fields["subPath"], "subPath", what)
+        if fields.get("readOnly") is not None and _bool_field(fields["readOnly"], "readOnly", what):
+            mount["readOnly"] = True
+        result.append(mount)
+    return result
+
+
+def _show_volume_mounts(question: Question, value: Any) -> str:
+    if any("subPath" in item for item in value or ()):
+        return json.dumps(value)
+    return ", ".join(f"{m['name']}:{m['mountPath']}" + (":ro" if m.get("readOnly") else "") for m in value or ())
+
+
+#: the container security context fields create_dag writes: field -> "bool" or "int"
+SECURITY_CONTEXT = {"runAsNonRoot": "bool", "runAsUser": "int", "readOnlyRootFilesystem": "bool"}
+
+
+def _security_context(question: Question, raw: Any) -> dict[str, Any]:
+    if raw is None:
+        return {}
+    if isinstance(raw, str):
+        raw = parse_mapping_text(raw)
+    if not isinstance(raw, Mapping):
+        raise BadValue(f"{raw!r} is not a mapping, e.g. 'run_as_non_root=true, run_as_user=1000'")
+    fields = _fields(raw, _names(*SECURITY_CONTEXT), "container_security_context")
+    result: dict[str, Any] = {}
+    for field, value in fields.items():
+        if SECURITY_CONTEXT[field] == "bool":
+            result[field] = _bool_field(value, field, "container_security_context")
+        elif isinstance(value, bool) or not isinstance(value, int | str):
+            raise BadValue(f"{field} is {value!r}, not a user id (a whole number)")
+        else:
+            result[field] = parse_int(value) if isinstance(value, str) else value
+    return result
+
+
+def _show_security_context(question: Question, value: Any) -> str:
+    return ", ".join(f"{field}={str(item).lower() if isinstance(item, bool) else item}"
+                     for field, item in (value or {}).items())  # fmt: skip
+
+
+def _node_labels(question: Question, raw: Any) -> dict[str, list[str]]:
+    """Required node labels: ``KEY=VALUE|VALUE2, KEY2=VALUE`` or a mapping of a key to a value or list."""
+    if raw is None:
+        return {}
+    if isinstance(raw, str):
+        raw = parse_mapping_text(raw)
+        raw = {key: value.split("|") if isinstance(value, str) else value for key, value in raw.items()}
+    if not isinstance(raw, Mapping):
+        raise BadValue(f"{raw!r} is not a mapping of node label: value(s)")
+    result: dict[str, list[str]] = {}
+    for key, values in raw.items():
+        if not isinstance(key, str):
+            raise BadValue(f"label {key!r} is not text: quote it")
+        values = [values] if isinstance(values, str) else values
+        if not isinstance(values, list | tuple) or not values:
+            raise BadValue(f"the values of {key} are {values!r}: give one value or a list, e.g. {key}: [a, b]")
+        result[key] = [_text_field(item, key, "node_affinity").strip() for item in values]
+    return result
+
+
+def _show_node_labels(question: Question, value: Any) -> str:
+    return ", ".join(f"{key}={'|'.join(values)}" for key, values in (value or {}).items())
+
+
 def _show_plain(question: Question, value: Any) -> str:
     return "" if value is None else str(value)
 
@@ -230,6 +532,21 @@ def _show_secrets(question: Question, value: Any) -> str:
     return "" if value is None else ", ".join(f"{s['env']}={s['secret']}:{s['key']}" for s in value)
 
 
+Show = Callable[["Question", Any], str]
+
+
+def _parsed(parse: Callable[[Question, Any], Any], show: Show) -> Show:
+    """``show`` of any form of the value (a team config's may be one-line text, or snake_case fields)."""
+
+    def run(question: Question, value: Any) -> str:
+        try:
+            return show(question, parse(question, value))
+        except BadValue:
+            return value if isinstance(value, str) else json.dumps(value, default=str)  # its check says what is wrong
+
+    return run
+
+
 KINDS: dict[str, Kind] = {
     kind.name: kind
     for kind in (
@@ -242,5 +559,11 @@ KINDS: dict[str, Kind] = {
         Kind("secrets", _secrets, _show_secrets),
         Kind("mapping", _mapping, _show_mapping),
         Kind("tasks", _list, _show_list, "checkbox"),
+        Kind("tolerations", _tolerations, _parsed(_tolerations, _show_tolerations)),
+        Kind("env_from", _env_from, _parsed(_env_from, _show_env_from)),
+        Kind("volumes", _volumes, _parsed(_volumes, _show_volumes)),
+        Kind("volume_mounts", _volume_mounts, _parsed(_volume_mounts, _show_volume_mounts)),
+        Kind("security_context", _security_context, _parsed(_security_context, _show_security_context)),
+        Kind("node_labels", _node_labels, _parsed(_node_labels, _show_node_labels)),
     )
 }

@@ -215,6 +215,7 @@ def cross_answer_notices(answers: dict[str, Any], settings: Settings | None) -> 
         unpinned = images.unpinned(task.get("image") or "")
         if unpinned:  # refused instead when the team config sets require_pinned_image
             notices.append(f"warning: {unpinned}" + (f" (task {task['task_id']})" if len(tasks) > 1 else ""))
+        notices.extend(pod_option_notices(task, f" (task {task['task_id']})" if len(tasks) > 1 else ""))
     if settings is not None and not settings.existing_dag:
         from createdag import upstream
 
@@ -251,3 +252,212 @@ def alignment_notices(answers: Mapping[str, Any], settings: Settings) -> list[st
             "some runs of the sensor will time out; consider matching schedules"
         ]
     return []
+
+
+# --- Kubernetes pod options ------------------------------------------------------------------
+
+#: labels KubernetesPodOperator sets on every pod (to find it again): a label of the same key is lost
+OPERATOR_LABELS = ("dag_id", "task_id", "run_id", "try_number", "map_index", "kubernetes_pod_operator",
+                   "airflow_version", "airflow_kpo_in_cluster", "parent_dag_id")  # fmt: skip
+#: what do_xcom_push adds to the pod: a sidecar and an emptyDir volume, mounted in the container
+XCOM_VOLUME, XCOM_PATH = "xcom", "/airflow/xcom"
+ANNOTATIONS_MAX = 256 * 1024  # Kubernetes' limit on all of a pod's annotations together
+
+
+def _team_mapping(key: str, settings: Settings) -> dict[str, Any]:
+    """The team config's labels (or annotations), as a table or in the one-line form."""
+    from createdag.kinds import parse_mapping_text
+
+    value = settings.team.defaults.get(key)
+    if isinstance(value, str):
+        value = parse_mapping_text(value)
+    return {str(k): item for k, item in value.items()} if isinstance(value, Mapping) else {}
+
+
+def check_labels(values: dict[str, str], answers: Answers, settings: Settings) -> dict[str, str]:
+    """Pod labels: the team's merged with this task's (the task's value wins for a key)."""
+
+    def check(name: str, value: Any) -> tuple[str, str]:
+        name = v.label_key(name)
+        if name in OPERATOR_LABELS:
+            raise BadValue(
+                f"label {name!r} is set by KubernetesPodOperator on every pod (to find it again): "
+                "yours would be lost; choose another key, e.g. 'app.kubernetes.io/name'"
+            )
+        return name, v.label_value(str(value), name)
+
+    return dict(_merged("labels", values, settings, check))
+
+
+def check_annotations(values: dict[str, str], answers: Answers, settings: Settings) -> dict[str, str]:
+    """Pod annotations: the team's merged with this task's; keys are qualified names, values any text."""
+    result = dict(_merged("annotations", values, settings,
+                          lambda name, value: (v.annotation_key(name), v.text(str(value)))))  # fmt: skip
+    size = sum(len(k.encode()) + len(x.encode()) for k, x in result.items())
+    if size > ANNOTATIONS_MAX:
+        raise BadValue(f"the annotations add up to {size:,} bytes: Kubernetes allows 256 KiB; keep big data elsewhere")
+    return result
+
+
+def _merged(key: str, values: Mapping[str, Any], settings: Settings,
+            check: Callable[[str, Any], tuple[str, str]]) -> list[tuple[str, str]]:  # fmt: skip
+    """The team's ``key`` (labels, annotations) and then ``values``, each checked; a bad one of
+    the team's says it comes from the team config."""
+    result = []
+    team = _team_mapping(key, settings)
+    for name, value in {**team, **values}.items():
+        try:
+            result.append(check(name, value))
+        except BadValue as exc:
+            if name in values:
+                raise
+            raise BadValue(f"{exc} (in {key} of {settings.team.path})") from None
+    return result
+
+
+def check_node_selector(values: dict[str, str], answers: Answers, settings: Settings) -> dict[str, str]:
+    return {v.label_key(name): v.label_value(value, name) for name, value in values.items()}
+
+
+def check_node_affinity(values: dict[str, list[str]], answers: Answers, settings: Settings) -> dict[str, list[str]]:
+    result = {}
+    for name, items in values.items():
+        name = v.label_key(name)
+        result[name] = list(dict.fromkeys(v.label_value(item, name) for item in items))
+    return result
+
+
+def check_tolerations(values: list[dict[str, Any]], answers: Answers, settings: Settings) -> list[dict[str, Any]]:
+    """Kubernetes' rules for a toleration: its operator and effect from Kubernetes' lists,
+    Exists with no value, no key only with Exists, tolerationSeconds only for NoExecute."""
+    result: list[dict[str, Any]] = []
+    for number, item in enumerate(values, 1):
+        what = f"toleration {number}"
+        item = dict(item)
+        operator = v.choice(item.get("operator") or "Equal", v.TOLERATION_OPERATORS, f"{what}'s operator")
+        item["operator"] = operator
+        if item.get("key"):
+            item["key"] = v.label_key(item["key"])
+        elif operator != "Exists":
+            raise BadValue(f"{what} has no key: only operator Exists tolerates every key (write ':NoSchedule')")
+        if operator == "Exists" and item.get("value"):
+            raise BadValue(f"{what}: operator Exists matches any value: drop the value '{item['value']}', "
+                           "or use Equal (KEY=VALUE)")  # fmt: skip
+        if operator == "Exists":
+            item.pop("value", None)
+        elif item.get("value"):
+            item["value"] = v.label_value(item["value"], item.get("key", ""))
+        if item.get("effect"):
+            item["effect"] = v.choice(item["effect"], v.TAINT_EFFECTS, f"{what}'s taint effect")
+        else:
+            item.pop("effect", None)  # every effect
+        if "tolerationSeconds" in item and item.get("effect") != "NoExecute":
+            raise BadValue(f"{what}: tolerationSeconds (how long the pod stays on a node tainted after it started) "
+                           "applies to effect NoExecute only: add effect: NoExecute or drop it")  # fmt: skip
+        if item.get("tolerationSeconds", 0) < 0:
+            raise BadValue(f"{what}: tolerationSeconds is negative: give 0 (evicted at once) or more")
+        fields: tuple[str, ...] = ("key", "operator", "value", "effect", "tolerationSeconds")
+        result.append({k: item[k] for k in fields if k in item})
+    return result
+
+
+def check_env_from(values: list[dict[str, Any]], answers: Answers, settings: Settings) -> list[dict[str, Any]]:
+    seen: set[tuple[str, str]] = set()
+    result = []
+    for item in values:
+        field = "configMapRef" if "configMapRef" in item else "secretRef"
+        what = "ConfigMap name" if field == "configMapRef" else "Secret name"
+        name = v.k8s_subdomain(item[field]["name"], what, "app-settings")
+        if (field, name) in seen:
+            raise BadValue(f"the {what.split()[0]} {name!r} is given twice: keep one")
+        seen.add((field, name))
+        entry: dict[str, Any] = {field: {"name": name}}
+        if item.get("prefix"):
+            entry["prefix"] = v.env_prefix(item["prefix"])
+        result.append(entry)
+    return result
+
+
+_VOLUME_SOURCE_NAME = {"persistentVolumeClaim": ("claimName", "PersistentVolumeClaim name", "sales-data"),
+                       "configMap": ("name", "ConfigMap name", "app-settings"),
+                       "secret": ("secretName", "Secret name", "app-secrets")}  # fmt: skip
+
+
+def check_volumes(values: list[dict[str, Any]], answers: Answers, settings: Settings) -> list[dict[str, Any]]:
+    """Volume names are RFC 1123 labels, unique in the pod; what they mount is named by Kubernetes' rules."""
+    seen: set[str] = set()
+    result = []
+    for item in values:
+        name = v.k8s_dns_label(item["name"], "volume name", "data")
+        if name in seen:
+            raise BadValue(f"volume {name!r} is defined twice: volume names are unique in a pod")
+        seen.add(name)
+        field = next(key for key in item if key != "name")
+        source = dict(item[field])
+        if field in _VOLUME_SOURCE_NAME:
+            ref, what, example = _VOLUME_SOURCE_NAME[field]
+            source[ref] = v.k8s_subdomain(source[ref], what, example)
+        if "sizeLimit" in source:
+            source["sizeLimit"] = v.quantity(source["sizeLimit"], "memory")
+        if "medium" in source:
+            source["medium"] = v.choice(source["medium"], ("Memory",), "emptyDir medium", empty_ok=True)
+        result.append({"name": name, field: {k: x for k, x in source.items() if x != ""}})
+    return result
+
+
+def check_volume_mounts(values: list[dict[str, Any]], answers: Answers, settings: Settings) -> list[dict[str, Any]]:
+    """Each mount names a volume of this task, at an absolute path no other mount of the container uses."""
+    defined = [volume["name"] for volume in answers.get("volumes") or ()]
+    paths: dict[str, str] = {}
+    result = []
+    for item in values:
+        name = item["name"].strip()
+        if name not in defined:
+            known = f"its volumes are {', '.join(defined)}" if defined else "it has no volumes: add one to volumes"
+            raise BadValue(f"mount {name!r} names no volume of this task: {known}")
+        path = v.mount_path(item["mountPath"])
+        if path in paths:
+            raise BadValue(f"{path} is mounted twice (volumes {paths[path]!r} and {name!r}): one volume per path")
+        paths[path] = name
+        result.append({**item, "name": name, "mountPath": path})
+    return result
+
+
+def check_do_xcom_push(value: bool, answers: Answers, settings: Settings) -> bool:
+    """The XCom sidecar adds volume ``xcom`` at /airflow/xcom: none of the task's may take them."""
+    if not value:
+        return value
+    if any(volume["name"] == XCOM_VOLUME for volume in answers.get("volumes") or ()):
+        raise BadValue(f"do_xcom_push adds a volume named {XCOM_VOLUME!r}: rename this task's volume of that name")
+    if any(mount["mountPath"] == XCOM_PATH for mount in answers.get("volume_mounts") or ()):
+        raise BadValue(f"do_xcom_push mounts its volume at {XCOM_PATH}: mount this task's volume elsewhere")
+    return value
+
+
+def pod_option_notices(task: Mapping[str, Any], where: str) -> list[str]:
+    """What Kubernetes would do silently with a task's environment and volumes."""
+    notices = []
+    env_from = task.get("env_from") or ()
+    own = [*(task.get("env_vars") or {}), *(item["env"] for item in task.get("secrets") or ())]
+    if env_from and own:
+        notices.append(
+            f"env_from{where}: Kubernetes cannot be asked which keys its ConfigMaps and Secrets hold; "
+            f"where one holds {', '.join(own[:3])}{'...' if len(own) > 3 else ''}, the env var set here wins"
+        )
+    if len(env_from) > 1:
+        notices.append(f"env_from{where}: a key held by two of its sources takes the value of the last one listed")
+    mounted = {mount["name"] for mount in task.get("volume_mounts") or ()}
+    unused = [volume["name"] for volume in task.get("volumes") or () if volume["name"] not in mounted]
+    if unused:
+        notices.append(f"volumes{where}: {', '.join(unused)} defined but not mounted: add it to volume_mounts")
+    return notices
+
+
+def check_security_context(value: dict[str, Any], answers: Answers, settings: Settings) -> dict[str, Any]:
+    user = value.get("runAsUser")
+    if user is not None and not 0 <= user <= 2**31 - 1:
+        raise BadValue(f"runAsUser {user} is not a user id: a whole number from 0 to 2147483647")
+    if value.get("runAsNonRoot") and user == 0:
+        raise BadValue("runAsNonRoot with runAsUser 0 (root): Kubernetes refuses to start the container; "
+                       "give a non-zero user id")  # fmt: skip
+    return value

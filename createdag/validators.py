@@ -165,6 +165,14 @@ def env_name(value: str) -> str:
     return value
 
 
+def env_prefix(value: str) -> str:
+    """What env_from puts before each key: the start of a valid environment variable name."""
+    value = value.strip()
+    if not _ENV_NAME.fullmatch(value):
+        raise BadValue(f"prefix {shown(value)} is no start of an env var name: letters, digits and '_' (e.g. 'APP_')")
+    return value
+
+
 def secret_key(value: str) -> str:
     if len(value) > 253 or not _SECRET_KEY.fullmatch(value):
         raise BadValue(f"{shown(value)} is not a valid key of a Kubernetes Secret: letters, digits, '-', '_' and '.'")
@@ -253,4 +261,145 @@ def int_at_least(value: int, low: int) -> int:
 def int_between(value: int, low: int, high: int) -> int:
     if not low <= value <= high:
         raise BadValue(f"must be a whole number from {low} to {high}, got {value}")
+    return value
+
+
+# --- Kubernetes pod options: names, labels, placement, paths ------------------------------
+
+# Kubernetes' IsQualifiedName: an optional DNS-subdomain prefix and '/', then a name of at
+# most 63 characters: alphanumerics, '-', '_' and '.', starting and ending alphanumeric.
+_QUALIFIED_PART = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")
+LABEL_MAX = 63
+#: kubernetes' own lists (core/v1 Toleration, TaintEffect)
+TOLERATION_OPERATORS = ("Exists", "Equal")
+TAINT_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
+IMAGE_PULL_POLICIES = ("Always", "IfNotPresent", "Never")
+#: KubernetesPodOperator's on_finish_action, and what each costs
+ON_FINISH_ACTIONS = ("delete_pod", "delete_succeeded_pod", "keep_pod")
+
+
+def k8s_subdomain(value: str, what: str, example: str) -> str:
+    """An RFC 1123 subdomain (ServiceAccounts, ConfigMaps, Secrets, PVCs, PriorityClasses)."""
+    value = value.strip()
+    if not value:
+        raise BadValue(f"the {what} must not be empty")
+    if len(value) > 253 or not _DNS_SUBDOMAIN.fullmatch(value):
+        raise BadValue(
+            f"{shown(value)} is not a valid {what}: at most 253 lowercase letters, digits, '-' and '.', "
+            f"starting and ending with a letter or digit (e.g. {example!r})"
+        )
+    return value
+
+
+def k8s_dns_label(value: str, what: str, example: str) -> str:
+    """An RFC 1123 label (volume names, namespaces)."""
+    value = value.strip()
+    if not value:
+        raise BadValue(f"the {what} must not be empty")
+    if len(value) > LABEL_MAX or not _DNS_LABEL.fullmatch(value):
+        raise BadValue(
+            f"{shown(value)} is not a valid {what}: at most 63 lowercase letters, digits and '-', "
+            f"starting and ending with a letter or digit (e.g. {example!r})"
+        )
+    return value
+
+
+def optional_subdomain(value: str, what: str, example: str) -> str:
+    """Empty (not set), or an RFC 1123 subdomain."""
+    return k8s_subdomain(value, what, example) if value.strip() else ""
+
+
+def qualified_name(value: str, what: str, lower_prefix: bool = True) -> str:
+    """A label or annotation key: ``[prefix/]name``, prefix a DNS subdomain, name at most 63."""
+    prefix, slash, name = value.rpartition("/")
+    example = "'app.kubernetes.io/name' or 'team'"
+    if slash and not prefix:
+        raise BadValue(f"{what} {shown(value)} has an empty prefix before '/': drop the '/' or add a domain")
+    if not name or len(name) > LABEL_MAX or not _QUALIFIED_PART.fullmatch(name):
+        raise BadValue(
+            f"{what} {shown(value)}: the name{' after the prefix' if slash else ''} must be 1-63 letters, digits, "
+            f"'-', '_' or '.', starting and ending with a letter or digit (e.g. {example})"
+        )
+    if slash:
+        checked = prefix if lower_prefix else prefix.lower()
+        if len(checked) > 253 or not _DNS_SUBDOMAIN.fullmatch(checked):
+            raise BadValue(
+                f"{what} {shown(value)}: the prefix {shown(prefix)} must be a DNS subdomain, lowercase letters, "
+                "digits, '-' and '.' (e.g. 'acme.com/team')"
+            )
+    return value
+
+
+def label_key(value: str) -> str:
+    return qualified_name(value.strip(), "label key")
+
+
+def label_value(value: str, key: str) -> str:
+    """A label value: empty, or at most 63 of letters, digits, '-', '_', '.', alphanumeric at both ends."""
+    value = value.strip()
+    if value and (len(value) > LABEL_MAX or not _QUALIFIED_PART.fullmatch(value)):
+        raise BadValue(
+            f"the value of label {key}, {shown(value)}, must be at most 63 letters, digits, '-', '_' or '.', "
+            "starting and ending with a letter or digit (no spaces or '/'); put free text in an annotation"
+        )
+    return value
+
+
+def annotation_key(value: str) -> str:
+    # Kubernetes checks annotation keys lower-cased: upper case is allowed in the prefix too
+    return qualified_name(value.strip(), "annotation key", lower_prefix=False)
+
+
+def choice(value: str, choices: tuple[str, ...], what: str, empty_ok: bool = False) -> str:
+    value = value.strip()
+    if empty_ok and not value:
+        return ""
+    if value in choices:
+        return value
+    by_case = {item.lower(): item for item in choices}
+    listed = ", ".join(choices) + (", or empty" if empty_ok else "")
+    hint = f"did you mean {by_case[value.lower()]!r}? " if value.lower() in by_case else ""
+    raise BadValue(f"{shown(value)} is not a valid {what}: {hint}choose from {listed}")
+
+
+def mount_path(value: str) -> str:
+    value = value.strip()
+    if not value.startswith("/"):
+        raise BadValue(f"mount path {shown(value)} is not absolute: start it with '/', e.g. '/data'")
+    if any(part == ".." for part in value.split("/")):
+        raise BadValue(f"mount path {shown(value)} contains '..': Kubernetes refuses it; write the path in full")
+    if ":" in value:
+        raise BadValue(f"mount path {shown(value)} contains ':': Kubernetes refuses it")
+    return value.rstrip("/") or "/"
+
+
+POOL_MAX = 256  # Airflow's slot_pool.pool column
+
+
+def pool(value: str) -> str:
+    """An Airflow pool's name (Airflow takes any text up to 256 characters); empty: default_pool."""
+    value = text(value).strip()
+    if len(value) > POOL_MAX:
+        raise BadValue(f"pool name {shown(value)} is {len(value)} characters long: Airflow allows at most {POOL_MAX}")
+    if any(c in value for c in "\n\r\t"):
+        raise BadValue(f"pool name {shown(value)} holds a line break or tab: give the pool's name as the UI shows it")
+    return value
+
+
+def pod_template_file(value: str) -> str:
+    """A pod manifest's path as the worker sees it: KubernetesPodOperator reads it from there, at
+    run time, and a file it does not find is only a warning in the log (the pod is built without it)."""
+    value = text(value).strip()
+    if not value:
+        return ""
+    if any(c in value for c in "\n\r\t"):
+        raise BadValue(f"{shown(value)} contains a line break or tab: give a file path")
+    templated = "{{" in value
+    if not templated and not value.endswith((".yaml", ".yml", ".json")):
+        raise BadValue(f"{shown(value)} is not a .yaml, .yml or .json file: give the path of a pod manifest")
+    if not templated and not value.startswith("/"):
+        raise BadValue(
+            f"{shown(value)} is relative: the operator reads it from the worker's working directory, not the dags "
+            "folder; give the absolute path on the worker, e.g. '/opt/airflow/dags/pod_templates/base.yaml'"
+        )
     return value

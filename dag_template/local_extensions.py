@@ -107,7 +107,17 @@ def task_variable(task_id: Any) -> str:
 #: The answers of one pod task. A plain ``cookiecutter`` run has no ``tasks`` and makes
 #: one task of these keys; create_dag passes ``tasks``, each task with all of them.
 TASK_KEYS = ("task_id", "image", "namespace", "shards", "cmds", "arguments", "secrets", "env_vars",
-             "image_pull_secrets", "cpu_request", "memory_request", "cpu_limit", "memory_limit", "after")
+             "image_pull_secrets", "service_account_name", "container_security_context", "node_selector",
+             "node_affinity", "tolerations", "priority_class_name", "env_from", "volumes", "volume_mounts", "labels",
+             "annotations", "image_pull_policy", "startup_timeout_seconds", "on_finish_action", "do_xcom_push",
+             "get_logs", "pool", "priority_weight", "pod_template_file", "cpu_request", "memory_request",
+             "cpu_limit", "memory_limit", "after")
+#: the pod options of a task, by how a plain ``cookiecutter`` run's text becomes their value
+_POD_MAPPINGS = ("container_security_context", "node_selector", "node_affinity", "labels", "annotations")
+_POD_LISTS = ("tolerations", "env_from", "volumes", "volume_mounts")
+_POD_DEFAULTS = {"startup_timeout_seconds": 120, "on_finish_action": "delete_pod", "do_xcom_push": False,
+                 "get_logs": True, "priority_weight": 1, "service_account_name": "", "priority_class_name": "",
+                 "image_pull_policy": "", "pool": "", "pod_template_file": ""}
 SENSOR = "wait_for_upstream"
 
 
@@ -208,6 +218,13 @@ def pipeline(c: Any) -> dict:
             "env_vars": _as_dict(merged.get("env_vars", {})),
             "image_pull_secrets": _as_list(merged.get("image_pull_secrets", [])),
             "after": [str(name) for name in _as_list(merged.get("after", []))],
+            **{key: _as_dict(merged.get(key, {})) for key in _POD_MAPPINGS},
+            **{key: _as_list(merged.get(key, [])) for key in _POD_LISTS},
+            **{key: merged.get(key, default) for key, default in _POD_DEFAULTS.items()},
+            "startup_timeout_seconds": _as_int(merged.get("startup_timeout_seconds", 120)),
+            "priority_weight": _as_int(merged.get("priority_weight", 1)),
+            "do_xcom_push": _as_bool(merged.get("do_xcom_push", False)),
+            "get_logs": _as_bool(merged.get("get_logs", True)),
         })  # fmt: skip
     sensor = SENSOR if c.get("external_dag_id") else ""
     names: dict = {}
@@ -249,8 +266,34 @@ def pipeline(c: Any) -> dict:
     return {"tasks": tasks, "lines": lines, "join": join, "noqa": noqa}
 
 
+def _snake(field: str) -> str:
+    """A Kubernetes field name as its Python model's argument: ``mountPath`` -> ``mount_path``."""
+    return re.sub(r"(?<!^)([A-Z])", r"_\1", field).lower()
+
+
+def k8s_args(value: Any) -> str:
+    """A Kubernetes object's fields (camelCase, as in a manifest) as the keyword arguments of its
+    Python model: ``{"mountPath": "/data", "readOnly": True}`` -> ``mount_path="/data", read_only=True``."""
+    return ", ".join(f"{_snake(str(k))}={_literal(v)}" for k, v in dict(value).items())
+
+
+#: a volume source field -> its Python model (kubernetes.client.models)
+VOLUME_MODELS = {"persistentVolumeClaim": "V1PersistentVolumeClaimVolumeSource",
+                 "configMap": "V1ConfigMapVolumeSource", "secret": "V1SecretVolumeSource",
+                 "emptyDir": "V1EmptyDirVolumeSource"}  # fmt: skip
+
+
+def k8s_volume(value: Any) -> str:
+    """One volume's arguments of ``k8s.V1Volume(...)``: ``name="data", persistent_volume_claim=k8s.V1...(...)``."""
+    item = dict(value)
+    name = item.pop("name")
+    ((field, source),) = item.items()
+    return f"name={_literal(name)}, {_snake(field)}=k8s.{VOLUME_MODELS[field]}({_k8s_args(source)})"
+
+
 # the plain functions, for the code above: the names below become Jinja extensions
-_as_list, _as_int, _as_dict, _task_variable = as_list, as_int, as_dict, task_variable
+_as_list, _as_int, _as_dict, _as_bool, _task_variable = as_list, as_int, as_dict, as_bool, task_variable
+_k8s_args = k8s_args
 
 py_literal = simple_filter(py_literal)
 pipeline = simple_filter(pipeline)
@@ -261,3 +304,5 @@ as_bool = simple_filter(as_bool)
 as_int = simple_filter(as_int)
 date_args = simple_filter(date_args)
 pod_name = simple_filter(pod_name)
+k8s_args = simple_filter(k8s_args)
+k8s_volume = simple_filter(k8s_volume)

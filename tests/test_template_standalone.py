@@ -57,6 +57,11 @@ def test_template_keys_match_the_questions() -> None:
     assert set(ANSWER_KEYS) <= keys
 
 
+#: the kinds whose cookiecutter.json default is JSON text (a list or a mapping)
+JSON_KINDS = ("list", "choices", "secrets", "mapping", "tasks", "tolerations", "env_from", "volumes", "volume_mounts",
+              "security_context", "node_labels")  # fmt: skip
+
+
 def test_cookiecutter_json_defaults_agree_with_the_question_table(tmp_path: Path) -> None:
     """Plain ``cookiecutter dag_template`` gives the tool's own defaults: every static default
     in the question table is cookiecutter.json's (lists as the JSON text cookiecutter needs,
@@ -72,7 +77,7 @@ def test_cookiecutter_json_defaults_agree_with_the_question_table(tmp_path: Path
     settings = Settings(output_dir=tmp_path)
     for key in ANSWER_KEYS:
         question, value = BY_KEY[key], template[key]
-        typed = json.loads(value) if question.kind in ("list", "choices", "secrets", "mapping", "tasks") else value
+        typed = json.loads(value) if question.kind in JSON_KINDS else value
         if question.default is None or callable(question.default):
             check_one(question, typed, {**template, "schedule": "@daily"}, settings)
         else:

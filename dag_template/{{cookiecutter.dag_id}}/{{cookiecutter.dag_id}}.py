@@ -6,6 +6,7 @@
 {%- for t in tasks -%}
 {%- if t.secrets %}{% set ns.secrets = true %}{% endif -%}
 {%- if t.image_pull_secrets or t.cpu_request or t.memory_request or t.cpu_limit or t.memory_limit %}{% set ns.k8s = true %}{% endif -%}
+{%- if t.container_security_context or t.node_affinity or t.tolerations or t.env_from or t.volumes or t.volume_mounts %}{% set ns.k8s = true %}{% endif -%}
 {%- endfor -%}
 {%- set callbacks = {"failure": "on_failure_callback", "retry": "on_retry_callback", "success": "on_success_callback"} -%}
 {%- set delta = c.external_delta_minutes | as_int -%}
@@ -155,8 +156,102 @@ with DAG(
             limits={{ limits | py_literal }},
         ),
 {%- endif %}
+{%- if t.service_account_name %}
+        service_account_name={{ t.service_account_name | py_literal }},
+{%- endif %}
+{%- if t.container_security_context %}
+        container_security_context=k8s.V1SecurityContext({{ t.container_security_context | k8s_args }}),
+{%- endif %}
+{%- if t.node_selector %}
+        node_selector={{ t.node_selector | py_literal }},
+{%- endif %}
+{%- if t.node_affinity %}
+        affinity=k8s.V1Affinity(
+            node_affinity=k8s.V1NodeAffinity(
+                required_during_scheduling_ignored_during_execution=k8s.V1NodeSelector(
+                    node_selector_terms=[
+                        k8s.V1NodeSelectorTerm(
+                            match_expressions=[
+{%- for key, values in t.node_affinity.items() %}
+                                k8s.V1NodeSelectorRequirement(key={{ key | py_literal }}, operator="In", values={{ values | py_literal }}),
+{%- endfor %}
+                            ]
+                        )
+                    ]
+                )
+            )
+        ),
+{%- endif %}
+{%- if t.tolerations %}
+        tolerations=[
+{%- for toleration in t.tolerations %}
+            k8s.V1Toleration({{ toleration | k8s_args }}),
+{%- endfor %}
+        ],
+{%- endif %}
+{%- if t.priority_class_name %}
+        priority_class_name={{ t.priority_class_name | py_literal }},
+{%- endif %}
+{%- if t.env_from %}
+        env_from=[
+{%- for source in t.env_from %}
+{%- if "configMapRef" in source %}
+            k8s.V1EnvFromSource(config_map_ref=k8s.V1ConfigMapEnvSource(name={{ source.configMapRef.name | py_literal }}){% if source.get("prefix") %}, prefix={{ source.prefix | py_literal }}{% endif %}),
+{%- else %}
+            k8s.V1EnvFromSource(secret_ref=k8s.V1SecretEnvSource(name={{ source.secretRef.name | py_literal }}){% if source.get("prefix") %}, prefix={{ source.prefix | py_literal }}{% endif %}),
+{%- endif %}
+{%- endfor %}
+        ],
+{%- endif %}
+{%- if t.volumes %}
+        volumes=[
+{%- for volume in t.volumes %}
+            k8s.V1Volume({{ volume | k8s_volume }}),
+{%- endfor %}
+        ],
+{%- endif %}
+{%- if t.volume_mounts %}
+        volume_mounts=[
+{%- for mount in t.volume_mounts %}
+            k8s.V1VolumeMount({{ mount | k8s_args }}),
+{%- endfor %}
+        ],
+{%- endif %}
+{%- if t.labels %}
+        labels={{ t.labels | py_literal }},
+{%- endif %}
+{%- if t.annotations %}
+        annotations={{ t.annotations | py_literal }},
+{%- endif %}
+{%- if t.image_pull_policy %}
+        image_pull_policy={{ t.image_pull_policy | py_literal }},
+{%- endif %}
+{%- if t.startup_timeout_seconds != 120 %}
+        startup_timeout_seconds={{ t.startup_timeout_seconds | py_literal }},
+{%- endif %}
+{%- if t.do_xcom_push %}
+        do_xcom_push=True,
+{%- endif %}
+{%- if t.pool %}
+        pool={{ t.pool | py_literal }},
+{%- endif %}
+{%- if t.priority_weight != 1 %}
+        priority_weight={{ t.priority_weight | py_literal }},
+{%- endif %}
+{%- if t.pod_template_file %}
+        pod_template_file={{ t.pod_template_file | py_literal }},
+{%- endif %}
+{#- the defaults as literals: what every DAG has written since before these were answers #}
+{%- if t.get_logs %}
         get_logs=True,
+{%- else %}
+        get_logs=False,
+{%- endif %}
+{%- if t.on_finish_action == "delete_pod" %}
         on_finish_action="delete_pod",
+{%- else %}
+        on_finish_action={{ t.on_finish_action | py_literal }},
+{%- endif %}
 {%- if t.shards > 1 %}
     ).expand(env_vars=[{ {%- for k, v in t.env_vars.items() %}{{ k | py_literal }}: {{ v | py_literal }}, {% endfor %}"SHARD": str(shard), "SHARDS": {{ t.shards | string | py_literal }}} for shard in range({{ t.shards }})])
 {%- else %}
