@@ -89,8 +89,9 @@ def test_readme_session_asks_the_real_questions_in_order() -> None:
     tasks = [q for q in QUESTIONS if q.scope == "task"]
     before = [q.prompt for q in dag if q.group != "Upstream DAG"]
     resources = ("cpu_", "memory_")
-    first = [q.prompt for q in tasks if q.key != "after" and not q.key.startswith(resources)]  # resources: No
-    second = [q.prompt for q in tasks if not q.once]  # namespace and pull secrets: the first task's
+    pod = [q for q in tasks if not q.group.startswith("Pod ")]  # "Set pod options?" No: not asked
+    first = [q.prompt for q in pod if q.key != "after" and not q.key.startswith(resources)]  # resources: No
+    second = [q.prompt for q in pod if not q.once]  # namespace and pull secrets: the first task's
     after = [q.prompt for q in dag if q.group == "Upstream DAG" and q.key == "upstream"]  # No
     expected = [*before, *first, *second, *after, "Write dags/orders_sync.py?"]
     assert len(shown) == len(expected), (shown, expected)

@@ -110,6 +110,7 @@ def test_answer_every_question_get_the_file(spawn, tmp_path: Path) -> None:
     answer(child, "Secret env vars", "DB_PASSWORD=orders-db:password")
     answer(child, "Env vars", "MODE=full, REGION=eu")
     answer(child, "Image pull secrets")
+    yes_no(child, "Set pod options", "n")
     yes_no(child, "Set CPU and memory requests/limits?", "y")
     answer(child, "CPU request", "250m")
     answer(child, "Memory request", "512Mi")
@@ -203,8 +204,8 @@ def test_enter_everywhere_takes_the_defaults_and_declining_writes_nothing(spawn,
     for question in QUESTIONS[1:]:
         if question.key.endswith(("_request", "_limit")) or question.key.startswith(("external_", "sensor_")):
             continue  # behind yes/no questions that default to no
-        if question.key == "after":
-            continue  # the first task runs after nothing: not asked
+        if question.key == "after" or question.group.startswith("Pod "):
+            continue  # the first task runs after nothing; pod options are behind a yes/no
         answer(child, question.prompt)
     write(child, "dags/declined.py", "n")
     child.expect_exact("Nothing written.")
@@ -233,6 +234,7 @@ def test_upstream_offset_is_computed_from_the_upstream_source(spawn, tmp_path: P
     for question in ("Teams connection id", "Task id", "Container image", "Namespace", "Parallel pods", "Command",
                      "Arguments", "Secret env vars", "Env vars", "Image pull secrets"):  # fmt: skip
         answer(child, question)
+    yes_no(child, "Set pod options", "n")
     yes_no(child, "Set CPU and memory requests/limits?", "n")
     yes_no(child, "Add another task?", "n")
     yes_no(child, "Does this DAG wait for another DAG?", "y")
@@ -265,6 +267,7 @@ def standard_session(dag_id: str = "daily_report", image: str = "busybox:1.36", 
              ("Minutes between retries", ""), ("Teams alerts on", ""), ("Teams connection id", ""),
              ("Task id", ""), ("Container image", image), ("Namespace", ""), ("Parallel pods", ""),
              ("Command", ""), ("Arguments", ""), ("Secret env vars", ""), ("Env vars", ""), ("Image pull secrets", ""),
+             ("Set pod options (service account, placement, volumes, labels, lifecycle)?", "n"),
              ("Set CPU and memory requests/limits?", "n"), ("Add another task?", "n"),
              ("Does this DAG wait for another DAG?", "n")]  # fmt: skip
     return [(prompt, typed.get(prompt, text)) for prompt, text in steps]
@@ -509,6 +512,7 @@ def test_a_second_task_inherits_the_image_runs_after_the_first_and_the_review_sh
     child.send(Key.ENTER)
     play(child, [("Parallel pods", ""), ("Command", "python -m load"), ("Arguments", ""),
                  ("Secret env vars", ""), ("Env vars", "TARGET=warehouse"),
+                 ("Set pod options (service account, placement, volumes, labels, lifecycle)?", "n"),
                  ("Set CPU and memory requests/limits?", "n")])  # fmt: skip
     expect_prompt(child, "Runs after")
     child.expect_exact("extract")  # the earlier task, checked: the default

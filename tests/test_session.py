@@ -59,7 +59,7 @@ def full_answers(dags: Path) -> tuple[dict[str, Any], Settings]:
                           "external_dag_id": "extract", "external_task_id": "load", "external_delta_minutes": 90,
                           "cpu_request": "250m", "memory_request": "1Gi", "cpu_limit": "1",
                           "memory_limit": "2Gi", "start_date": "2026-01-01"}, settings_)  # fmt: skip
-    task = {**answers["tasks"][0], "resources": True, "more_tasks": False}
+    task = {**answers["tasks"][0], "resources": True, "pod_options": True, "more_tasks": False}
     return {**answers, "upstream": True, **task, "tasks": [task]}, settings_
 
 
