@@ -33,7 +33,8 @@ from createdag.settings import Settings
 class Created:
     """What a run wrote, for the caller to report."""
 
-    answers: list[dict[str, Any]]
+    #: the validated answers of every DAG written (a ``generate.PackedAnswers`` for big batches)
+    answers: Sequence[dict[str, Any]]
     notices: list[str] = field(default_factory=list)
     #: one line per file written or kept, in order ("wrote dags/x.py", "note: ... kept yours")
     messages: list[str] = field(default_factory=list)
@@ -154,7 +155,10 @@ def write_dags(
         for path in paths:
             if path.exists():
                 raise OutputExists(str(path))
-    created = Created(answers=[dict(answers) for answers in all_answers])
+    from createdag.generate import PackedAnswers
+
+    packed = isinstance(all_answers, PackedAnswers)
+    created = Created(answers=all_answers if packed else [dict(answers) for answers in all_answers])  # type: ignore[arg-type]
     made_dir = not output_dir.is_dir()
     record_dir = records.record_dir(output_dir)
     made_record_dir = not record_dir.is_dir()

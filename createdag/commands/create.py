@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -51,7 +52,7 @@ def _interactive(args: argparse.Namespace) -> bool:
     return not (args.example or args.no_input or args.answers)
 
 
-def gather(args: argparse.Namespace, settings: Settings) -> tuple[list[dict[str, Any]], list[str]]:
+def gather(args: argparse.Namespace, settings: Settings) -> tuple[Sequence[dict[str, Any]], list[str]]:
     """Validated answers for every DAG to create, and the notices about them."""
     from createdag.sources import load_answers_file, parse_sets
 
@@ -129,7 +130,7 @@ def _keep(args: argparse.Namespace, settings: Settings, answers: dict[str, Any])
     return f" Your {len(answers)} answers so far are kept in {path}: run {again} to go on from them."
 
 
-def _save(path: Path, all_answers: list[dict[str, Any]]) -> None:
+def _save(path: Path, all_answers: Sequence[dict[str, Any]]) -> None:
     from createdag import session
 
     session.save_answers(path, all_answers)
