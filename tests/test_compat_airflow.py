@@ -4,7 +4,7 @@ The main suite runs this on Airflow 3.3; ``.ci/run`` runs it again in a venv
 with the oldest supported Airflow (3.0.x), with ``CREATE_DAG_EXPECT_AIRFLOW``
 set so that a wrong install cannot pass for the old one. On each version:
 
-- representative generated DAGs (the golden files and every gallery example)
+- representative generated DAGs (the golden files, every gallery example, a pipeline with every pod option)
   parse through that version's own DAG processor function ``_parse_file``,
   serialization included, with the bundle root on ``sys.path`` as its entry
   point puts it;
@@ -63,8 +63,15 @@ def write_representative_dags(dags_dir: Path) -> list[Path]:
         # --force: "child" writes its "parent" again, the same file
         result = cli("--example", name, "--force", "-o", str(dags_dir), cwd=dags_dir.parent)
         assert result.returncode == 0, f"--example {name}: {result.stderr}"
+    from helpers import write_dag
+    from test_pod_options import COMBINED, SHARDED
+
+    # every pod option at once, and on parallel pods: the provider's oldest supported version takes them too
+    write_dag(dags_dir, dag_id="pod_options_all", tasks=[
+        {"task_id": "everything", **COMBINED}, {"task_id": "sharded", "shards": 2, "after": ["everything"], **SHARDED},
+    ])  # fmt: skip
     files = sorted(p for p in dags_dir.glob("*.py") if p.name != "teams_alerts.py")
-    assert len(files) >= len(gallery.EXAMPLES) + 3
+    assert len(files) >= len(gallery.EXAMPLES) + 4
     return files
 
 
