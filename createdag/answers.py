@@ -87,7 +87,14 @@ def resolve(raw: Mapping[str, Any], settings: Settings, source: str = "answers")
         task: dict[str, Any] = {}
         view = ChainMap(task, answers, {TASKS: tasks})
         for question in TASK_QUESTIONS:
-            if question.key in own:
+            if question.merges and question.key in own and question.key in defaults:
+                try:  # the DAG-level mapping, with the task's own added (its values win)
+                    merged = {**coerce(question, defaults[question.key]), **coerce(question, own[question.key])}
+                except BadValue as exc:
+                    problems.append(InvalidAnswer(own_label[question.key], str(exc), source))
+                    continue
+                values, labels = {question.key: merged}, own_label
+            elif question.key in own:
                 values, labels = own, own_label
             elif question.key in defaults:
                 values, labels = defaults, default_label

@@ -76,6 +76,9 @@ class Question:
     once: bool = False
     #: a checkbox's choices when they depend on the answers so far (earlier task ids, say)
     options: Callable[[Answers], Sequence[str]] | None = None
+    #: mappings only: a task's own value adds to the DAG-level one instead of replacing it
+    #: (labels, annotations: the task's value wins for a key)
+    merges: bool = False
 
     @property
     def kind_of(self) -> Kind:
@@ -313,11 +316,11 @@ QUESTIONS: tuple[Question, ...] = (
     Question("labels", "Pod metadata", "Pod labels",
              "LABEL=value, comma-separated: pod labels, for selectors, cost reports and kubectl -l (the team's added).",
              "mapping", {}, rules.check_labels, when=_wants_pod_options, depends_on=("pod_options",),
-             scope="task", inherit=True),
+             scope="task", inherit=True, merges=True),
     Question("annotations", "Pod metadata", "Pod annotations",
              "KEY=value, comma-separated: pod annotations, read by tools such as Istio or Vault (the team's added).",
              "mapping", {}, rules.check_annotations, when=_wants_pod_options, depends_on=("pod_options",),
-             scope="task", inherit=True),
+             scope="task", inherit=True, merges=True),
     Question("image_pull_policy", "Pod lifecycle", "Image pull policy",
              "Always, IfNotPresent or Never: when the node pulls the image (empty: Kubernetes' default for its tag).",
              "text", "", _simple(lambda s: v.choice(s, v.IMAGE_PULL_POLICIES, "image pull policy", empty_ok=True)),

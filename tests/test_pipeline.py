@@ -258,3 +258,11 @@ def test_airflow_sees_every_task_and_dependency(tmp_path: Path, with_sensor: boo
     env = dag.get_task("extract").env_vars
     assert env == {"SOURCE": "pos"} or [(e.name, e.value) for e in env] == [("SOURCE", "pos")]
     assert dag.owner == "data-team"
+
+
+def test_labels_beside_tasks_add_to_a_tasks_own(tmp_path: Path) -> None:
+    raw = {**PIPELINE, "labels": {"team": "sales", "tier": "batch"},
+           "tasks": [{"task_id": "a", "labels": {"tier": "critical", "step": "a"}}, {"task_id": "b"}]}  # fmt: skip
+    tasks = resolve(raw, tmp_path)["tasks"]
+    assert tasks[0]["labels"] == {"team": "sales", "tier": "critical", "step": "a"}  # the task's value wins
+    assert tasks[1]["labels"] == {"team": "sales", "tier": "batch"}

@@ -525,7 +525,7 @@ def test_team_then_dag_level_then_task(tmp_path: Path) -> None:
     assert [t["on_finish_action"] for t in (a, b, c)] == ["delete_succeeded_pod", "delete_succeeded_pod", "keep_pod"]
     # labels and annotations: the team's merged in, a task's own value winning for its key
     assert a["labels"] == {"team": "data", "cost-center": "42", "app": "sales"}
-    assert b["labels"] == {"team": "ml", "cost-center": "42"}
+    assert b["labels"] == {"team": "ml", "cost-center": "42", "app": "sales"}  # DAG-level ones added too
     assert c["labels"] == a["labels"] and c["annotations"] == {"acme.com/owner": "data"}
     assert a["container_security_context"] == {"runAsNonRoot": True, "runAsUser": 1000}
     assert c["container_security_context"] == {}
