@@ -550,3 +550,30 @@ def test_a_dag_id_two_files_define_is_refused_in_both(repo: Path, capsys: pytest
     code, out, _ = run(capsys, "dags")
     assert code == 1 and tree_of(repo) == before
     assert out.count("[dag-id-taken]") >= 2
+
+
+def test_pod_options_are_carried_as_answers(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The pod options the template writes migrate as task answers; one it does not know blocks."""
+    text = (FIXTURES / "events_interval_end.py").read_text()
+    options = (
+        "        is_delete_operator_pod=False,\n"
+        '        service_account_name="events-runner",\n'
+        "        get_logs=False,\n"
+        '        labels={"team": "events"},\n'
+        '        tolerations=[{"key": "spot", "operator": "Exists", "effect": "NoSchedule"}],\n'
+    )
+    (repo / "dags" / "events.py").write_text(text.replace("        is_delete_operator_pod=True,\n", options))
+    code, out, err = run(capsys, "dags/events.py")
+    assert code == 0, out + err
+    migrated = (repo / "dags" / "events_daily.py").read_text()
+    for line in ('service_account_name="events-runner",', 'labels={"team": "events"},', "get_logs=False,",
+                 'k8s.V1Toleration(key="spot", operator="Exists", effect="NoSchedule"),',
+                 'on_finish_action="keep_pod",'):  # fmt: skip
+        assert f"        {line}\n" in migrated
+    assert "task 'count_events' get_logs=False" in out
+
+    (repo / "dags" / "hostile.py").write_text(text.replace("dag_id=\"events_daily\"", "dag_id=\"events_hostile\"")
+                                              .replace("        is_delete_operator_pod=True,\n",
+                                                       "        hostnetwork=True,\n"))  # fmt: skip
+    code, out, _ = run(capsys, "dags/hostile.py")
+    assert code == 1 and "task 'count_events' hostnetwork: the template does not write it [pod-setting]" in out
