@@ -216,6 +216,19 @@ def read_tasks(tree: ast.Module, number: int) -> pipeline_source.Pipeline:
 # --------------------------------------------------------------------------------------------
 
 
+#: Templated pod options written as Kubernetes models: ``airflow2`` reports the removed template
+#: variables in their strings (and blocks on those without an equivalent); the answers read
+#: from them are translated here.
+_MODEL_TEMPLATED = ("env_from", "volumes", "volume_mounts")
+
+
+def _translated(report: MigrationReport, answers: dict[str, Any]) -> None:
+    once = str(report.answers.get("schedule") or "").strip() == "@once"
+    for key in _MODEL_TEMPLATED:
+        if key in answers:
+            answers[key], _, _ = airflow2.translate_value(answers[key], report.keeps_intervals, once=once)
+
+
 def _block(report: MigrationReport, code: str, line: int | None, text: str) -> None:
     report.blockers.append(Change(code, line, text))
 
@@ -251,10 +264,12 @@ def dag_answers(report: MigrationReport, tasks: pipeline_source.Pipeline) -> dic
     if stated:
         report.carried.append("Airflow 2's defaults, stated: " + ", ".join(stated))
     raw.update(tasks.defaults)
+    _translated(report, raw)
     raw.update(tasks.sensor)
     migrated = []
     for task in tasks.tasks:
         task = dict(task)
+        _translated(report, task)
         for key, value in report.task_answers.get(task["task_id"], {}).items():
             if key in task or key in _TRANSLATED_ANSWERS:
                 task[key] = value

@@ -577,3 +577,20 @@ def test_pod_options_are_carried_as_answers(repo: Path, capsys: pytest.CaptureFi
                                                        "        hostnetwork=True,\n"))  # fmt: skip
     code, out, _ = run(capsys, "dags/hostile.py")
     assert code == 1 and "task 'count_events' hostnetwork: the template does not write it [pod-setting]" in out
+
+
+def test_removed_template_variables_in_pod_option_models_are_translated(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = (FIXTURES / "events_interval_end.py").read_text()
+    text = text.replace("import pendulum\n", "import pendulum\nfrom kubernetes.client import models as k8s\n")
+    options = (
+        "        is_delete_operator_pod=True,\n"
+        '        volumes=[k8s.V1Volume(name="out", empty_dir=k8s.V1EmptyDirVolumeSource())],\n'
+        '        volume_mounts=[k8s.V1VolumeMount(name="out", mount_path="/out", sub_path="{{ next_ds }}")],\n'
+    )
+    (repo / "dags" / "events.py").write_text(text.replace("        is_delete_operator_pod=True,\n", options))
+    code, out, err = run(capsys, "dags/events.py")
+    assert code == 0, out + err
+    migrated = (repo / "dags" / "events_daily.py").read_text()
+    assert 'sub_path="{{ data_interval_end | ds }}"' in migrated and "next_ds" not in migrated
