@@ -7,7 +7,8 @@ For each DAG of each file (parsed, never imported nor executed):
    migration must state (``catchup=True`` where it was never set, the schedule
    from ``schedule_interval``, ``max_active_tasks`` from ``concurrency``, the
    start date and timezone, the Teams alert for an Office 365 card) and the pod
-   arguments with removed template variables translated.
+   arguments with removed template variables translated (``is_delete_operator_pod``
+   becomes ``on_finish_action``: True ``delete_pod``, False ``keep_pod``).
 2. ``pipeline_source.read_pipeline`` reads every pod task and the dependencies,
    over a copy of the file made readable for it (``_readable_copy``): the
    file's other DAGs left out, ``is_delete_operator_pod`` taken out (step 1
@@ -81,7 +82,7 @@ PENDING: dict[str, Pending] = {
         "on_finish_action", "task", "pod", "needs-keep-pod",
         "not possible yet: is_delete_operator_pod=False kept the pod after it finished, so the migrated task "
         "needs on_finish_action='keep_pod'; the template cannot write that until the task answer "
-        "on_finish_action lands (branch pod)",
+        "on_finish_action lands (branch pod)", landed=True,
     ),
 }  # fmt: skip
 
@@ -135,8 +136,15 @@ AIRFLOW2_DEFAULTS: dict[str, Any] = {
 AIRFLOW2_POD_ARGUMENTS = frozenset({"is_delete_operator_pod"})
 #: Pod arguments whose value may be a module-level name bound to a literal.
 _RESOLVED_ARGUMENTS = frozenset(
-    {"image", "namespace", "cmds", "arguments", "env_vars", "secrets", "image_pull_secrets", "container_resources"}
-)
+    {"image", "namespace", "cmds", "arguments", "env_vars", "secrets", "image_pull_secrets", "container_resources",
+     *airflow2.TEMPLATE_POD_OPTIONS}
+)  # fmt: skip
+#: Task answers ``airflow2`` gives (translated template strings, on_finish_action from
+#: is_delete_operator_pod) that replace what ``pipeline_source`` read from the file.
+_TRANSLATED_ANSWERS = frozenset(
+    {"cmds", "arguments", "env_vars", "image", "namespace", "on_finish_action", "labels", "annotations",
+     "node_selector", "pod_template_file", "service_account_name", "priority_class_name", "image_pull_policy", "pool"}
+)  # fmt: skip
 
 
 def _statement_owners(body: Sequence[ast.stmt], calls: Sequence[dagsource.DagCall]) -> list[set[int]]:
@@ -208,6 +216,19 @@ def read_tasks(tree: ast.Module, number: int) -> pipeline_source.Pipeline:
 # --------------------------------------------------------------------------------------------
 
 
+#: Templated pod options written as Kubernetes models: ``airflow2`` reports the removed template
+#: variables in their strings (and blocks on those without an equivalent); the answers read
+#: from them are translated here.
+_MODEL_TEMPLATED = ("env_from", "volumes", "volume_mounts")
+
+
+def _translated(report: MigrationReport, answers: dict[str, Any]) -> None:
+    once = str(report.answers.get("schedule") or "").strip() == "@once"
+    for key in _MODEL_TEMPLATED:
+        if key in answers:
+            answers[key], _, _ = airflow2.translate_value(answers[key], report.keeps_intervals, once=once)
+
+
 def _block(report: MigrationReport, code: str, line: int | None, text: str) -> None:
     report.blockers.append(Change(code, line, text))
 
@@ -243,12 +264,14 @@ def dag_answers(report: MigrationReport, tasks: pipeline_source.Pipeline) -> dic
     if stated:
         report.carried.append("Airflow 2's defaults, stated: " + ", ".join(stated))
     raw.update(tasks.defaults)
+    _translated(report, raw)
     raw.update(tasks.sensor)
     migrated = []
     for task in tasks.tasks:
         task = dict(task)
+        _translated(report, task)
         for key, value in report.task_answers.get(task["task_id"], {}).items():
-            if key in task or key in ("cmds", "arguments", "env_vars", "image", "namespace"):
+            if key in task or key in _TRANSLATED_ANSWERS:
                 task[key] = value
         if "namespace" not in task and "namespace" not in tasks.defaults:
             _block(

@@ -3,8 +3,12 @@
 ``adopt`` turns a hand-written DAG into a managed one; this module reads its
 tasks: every ``KubernetesPodOperator`` of the DAG (inside ``with DAG(...)``,
 in a ``@dag`` function, or given ``dag=``), ``.partial(...).expand(...)`` in
-the sharded form the template writes, the ``wait_for_upstream`` sensor, and
-the dependencies between them (``>>``, ``<<``, ``chain``, ``cross_downstream``,
+the sharded form the template writes, its pod options (the Kubernetes models
+the template writes, ``k8s.V1Toleration(...)`` or imported from
+``kubernetes.client.models``, and the dicts the operator also takes for
+affinity, tolerations and the security context; an option left out is the
+provider's default), the ``wait_for_upstream`` sensor, and the dependencies
+between them (``>>``, ``<<``, ``chain``, ``cross_downstream``,
 ``set_upstream``/``set_downstream``). The file is parsed, never imported
 (``dagsource``).
 
@@ -24,9 +28,10 @@ Nothing is dropped silently.
 from __future__ import annotations
 
 import ast
+import copy
 import itertools
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeGuard
 
@@ -41,9 +46,9 @@ JOIN = "EmptyOperator"
 JOIN_ORIGIN = "airflow.providers.standard.operators.empty.EmptyOperator"
 #: DAG-level answers every task inherits unless it overrides them.
 INHERITED = ("namespace", "image_pull_secrets", "cpu_request", "memory_request", "cpu_limit", "memory_limit")
-#: Arguments the template writes itself (from other answers, or always the same): no answer
+#: Arguments the template writes itself (the pod's name, from the dag and task ids): no answer
 #: stands for them, and what the file says stays in the file (``update`` merges around it).
-POD_AS_WRITTEN = frozenset({"name", "get_logs", "on_finish_action"})
+POD_AS_WRITTEN = frozenset({"name"})
 SENSOR_AS_WRITTEN = frozenset({"allowed_states", "failed_states", "check_existence", "mode", "on_success_callback"})
 #: Airflow's dependency helpers, when imported from ``airflow...``.
 DEPENDENCY_FUNCTIONS = frozenset({"chain", "cross_downstream"})
@@ -67,13 +72,13 @@ class Unread:
 class Pipeline:
     """What a DAG's tasks say, as answers, and what could not be read (in line order)."""
 
-    #: DAG-level answers the tasks share: ``image_pull_secrets``, resources, and ``namespace``
-    #: when the tasks give one
+    #: DAG-level answers the tasks share: ``image_pull_secrets``, resources, ``namespace`` when
+    #: the tasks give one, and every pod option (``POD_OPTION_DEFAULTS`` where a file leaves it out)
     defaults: dict[str, Any]
     #: ``external_*`` and ``sensor_*`` answers of the ``wait_for_upstream`` sensor; empty without one
     sensor: dict[str, Any]
     #: one dict per pod task, in file order: task_id, image, shards, cmds, arguments, env_vars,
-    #: secrets, after, and the ``INHERITED`` keys where the task differs from ``defaults``
+    #: secrets, after, and the ``INHERITED`` keys and pod options where the task differs from ``defaults``
     tasks: list[dict[str, Any]]
     refused: list[Unread]
 
@@ -193,6 +198,312 @@ def _resources(node: ast.AST) -> Any:
     }
 
 
+# --- pod options: Kubernetes models (``k8s.V1Toleration(...)``, ``V1Volume(...)`` imported
+# from kubernetes.client.models) and, where the operator takes them, their dict forms -----
+
+
+@dataclass(frozen=True)
+class _Obj:
+    """A Kubernetes model call (``model``: its class) or a dict literal (``model`` ''), its
+    fields by their Kubernetes name (camelCase); fields given None are left out."""
+
+    model: str
+    fields: dict[str, Any]
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def _plain(node: ast.AST) -> Any:
+    """Model calls and dict literals as ``_Obj``, lists as lists, literals as values;
+    ``NOT_FOUND`` for anything else (a name, a computed value, ``**spread``, positional fields)."""
+    if isinstance(node, ast.Call):
+        name = call_name(node)
+        if not (name.startswith("V1") and isinstance(node.func, ast.Name | ast.Attribute)):
+            return NOT_FOUND
+        if node.args or dagsource.spread(node) or dagsource.repeated_keywords(node):
+            return NOT_FOUND
+        fields: dict[str, Any] = {}
+        for key, value in kwargs(node).items():
+            inner = _plain(value)
+            if inner is NOT_FOUND or key != key.lower():  # a model takes snake_case arguments
+                return NOT_FOUND
+            if inner is not None:
+                fields[_camel(key)] = inner
+        return _Obj(name, fields)
+    if isinstance(node, ast.Dict):
+        fields = {}
+        for key_node, value in zip(node.keys, node.values, strict=True):
+            field_name = literal(key_node) if key_node is not None else NOT_FOUND
+            inner = _plain(value)
+            if not isinstance(field_name, str) or field_name in fields or inner is NOT_FOUND:
+                return NOT_FOUND
+            if inner is not None:
+                fields[field_name] = inner
+        return _Obj("", fields)
+    if isinstance(node, ast.List | ast.Tuple):
+        items = [_plain(item) for item in node.elts]
+        return NOT_FOUND if any(item is NOT_FOUND for item in items) else items
+    if isinstance(node, ast.Constant | ast.UnaryOp):
+        return literal(node)
+    return NOT_FOUND
+
+
+def _obj(value: Any, model: str, allowed: Iterable[str], form: str) -> Any:
+    """``value``'s fields when it is ``model`` (form "model") or a dict (form "dict") of
+    ``allowed`` fields only; ``NOT_FOUND`` otherwise."""
+    if not isinstance(value, _Obj) or value.model != (model if form == "model" else ""):
+        return NOT_FOUND
+    return dict(value.fields) if set(value.fields) <= set(allowed) else NOT_FOUND
+
+
+def _form(value: Any) -> str:
+    return "dict" if isinstance(value, _Obj) and not value.model else "model"
+
+
+def _is_text(value: Any) -> bool:
+    return isinstance(value, str)
+
+
+def _is_bool(value: Any) -> bool:
+    return isinstance(value, bool)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _typed(fields: Any, kinds: Mapping[str, Callable[[Any], bool]]) -> Any:
+    """``fields`` when each is of its kind (``_is_text``...), else ``NOT_FOUND``."""
+    if fields is NOT_FOUND or not all(kinds[key](value) for key, value in fields.items()):
+        return NOT_FOUND
+    return fields
+
+
+def _none(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
+SECURITY_CONTEXT_FIELDS: dict[str, Callable[[Any], bool]] = {
+    "runAsNonRoot": _is_bool,
+    "runAsUser": _is_int,
+    "readOnlyRootFilesystem": _is_bool,
+}
+
+
+def _security_context(node: ast.AST) -> Any:
+    """``k8s.V1SecurityContext(run_as_non_root=True, run_as_user=1000, read_only_root_filesystem=True)``
+    or the dict ``{"runAsNonRoot": True, ...}`` -> ``{"runAsNonRoot": True, ...}``."""
+    if _none(node):
+        return {}
+    value = _plain(node)
+    return _typed(_obj(value, "V1SecurityContext", SECURITY_CONTEXT_FIELDS, _form(value)), SECURITY_CONTEXT_FIELDS)
+
+
+def _node_affinity(node: ast.AST) -> Any:
+    """Required node labels, as the template writes them: ``k8s.V1Affinity(node_affinity=k8s.V1NodeAffinity(
+    required_during_scheduling_ignored_during_execution=k8s.V1NodeSelector(node_selector_terms=[
+    k8s.V1NodeSelectorTerm(match_expressions=[k8s.V1NodeSelectorRequirement(key=K, operator="In",
+    values=[...])])])))`` (one term; the dict of the same fields too) -> ``{K: [...]}``."""
+    if _none(node):
+        return {}
+    value = _plain(node)
+    form = _form(value)
+    affinity = _obj(value, "V1Affinity", {"nodeAffinity"}, form)
+    if affinity is NOT_FOUND or not affinity:
+        return NOT_FOUND if affinity is NOT_FOUND else {}
+    required = "requiredDuringSchedulingIgnoredDuringExecution"
+    node_affinity = _obj(affinity["nodeAffinity"], "V1NodeAffinity", {required}, form)
+    if node_affinity is NOT_FOUND or required not in node_affinity:
+        return NOT_FOUND
+    selector = _obj(node_affinity[required], "V1NodeSelector", {"nodeSelectorTerms"}, form)
+    terms = selector.get("nodeSelectorTerms") if selector is not NOT_FOUND else None
+    if not (isinstance(terms, list) and len(terms) == 1):  # terms are ORed: no answer says that
+        return NOT_FOUND
+    term = _obj(terms[0], "V1NodeSelectorTerm", {"matchExpressions"}, form)
+    expressions = term.get("matchExpressions") if term is not NOT_FOUND else None
+    if not (isinstance(expressions, list) and expressions):
+        return NOT_FOUND
+    found: dict[str, list[str]] = {}
+    for item in expressions:
+        requirement = _obj(item, "V1NodeSelectorRequirement", {"key", "operator", "values"}, form)
+        if requirement is NOT_FOUND or requirement.get("operator") != "In":
+            return NOT_FOUND
+        key, values = requirement.get("key"), requirement.get("values")
+        if not isinstance(key, str) or key in found or not isinstance(values, list) or not values:
+            return NOT_FOUND
+        if not all(isinstance(item, str) for item in values):
+            return NOT_FOUND
+        found[key] = list(values)
+    return found
+
+
+TOLERATION_FIELDS: dict[str, Callable[[Any], bool]] = {
+    "key": _is_text, "operator": _is_text, "value": _is_text, "effect": _is_text, "tolerationSeconds": _is_int,
+}  # fmt: skip
+
+
+def _tolerations(node: ast.AST) -> Any:
+    """``[k8s.V1Toleration(key=..., operator=..., value=..., effect=..., toleration_seconds=...)]``,
+    each item a model or a dict of the same fields (``{"key": ..., "tolerationSeconds": 300}``)."""
+    if _none(node):
+        return []
+    value = _plain(node)
+    if not isinstance(value, list):
+        return NOT_FOUND
+    found = []
+    for item in value:
+        toleration = _typed(_obj(item, "V1Toleration", TOLERATION_FIELDS, _form(item)), TOLERATION_FIELDS)
+        if toleration is NOT_FOUND:
+            return NOT_FOUND
+        found.append(toleration)
+    return found
+
+
+ENV_FROM_REFS = {"configMapRef": "V1ConfigMapEnvSource", "secretRef": "V1SecretEnvSource"}
+
+
+def _env_from(node: ast.AST) -> Any:
+    """``[k8s.V1EnvFromSource(config_map_ref=k8s.V1ConfigMapEnvSource(name=...), prefix=...)]``
+    (``secret_ref=k8s.V1SecretEnvSource(name=...)`` too) -> ``[{"configMapRef": {"name": ...}, "prefix": ...}]``."""
+    if _none(node):
+        return []
+    value = _plain(node)
+    if not isinstance(value, list):
+        return NOT_FOUND
+    found = []
+    for item in value:
+        source = _obj(item, "V1EnvFromSource", {*ENV_FROM_REFS, "prefix"}, "model")
+        refs = [field for field in ENV_FROM_REFS if source is not NOT_FOUND and field in source]
+        if len(refs) != 1 or not isinstance(source.get("prefix", ""), str):
+            return NOT_FOUND
+        ref = _typed(_obj(source[refs[0]], ENV_FROM_REFS[refs[0]], {"name"}, "model"), {"name": _is_text})
+        if ref is NOT_FOUND or "name" not in ref:
+            return NOT_FOUND
+        entry: dict[str, Any] = {refs[0]: ref}
+        if source.get("prefix"):
+            entry["prefix"] = source["prefix"]
+        found.append(entry)
+    return found
+
+
+#: a volume source field -> (its model, its fields and their kinds, the field it needs)
+VOLUME_SOURCES: dict[str, tuple[str, dict[str, Callable[[Any], bool]], str]] = {
+    "persistentVolumeClaim": (
+        "V1PersistentVolumeClaimVolumeSource",
+        {"claimName": _is_text, "readOnly": _is_bool},
+        "claimName",
+    ),
+    "configMap": ("V1ConfigMapVolumeSource", {"name": _is_text}, "name"),
+    "secret": ("V1SecretVolumeSource", {"secretName": _is_text}, "secretName"),
+    "emptyDir": ("V1EmptyDirVolumeSource", {"sizeLimit": _is_text, "medium": _is_text}, ""),
+}
+
+
+def _volumes(node: ast.AST) -> Any:
+    """``[k8s.V1Volume(name=..., persistent_volume_claim=k8s.V1PersistentVolumeClaimVolumeSource(
+    claim_name=...))]``, or a ConfigMap, Secret or emptyDir source -> ``[{"name": ..., "persistentVolumeClaim":
+    {"claimName": ...}}]``."""
+    if _none(node):
+        return []
+    value = _plain(node)
+    if not isinstance(value, list):
+        return NOT_FOUND
+    found = []
+    for item in value:
+        volume = _obj(item, "V1Volume", {"name", *VOLUME_SOURCES}, "model")
+        if volume is NOT_FOUND or not isinstance(volume.get("name"), str) or len(volume) != 2:
+            return NOT_FOUND
+        name = volume.pop("name")
+        ((field, body),) = volume.items()
+        model, kinds, needed = VOLUME_SOURCES[field]
+        source = _typed(_obj(body, model, kinds, "model"), kinds)
+        if source is NOT_FOUND or (needed and needed not in source):
+            return NOT_FOUND
+        found.append({"name": name, field: source})
+    return found
+
+
+MOUNT_FIELDS: dict[str, Callable[[Any], bool]] = {
+    "name": _is_text,
+    "mountPath": _is_text,
+    "subPath": _is_text,
+    "readOnly": _is_bool,
+}
+
+
+def _volume_mounts(node: ast.AST) -> Any:
+    """``[k8s.V1VolumeMount(name=..., mount_path=..., sub_path=..., read_only=True)]``."""
+    if _none(node):
+        return []
+    value = _plain(node)
+    if not isinstance(value, list):
+        return NOT_FOUND
+    found = []
+    for item in value:
+        mount = _typed(_obj(item, "V1VolumeMount", MOUNT_FIELDS, "model"), MOUNT_FIELDS)
+        if mount is NOT_FOUND or not {"name", "mountPath"} <= set(mount):
+            return NOT_FOUND
+        found.append(mount)
+    return found
+
+
+def _mapping(node: ast.AST) -> Any:
+    """A dict of strings (node selector, labels, annotations); None: {}."""
+    return {} if _none(node) else dagsource.string_dict(node)
+
+
+def _optional_text(node: ast.AST) -> Any:
+    """A string; None: '' (no service account, pool, priority class...)."""
+    return "" if _none(node) else _text(node)
+
+
+def _whole(node: ast.AST) -> Any:
+    value = literal(node)
+    return value if _is_int(value) else NOT_FOUND
+
+
+def _flag(node: ast.AST) -> Any:
+    value = literal(node)
+    return value if isinstance(value, bool) else NOT_FOUND
+
+
+def _on_finish_action(node: ast.AST) -> Any:
+    """``"keep_pod"``, or the provider's enum ``OnFinishAction.KEEP_POD``."""
+    if isinstance(node, ast.Attribute) and dagsource.dotted(node.value).endswith("OnFinishAction"):
+        return node.attr.lower()
+    return _text(node)
+
+
+#: What a file that leaves a pod option out means: the provider's defaults (KubernetesPodOperator
+#: of cncf-kubernetes 10), which are also the questions' defaults (a test holds them equal).
+POD_OPTION_DEFAULTS: dict[str, Any] = {
+    "service_account_name": "",
+    "container_security_context": {},
+    "node_selector": {},
+    "node_affinity": {},
+    "tolerations": [],
+    "priority_class_name": "",
+    "env_from": [],
+    "volumes": [],
+    "volume_mounts": [],
+    "labels": {},
+    "annotations": {},
+    "image_pull_policy": "",
+    "startup_timeout_seconds": 120,
+    "on_finish_action": "delete_pod",
+    "do_xcom_push": False,
+    "get_logs": True,
+    "pool": "",
+    "priority_weight": 1,
+    "pod_template_file": "",
+}
+#: The pod argument of an answer when they are named differently.
+POD_ARGUMENT_OF = {"node_affinity": "affinity"}
+
+
 #: Pod arguments that are answers: how each is read, and what the reader expects (for messages).
 POD_READERS: dict[str, tuple[Callable[[ast.AST], Any], str]] = {
     "image": (_text, "a string"),
@@ -206,7 +517,42 @@ POD_READERS: dict[str, tuple[Callable[[ast.AST], Any], str]] = {
         _resources,
         'k8s.V1ResourceRequirements(requests={"cpu": ..., "memory": ...}, limits={...})',
     ),
+    "service_account_name": (_optional_text, "a string"),
+    "container_security_context": (
+        _security_context,
+        "k8s.V1SecurityContext(run_as_non_root=..., run_as_user=..., read_only_root_filesystem=...) or its dict",
+    ),
+    "node_selector": (_mapping, "a dict of strings"),
+    "affinity": (
+        _node_affinity,
+        'required node labels as create_dag writes them (k8s.V1Affinity(node_affinity=...), one term, operator="In"),'
+        " or their dict",
+    ),
+    "tolerations": (_tolerations, "[k8s.V1Toleration(key=..., operator=..., value=..., effect=...)] or dicts"),
+    "priority_class_name": (_optional_text, "a string"),
+    "env_from": (
+        _env_from,
+        "[k8s.V1EnvFromSource(config_map_ref=k8s.V1ConfigMapEnvSource(name=...))] "
+        "(secret_ref=k8s.V1SecretEnvSource(name=...), prefix=...)",
+    ),
+    "volumes": (
+        _volumes,
+        "[k8s.V1Volume(name=..., persistent_volume_claim=..., config_map=..., secret=... or empty_dir=...)]",
+    ),
+    "volume_mounts": (_volume_mounts, "[k8s.V1VolumeMount(name=..., mount_path=..., sub_path=..., read_only=...)]"),
+    "labels": (_mapping, "a dict of strings"),
+    "annotations": (_mapping, "a dict of strings"),
+    "image_pull_policy": (_optional_text, "a string"),
+    "startup_timeout_seconds": (_whole, "a whole number"),
+    "on_finish_action": (_on_finish_action, 'a string ("delete_pod", "delete_succeeded_pod", "keep_pod")'),
+    "do_xcom_push": (_flag, "True or False"),
+    "get_logs": (_flag, "True or False"),
+    "pool": (_optional_text, "a string"),
+    "priority_weight": (_whole, "a whole number"),
+    "pod_template_file": (_optional_text, "a string"),
 }
+#: The answer each pod option argument gives.
+POD_ANSWER_OF = {argument: answer for answer, argument in POD_ARGUMENT_OF.items()}
 
 
 def _shards(expand: ast.Call) -> tuple[int, dict[str, str]] | None:
@@ -265,7 +611,8 @@ class _Pod:
     line: int
     column: int
     answers: dict[str, Any]  # task_id, image, shards, cmds, arguments, env_vars, secrets
-    inherited: dict[str, Any]  # the INHERITED keys this task gives (namespace may be absent)
+    #: the INHERITED keys this task gives (namespace may be absent) and every pod option
+    inherited: dict[str, Any]
     after: list[str] = field(default_factory=list)
 
 
@@ -638,7 +985,11 @@ class _Reader:
             "env_vars": {},
             "secrets": [],
         }
-        inherited: dict[str, Any] = {"image_pull_secrets": [], **dict.fromkeys(INHERITED[2:], "")}
+        inherited: dict[str, Any] = {
+            "image_pull_secrets": [],
+            **dict.fromkeys(INHERITED[2:], ""),
+            **copy.deepcopy(POD_OPTION_DEFAULTS),
+        }
         for key, node in given.items():
             if key in ("task_id", "dag") or key in POD_AS_WRITTEN:
                 continue
@@ -653,8 +1004,8 @@ class _Reader:
                 )
             elif key == "container_resources":
                 inherited.update(value)
-            elif key in INHERITED:
-                inherited[key] = value
+            elif key in INHERITED or POD_ANSWER_OF.get(key, key) in POD_OPTION_DEFAULTS:
+                inherited[POD_ANSWER_OF.get(key, key)] = value
             else:
                 answers[key] = value
         if "image" not in given:
@@ -1020,11 +1371,11 @@ class _Reader:
             self.refuse(self.pods[stuck[0]].line, f"tasks {names} run after each other in a cycle")
 
     def shared(self, tasks: list[dict[str, Any]]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-        """The ``INHERITED`` values most tasks give become DAG-level answers; a task that differs
-        overrides them."""
+        """The ``INHERITED`` values and pod options most tasks give become DAG-level answers (a task
+        answer given at the DAG level is every task's); a task that differs overrides them."""
         defaults: dict[str, Any] = {}
         pods = [self.pods[task["task_id"]] for task in tasks]
-        for key in INHERITED:
+        for key in (*INHERITED, *POD_OPTION_DEFAULTS):
             given = [pod for pod in pods if key in pod.inherited]
             if not given:
                 continue

@@ -15,7 +15,7 @@ import pytest
 from helpers import write_dag
 
 from createdag.dagsource import parse_text
-from createdag.pipeline_source import Pipeline, read_pipeline
+from createdag.pipeline_source import POD_OPTION_DEFAULTS, Pipeline, read_pipeline
 
 HEAD = """\
 \"\"\"A pipeline written by hand.\"\"\"
@@ -95,6 +95,7 @@ def test_every_pod_task_and_its_answers() -> None:
         "memory_request": "",
         "cpu_limit": "",
         "memory_limit": "",
+        **POD_OPTION_DEFAULTS,
         "tasks": [
             {"task_id": "extract", "image": "ghcr.io/acme/etl:1.2", "shards": 1, "cmds": ["python", "-m", "etl"],
              "arguments": ["--day", "{{ ds }}"], "env_vars": {"MODE": "full"},
@@ -136,7 +137,8 @@ def test_dag_level_defaults_are_what_most_tasks_say_and_the_others_override() ->
     )
     assert pipeline.refused == []
     assert pipeline.defaults == {"namespace": "etl", "image_pull_secrets": [], "cpu_request": "500m",
-                                 "memory_request": "1Gi", "cpu_limit": "", "memory_limit": "2Gi"}  # fmt: skip
+                                 "memory_request": "1Gi", "cpu_limit": "", "memory_limit": "2Gi",
+                                 **POD_OPTION_DEFAULTS}  # fmt: skip
     a, b, c = pipeline.tasks
     assert set(a) == set(b) == {"task_id", "image", "shards", "cmds", "arguments", "env_vars", "secrets", "after"}
     assert {key: c[key] for key in set(c) - set(a)} == {
@@ -379,7 +381,7 @@ def test_what_it_cannot_read_is_listed_with_its_line() -> None:
     pipeline = read(
         """
         IMAGE = "ghcr.io/acme/etl:1.2"
-        extract = KubernetesPodOperator(task_id="extract", image="ghcr.io/acme/etl:1.2", affinity={"a": 1})
+        extract = KubernetesPodOperator(task_id="extract", image="ghcr.io/acme/etl:1.2", hostnetwork=True)
         load = KubernetesPodOperator(task_id="load", image=IMAGE, arguments=["--day", DAY])
         done = EmptyOperator(task_id="done")
         for name in ["x", "y"]:
@@ -388,7 +390,7 @@ def test_what_it_cannot_read_is_listed_with_its_line() -> None:
         """
     )
     assert refused(pipeline) == [
-        line(2) + 'KubernetesPodOperator(task_id="extract") argument affinity=... is not an answer create_dag knows',
+        line(2) + 'KubernetesPodOperator(task_id="extract") argument hostnetwork=... is not an answer create_dag knows',
         line(3) + 'KubernetesPodOperator(task_id="load") argument image=IMAGE is not read: create_dag reads a '
         "string here",
         line(3) + "KubernetesPodOperator(task_id=\"load\") argument arguments=['--day', DAY] is not read: "
@@ -536,6 +538,7 @@ def test_a_generated_dag_reads_back_as_its_answers(dags_dir: Path) -> None:
         "namespace": "etl", "image_pull_secrets": ["regcred"], "cpu_request": "500m", "memory_request": "",
         "cpu_limit": "", "memory_limit": "1Gi", "external_dag_id": "upstream_daily", "external_task_id": "done",
         "external_delta_minutes": 30, "sensor_timeout_minutes": 360, "sensor_poke_interval_seconds": 300,
+        **POD_OPTION_DEFAULTS,
         "tasks": [{"task_id": "load", "image": "ghcr.io/acme/sales:1.2.0", "shards": 1,
                    "cmds": ["python", "-m", "etl"], "arguments": ["--day", "{{ ds }}"], "env_vars": {},
                    "secrets": [{"env": "DB_PASSWORD", "secret": "db-creds", "key": "password"}], "after": []}],
@@ -659,3 +662,148 @@ def test_the_join_read_through_a_module_import() -> None:
     assert after(read(MAPPED + 'done = empty.EmptyOperator(task_id="done")\n[a, b] >> done\n', head)) == {
         "a": [], "b": [],
     }  # fmt: skip
+
+
+# --- pod options ------------------------------------------------------------------------------
+
+POD_OPTIONS: dict[str, Any] = {
+    "service_account_name": "etl-runner",
+    "container_security_context": {"runAsNonRoot": True, "runAsUser": 1000, "readOnlyRootFilesystem": True},
+    "node_selector": {"pool": "batch", "kubernetes.io/os": "linux"},
+    "node_affinity": {"topology.kubernetes.io/zone": ["eu-west-1a", "eu-west-1b"], "disk": ["ssd"]},
+    "tolerations": [
+        {"key": "dedicated", "operator": "Equal", "value": "batch", "effect": "NoSchedule"},
+        {"operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300},
+    ],
+    "priority_class_name": "batch-high",
+    "env_from": [{"configMapRef": {"name": "app-settings"}}, {"secretRef": {"name": "app-secrets"}, "prefix": "APP_"}],
+    "volumes": [
+        {"name": "data", "persistentVolumeClaim": {"claimName": "sales-data", "readOnly": True}},
+        {"name": "cfg", "configMap": {"name": "app-config"}},
+        {"name": "creds", "secret": {"secretName": "app-creds"}},
+        {"name": "scratch", "emptyDir": {"sizeLimit": "1Gi"}},
+    ],
+    "volume_mounts": [
+        {"name": "data", "mountPath": "/data", "readOnly": True},
+        {"name": "creds", "mountPath": "/etc/creds/token", "subPath": "token"},
+    ],
+    "labels": {"team": "sales"},
+    "annotations": {"vault.hashicorp.com/role": "etl"},
+    "image_pull_policy": "IfNotPresent",
+    "startup_timeout_seconds": 600,
+    "on_finish_action": "keep_pod",
+    "do_xcom_push": True,
+    "get_logs": False,
+    "pool": "k8s pods",
+    "priority_weight": -5,
+    "pod_template_file": "/opt/airflow/pod.yaml",
+}
+
+
+def test_pod_option_defaults_are_the_questions_defaults() -> None:
+    from createdag.questions import BY_KEY
+
+    assert {key: BY_KEY[key].default for key in POD_OPTION_DEFAULTS} == POD_OPTION_DEFAULTS
+    pod_questions = {q.key for q in BY_KEY.values() if q.when.__name__ == "_wants_pod_options"}
+    assert set(POD_OPTION_DEFAULTS) == pod_questions
+
+
+def test_every_pod_option_the_template_writes_reads_back(dags_dir: Path) -> None:
+    path = write_dag(dags_dir, task_id="load", **POD_OPTIONS)
+    pipeline = read_file(path)
+    assert pipeline.refused == []
+    assert {key: pipeline.defaults[key] for key in POD_OPTIONS} == POD_OPTIONS
+
+
+def test_pod_options_written_by_hand() -> None:
+    head = HEAD.replace(
+        "from kubernetes.client import models as k8s\n",
+        "from kubernetes.client import models as k8s\n"
+        "from kubernetes.client.models import V1Toleration, V1Volume, V1VolumeMount, V1EmptyDirVolumeSource\n"
+        "from airflow.providers.cncf.kubernetes.utils.pod_manager import OnFinishAction\n",
+    )
+    pipeline = read(
+        """
+        a = KubernetesPodOperator(
+            task_id="a",
+            image="busybox:1.36",
+            service_account_name=None,
+            container_security_context={"runAsUser": 1000, "runAsNonRoot": True},
+            affinity={"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
+                {"matchExpressions": [{"key": "disk", "operator": "In", "values": ["ssd"]}]}]}}},
+            tolerations=[V1Toleration(key="spot", operator="Exists", effect="NoSchedule"),
+                         {"key": "gpu", "operator": "Equal", "value": "yes", "effect": "NoExecute",
+                          "tolerationSeconds": 60}],
+            volumes=[V1Volume(name="tmp", empty_dir=V1EmptyDirVolumeSource(medium="Memory"))],
+            volume_mounts=[V1VolumeMount(name="tmp", mount_path="/tmp", read_only=False)],
+            on_finish_action=OnFinishAction.DELETE_SUCCEEDED_POD,
+            labels=None,
+        )
+        """,
+        head,
+    )
+    assert pipeline.refused == [], refused(pipeline)
+    task = pipeline.defaults  # one task: its pod options are the DAG's
+    assert task["service_account_name"] == "" and task["labels"] == {}
+    assert task["container_security_context"] == {"runAsUser": 1000, "runAsNonRoot": True}
+    assert task["node_affinity"] == {"disk": ["ssd"]}
+    assert task["tolerations"] == [
+        {"key": "spot", "operator": "Exists", "effect": "NoSchedule"},
+        {"key": "gpu", "operator": "Equal", "value": "yes", "effect": "NoExecute", "tolerationSeconds": 60},
+    ]
+    assert task["volumes"] == [{"name": "tmp", "emptyDir": {"medium": "Memory"}}]
+    assert task["volume_mounts"] == [{"name": "tmp", "mountPath": "/tmp", "readOnly": False}]
+    assert task["on_finish_action"] == "delete_succeeded_pod"
+    assert task["get_logs"] is True and task["startup_timeout_seconds"] == 120  # left out: the provider's
+
+
+def test_pod_options_no_answer_holds_are_listed_by_line() -> None:
+    pipeline = read(
+        """
+        a = KubernetesPodOperator(
+            task_id="a",
+            image="busybox:1.36",
+            container_security_context=k8s.V1SecurityContext(privileged=True),
+            affinity=k8s.V1Affinity(pod_anti_affinity=k8s.V1PodAntiAffinity()),
+            tolerations=[k8s.V1Toleration("spot")],
+            env_from=[k8s.V1EnvFromSource(config_map_ref=k8s.V1ConfigMapEnvSource(name="a", optional=True))],
+            volumes=[{"name": "data", "persistentVolumeClaim": {"claimName": "c"}}],
+            volume_mounts=[k8s.V1VolumeMount(name="data", mountPath="/data")],
+            labels={"team": TEAM},
+            startup_timeout_seconds=True,
+            get_logs="yes",
+            security_context=k8s.V1PodSecurityContext(fs_group=1000),
+        )
+        b = KubernetesPodOperator(
+            task_id="b",
+            image="busybox:1.36",
+            affinity=k8s.V1Affinity(node_affinity=k8s.V1NodeAffinity(
+                required_during_scheduling_ignored_during_execution=k8s.V1NodeSelector(node_selector_terms=[
+                    k8s.V1NodeSelectorTerm(match_expressions=[
+                        k8s.V1NodeSelectorRequirement(key="disk", operator="NotIn", values=["hdd"])])]))),
+            tolerations=[{"key": "a", "toleration_seconds": 5}],
+            volumes=[k8s.V1Volume(name="x", host_path=k8s.V1HostPathVolumeSource(path="/x"))],
+        )
+        """
+    )
+    lines = [item.line for item in pipeline.refused]
+    assert lines == [HEAD_LINES + n for n in (4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 18, 22, 23)]
+    assert all(" is not read: create_dag reads " in item.what for item in pipeline.refused[:9]), refused(pipeline)
+    assert "security_context=... is not an answer create_dag knows" in pipeline.refused[9].what
+    assert pipeline.tasks == []
+
+
+def test_pod_options_most_tasks_share_are_the_dags_and_a_task_that_differs_overrides_them() -> None:
+    pipeline = read(
+        f"""
+        {pod("a", service_account_name='"etl"', get_logs="False")}
+        {pod("b", service_account_name='"etl"', get_logs="False")}
+        {pod("c", on_finish_action='"keep_pod"', get_logs="False")}
+        """
+    )
+    assert pipeline.refused == []
+    assert pipeline.defaults["service_account_name"] == "etl" and pipeline.defaults["get_logs"] is False
+    assert pipeline.defaults["on_finish_action"] == "delete_pod"
+    a, b, c = pipeline.tasks
+    assert "service_account_name" not in a and "on_finish_action" not in b
+    assert c["service_account_name"] == "" and c["on_finish_action"] == "keep_pod" and "get_logs" not in c

@@ -1,8 +1,10 @@
 """Round trip: any pipeline create_dag writes, ``adopt`` reads back as the same answers.
 
 Generated specs (1 to 6 pod tasks, fan-out and fan-in, parallel pods, secrets,
-env vars, resources, a task's own namespace and pull secrets, with and without
-the upstream sensor, task ids that are and are not Python names) are written by
+env vars, resources, a task's own namespace and pull secrets, a few pod options
+per task (service account, security context, placement, env_from, volumes and
+mounts, labels, annotations, lifecycle), with and without the upstream sensor,
+task ids that are and are not Python names) are written by
 ``create.create``, read back from the file by ``adopt`` (``pipeline_source``),
 validated again by ``resolve``: the same validated answers, and the template's
 render of them is the file itself (the base ``update`` merges against).
@@ -45,6 +47,74 @@ def resources(draw: st.DrawFn) -> dict[str, str]:
     }
 
 
+#: each pod option, and values of it (the defaults among them: a task may answer one back)
+POD_OPTIONS: dict[str, tuple[Any, ...]] = {
+    "service_account_name": ("", "etl-runner", "sa.batch"),
+    "container_security_context": (
+        {},
+        {"runAsNonRoot": True},
+        {"runAsNonRoot": True, "runAsUser": 1000, "readOnlyRootFilesystem": True},
+        {"readOnlyRootFilesystem": False, "runAsUser": 0},
+    ),
+    "node_selector": ({}, {"pool": "batch"}, {"kubernetes.io/os": "linux", "disk": "ssd"}),
+    "node_affinity": (
+        {},
+        {"topology.kubernetes.io/zone": ["eu-west-1a", "eu-west-1b"]},
+        {"disk": ["ssd"], "pool": ["batch", "spot"]},
+    ),
+    "tolerations": (
+        [],
+        [{"key": "dedicated", "operator": "Equal", "value": "batch", "effect": "NoSchedule"}],
+        [{"key": "spot", "operator": "Exists"}, {"operator": "Exists", "effect": "PreferNoSchedule"}],
+        [{"key": "node.kubernetes.io/unreachable", "operator": "Exists", "effect": "NoExecute",
+          "tolerationSeconds": 300}],
+    ),
+    "priority_class_name": ("", "batch-high"),
+    "env_from": (
+        [],
+        [{"configMapRef": {"name": "app-settings"}}],
+        [{"secretRef": {"name": "app-secrets"}, "prefix": "APP_"}, {"configMapRef": {"name": "more"}}],
+    ),
+    "labels": ({}, {"team": "sales"}, {"app.kubernetes.io/name": "etl", "tier": "batch"}),
+    "annotations": ({}, {"vault.hashicorp.com/role": "etl"}, {"note": "it's, \"quoted\" = é"}),
+    "image_pull_policy": ("", "Always", "IfNotPresent", "Never"),
+    "startup_timeout_seconds": (120, 1, 600),
+    "on_finish_action": ("delete_pod", "delete_succeeded_pod", "keep_pod"),
+    "do_xcom_push": (False, True),
+    "get_logs": (True, False),
+    "pool": ("", "k8s_pods", "a pool, named freely"),
+    "priority_weight": (1, 0, -5, 100),
+    "pod_template_file": ("", "/opt/airflow/pod_templates/base.yaml"),
+}  # fmt: skip
+#: volumes and their mounts are answered together: a mount names a volume of its task
+STORAGE: tuple[tuple[list[dict[str, Any]], list[dict[str, Any]]], ...] = (
+    ([], []),
+    ([{"name": "data", "persistentVolumeClaim": {"claimName": "sales-data"}}],
+     [{"name": "data", "mountPath": "/data"}]),
+    ([{"name": "data", "persistentVolumeClaim": {"claimName": "sales-data", "readOnly": True}},
+      {"name": "cfg", "configMap": {"name": "app-config"}},
+      {"name": "creds", "secret": {"secretName": "app-creds"}},
+      {"name": "scratch", "emptyDir": {}}],
+     [{"name": "cfg", "mountPath": "/etc/app", "readOnly": True},
+      {"name": "creds", "mountPath": "/etc/creds/token", "subPath": "token"},
+      {"name": "scratch", "mountPath": "/tmp/work"}]),
+    ([{"name": "cache", "emptyDir": {"sizeLimit": "1Gi", "medium": "Memory"}}], []),
+)  # fmt: skip
+
+
+@st.composite
+def pod_options(draw: st.DrawFn) -> dict[str, Any]:
+    """A few pod options (none to four of them), each with one of its values."""
+    keys = draw(st.lists(st.sampled_from([*POD_OPTIONS, "storage"]), max_size=4, unique=True))
+    options: dict[str, Any] = {}
+    for key in keys:
+        if key == "storage":
+            options["volumes"], options["volume_mounts"] = draw(st.sampled_from(STORAGE))
+        else:
+            options[key] = draw(st.sampled_from(POD_OPTIONS[key]))
+    return options
+
+
 @st.composite
 def task(draw: st.DrawFn, task_id: str, earlier: list[str], shards: int) -> dict[str, Any]:
     secret_envs = draw(st.lists(st.sampled_from(ENV_NAMES), max_size=2, unique=True))
@@ -70,6 +140,7 @@ def task(draw: st.DrawFn, task_id: str, earlier: list[str], shards: int) -> dict
         spec["namespace"] = draw(st.sampled_from(NAMESPACES))
     if draw(st.integers(0, 3)) == 0:
         spec["image_pull_secrets"] = list(draw(st.sampled_from(PULL_SECRETS)))
+    spec.update(draw(pod_options()))
     return spec
 
 
@@ -111,6 +182,8 @@ def test_a_generated_pipeline_reads_back_as_its_answers(spec: dict[str, Any]) ->
         event("the EmptyOperator after the pods" if "EmptyOperator(\n" in text else "no EmptyOperator")
         event("the upstream sensor" if "external_dag_id" in spec else "no sensor")
         event("a sanitized variable" if "noqa: AIR001" in text else "variables as task ids")
+        given = {key for task in spec["tasks"] for key in task if key in (*POD_OPTIONS, "volumes")}
+        event(f"{len(given) if len(given) < 5 else '5+'} kinds of pod option given")
         expected, _ = resolve(spec, settings_for(made, force=True, existing_dag=True), source="spec")
 
         copy = adopted / written.name  # a dags folder without its record: adopt it there
