@@ -470,13 +470,13 @@ def test_adopt_reads_every_task_and_the_upstream_wait(tmp_path: Path) -> None:
 def test_adopt_refuses_what_it_cannot_read_naming_each_line(dags_dir: Path, capsys) -> None:
     path = dags_dir / "warehouse.py"
     text = HAND_WRITTEN.replace('        name="warehouse-load",\n',
-                                '        name="warehouse-load",\n        startup_timeout_seconds=600,\n')
+                                '        name="warehouse-load",\n        hostnetwork=True,\n')
     text += '    done = EmptyOperator(task_id="done")\n    load >> done >> notify\n'  # fmt: skip
     path.write_text(text)
     assert main(["adopt", str(path), "-o", str(dags_dir), "--yes"]) == 1
     err = capsys.readouterr().err
     assert f"{path} is not adopted" in err and "Traceback" not in err
-    assert ('line 29: KubernetesPodOperator(task_id="load") argument startup_timeout_seconds=... is not an '
+    assert ('line 29: KubernetesPodOperator(task_id="load") argument hostnetwork=... is not an '
             "answer create_dag knows") in err  # fmt: skip
     assert 'line 37: EmptyOperator(task_id="done") is not a KubernetesPodOperator' in err
     assert "line 38: notify in a dependency is not a task create_dag knows" in err
