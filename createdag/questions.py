@@ -236,6 +236,11 @@ QUESTIONS: tuple[Question, ...] = (
              "Airflow connection that holds the Teams Workflows webhook URL (never the URL itself).",
              "text", "msteams_webhook_url", _simple(lambda s: v.airflow_key(s.strip(), "connection id")),
              when=lambda answers: bool(answers.get("alerts")), depends_on=("alerts",)),
+    # Airflow 3: run limits, params, data-aware scheduling -----------------------
+    Question("dagrun_timeout_minutes", "Airflow 3", "Run timeout (minutes)",
+             "A run still going after N minutes is failed by the scheduler and its unfinished tasks "
+             "skipped, without task alerts (0: no limit).",
+             "int", 0, _simple(lambda n: v.int_at_least(n, 0))),
     # Tasks: asked once per pod task ---------------------------------------------
     Question("task_id", "Task", "Task id",
              "Id of this pod task in the DAG, and its variable in the file (e.g. extract, load).",
@@ -279,6 +284,10 @@ QUESTIONS: tuple[Question, ...] = (
              "Most memory the pod may use; killed (OOMKilled) above it (empty: none).",
              "text", "", rules.check_quantity("memory", "memory_request"), when=_wants_resources,
              depends_on=("resources", "memory_request"), scope="task"),
+    Question("execution_timeout_minutes", "Task", "Task timeout (minutes)",
+             "A try still running after N minutes fails with a timeout: retried, then the failure alert "
+             "goes out (0: no limit).",
+             "int", 0, _simple(lambda n: v.int_at_least(n, 0)), scope="task"),
     Question("after", "Task", "Runs after",
              "The tasks this one starts after, once they all succeeded (none: it starts first).",
              "tasks", [], _check_after, scope="task", options=_earlier_tasks,

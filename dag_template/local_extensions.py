@@ -107,7 +107,8 @@ def task_variable(task_id: Any) -> str:
 #: The answers of one pod task. A plain ``cookiecutter`` run has no ``tasks`` and makes
 #: one task of these keys; create_dag passes ``tasks``, each task with all of them.
 TASK_KEYS = ("task_id", "image", "namespace", "shards", "cmds", "arguments", "secrets", "env_vars",
-             "image_pull_secrets", "cpu_request", "memory_request", "cpu_limit", "memory_limit", "after")
+             "image_pull_secrets", "cpu_request", "memory_request", "cpu_limit", "memory_limit", "after",
+             "outlets", "execution_timeout_minutes")
 SENSOR = "wait_for_upstream"
 
 
@@ -198,6 +199,8 @@ def pipeline(c: Any) -> dict:
             "env_vars": _as_dict(merged.get("env_vars", {})),
             "image_pull_secrets": _as_list(merged.get("image_pull_secrets", [])),
             "after": [str(name) for name in _as_list(merged.get("after", []))],
+            "outlets": [str(uri) for uri in _as_list(merged.get("outlets", []))],
+            "execution_timeout_minutes": _as_int(merged.get("execution_timeout_minutes", 0)),
         })  # fmt: skip
     sensor = SENSOR if c.get("external_dag_id") else ""
     names: dict = {}

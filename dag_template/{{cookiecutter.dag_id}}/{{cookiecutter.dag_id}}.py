@@ -57,6 +57,9 @@ with DAG(
     max_active_runs={{ c.max_active_runs | as_int | py_literal }},
     max_active_tasks={{ c.max_active_tasks | as_int | py_literal }},
     tags={{ c.tags | as_list | py_literal }},
+{%- if c.dagrun_timeout_minutes | as_int %}
+    dagrun_timeout=datetime.timedelta(minutes={{ c.dagrun_timeout_minutes | as_int }}),
+{%- endif %}
     default_args={
         "owner": {{ c.owner | py_literal }},
         "depends_on_past": {{ c.depends_on_past | as_bool | py_literal }},
@@ -138,6 +141,9 @@ with DAG(
             requests={{ requests | py_literal }},
             limits={{ limits | py_literal }},
         ),
+{%- endif %}
+{%- if t.execution_timeout_minutes %}
+        execution_timeout=datetime.timedelta(minutes={{ t.execution_timeout_minutes }}),
 {%- endif %}
         get_logs=True,
         on_finish_action="delete_pod",
