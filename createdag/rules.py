@@ -9,7 +9,8 @@ folder live here, as do the notices about a whole set of answers
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from createdag import images
@@ -98,6 +99,9 @@ def check_env_vars(values: dict[str, str], answers: Answers, settings: Settings)
         if name in SHARD_ENV and answers.get("shards", 1) > 1:
             raise BadValue(f"{name} is set by parallel pods (SHARD=0..N-1, SHARDS=N): choose another name")
         result[name] = v.airflow_template(value)  # env_vars is a templated field: {{ ds }} works
+    problem = unknown_param(result.values(), answers)
+    if problem:
+        raise BadValue(problem)
     return result
 
 
@@ -249,3 +253,40 @@ def alignment_notices(answers: Mapping[str, Any], settings: Settings) -> list[st
             "some runs of the sensor will time out; consider matching schedules"
         ]
     return []
+
+
+# --- params: what templates may name -------------------------------------------------------------
+
+_TEMPLATE = re.compile(r"\{\{(.*?)\}\}|\{%(.*?)%\}", re.S)
+_PARAM_REF = re.compile(r"\bparams\s*(?:\.\s*([A-Za-z_]\w*)|\[\s*(['\"])(.*?)\2\s*\])")
+
+
+def param_refs(text: str) -> list[str]:
+    """The params a templated text reads: ``{{ params.NAME }}``, ``{{ params['NAME'] }}``."""
+    names = []
+    for block in _TEMPLATE.finditer(text):
+        for ref in _PARAM_REF.finditer(block[1] or block[2] or ""):
+            names.append(ref[1] or ref[3])
+    return names
+
+
+def unknown_param(texts: Iterable[str], answers: Answers) -> str | None:
+    """The first param a text names that the DAG does not declare, as the message says it; or None."""
+    declared = answers.get("params") or {}
+    for text in texts:
+        for name in param_refs(text):
+            if name in ("get", "items", "keys", "values"):  # params.get('x'): the dict's own methods
+                continue
+            if name not in declared:
+                known = f"its params are {', '.join(declared)}" if declared else "it declares no params"
+                return f"{{{{ params.{name} }}}} names no param of this DAG ({known}): add {name} to params"
+    return None
+
+
+def check_templates(values: list[str], answers: Answers, settings: Settings) -> list[str]:
+    """Shell words that Airflow renders: valid Jinja, and every ``{{ params.X }}`` declared."""
+    values = [v.airflow_template(item) for item in values]
+    problem = unknown_param(values, answers)
+    if problem:
+        raise BadValue(problem)
+    return values

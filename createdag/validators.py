@@ -254,3 +254,92 @@ def int_between(value: int, low: int, high: int) -> int:
     if not low <= value <= high:
         raise BadValue(f"must be a whole number from {low} to {high}, got {value}")
     return value
+
+
+# --- params for manual runs (Airflow's ``Param``: JSON Schema types) -----------------------------
+
+PARAM_TYPES = ("string", "integer", "number", "boolean")
+_PARAM_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _param_value(value: object, kind: str, typed: bool, what: str) -> object:
+    """``value`` as a value of JSON Schema type ``kind``; text typed on one line is converted."""
+    import math
+
+    if typed and isinstance(value, str):
+        word = value.strip()
+        try:
+            if kind == "integer":
+                return int(word)
+            if kind == "number":
+                number = float(word)
+                return int(number) if number.is_integer() and "." not in word and "e" not in word.lower() else number
+        except ValueError:
+            number_kind = "a whole number" if kind == "integer" else "a number"
+            raise BadValue(f"{what} {shown(value)} is not {number_kind}") from None
+        if kind == "boolean":
+            if word.lower() in ("true", "yes", "on", "1"):
+                return True
+            if word.lower() in ("false", "no", "off", "0"):
+                return False
+            raise BadValue(f"{what} {shown(value)} is not true or false")
+        return value
+    ok = {
+        "string": isinstance(value, str),
+        "integer": isinstance(value, int) and not isinstance(value, bool),
+        "number": isinstance(value, int | float) and not isinstance(value, bool),
+        "boolean": isinstance(value, bool),
+    }[kind]
+    if not ok:
+        raise BadValue(f"{what} {shown(value)} is not of type {kind}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise BadValue(f"{what} {shown(value)} is not a finite number (JSON has no infinity)")
+    return value
+
+
+def _infer_type(spec: dict) -> str:
+    sample = spec.get("default", (spec.get("enum") or [None])[0])
+    if isinstance(sample, bool):
+        return "boolean"
+    if isinstance(sample, int):
+        return "integer"
+    if isinstance(sample, float):
+        return "number"
+    return "string"
+
+
+def params(value: dict) -> dict:
+    """Params as ``Param(default, type=..., description=..., enum=[...])`` takes them: a name usable
+    as ``{{ params.NAME }}``, one JSON Schema type, a default of that type (and among the choices)."""
+    result = {}
+    for name, raw in value.items():
+        if not _PARAM_NAME.fullmatch(name):
+            raise BadValue(f"param name {shown(name)} is not a Python-style name (letters, digits, _): "
+                           "templates read it as {{ params.NAME }}")  # fmt: skip
+        spec = dict(raw)
+        typed = bool(spec.pop("typed", False))
+        kind = spec.get("type") or _infer_type(spec)
+        if kind not in PARAM_TYPES:
+            raise BadValue(f"param {name}: type {shown(kind)} is not one of {', '.join(PARAM_TYPES)}")
+        checked: dict = {"type": kind}
+        if "default" not in spec or spec["default"] is None:
+            raise BadValue(f"param {name} needs a default: scheduled runs take it, and the trigger form shows it")
+        checked["default"] = _param_value(spec["default"], kind, typed, f"param {name}: default")
+        description = spec.get("description") or ""
+        if not isinstance(description, str):
+            raise BadValue(f"param {name}: description {shown(description)} is not text")
+        if description:
+            checked["description"] = text(description)
+        enum = spec.get("enum")
+        if enum is not None:
+            if not isinstance(enum, list | tuple) or not enum:
+                raise BadValue(f"param {name}: enum must be a non-empty list of choices")
+            choices = [_param_value(item, kind, typed, f"param {name}: choice") for item in enum]
+            if len(set(map(repr, choices))) != len(choices):
+                raise BadValue(f"param {name}: a choice is listed twice")
+            if checked["default"] not in choices:
+                raise BadValue(f"param {name}: default {shown(checked['default'])} is not one of its choices "
+                               f"{', '.join(map(str, choices))}")  # fmt: skip
+            checked["enum"] = choices
+        result[name] = checked
+    return result

@@ -10,6 +10,7 @@ helpers this file reuses).
 from __future__ import annotations
 
 import datetime as dt
+import re
 import subprocess
 import sys
 import time
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import load_dagbag
 from test_engine_behaviour import Scheduler, _session, activate, create_scheduled_runs, run_states, ti_states
 
 pytestmark = [
@@ -32,6 +34,15 @@ COMMON: dict[str, Any] = {"image": "busybox:1.36", "alerts": [], "schedule": "@d
 DAGS: dict[str, dict[str, Any]] = {
     "af3_run_timeout": {"dagrun_timeout_minutes": 30},
     "af3_task_timeout": {"execution_timeout_minutes": 1, "retries": 0},
+    "af3_params": {
+        "schedule": None,
+        "params": {
+            "limit": {"type": "integer", "default": 10, "description": "Rows to load at most"},
+            "mode": {"type": "string", "default": "full", "enum": ["full", "delta"]},
+        },
+        "arguments": ["--limit", "{{ params.limit }}", "--mode={{ params['mode'] }}"],
+        "env_vars": {"MODE": "{{ params.mode }}"},
+    },
 }
 
 
@@ -158,3 +169,70 @@ def test_execution_timeout_fails_the_task_with_a_timeout(
     assert 0.9 < started[1] - started[0] < 3  # stopped at the timeout, not after the sleep
     assert ti_states(name, run) == ["failed"]  # retries=0: failed at once (with retries: up_for_retry)
     assert len(raised) == 1 and isinstance(raised[0], AirflowTaskTimeout)
+
+
+# --- params --------------------------------------------------------------------------------------
+
+
+def trigger(name: str, conf: dict[str, Any]) -> str:
+    """A manual run with ``conf``, as the UI's trigger form and the REST API create it."""
+    from airflow.api.common.trigger_dag import trigger_dag
+    from airflow.utils.types import DagRunTriggeredByType
+
+    # SQLite's now() has whole seconds: a run "after" now() within this second would wait for the next
+    after = dt.datetime.now(UTC) - dt.timedelta(seconds=2)
+    with _session() as session:
+        run = trigger_dag(name, triggered_by=DagRunTriggeredByType.UI, conf=conf, run_after=after, session=session)
+        assert run is not None
+        return run.run_id
+
+
+@pytest.mark.parametrize(
+    ("conf", "why"),
+    [
+        ({"limit": "ten"}, "'ten' is not of type 'integer'"),
+        ({"mode": "partial"}, "'partial' is not one of ['full', 'delta']"),
+        ({"limit": 2.5}, "2.5 is not of type 'integer'"),
+    ],
+)
+def test_a_manual_run_with_a_bad_param_value_is_refused(engine: Engine, conf: dict[str, Any], why: str) -> None:
+    from airflow.sdk.definitions.param import ParamValidationError
+
+    name = "af3_params"
+    assert 'Param(10, type="integer", description="Rows to load at most")' in engine.source(name)
+    activate(name)
+    with pytest.raises(ParamValidationError, match=re.escape(why)):
+        trigger(name, conf)
+    assert run_states(name) == {}  # no run was created
+
+
+def test_the_task_renders_the_params_of_its_run(
+    engine: Engine, scheduler: Scheduler, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The SDK task runner renders the pod's templated fields with the run's params (the trigger
+    form's values over the defaults), as it does before the pod is created."""
+    from airflow.sdk.execution_time.supervisor import run_task_in_process
+
+    name = "af3_params"
+    activate(name)
+    seen: dict[str, Any] = {}
+
+    def execute(self: Any, context: Any) -> None:  # no cluster: record what the pod would get
+        seen[context["dag_run"].run_id] = (list(self.arguments), {e.name: e.value for e in self.env_vars})
+
+    monkeypatch.setattr(type(engine.sdk_dag(name).get_task("main")), "execute", execute)
+    runs = []
+    for conf in ({"limit": 7, "mode": "delta"}, {}):  # one at a time: max_active_runs is 1
+        run = trigger(name, conf)
+        runs.append(run)
+        scheduler.tick(2)
+        (workload,) = scheduler.queued(name, run)
+        scheduler.executor.queued_tasks.pop(workload.key)
+        # the file parsed afresh for each run, as a worker does: running a task writes into its params
+        task = load_dagbag(engine.dags_dir, engine.dags_dir / f"{name}.py").dags[name].get_task("main")
+        run_task_in_process(ti=workload.ti, task=task)
+        assert ti_states(name, run) == ["success"]
+        scheduler.tick()
+    given, defaults = runs
+    assert seen[given] == (["--limit", "7", "--mode=delta"], {"MODE": "delta"})
+    assert seen[defaults] == (["--limit", "10", "--mode=full"], {"MODE": "full"})

@@ -39,7 +39,10 @@ from airflow.providers.standard.operators.empty import EmptyOperator
 {%- if c.external_dag_id %}
 from airflow.providers.standard.sensors.external_task import ExternalTaskSensor
 {%- endif %}
-from airflow.sdk import DAG
+{%- set params = c.params | as_dict %}
+{%- set sdk = ["DAG"] %}
+{%- if params %}{% set _ = sdk.append("Param") %}{% endif %}
+from airflow.sdk import {{ sdk | join(", ") }}
 {%- if ns.k8s %}
 from kubernetes.client import models as k8s
 {%- endif %}
@@ -59,6 +62,15 @@ with DAG(
     tags={{ c.tags | as_list | py_literal }},
 {%- if c.dagrun_timeout_minutes | as_int %}
     dagrun_timeout=datetime.timedelta(minutes={{ c.dagrun_timeout_minutes | as_int }}),
+{%- endif %}
+{%- if params %}
+    params={
+{%- for name, spec in params.items() %}
+        {{ name | py_literal }}: Param({{ spec.default | py_literal }}, type={{ spec.type | py_literal }}
+{%- if spec.get("description") %}, description={{ spec.description | py_literal }}{% endif %}
+{%- if spec.get("enum") %}, enum={{ spec.enum | py_literal }}{% endif %}),
+{%- endfor %}
+    },
 {%- endif %}
     default_args={
         "owner": {{ c.owner | py_literal }},

@@ -1,0 +1,162 @@
+"""Airflow 3 authoring answers (issue 15): every source takes them alike (--set one-line forms,
+answers files, the prompt's checks), the rules that read several answers, and what the template
+writes (ruff-clean, loaded by Airflow)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers import BASE_ANSWERS
+
+from createdag.answers import check_one, resolve
+from createdag.errors import BadValue, InvalidAnswers
+from createdag.questions import BY_KEY
+from createdag.settings import Settings
+
+
+def answers_of(tmp_path: Path, **given: Any) -> dict[str, Any]:
+    answers, _ = resolve({**BASE_ANSWERS, **given}, Settings(output_dir=tmp_path))
+    return answers
+
+
+def refusal(tmp_path: Path, **given: Any) -> str:
+    with pytest.raises(InvalidAnswers) as caught:
+        resolve({**BASE_ANSWERS, **given}, Settings(output_dir=tmp_path))
+    return str(caught.value)
+
+
+def render(tmp_path: Path, **given: Any) -> str:
+    from createdag.create import create
+
+    dags = tmp_path / "dags"
+    created = create([{**BASE_ANSWERS, **given}], Settings(output_dir=dags), source="test")
+    return created.paths[0].read_text(encoding="utf-8")
+
+
+def ruff(path: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--isolated", "--select", "E,W,F,AIR", "--preview",
+         "--no-cache", str(path)],
+        capture_output=True, text=True,
+    )  # fmt: skip
+
+
+# --- timeouts --------------------------------------------------------------------------------------
+
+
+def test_timeouts_default_to_none_and_render_as_timedeltas(tmp_path: Path) -> None:
+    assert "timeout" not in render(tmp_path / "a")
+    source = render(tmp_path / "b", dagrun_timeout_minutes="90", tasks=[
+        {"task_id": "extract", "execution_timeout_minutes": 20},
+        {"task_id": "load", "after": ["extract"]},
+    ])  # fmt: skip
+    assert "    dagrun_timeout=datetime.timedelta(minutes=90),\n" in source
+    assert source.count("execution_timeout=datetime.timedelta(minutes=20),") == 1
+
+
+def test_a_task_timeout_given_beside_the_tasks_is_every_tasks(tmp_path: Path) -> None:
+    answers = answers_of(tmp_path, execution_timeout_minutes=15, tasks=[
+        {"task_id": "a"}, {"task_id": "b", "execution_timeout_minutes": 0},
+    ])  # fmt: skip
+    assert [t["execution_timeout_minutes"] for t in answers["tasks"]] == [15, 0]
+
+
+def test_negative_timeouts_are_refused(tmp_path: Path) -> None:
+    text = refusal(tmp_path, dagrun_timeout_minutes=-1, execution_timeout_minutes="-5")
+    assert "dagrun_timeout_minutes" in text and "execution_timeout_minutes" in text
+
+
+# --- params ----------------------------------------------------------------------------------------
+
+
+def check_params(raw: Any, tmp_path: Path) -> dict[str, Any]:
+    return check_one(BY_KEY["params"], raw, {}, Settings(output_dir=tmp_path))
+
+
+def test_params_one_line_form(tmp_path: Path) -> None:
+    assert check_params("limit:integer=10, mode:full|delta=delta, ratio:number=0.5, dry:boolean=no, who=x",
+                        tmp_path) == {  # fmt: skip
+        "limit": {"type": "integer", "default": 10},
+        "mode": {"type": "string", "default": "delta", "enum": ["full", "delta"]},
+        "ratio": {"type": "number", "default": 0.5},
+        "dry": {"type": "boolean", "default": False},
+        "who": {"type": "string", "default": "x"},
+    }
+
+
+def test_params_file_form_and_json_one_line_form_agree(tmp_path: Path) -> None:
+    spec = {"limit": {"type": "integer", "default": 10, "description": "Rows at most"}, "day": "2026-01-01"}
+    expected = {
+        "limit": {"type": "integer", "default": 10, "description": "Rows at most"},
+        "day": {"type": "string", "default": "2026-01-01"},
+    }
+    assert check_params(spec, tmp_path) == expected
+    import json
+
+    assert check_params(json.dumps(spec), tmp_path) == expected
+    shown = BY_KEY["params"].kind_of.show(BY_KEY["params"], expected)
+    assert check_params(shown, tmp_path) == expected  # what the prompt shows reads back the same
+    plain = {"n": {"type": "integer", "default": 3}, "m": {"type": "string", "default": "a", "enum": ["a", "b"]}}
+    assert BY_KEY["params"].kind_of.show(BY_KEY["params"], plain) == "n:integer=3, m:a|b=a"
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ("limit:integer=ten", "'ten' is not a whole number"),
+        ("limit:int=1", "type 'int' is not one of string, integer, number, boolean"),
+        ("mode:full|delta=partial", "not one of its choices full, delta"),
+        ({"limit": {"type": "integer", "default": "10"}}, "'10' is not of type integer"),
+        ({"limit": {"type": "integer"}}, "needs a default"),
+        ({"limit": {"type": "number", "default": float("inf")}}, "not a finite number"),
+        ({"my-param": {"default": 1}}, "not a Python-style name"),
+        ({"x": {"default": 1, "choices": [1]}}, "unknown key 'choices'"),
+        ("limit", "is not NAME:TYPE=DEFAULT"),
+        ("a=1, a=2", "given twice"),
+    ],
+)
+def test_bad_params_are_refused_with_the_fix(tmp_path: Path, raw: Any, message: str) -> None:
+    with pytest.raises(BadValue) as caught:
+        check_params(raw, tmp_path)
+    assert message in str(caught.value)
+
+
+def test_params_render_as_param_objects_that_airflow_loads(tmp_path: Path) -> None:
+    from helpers import load_dagbag
+
+    source = render(tmp_path, params="limit:integer=10, mode:full|delta=full", arguments=["--limit", "{{ params.limit }}"])
+    assert "from airflow.sdk import DAG, Param\n" in source
+    assert '        "limit": Param(10, type="integer"),\n' in source
+    assert '        "mode": Param("full", type="string", enum=["full", "delta"]),\n' in source
+    path = tmp_path / "dags" / "sales_daily.py"
+    assert ruff(path).returncode == 0, ruff(path).stdout
+    dag = load_dagbag(tmp_path / "dags", path).dags["sales_daily"]
+    assert dag.params.dump() == {"limit": 10, "mode": "full"}
+    assert dag.params.get_param("mode").schema == {"type": "string", "enum": ["full", "delta"]}
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("arguments", ["--day", "{{ params.day }}"]),
+        ("cmds", ["run", "{{ params['day'] }}"]),
+        ("env_vars", {"DAY": "{{ params.day }}"}),
+    ],
+)
+def test_a_template_naming_an_undeclared_param_is_refused(tmp_path: Path, key: str, value: Any) -> None:
+    text = refusal(tmp_path, params="limit:integer=1", **{key: value})
+    assert "{{ params.day }} names no param of this DAG (its params are limit): add day to params" in text
+    answers_of(tmp_path, params="limit:integer=1, day=2026-01-01", **{key: value})  # declared: taken
+    assert "it declares no params" in refusal(tmp_path, **{key: value})
+
+
+def test_param_refs_are_read_from_jinja_blocks_only() -> None:
+    from createdag.rules import param_refs
+
+    assert param_refs("--a {{ params.a }} {{ params['b'] | upper }} {% if params.c %}x{% endif %}") == ["a", "b", "c"]
+    assert param_refs("params.x outside a template") == []
+    assert param_refs('{{ params.get("x") }}') == ["get"]  # the dict's own method: not a param
