@@ -137,6 +137,21 @@ def _check_task_id(value: str, answers: Answers, settings: Settings) -> str:
     return value
 
 
+ASSETS_MODES = ("all", "any")
+
+
+def _check_assets_mode(value: str, answers: Answers, settings: Settings) -> str:
+    mode = value.strip().lower()
+    if mode not in ASSETS_MODES:
+        raise BadValue(f"{value!r} is neither all nor any")
+    return mode
+
+
+def _has_run_times(answers: Answers) -> bool:
+    schedule = answers.get("schedule")
+    return schedule is not None and schedule not in schedules.SPECIAL_SCHEDULES
+
+
 def _check_after(value: list[str], answers: Answers, settings: Settings) -> list[str]:
     seen: list[str] = []
     for name in value:
@@ -245,6 +260,24 @@ QUESTIONS: tuple[Question, ...] = (
              "Typed values the trigger form asks for, NAME:TYPE=DEFAULT (string, integer, number, boolean, "
              "or a|b choices); read as {{ params.NAME }}.",
              "params", {}, _simple(v.params)),
+    Question("on_assets", "Airflow 3", "Runs when another DAG's data is ready (assets)?",
+             "Assets: a run is queued each time a producing task updates them, no worker slot waits; "
+             "the sensor (Upstream DAG, below): the same logical date.",
+             "bool", False, prompt_only=True),
+    Question("assets", "Airflow 3", "Assets it runs on",
+             "Asset URIs whose updates start a run, comma-separated (e.g. s3://lake/sales); with a schedule: "
+             "either one starts a run.",
+             "list", [], rules.check_assets, when=lambda answers: bool(answers.get("on_assets")),
+             depends_on=("on_assets", "schedule")),
+    Question("assets_mode", "Airflow 3", "Run when all or any of them updated?",
+             "all: once every asset has been updated since the last run; any: on each update of one of them.",
+             "text", "all", _check_assets_mode, when=lambda answers: len(answers.get("assets") or ()) > 1,
+             depends_on=("assets",), complete=lambda answers, settings: ASSETS_MODES),
+    Question("data_intervals", "Airflow 3", "Cron with data intervals (Airflow 2 style)?",
+             "On: a run covers the interval before it and starts at its end (CronDataIntervalTimetable); "
+             "off: runs at the time named.",
+             "bool", False, rules.check_data_intervals, when=lambda answers: _has_run_times(answers),
+             depends_on=("schedule",)),
     # Tasks: asked once per pod task ---------------------------------------------
     Question("task_id", "Task", "Task id",
              "Id of this pod task in the DAG, and its variable in the file (e.g. extract, load).",
@@ -288,6 +321,10 @@ QUESTIONS: tuple[Question, ...] = (
              "Most memory the pod may use; killed (OOMKilled) above it (empty: none).",
              "text", "", rules.check_quantity("memory", "memory_request"), when=_wants_resources,
              depends_on=("resources", "memory_request"), scope="task"),
+    Question("outlets", "Task", "Assets it updates",
+             "Asset URIs this task updates when it succeeds, comma-separated: DAGs scheduled on them start "
+             "(empty: none).",
+             "list", [], rules.check_outlets, scope="task"),
     Question("execution_timeout_minutes", "Task", "Task timeout (minutes)",
              "A try still running after N minutes fails with a timeout: retried, then the failure alert "
              "goes out (0: no limit).",

@@ -212,6 +212,8 @@ def cross_answer_notices(answers: dict[str, Any], settings: Settings | None) -> 
         notices.append("depends_on_past is on too: wait_for_downstream implies it in Airflow")
     if answers.get("external_dag_id") and settings is not None:
         notices.extend(alignment_notices(answers, settings))
+    if answers.get("assets") and settings is not None:
+        notices.extend(asset_notices(answers, settings))
     tasks = answers.get("tasks") or ()
     for task in tasks:
         unpinned = images.unpinned(task.get("image") or "")
@@ -290,3 +292,72 @@ def check_templates(values: list[str], answers: Answers, settings: Settings) -> 
     if problem:
         raise BadValue(problem)
     return values
+
+
+# --- assets ----------------------------------------------------------------------------------------
+
+
+def _unique_uris(values: list[str]) -> list[str]:
+    result: list[str] = []
+    for item in values:
+        uri = v.asset_uri(item)
+        if uri not in result:
+            result.append(uri)
+    return result
+
+
+def check_outlets(values: list[str], answers: Answers, settings: Settings) -> list[str]:
+    return _unique_uris(values)
+
+
+def check_assets(values: list[str], answers: Answers, settings: Settings) -> list[str]:
+    values = _unique_uris(values)
+    schedule = answers.get("schedule")
+    if values and schedule in schedules.SPECIAL_SCHEDULES:
+        raise BadValue(
+            f"a {schedule} schedule cannot be combined with assets: set schedule to None (assets alone) "
+            "or to a cron, preset or 'every N minutes' (the assets or the time, whichever comes first)"
+        )
+    return values
+
+
+def check_data_intervals(value: bool, answers: Answers, settings: Settings) -> bool:
+    schedule = answers.get("schedule")
+    if value and (schedule is None or schedule in schedules.SPECIAL_SCHEDULES):
+        raise BadValue(f"data intervals need a cron, preset or 'every N' schedule, not {schedule}")
+    return value
+
+
+def asset_notices(answers: Mapping[str, Any], settings: Settings) -> list[str]:
+    """Which DAGs of the repo (or of this batch) produce each asset this DAG runs on, read from
+    their source; a warning for an asset none of them lists as an outlet, with the ones they do."""
+    from createdag import upstream
+
+    wanted = list(answers.get("assets") or ())
+    if not wanted:
+        return []
+    producers = upstream.asset_producers_cached(settings.output_dir)
+    for planned in settings.planned:
+        for uri in planned.outlets:
+            producers.setdefault(uri, []).append((planned.dag_id, planned.path))
+    own = answers.get("dag_id")
+    notices = []
+    schedule = answers.get("schedule")
+    if schedule is not None:
+        notices.append(
+            f"this DAG runs on its assets or {schedule} ({schedules.describe(schedule)}), whichever comes first "
+            "(Airflow's AssetOrTimeSchedule): set schedule to None for the assets alone"
+        )
+    for uri in wanted:
+        found = [(dag_id, path) for dag_id, path in producers.get(uri, ()) if dag_id != own]
+        if found:
+            names = ", ".join(f"{dag_id} ({path})" for dag_id, path in found)
+            notices.append(f"asset {uri} is produced by {names}")
+        else:
+            known = sorted(uri for uri, dags in producers.items() if any(d != own for d, _ in dags))
+            listing = ", ".join(known) if known else "none"
+            notices.append(
+                f"warning: no DAG in {settings.output_dir} lists {uri} as an outlet, so nothing here starts "
+                f"this DAG through it; the assets its DAGs produce: {listing}"
+            )
+    return notices

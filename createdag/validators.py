@@ -343,3 +343,44 @@ def params(value: dict) -> dict:
             checked["enum"] = choices
         result[name] = checked
     return result
+
+
+# --- asset URIs (Airflow's ``Asset(uri)``: ``_sanitize_uri`` and its validators) ------------------
+
+ASSET_URI_MAX = 1500
+
+
+def asset_uri(value: str) -> str:
+    """An asset URI as ``Asset(uri)`` accepts it, normalized as Airflow stores it (scheme in lower
+    case, no trailing slash, query sorted, no fragment), so the producer's and the consumer's match.
+
+    Airflow's rules (``airflow/sdk/definitions/asset/__init__.py``): at most 1500 characters, not
+    empty or blank, not ``self`` or ``context``, the ``airflow`` scheme is reserved; a password is
+    dropped with a warning (refused here: it would land in the DAG file). A provider may add rules
+    for its own scheme (``s3``, ``gs``...), which only that provider, installed, can check.
+    """
+    import urllib.parse
+
+    uri = value.strip()
+    if not uri:
+        raise BadValue("an asset URI is empty: write one, e.g. s3://bucket/sales/daily or file:///data/sales.csv")
+    if len(uri) > ASSET_URI_MAX:
+        raise BadValue(f"asset URI {shown(uri)} is longer than Airflow's {ASSET_URI_MAX} characters")
+    if uri in ("self", "context"):
+        raise BadValue(f"{uri!r} is a name Airflow reserves: it cannot be an asset")
+    text(uri)
+    try:
+        parsed = urllib.parse.urlsplit(uri)
+        password = parsed.password
+    except ValueError as exc:
+        raise BadValue(f"asset URI {shown(uri)} does not parse as a URI: {exc}") from None
+    scheme = parsed.scheme.lower()
+    if not scheme or scheme.startswith("x-"):
+        return uri  # not a URI (a plain name), or a private scheme: Airflow keeps it as written
+    if scheme == "airflow":
+        raise BadValue(f"asset URI {shown(uri)}: the scheme 'airflow' is reserved by Airflow")
+    if password:
+        raise BadValue(f"asset URI {shown(uri)} holds a password: Airflow drops it; leave user info out")
+    query = urllib.parse.urlencode(sorted(urllib.parse.parse_qsl(parsed.query))) if parsed.query else ""
+    parsed = parsed._replace(scheme=scheme, path=parsed.path.rstrip("/") or "/", query=query, fragment="")
+    return urllib.parse.urlunsplit(parsed)

@@ -34,6 +34,11 @@ COMMON: dict[str, Any] = {"image": "busybox:1.36", "alerts": [], "schedule": "@d
 DAGS: dict[str, dict[str, Any]] = {
     "af3_run_timeout": {"dagrun_timeout_minutes": 30},
     "af3_task_timeout": {"execution_timeout_minutes": 1, "retries": 0},
+    "af3_produces_a": {"schedule": None, "outlets": ["s3://af3-lake/a"]},
+    "af3_produces_b": {"schedule": None, "outlets": ["s3://af3-lake/b"]},
+    "af3_on_a": {"schedule": None, "assets": ["s3://af3-lake/a"]},
+    "af3_on_a_and_b": {"schedule": None, "assets": ["s3://af3-lake/a", "s3://af3-lake/b"], "assets_mode": "all"},
+    "af3_on_a_or_b": {"schedule": None, "assets": ["s3://af3-lake/a", "s3://af3-lake/b"], "assets_mode": "any"},
     "af3_params": {
         "schedule": None,
         "params": {
@@ -83,7 +88,7 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def scheduler(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[Scheduler]:
+def scheduler(engine: Engine, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> Iterator[Scheduler]:
     from airflow.callbacks.base_callback_sink import BaseCallbackSink
 
     class KeptCallbacks(BaseCallbackSink):
@@ -95,7 +100,9 @@ def scheduler(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sched
         def send(self, callback: Any) -> None:
             self.sent.append(callback)
 
-    monkeypatch.setenv("AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE", "False")
+    # False: only the runs a test creates. The scheduler creates asset-triggered runs in the same
+    # step as timetable runs, so the asset test turns it on (its DAGs run on assets or by hand).
+    monkeypatch.setenv("AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE", str(request.param if hasattr(request, "param") else False))
     runner = Scheduler()
     runner.executor.callback_sink = KeptCallbacks()
     yield runner
@@ -236,3 +243,77 @@ def test_the_task_renders_the_params_of_its_run(
     given, defaults = runs
     assert seen[given] == (["--limit", "7", "--mode=delta"], {"MODE": "delta"})
     assert seen[defaults] == (["--limit", "10", "--mode=full"], {"MODE": "full"})
+
+
+# --- assets ----------------------------------------------------------------------------------------
+
+CONSUMERS = ("af3_on_a", "af3_on_a_and_b", "af3_on_a_or_b")
+
+
+def asset_runs(name: str) -> list[str]:
+    from airflow.models.dagrun import DagRun
+    from sqlalchemy import select
+
+    with _session() as session:
+        return list(session.scalars(select(DagRun.run_type).where(DagRun.dag_id == name)))
+
+
+def produce(engine: Engine, scheduler: Scheduler, name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run of a producing DAG whose pod task succeeds, run by the SDK task runner (its pod a no-op):
+    the Execution API records the task's outlets as asset events, as in production."""
+    from airflow.sdk.execution_time.supervisor import run_task_in_process
+
+    task = engine.sdk_dag(name).get_task("main")
+    monkeypatch.setattr(type(task), "execute", lambda self, context: None)
+    run = trigger(name, {})
+    scheduler.tick(2)
+    (workload,) = scheduler.queued(name, run)
+    scheduler.executor.queued_tasks.pop(workload.key)
+    run_task_in_process(ti=workload.ti, task=task)
+    assert ti_states(name, run) == ["success"]
+
+
+@pytest.mark.parametrize("scheduler", [True], indirect=True, ids=["creating runs"])
+def test_asset_scheduled_dags_run_when_their_assets_are_updated(
+    engine: Engine, scheduler: Scheduler, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from airflow.models.asset import AssetEvent
+    from sqlalchemy import select
+
+    assert '        outlets=[Asset("s3://af3-lake/a")],\n' in engine.source("af3_produces_a")
+    assert '    schedule=Asset("s3://af3-lake/a"),\n' in engine.source("af3_on_a")
+    assert '    schedule=Asset("s3://af3-lake/a") & Asset("s3://af3-lake/b"),\n' in engine.source("af3_on_a_and_b")
+    assert '    schedule=Asset("s3://af3-lake/a") | Asset("s3://af3-lake/b"),\n' in engine.source("af3_on_a_or_b")
+    activate("af3_produces_a", "af3_produces_b", *CONSUMERS)
+    scheduler.tick(2)
+    assert {name: asset_runs(name) for name in CONSUMERS} == {name: [] for name in CONSUMERS}  # not before
+
+    produce(engine, scheduler, "af3_produces_a", monkeypatch)
+    with _session() as session:
+        events = session.scalars(select(AssetEvent)).all()
+        assert [(e.asset.uri, e.source_dag_id, e.source_task_id) for e in events] == [
+            ("s3://af3-lake/a", "af3_produces_a", "main")
+        ]
+    scheduler.tick()
+    assert asset_runs("af3_on_a") == ["asset_triggered"]
+    assert asset_runs("af3_on_a_or_b") == ["asset_triggered"]
+    assert asset_runs("af3_on_a_and_b") == []  # all: b has not been updated yet
+    scheduler.tick(2)
+    assert asset_runs("af3_on_a_and_b") == []
+
+    produce(engine, scheduler, "af3_produces_b", monkeypatch)
+    scheduler.tick()
+    assert asset_runs("af3_on_a_and_b") == ["asset_triggered"]  # both updated since its last run
+    assert asset_runs("af3_on_a") == ["asset_triggered"]  # b is not its asset
+    # any: once per update; its first run still holds the one run slot (max_active_runs=1), so the
+    # update waits in Airflow's asset queue and starts the next run when that one finishes
+    assert asset_runs("af3_on_a_or_b") == ["asset_triggered"]
+    (first,) = run_states("af3_on_a_or_b")
+    for _ in range(30):  # an asset-triggered run starts once SQLite's now() (whole seconds) has passed its run_after
+        if run_states("af3_on_a_or_b")[first] == "running":
+            break
+        time.sleep(0.1)
+        scheduler.tick()
+    scheduler.complete("af3_on_a_or_b", first)
+    scheduler.tick()
+    assert asset_runs("af3_on_a_or_b") == ["asset_triggered", "asset_triggered"]

@@ -40,7 +40,12 @@ from airflow.providers.standard.operators.empty import EmptyOperator
 from airflow.providers.standard.sensors.external_task import ExternalTaskSensor
 {%- endif %}
 {%- set params = c.params | as_dict %}
+{%- set schedule = c | schedule_source %}
+{%- set ns.outlets = false %}
+{%- for t in tasks %}{% if t.outlets %}{% set ns.outlets = true %}{% endif %}{% endfor %}
 {%- set sdk = ["DAG"] %}
+{%- if ns.outlets or "Asset" in schedule.names %}{% set _ = sdk.append("Asset") %}{% endif %}
+{%- for name in schedule.names %}{% if name not in sdk %}{% set _ = sdk.append(name) %}{% endif %}{% endfor %}
 {%- if params %}{% set _ = sdk.append("Param") %}{% endif %}
 from airflow.sdk import {{ sdk | join(", ") }}
 {%- if ns.k8s %}
@@ -54,7 +59,7 @@ from {{ c.alerts_module }} import TeamsNotifier
 with DAG(
     dag_id={{ c.dag_id | py_literal }},
     description={{ (c.description or None) | py_literal }},
-    schedule={{ (None if c.schedule in (None, "None", "") else c.schedule) | py_literal }},
+    schedule={{ schedule.expr }},
     start_date=pendulum.datetime({{ c.start_date | date_args }}, tz={{ c.timezone | py_literal }}),
     catchup={{ c.catchup | as_bool | py_literal }},
     max_active_runs={{ c.max_active_runs | as_int | py_literal }},
@@ -153,6 +158,9 @@ with DAG(
             requests={{ requests | py_literal }},
             limits={{ limits | py_literal }},
         ),
+{%- endif %}
+{%- if t.outlets %}
+        outlets=[{% for uri in t.outlets %}Asset({{ uri | py_literal }}){% if not loop.last %}, {% endif %}{% endfor %}],
 {%- endif %}
 {%- if t.execution_timeout_minutes %}
         execution_timeout=datetime.timedelta(minutes={{ t.execution_timeout_minutes }}),
