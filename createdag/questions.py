@@ -211,7 +211,7 @@ QUESTIONS: tuple[Question, ...] = (
     # Schedule -------------------------------------------------------------------
     Question("schedule", "Schedule", "Schedule",
              "When runs start: cron ('30 6 * * 1-5'; Airflow 3 runs at the time named, no data interval), "
-             "a preset or None.",
+             "a preset, 'every 15 minutes' or None.",
              "text", "@daily", _check_schedule, none_ok=True, live_hint=schedules.live_hint,
              echo=lambda value: f"-> {schedules.describe(value)}", complete=_schedule_presets),
     Question("start_date", "Schedule", "Start date",
