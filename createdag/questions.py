@@ -137,6 +137,16 @@ def _check_task_id(value: str, answers: Answers, settings: Settings) -> str:
     return value
 
 
+DEADLINE_FROM = ("queued", "logical_date")
+
+
+def _check_deadline_from(value: str, answers: Answers, settings: Settings) -> str:
+    word = value.strip().lower().replace(" ", "_").replace("-", "_")
+    if word not in DEADLINE_FROM:
+        raise BadValue(f"{value!r} is neither queued nor logical_date")
+    return word
+
+
 ASSETS_MODES = ("all", "any")
 
 
@@ -256,6 +266,15 @@ QUESTIONS: tuple[Question, ...] = (
              "A run still going after N minutes is failed by the scheduler and its unfinished tasks "
              "skipped, without task alerts (0: no limit).",
              "int", 0, _simple(lambda n: v.int_at_least(n, 0))),
+    Question("deadline_minutes", "Airflow 3", "Deadline alert after (minutes)",
+             "Post a 'missed deadline' card to Teams when a run has not finished N minutes after it was queued "
+             "or after its logical date (0: none; Airflow 3.1+).",
+             "int", 0, rules.check_deadline_minutes, depends_on=("alerts",)),
+    Question("deadline_from", "Airflow 3", "Counted from",
+             "queued: from when the run was queued (any run); logical_date: from its logical date "
+             "(scheduled runs' time slot).",
+             "text", "queued", _check_deadline_from, when=lambda answers: bool(answers.get("deadline_minutes")),
+             depends_on=("deadline_minutes",), complete=lambda answers, settings: DEADLINE_FROM),
     Question("params", "Airflow 3", "Params for manual runs",
              "Typed values the trigger form asks for, NAME:TYPE=DEFAULT (string, integer, number, boolean, "
              "or a|b choices); read as {{ params.NAME }}.",

@@ -361,3 +361,42 @@ def asset_notices(answers: Mapping[str, Any], settings: Settings) -> list[str]:
                 f"this DAG through it; the assets its DAGs produce: {listing}"
             )
     return notices
+
+
+# --- deadline alerts -----------------------------------------------------------------------------
+
+#: the first Airflow with ``DeadlineAlert`` (``airflow.sdk.definitions.deadline``)
+DEADLINE_AIRFLOW = (3, 1)
+
+
+def installed_airflow() -> tuple[int, int] | None:
+    """The installed Airflow's (major, minor), read from the package metadata (Airflow is never
+    imported for this); None when it is not installed here."""
+    from importlib import metadata
+
+    for name in ("apache-airflow-core", "apache-airflow"):
+        try:
+            parts = re.findall(r"\d+", metadata.version(name))
+        except metadata.PackageNotFoundError:
+            continue
+        if len(parts) >= 2:
+            return int(parts[0]), int(parts[1])
+    return None
+
+
+def check_deadline_minutes(value: int, answers: Answers, settings: Settings) -> int:
+    value = v.int_at_least(value, 0)
+    if not value:
+        return value
+    if not answers.get("alerts"):
+        raise BadValue(
+            "the deadline alert posts through the Teams alert module, which a DAG without alerts does not "
+            "install: turn on an alert (failure, say), or set 0"
+        )
+    installed = installed_airflow()
+    if installed is not None and installed < DEADLINE_AIRFLOW:
+        raise BadValue(
+            f"deadline alerts need Airflow {DEADLINE_AIRFLOW[0]}.{DEADLINE_AIRFLOW[1]} or later (DeadlineAlert); "
+            f"the Airflow installed here is {installed[0]}.{installed[1]}: upgrade it, or set 0"
+        )
+    return value

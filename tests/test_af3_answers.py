@@ -160,3 +160,70 @@ def test_param_refs_are_read_from_jinja_blocks_only() -> None:
     assert param_refs("--a {{ params.a }} {{ params['b'] | upper }} {% if params.c %}x{% endif %}") == ["a", "b", "c"]
     assert param_refs("params.x outside a template") == []
     assert param_refs('{{ params.get("x") }}') == ["get"]  # the dict's own method: not a param
+
+
+# --- deadline alerts -------------------------------------------------------------------------------
+
+
+def test_a_deadline_renders_a_deadline_alert_with_the_teams_callback(tmp_path: Path) -> None:
+    from helpers import load_dagbag
+
+    source = render(tmp_path, deadline_minutes=45, deadline_from="logical date", teams_conn_id="team_hook")
+    assert "from airflow.sdk import DAG, AsyncCallback, DeadlineAlert, DeadlineReference\n" in source
+    assert "from teams_alerts import TeamsNotifier, deadline_alert\n" in source
+    assert "reference=DeadlineReference.DAGRUN_LOGICAL_DATE," in source
+    path = tmp_path / "dags" / "sales_daily.py"
+    assert ruff(path).returncode == 0, ruff(path).stdout
+    dag = load_dagbag(tmp_path / "dags", path).dags["sales_daily"]
+    (alert,) = dag.deadline
+    assert type(alert.reference).__name__ == "DagRunLogicalDateDeadline"
+    assert alert.interval.total_seconds() == 45 * 60
+    assert (alert.callback.path, alert.callback.kwargs) == ("teams_alerts.deadline_alert", {"conn_id": "team_hook"})
+    assert "deadline" not in render(tmp_path / "none").split("with DAG(")[1]
+
+
+def test_a_deadline_needs_the_alert_module_and_airflow_3_1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from createdag import rules
+
+    assert "turn on an alert" in refusal(tmp_path, deadline_minutes=10, alerts=[])
+    assert "neither queued nor logical_date" in refusal(tmp_path, deadline_minutes=10, deadline_from="start")
+    monkeypatch.setattr(rules, "installed_airflow", lambda: (3, 0))
+    assert "deadline alerts need Airflow 3.1 or later (DeadlineAlert); the Airflow installed here is 3.0" in (
+        refusal(tmp_path, deadline_minutes=10)
+    )
+    answers_of(tmp_path, deadline_minutes=0)  # no deadline: any Airflow
+    monkeypatch.setattr(rules, "installed_airflow", lambda: None)  # not installed here: not checked
+    answers_of(tmp_path, deadline_minutes=10)
+
+
+@pytest.mark.airflow
+def test_installed_airflow_is_read_from_package_metadata() -> None:
+    from airflow import __version__
+
+    from createdag.rules import installed_airflow
+
+    assert installed_airflow() == tuple(int(part) for part in __version__.split(".")[:2])
+
+
+# --- everything at once ------------------------------------------------------------------------------
+
+
+def test_every_option_together_is_ruff_clean_and_loads(tmp_path: Path) -> None:
+    from helpers import load_dagbag
+
+    source = render(
+        tmp_path, schedule="every 2 hours", data_intervals=True, assets="s3://l/a, s3://l/b", assets_mode="any",
+        params="day=2026-01-01, n:integer=3", dagrun_timeout_minutes=120, deadline_minutes=60,
+        tasks=[{"task_id": "extract", "outlets": ["s3://l/raw"], "execution_timeout_minutes": 30,
+                "arguments": ["--day", "{{ params.day }}"]},
+               {"task_id": "load", "after": ["extract"], "shards": 2, "outlets": ["s3://l/clean"],
+                "execution_timeout_minutes": 10}],
+    )  # fmt: skip
+    path = tmp_path / "dags" / "sales_daily.py"
+    assert ruff(path).returncode == 0, ruff(path).stdout
+    bag = load_dagbag(tmp_path / "dags", path)
+    assert bag.import_errors == {}
+    dag = bag.dags["sales_daily"]
+    assert type(dag.timetable).__name__ == "AssetOrTimeSchedule"
+    assert [a.uri for a in dag.get_task("load").partial_kwargs["outlets"]] == ["s3://l/clean"]
+    assert "DeltaDataIntervalTimetable(datetime.timedelta(hours=2))" in source

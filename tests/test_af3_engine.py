@@ -39,6 +39,7 @@ DAGS: dict[str, dict[str, Any]] = {
     "af3_on_a": {"schedule": None, "assets": ["s3://af3-lake/a"]},
     "af3_on_a_and_b": {"schedule": None, "assets": ["s3://af3-lake/a", "s3://af3-lake/b"], "assets_mode": "all"},
     "af3_on_a_or_b": {"schedule": None, "assets": ["s3://af3-lake/a", "s3://af3-lake/b"], "assets_mode": "any"},
+    "af3_deadline": {"schedule": None, "alerts": ["failure"], "deadline_minutes": 30, "deadline_from": "queued"},
     "af3_params": {
         "schedule": None,
         "params": {
@@ -317,3 +318,81 @@ def test_asset_scheduled_dags_run_when_their_assets_are_updated(
     scheduler.complete("af3_on_a_or_b", first)
     scheduler.tick()
     assert asset_runs("af3_on_a_or_b") == ["asset_triggered", "asset_triggered"]
+
+
+# --- deadline alerts -------------------------------------------------------------------------------
+
+TEAMS_PATH = "/workflows/af3/triggers/manual/paths/invoke"
+
+
+def test_a_missed_deadline_posts_one_card_through_airflows_deadline_machinery(
+    engine: Engine, scheduler: Scheduler, httpserver: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Airflow's own parts, in process: the run's Deadline row (written when the run is created),
+    the scheduler loop's deadline check (``_run_scheduler_loop``'s few lines, repeated here: the
+    loop itself never returns), ``Deadline.handle_miss`` queueing the callback for the triggerer,
+    and the triggerer's ``CallbackTrigger`` awaiting ``teams_alerts.deadline_alert``, which posts
+    to a local HTTP server standing in for Teams. Only the 30 minutes are skipped: the deadline
+    time is moved into the past."""
+    import asyncio
+    import json
+
+    from airflow.models import Deadline
+    from airflow.models.callback import Callback
+    from airflow.models.dagrun import DagRun
+    from airflow.triggers.callback import CallbackTrigger
+    from sqlalchemy import select
+    from sqlalchemy.orm import selectinload
+
+    name = "af3_deadline"
+    source = engine.source(name)
+    assert "reference=DeadlineReference.DAGRUN_QUEUED_AT," in source
+    assert "interval=datetime.timedelta(minutes=30)," in source
+    httpserver.expect_request(TEAMS_PATH, method="POST").respond_with_data("", status=202)
+    url = f"{httpserver.url_for(TEAMS_PATH)}?api-version=2016-06-01&sig=af3-Secret-sig"
+    monkeypatch.setenv("AIRFLOW_CONN_MSTEAMS_WEBHOOK_URL", json.dumps({"conn_type": "http", "host": url}))
+    activate(name)
+    run_id = trigger(name, {})
+
+    def check_deadlines() -> int:
+        """The scheduler loop's step: every expired deadline not yet handled is handled."""
+        with _session() as session:
+            expired = session.scalars(
+                select(Deadline)
+                .where(Deadline.deadline_time < dt.datetime.now(UTC))
+                .where(~Deadline.missed)
+                .options(selectinload(Deadline.callback), selectinload(Deadline.dagrun))
+            ).all()
+            for deadline in expired:
+                deadline.handle_miss(session)
+            return len(expired)
+
+    with _session() as session:
+        run = session.scalars(select(DagRun).where(DagRun.run_id == run_id)).one()
+        (deadline,) = session.scalars(select(Deadline).where(Deadline.dagrun_id == run.id)).all()
+        assert deadline.deadline_time == run.queued_at + dt.timedelta(minutes=30)
+    assert check_deadlines() == 0  # not yet due
+    with _session() as session:  # 31 minutes later, the run still not finished
+        session.scalars(select(Deadline)).one().deadline_time -= dt.timedelta(minutes=31)
+    assert check_deadlines() == 1
+    assert check_deadlines() == 0  # handled once
+    assert httpserver.log == []  # the scheduler only queues it: the triggerer posts
+
+    with _session() as session:
+        (callback,) = session.scalars(select(Callback)).all()
+        assert callback.data["path"] == "teams_alerts.deadline_alert"
+        kwargs = dict(callback.trigger.kwargs)
+    events = []
+
+    async def run_trigger() -> None:  # the triggerer's part
+        async for event in CallbackTrigger(**kwargs).run():
+            events.append(event.payload)
+
+    asyncio.run(run_trigger())
+    assert events[-1] == {"state": "success", "body": True}
+    (request,) = [request for request, _ in httpserver.log]
+    card = json.loads(request.get_data())["attachments"][0]["content"]
+    assert card["body"][0]["text"] == "\N{ALARM CLOCK} Airflow run missed its deadline"
+    facts = {fact["title"]: fact["value"] for fact in card["body"][1]["facts"]}
+    assert facts["DAG"] == "af3_deadline" and facts["Run"].replace("\\", "") == run_id
+    assert "Deadline" in facts and "Task" not in facts

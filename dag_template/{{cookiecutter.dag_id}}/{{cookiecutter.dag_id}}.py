@@ -47,13 +47,15 @@ from airflow.providers.standard.sensors.external_task import ExternalTaskSensor
 {%- if ns.outlets or "Asset" in schedule.names %}{% set _ = sdk.append("Asset") %}{% endif %}
 {%- for name in schedule.names %}{% if name not in sdk %}{% set _ = sdk.append(name) %}{% endif %}{% endfor %}
 {%- if params %}{% set _ = sdk.append("Param") %}{% endif %}
+{%- set deadline = c.deadline_minutes | as_int %}
+{%- if deadline %}{% set _ = sdk.extend(["AsyncCallback", "DeadlineAlert", "DeadlineReference"]) %}{% endif %}
 from airflow.sdk import {{ sdk | join(", ") }}
 {%- if ns.k8s %}
 from kubernetes.client import models as k8s
 {%- endif %}
 {%- if alerts %}
 
-from {{ c.alerts_module }} import TeamsNotifier
+from {{ c.alerts_module }} import TeamsNotifier{% if deadline %}, deadline_alert{% endif %}
 {%- endif %}
 
 with DAG(
@@ -67,6 +69,13 @@ with DAG(
     tags={{ c.tags | as_list | py_literal }},
 {%- if c.dagrun_timeout_minutes | as_int %}
     dagrun_timeout=datetime.timedelta(minutes={{ c.dagrun_timeout_minutes | as_int }}),
+{%- endif %}
+{%- if deadline %}
+    deadline=DeadlineAlert(
+        reference=DeadlineReference.{{ "DAGRUN_LOGICAL_DATE" if c.deadline_from == "logical_date" else "DAGRUN_QUEUED_AT" }},
+        interval=datetime.timedelta(minutes={{ deadline }}),
+        callback=AsyncCallback(deadline_alert, kwargs={"conn_id": {{ c.teams_conn_id | py_literal }}}),
+    ),
 {%- endif %}
 {%- if params %}
     params={
