@@ -214,6 +214,11 @@ def cross_answer_notices(answers: dict[str, Any], settings: Settings | None) -> 
         notices.extend(alignment_notices(answers, settings))
     if answers.get("assets") and settings is not None:
         notices.extend(asset_notices(answers, settings))
+    for task in answers.get("tasks") or ():  # params changed after the tasks were answered (the review)
+        texts = [*(task.get("cmds") or ()), *(task.get("arguments") or ()), *(task.get("env_vars") or {}).values()]
+        problem = unknown_param(texts, answers)
+        if problem:
+            notices.append(f"warning: task {task.get('task_id')}: {problem}; Airflow would render it empty")
     tasks = answers.get("tasks") or ()
     for task in tasks:
         unpinned = images.unpinned(task.get("image") or "")

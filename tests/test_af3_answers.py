@@ -227,3 +227,40 @@ def test_every_option_together_is_ruff_clean_and_loads(tmp_path: Path) -> None:
     assert type(dag.timetable).__name__ == "AssetOrTimeSchedule"
     assert [a.uri for a in dag.get_task("load").partial_kwargs["outlets"]] == ["s3://l/clean"]
     assert "DeltaDataIntervalTimetable(datetime.timedelta(hours=2))" in source
+
+
+# --- the command line ------------------------------------------------------------------------------
+
+
+def test_every_new_answer_is_taken_by_set_in_its_one_line_form(tmp_path: Path) -> None:
+    from helpers import REPO
+
+    sets = {
+        "dag_id": "cli_af3", "image": "busybox:1.36", "owner": "me", "start_date": "2026-01-01",
+        "schedule": "None", "assets": "s3://l/a, s3://l/b", "assets_mode": "any",
+        "params": "day=2026-01-01, n:integer=3", "arguments": "--day {{params.day}}",
+        "dagrun_timeout_minutes": "60", "execution_timeout_minutes": "15", "main.outlets": "s3://l/out",
+        "deadline_minutes": "20", "deadline_from": "logical_date",
+    }  # fmt: skip
+    argv = [arg for key, value in sets.items() for arg in ("--set", f"{key}={value}")]
+    result = subprocess.run(
+        [sys.executable, str(REPO / "create_dag.py"), "--no-input", "-o", str(tmp_path / "dags"), *argv],
+        capture_output=True, text=True, cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    source = (tmp_path / "dags" / "cli_af3.py").read_text(encoding="utf-8")
+    for line in ('schedule=Asset("s3://l/a") | Asset("s3://l/b"),', '"n": Param(3, type="integer"),',
+                 'arguments=["--day", "{{params.day}}"],', "dagrun_timeout=datetime.timedelta(minutes=60),",
+                 "execution_timeout=datetime.timedelta(minutes=15),", 'outlets=[Asset("s3://l/out")],',
+                 "reference=DeadlineReference.DAGRUN_LOGICAL_DATE,", "interval=datetime.timedelta(minutes=20),"):  # fmt: skip
+        assert line in source, line
+    assert "warning: no DAG in" in result.stderr and "s3://l/a as an outlet" in result.stderr
+
+
+def test_a_param_removed_after_the_tasks_were_answered_is_a_warning(tmp_path: Path) -> None:
+    from createdag.answers import finish
+
+    answers = answers_of(tmp_path, params="day=x", arguments=["{{ params.day }}"])
+    answers["params"] = {}
+    _, notices = finish(answers, Settings(output_dir=tmp_path))
+    assert any("warning: task main: {{ params.day }} names no param" in notice for notice in notices)
