@@ -279,15 +279,10 @@ QUESTIONS: tuple[Question, ...] = (
              "Typed values the trigger form asks for, NAME:TYPE=DEFAULT (string, integer, number, boolean, "
              "or a|b choices); read as {{ params.NAME }}.",
              "params", {}, _simple(v.params)),
-    Question("on_assets", "Airflow 3", "Runs when another DAG's data is ready (assets)?",
-             "Assets: a run is queued each time a producing task updates them, no worker slot waits; "
-             "the sensor (Upstream DAG, below): the same logical date.",
-             "bool", False, prompt_only=True),
-    Question("assets", "Airflow 3", "Assets it runs on",
-             "Asset URIs whose updates start a run, comma-separated (e.g. s3://lake/sales); with a schedule: "
-             "either one starts a run.",
-             "list", [], rules.check_assets, when=lambda answers: bool(answers.get("on_assets")),
-             depends_on=("on_assets", "schedule")),
+    Question("assets", "Airflow 3", "Runs when another DAG's data is ready: assets",
+             "Asset URIs whose updates queue a run (empty: none); unlike the sensor below, no worker slot waits "
+             "and it runs once per update, not per logical date.",
+             "list", [], rules.check_assets, depends_on=("schedule",)),
     Question("assets_mode", "Airflow 3", "Run when all or any of them updated?",
              "all: once every asset has been updated since the last run; any: on each update of one of them.",
              "text", "all", _check_assets_mode, when=lambda answers: len(answers.get("assets") or ()) > 1,

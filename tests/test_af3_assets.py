@@ -227,8 +227,8 @@ def test_the_prompt_offers_assets_next_to_the_sensor_with_when_to_pick_which() -
     from createdag.questions import BY_KEY, QUESTIONS
 
     keys = [q.key for q in QUESTIONS]
-    assert keys.index("on_assets") < keys.index("assets") < keys.index("assets_mode")
-    help_line = BY_KEY["on_assets"].help
-    assert "no worker slot waits" in help_line and "the sensor" in help_line and "same logical date" in help_line
-    assert BY_KEY["on_assets"].prompt_only
-    assert not BY_KEY["assets"].when({}) and BY_KEY["assets"].when({"on_assets": True})
+    assert keys.index("schedule") < keys.index("assets") < keys.index("assets_mode") < keys.index("upstream")
+    assert BY_KEY["assets"].prompt.startswith("Runs when another DAG's data is ready")
+    help_line = BY_KEY["assets"].help
+    assert "no worker slot waits" in help_line and "the sensor" in help_line and "once per update" in help_line
+    assert not BY_KEY["assets_mode"].when({"assets": ["a"]}) and BY_KEY["assets_mode"].when({"assets": ["a", "b"]})
