@@ -264,15 +264,17 @@ def alignment_notices(answers: Mapping[str, Any], settings: Settings) -> list[st
 
 # --- params: what templates may name -------------------------------------------------------------
 
-_TEMPLATE = re.compile(r"\{\{(.*?)\}\}|\{%(.*?)%\}", re.S)
+#: ``{{ ... }}`` blocks: what they name is written into the pod's arguments. A ``{% if params.X %}``
+#: statement reads a value that may be absent (one passed in the run's conf only): not checked.
+_TEMPLATE = re.compile(r"\{\{(.*?)\}\}", re.S)
 _PARAM_REF = re.compile(r"\bparams\s*(?:\.\s*([A-Za-z_]\w*)|\[\s*(['\"])(.*?)\2\s*\])")
 
 
 def param_refs(text: str) -> list[str]:
-    """The params a templated text reads: ``{{ params.NAME }}``, ``{{ params['NAME'] }}``."""
+    """The params a templated text writes out: ``{{ params.NAME }}``, ``{{ params['NAME'] }}``."""
     names = []
     for block in _TEMPLATE.finditer(text):
-        for ref in _PARAM_REF.finditer(block[1] or block[2] or ""):
+        for ref in _PARAM_REF.finditer(block[1]):
             names.append(ref[1] or ref[3])
     return names
 
@@ -286,7 +288,10 @@ def unknown_param(texts: Iterable[str], answers: Answers) -> str | None:
                 continue
             if name not in declared:
                 known = f"its params are {', '.join(declared)}" if declared else "it declares no params"
-                return f"{{{{ params.{name} }}}} names no param of this DAG ({known}): add {name} to params"
+                return (
+                    f"{{{{ params.{name} }}}} names no param of this DAG ({known}): add {name} to params "
+                    f"(or, for a value only some runs pass, test it: {{% if params.{name} %}}...{{% endif %}})"
+                )
     return None
 
 
