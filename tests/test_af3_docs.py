@@ -33,3 +33,18 @@ def test_the_answer_names_in_the_sections_are_answers() -> None:
     for key in ("outlets", "assets", "assets_mode", "params", "dagrun_timeout_minutes", "execution_timeout_minutes",
                 "deadline_minutes", "deadline_from", "data_intervals"):  # fmt: skip
         assert f"`{key}" in text and key in BY_KEY
+
+
+def test_the_usage_example_is_an_answers_file_the_tool_takes(tmp_path) -> None:
+    import yaml
+
+    from createdag.answers import resolve
+    from createdag.settings import Settings
+
+    text = (REPO / "docs" / "usage.md").read_text(encoding="utf-8")
+    block = re.search(r"\n```yaml\n(schedule: null .*?)```", text, re.S)
+    assert block, "docs/usage.md lost its Airflow 3 answers example"
+    raw = {"dag_id": "usage_af3", "owner": "me", "start_date": "2026-01-01", **yaml.safe_load(block[1])}
+    answers, notices = resolve(raw, Settings(output_dir=tmp_path))
+    assert answers["params"]["limit"] == {"type": "integer", "default": 100}
+    assert answers["tasks"][0]["outlets"] == ["s3://lake/orders/clean"]
