@@ -285,7 +285,13 @@ def _show_params(question: Question, value: Any) -> str:
         return ""
     parts = []
     for name, spec in value.items():
-        if spec.get("description") or any(c in str(x) for x in [spec["default"], *spec.get("enum", ())] for c in ",|="):
+        values = [spec["default"], *spec.get("enum", ())]
+        if (
+            spec.get("description")
+            or any(c in str(x) for x in values for c in ",|=")
+            or any(isinstance(x, str) and x != x.strip() for x in values)
+            or (spec.get("enum") and spec["type"] != "string")  # choices read back as text
+        ):
             return json.dumps(value, ensure_ascii=False)  # the one-line form cannot hold these
         default = spec["default"]
         shown = "true" if default is True else "false" if default is False else str(default)

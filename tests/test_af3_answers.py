@@ -265,3 +265,18 @@ def test_a_param_removed_after_the_tasks_were_answered_is_a_warning(tmp_path: Pa
     answers["params"] = {}
     _, notices = finish(answers, Settings(output_dir=tmp_path))
     assert any("warning: task main: {{ params.day }} names no param" in notice for notice in notices)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"n": {"type": "integer", "default": 1, "enum": [1, 2]}},
+        {"s": {"type": "string", "default": " padded "}},
+        {"s": {"type": "string", "default": "a,b"}},
+        {"s": {"type": "string", "default": "", "description": "Empty by default"}},
+        {"b": {"type": "boolean", "default": True}, "x": {"type": "number", "default": 3}},
+    ],
+)
+def test_what_the_prompt_shows_of_params_reads_back_the_same(tmp_path: Path, value: dict[str, Any]) -> None:
+    question = BY_KEY["params"]
+    assert check_params(question.kind_of.show(question, value), tmp_path) == value
