@@ -78,8 +78,8 @@ def check_params(raw: Any, tmp_path: Path) -> dict[str, Any]:
 
 
 def test_params_one_line_form(tmp_path: Path) -> None:
-    assert check_params("limit:integer=10, mode:full|delta=delta, ratio:number=0.5, dry:boolean=no, who=x",
-                        tmp_path) == {  # fmt: skip
+    typed = "limit:integer=10, mode:full|delta=delta, ratio:number=0.5, dry:boolean=no, who=x"
+    assert check_params(typed, tmp_path) == {
         "limit": {"type": "integer", "default": 10},
         "mode": {"type": "string", "default": "delta", "enum": ["full", "delta"]},
         "ratio": {"type": "number", "default": 0.5},
@@ -128,7 +128,8 @@ def test_bad_params_are_refused_with_the_fix(tmp_path: Path, raw: Any, message: 
 def test_params_render_as_param_objects_that_airflow_loads(tmp_path: Path) -> None:
     from helpers import load_dagbag
 
-    source = render(tmp_path, params="limit:integer=10, mode:full|delta=full", arguments=["--limit", "{{ params.limit }}"])
+    params = "limit:integer=10, mode:full|delta=full"
+    source = render(tmp_path, params=params, arguments=["--limit", "{{ params.limit }}"])
     assert "from airflow.sdk import DAG, Param\n" in source
     assert '        "limit": Param(10, type="integer"),\n' in source
     assert '        "mode": Param("full", type="string", enum=["full", "delta"]),\n' in source
@@ -250,10 +251,13 @@ def test_every_new_answer_is_taken_by_set_in_its_one_line_form(tmp_path: Path) -
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     source = (tmp_path / "dags" / "cli_af3.py").read_text(encoding="utf-8")
-    for line in ('schedule=Asset("s3://l/a") | Asset("s3://l/b"),', '"n": Param(3, type="integer"),',
-                 'arguments=["--day", "{{params.day}}"],', "dagrun_timeout=datetime.timedelta(minutes=60),",
-                 "execution_timeout=datetime.timedelta(minutes=15),", 'outlets=[Asset("s3://l/out")],',
-                 "reference=DeadlineReference.DAGRUN_LOGICAL_DATE,", "interval=datetime.timedelta(minutes=20),"):  # fmt: skip
+    expected = (
+        'schedule=Asset("s3://l/a") | Asset("s3://l/b"),', '"n": Param(3, type="integer"),',
+        'arguments=["--day", "{{params.day}}"],', "dagrun_timeout=datetime.timedelta(minutes=60),",
+        "execution_timeout=datetime.timedelta(minutes=15),", 'outlets=[Asset("s3://l/out")],',
+        "reference=DeadlineReference.DAGRUN_LOGICAL_DATE,", "interval=datetime.timedelta(minutes=20),",
+    )  # fmt: skip
+    for line in expected:
         assert line in source, line
     assert "warning: no DAG in" in result.stderr and "s3://l/a as an outlet" in result.stderr
 

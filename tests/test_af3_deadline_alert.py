@@ -49,7 +49,9 @@ def test_the_card_is_of_its_own_kind_in_both_formats() -> None:
 
 
 @pytest.mark.parametrize("context", [None, {}, {"dag_run": {"dag_id": "x"}}, {"dag_run": "nonsense"}, 42])
-def test_a_context_that_names_no_run_posts_nothing_and_never_raises(context: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_context_that_names_no_run_posts_nothing_and_never_raises(
+    context: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     posted: list[Any] = []
     monkeypatch.setattr(ta, "_deliver", lambda *args: posted.append(args) or True)
     assert ta.send_deadline_alert(context) is False

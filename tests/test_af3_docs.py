@@ -45,6 +45,6 @@ def test_the_usage_example_is_an_answers_file_the_tool_takes(tmp_path) -> None:
     block = re.search(r"\n```yaml\n(schedule: null .*?)```", text, re.S)
     assert block, "docs/usage.md lost its Airflow 3 answers example"
     raw = {"dag_id": "usage_af3", "owner": "me", "start_date": "2026-01-01", **yaml.safe_load(block[1])}
-    answers, notices = resolve(raw, Settings(output_dir=tmp_path))
+    answers, _ = resolve(raw, Settings(output_dir=tmp_path))
     assert answers["params"]["limit"] == {"type": "integer", "default": 100}
     assert answers["tasks"][0]["outlets"] == ["s3://lake/orders/clean"]

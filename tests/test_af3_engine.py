@@ -89,7 +89,9 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def scheduler(engine: Engine, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> Iterator[Scheduler]:
+def scheduler(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> Iterator[Scheduler]:
     from airflow.callbacks.base_callback_sink import BaseCallbackSink
 
     class KeptCallbacks(BaseCallbackSink):
@@ -103,7 +105,8 @@ def scheduler(engine: Engine, monkeypatch: pytest.MonkeyPatch, request: pytest.F
 
     # False: only the runs a test creates. The scheduler creates asset-triggered runs in the same
     # step as timetable runs, so the asset test turns it on (its DAGs run on assets or by hand).
-    monkeypatch.setenv("AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE", str(request.param if hasattr(request, "param") else False))
+    creates_runs = request.param if hasattr(request, "param") else False
+    monkeypatch.setenv("AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE", str(creates_runs))
     runner = Scheduler()
     runner.executor.callback_sink = KeptCallbacks()
     yield runner
@@ -125,12 +128,15 @@ def test_dagrun_timeout_fails_the_run_and_skips_its_unfinished_tasks(engine: Eng
     scheduler.tick()
     assert run_states(name) == {run: "running"}
     assert ti_states(name, run) == ["queued"]  # the pod is running, for all the scheduler knows
-    with _session() as session:  # 29 minutes pass: still within the limit
-        session.scalars(select(DagRun).where(DagRun.run_id == run)).one().start_date -= dt.timedelta(minutes=29)
+    def started_earlier(minutes: int) -> None:
+        with _session() as session:
+            found = session.scalars(select(DagRun).where(DagRun.dag_id == name, DagRun.run_id == run)).one()
+            found.start_date -= dt.timedelta(minutes=minutes)
+
+    started_earlier(29)  # 29 minutes pass: still within the limit
     scheduler.tick()
     assert run_states(name) == {run: "running"}
-    with _session() as session:  # two more: the scheduler's own check fails the run
-        session.scalars(select(DagRun).where(DagRun.run_id == run)).one().start_date -= dt.timedelta(minutes=2)
+    started_earlier(2)  # two more: the scheduler's own check fails the run
     scheduler.tick()
     assert run_states(name) == {run: "failed"}
     assert ti_states(name, run) == ["skipped"]  # no task failed: task alerts stay silent
@@ -291,7 +297,7 @@ def test_asset_scheduled_dags_run_when_their_assets_are_updated(
 
     produce(engine, scheduler, "af3_produces_a", monkeypatch)
     with _session() as session:
-        events = session.scalars(select(AssetEvent)).all()
+        events = session.scalars(select(AssetEvent).where(AssetEvent.source_dag_id.like("af3_%"))).all()
         assert [(e.asset.uri, e.source_dag_id, e.source_task_id) for e in events] == [
             ("s3://af3-lake/a", "af3_produces_a", "main")
         ]
@@ -368,18 +374,22 @@ def test_a_missed_deadline_posts_one_card_through_airflows_deadline_machinery(
             return len(expired)
 
     with _session() as session:
-        run = session.scalars(select(DagRun).where(DagRun.run_id == run_id)).one()
+        run = session.scalars(select(DagRun).where(DagRun.dag_id == name, DagRun.run_id == run_id)).one()
         (deadline,) = session.scalars(select(Deadline).where(Deadline.dagrun_id == run.id)).all()
         assert deadline.deadline_time == run.queued_at + dt.timedelta(minutes=30)
+        run_pk = run.id
     assert check_deadlines() == 0  # not yet due
     with _session() as session:  # 31 minutes later, the run still not finished
-        session.scalars(select(Deadline)).one().deadline_time -= dt.timedelta(minutes=31)
+        session.scalars(select(Deadline).where(Deadline.dagrun_id == run_pk)).one().deadline_time -= dt.timedelta(
+            minutes=31
+        )
     assert check_deadlines() == 1
     assert check_deadlines() == 0  # handled once
     assert httpserver.log == []  # the scheduler only queues it: the triggerer posts
 
     with _session() as session:
-        (callback,) = session.scalars(select(Callback)).all()
+        callbacks = session.scalars(select(Callback)).all()
+        (callback,) = [c for c in callbacks if c.data["kwargs"]["context"]["dag_run"]["dag_run_id"] == run_id]
         assert callback.data["path"] == "teams_alerts.deadline_alert"
         kwargs = dict(callback.trigger.kwargs)
     events = []

@@ -61,9 +61,11 @@ def write(dags: Path, **given: Any) -> Any:
          'schedule=CronDataIntervalTimetable("30 6 * * 1-5", timezone="Europe/Paris"),',
          "CronDataIntervalTimetable"),
         ({"schedule": "@daily", "data_intervals": False}, 'schedule="@daily",', "CronTriggerTimetable"),
-    ],  # fmt: skip
-)
-def test_schedules_render_as_the_timetable_airflow_builds(tmp_path: Path, given: dict, line: str, timetable: str) -> None:
+    ],
+)  # fmt: skip
+def test_schedules_render_as_the_timetable_airflow_builds(
+    tmp_path: Path, given: dict, line: str, timetable: str
+) -> None:
     source, dag = write(tmp_path / "dags", **given)
     assert f"    {line}\n" in source
     assert type(dag.timetable).__name__ == timetable
