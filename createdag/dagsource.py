@@ -362,3 +362,81 @@ def timedelta_minutes(node: ast.AST | None) -> Any:
     if seconds is NOT_FOUND or seconds % 60:
         return NOT_FOUND
     return int(seconds // 60)
+
+
+# --- assets: which DAG's tasks list which asset as an outlet --------------------------------------
+
+#: the classes whose first argument names an asset (``Dataset``: Airflow 2's name for it)
+ASSET_CLASSES = ("Asset", "Dataset")
+
+
+def _asset_uri(node: ast.AST, bound: dict[str, ast.expr]) -> Any:
+    """The URI of ``Asset("uri")``, ``Asset(name, uri)``, ``Asset(uri=...)`` or ``Asset(name=...)``
+    (the name is its URI then), or of a module-level name bound to one; ``NOT_FOUND`` otherwise."""
+    if isinstance(node, ast.Name) and node.id in bound:
+        node = bound[node.id]
+    if not (isinstance(node, ast.Call) and call_name(node) in ASSET_CLASSES):
+        return NOT_FOUND
+    given = kwargs(node)
+    for candidate in (given.get("uri"), node.args[1] if len(node.args) > 1 else None,
+                      node.args[0] if node.args else None, given.get("name")):  # fmt: skip
+        if candidate is not None:
+            value = literal(candidate)
+            return value if isinstance(value, str) else NOT_FOUND
+    return NOT_FOUND
+
+
+def _module_bindings(tree: ast.Module) -> dict[str, ast.expr]:
+    """``NAME = <expr>`` at the top of the module (the last one wins, as when it runs)."""
+    bound: dict[str, ast.expr] = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            bound[node.targets[0].id] = node.value
+    return bound
+
+
+def _outlets_in(scope: ast.AST, bound: dict[str, ast.expr]) -> list[str]:
+    uris: list[str] = []
+    for node in ast.walk(scope):
+        if not isinstance(node, ast.Call):
+            continue
+        value = kwargs(node).get("outlets")
+        if value is None:
+            continue
+        if isinstance(value, ast.Name) and value.id in bound:
+            value = bound[value.id]
+        items = value.elts if isinstance(value, ast.List | ast.Tuple) else [value]
+        for item in items:
+            uri = _asset_uri(item, bound)
+            if isinstance(uri, str) and uri not in uris:
+                uris.append(uri)
+    return uris
+
+
+def asset_outlets(tree: ast.Module) -> dict[str, list[str]]:
+    """The asset URIs each DAG of a file lists as task outlets, by dag_id, from literals only.
+
+    A task belongs to the DAG whose ``with DAG(...)`` block or ``@dag`` function holds it; in a
+    file that defines one DAG, every task outlet is that DAG's.
+    """
+    bound = _module_bindings(tree)
+    calls = [found for found in dag_calls(tree) if isinstance(found.dag_id, str)]
+    if len(calls) == 1:
+        return {calls[0].dag_id: _outlets_in(tree, bound)}
+    result: dict[str, list[str]] = {}
+    for node in ast.walk(tree):
+        scope_id = None
+        if isinstance(node, ast.With):
+            for item in node.items:
+                expr = item.context_expr
+                if isinstance(expr, ast.Call) and call_name(expr) == "DAG":
+                    scope_id = literal(argument(expr, "dag_id", 0))
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            for found in calls:
+                if any(deco in (found.call, found.call.func) for deco in node.decorator_list):
+                    scope_id = found.dag_id
+        if isinstance(scope_id, str):
+            result.setdefault(scope_id, []).extend(
+                uri for uri in _outlets_in(node, bound) if uri not in result.get(scope_id, [])
+            )
+    return result

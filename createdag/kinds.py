@@ -545,6 +545,74 @@ def _parsed(parse: Callable[[Question, Any], Any], show: Show) -> Show:
             return value if isinstance(value, str) else json.dumps(value, default=str)  # its check says what is wrong
 
     return run
+# --- params: name -> {type, default, description, enum} (checked by ``validators.params``) ---------
+
+def _parse_param_item(text: str) -> tuple[str, dict[str, Any]]:
+    """``name=default``, ``name:type=default`` or ``name:a|b|c=a`` (one of a list)."""
+    head, eq, default = text.partition("=")
+    name, _, kind = head.partition(":")
+    if not eq or not name.strip():
+        raise BadValue(
+            f"{text.strip()!r} is not NAME:TYPE=DEFAULT, e.g. 'limit:integer=100, mode:full|delta=full' "
+            "(types: string, integer, number, boolean, or choices a|b; descriptions: write the JSON form)"
+        )
+    spec: dict[str, Any] = {"default": default.strip()}
+    kind = kind.strip()
+    if "|" in kind:
+        spec["enum"] = [choice.strip() for choice in kind.split("|")]
+    elif kind:
+        spec["type"] = kind
+    return name.strip(), spec
+
+
+def _params(question: Question, raw: Any) -> dict[str, Any]:
+    if raw is None:
+        return {}
+    if isinstance(raw, str):
+        if raw.strip().startswith("{"):
+            raw = parse_mapping_text(raw)
+        else:
+            items: dict[str, Any] = {}
+            for part in raw.split(","):
+                if part.strip():
+                    name, spec = _parse_param_item(part)
+                    if name in items:
+                        raise BadValue(f"param {name!r} is given twice")
+                    items[name] = {**spec, "typed": True}  # its default is text to convert
+            return items
+    if not isinstance(raw, Mapping):
+        raise BadValue(f"{raw!r} is not a mapping of param name: {{type, default, description, enum}}")
+    result: dict[str, Any] = {}
+    for name, spec in raw.items():
+        if not isinstance(name, str):
+            raise BadValue(f"param name {name!r} is not text: quote it")
+        if not isinstance(spec, Mapping):
+            spec = {"default": spec}  # ``limit: 100``: a param with that default, its type inferred
+        unknown = set(spec) - {"type", "default", "description", "enum"}
+        if unknown:
+            raise BadValue(f"param {name}: unknown key {sorted(unknown)[0]!r}: use type, default, description, enum")
+        result[name] = dict(spec)
+    return result
+
+
+def _show_params(question: Question, value: Any) -> str:
+    if not value:
+        return ""
+    parts = []
+    for name, spec in value.items():
+        values = [spec["default"], *spec.get("enum", ())]
+        if (
+            spec.get("description")
+            or any(c in str(x) for x in values for c in ",|=")
+            or any(isinstance(x, str) and x != x.strip() for x in values)
+            or (spec.get("enum") and spec["type"] != "string")  # choices read back as text
+        ):
+            return json.dumps(value, ensure_ascii=False)  # the one-line form cannot hold these
+        default = spec["default"]
+        shown = "true" if default is True else "false" if default is False else str(default)
+        kind = "|".join(str(x) for x in spec["enum"]) if spec.get("enum") else spec["type"]
+        parts.append(f"{name}:{kind}={shown}")
+    return ", ".join(parts)
 
 
 KINDS: dict[str, Kind] = {
@@ -565,5 +633,6 @@ KINDS: dict[str, Kind] = {
         Kind("volume_mounts", _volume_mounts, _parsed(_volume_mounts, _show_volume_mounts)),
         Kind("security_context", _security_context, _parsed(_security_context, _show_security_context)),
         Kind("node_labels", _node_labels, _parsed(_node_labels, _show_node_labels)),
+        Kind("params", _params, _show_params),
     )
 }

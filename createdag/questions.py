@@ -140,6 +140,31 @@ def _check_task_id(value: str, answers: Answers, settings: Settings) -> str:
     return value
 
 
+DEADLINE_FROM = ("queued", "logical_date")
+
+
+def _check_deadline_from(value: str, answers: Answers, settings: Settings) -> str:
+    word = value.strip().lower().replace(" ", "_").replace("-", "_")
+    if word not in DEADLINE_FROM:
+        raise BadValue(f"{value!r} is neither queued nor logical_date")
+    return word
+
+
+ASSETS_MODES = ("all", "any")
+
+
+def _check_assets_mode(value: str, answers: Answers, settings: Settings) -> str:
+    mode = value.strip().lower()
+    if mode not in ASSETS_MODES:
+        raise BadValue(f"{value!r} is neither all nor any")
+    return mode
+
+
+def _has_run_times(answers: Answers) -> bool:
+    schedule = answers.get("schedule")
+    return schedule is not None and schedule not in schedules.SPECIAL_SCHEDULES
+
+
 def _check_after(value: list[str], answers: Answers, settings: Settings) -> list[str]:
     seen: list[str] = []
     for name in value:
@@ -203,7 +228,7 @@ QUESTIONS: tuple[Question, ...] = (
     # Schedule -------------------------------------------------------------------
     Question("schedule", "Schedule", "Schedule",
              "When runs start: cron ('30 6 * * 1-5'; Airflow 3 runs at the time named, no data interval), "
-             "a preset or None.",
+             "a preset, 'every 15 minutes' or None.",
              "text", "@daily", _check_schedule, none_ok=True, live_hint=schedules.live_hint,
              echo=lambda value: f"-> {schedules.describe(value)}", complete=_schedule_presets),
     Question("start_date", "Schedule", "Start date",
@@ -243,6 +268,37 @@ QUESTIONS: tuple[Question, ...] = (
              "Airflow connection that holds the Teams Workflows webhook URL (never the URL itself).",
              "text", "msteams_webhook_url", _simple(lambda s: v.airflow_key(s.strip(), "connection id")),
              when=lambda answers: bool(answers.get("alerts")), depends_on=("alerts",)),
+    # Airflow 3: run limits, params, data-aware scheduling -----------------------
+    Question("dagrun_timeout_minutes", "Airflow 3", "Run timeout (minutes)",
+             "A run still going after N minutes is failed by the scheduler and its unfinished tasks "
+             "skipped, without task alerts (0: no limit).",
+             "int", 0, _simple(lambda n: v.int_at_least(n, 0))),
+    Question("deadline_minutes", "Airflow 3", "Deadline alert after (minutes)",
+             "Post a 'missed deadline' card to Teams when a run has not finished N minutes after it was queued "
+             "or after its logical date (0: none; Airflow 3.1+).",
+             "int", 0, rules.check_deadline_minutes, depends_on=("alerts",)),
+    Question("deadline_from", "Airflow 3", "Counted from",
+             "queued: from when the run was queued (any run); logical_date: from its logical date "
+             "(scheduled runs' time slot).",
+             "text", "queued", _check_deadline_from, when=lambda answers: bool(answers.get("deadline_minutes")),
+             depends_on=("deadline_minutes",), complete=lambda answers, settings: DEADLINE_FROM),
+    Question("params", "Airflow 3", "Params for manual runs",
+             "Typed values the trigger form asks for, NAME:TYPE=DEFAULT (string, integer, number, boolean, "
+             "or a|b choices); read as {{ params.NAME }}.",
+             "params", {}, _simple(v.params)),
+    Question("assets", "Airflow 3", "Runs when another DAG's data is ready: assets",
+             "Asset URIs whose updates queue a run (empty: none); unlike the sensor below, no worker slot waits "
+             "and it runs once per update, not per logical date.",
+             "list", [], rules.check_assets, depends_on=("schedule",)),
+    Question("assets_mode", "Airflow 3", "Run when all or any of them updated?",
+             "all: once every asset has been updated since the last run; any: on each update of one of them.",
+             "text", "all", _check_assets_mode, when=lambda answers: len(answers.get("assets") or ()) > 1,
+             depends_on=("assets",), complete=lambda answers, settings: ASSETS_MODES),
+    Question("data_intervals", "Airflow 3", "Cron with data intervals (Airflow 2 style)?",
+             "On: a run covers the interval before it and starts at its end (CronDataIntervalTimetable); "
+             "off: runs at the time named.",
+             "bool", False, rules.check_data_intervals, when=lambda answers: _has_run_times(answers),
+             depends_on=("schedule",)),
     # Tasks: asked once per pod task ---------------------------------------------
     Question("task_id", "Task", "Task id",
              "Id of this pod task in the DAG, and its variable in the file (e.g. extract, load).",
@@ -258,16 +314,16 @@ QUESTIONS: tuple[Question, ...] = (
              "int", 1, _simple(lambda n: v.int_between(n, 1, 1024)), scope="task"),
     Question("cmds", "Task", "Command",
              "Entrypoint override as shell words, e.g. python -m etl (empty: the image's ENTRYPOINT).",
-             "list", [], _check_each(v.airflow_template), list_syntax="shell", scope="task"),
+             "list", [], rules.check_templates, list_syntax="shell", scope="task", depends_on=("params",)),
     Question("arguments", "Task", "Arguments",
              "Arguments as shell words (empty: the image's CMD); Airflow renders {{ ds }} and the like.",
-             "list", [], _check_each(v.airflow_template), list_syntax="shell", scope="task"),
+             "list", [], rules.check_templates, list_syntax="shell", scope="task", depends_on=("params",)),
     Question("secrets", "Task", "Secret env vars",
              "ENV=secret:key, comma-separated: env var ENV from key 'key' of Kubernetes Secret 'secret'.",
              "secrets", [], rules.check_secrets, scope="task"),
     Question("env_vars", "Task", "Env vars",
              "Plain (non-secret) environment variables, NAME=value, comma-separated (empty: none).",
-             "mapping", {}, rules.check_env_vars, scope="task", depends_on=("shards", "secrets")),
+             "mapping", {}, rules.check_env_vars, scope="task", depends_on=("shards", "secrets", "params")),
     Question("image_pull_secrets", "Task", "Image pull secrets",
              "Kubernetes Secrets with registry credentials for pulling the image, comma-separated.",
              "list", ["regcred"], _check_each(v.k8s_name), scope="task", once=True),
@@ -372,6 +428,14 @@ QUESTIONS: tuple[Question, ...] = (
              "Most memory the pod may use; killed (OOMKilled) above it (empty: none).",
              "text", "", rules.check_quantity("memory", "memory_request"), when=_wants_resources,
              depends_on=("resources", "memory_request"), scope="task"),
+    Question("outlets", "Task", "Assets it updates",
+             "Asset URIs this task updates when it succeeds, comma-separated: DAGs scheduled on them start "
+             "(empty: none).",
+             "list", [], rules.check_outlets, scope="task"),
+    Question("execution_timeout_minutes", "Task", "Task timeout (minutes)",
+             "A try still running after N minutes fails with a timeout: retried, then the failure alert "
+             "goes out (0: no limit).",
+             "int", 0, _simple(lambda n: v.int_at_least(n, 0)), scope="task"),
     Question("after", "Task", "Runs after",
              "The tasks this one starts after, once they all succeeded (none: it starts first).",
              "tasks", [], _check_after, scope="task", options=_earlier_tasks,

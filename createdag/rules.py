@@ -9,7 +9,8 @@ folder live here, as do the notices about a whole set of answers
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from createdag import images
@@ -98,6 +99,9 @@ def check_env_vars(values: dict[str, str], answers: Answers, settings: Settings)
         if name in SHARD_ENV and answers.get("shards", 1) > 1:
             raise BadValue(f"{name} is set by parallel pods (SHARD=0..N-1, SHARDS=N): choose another name")
         result[name] = v.airflow_template(value)  # env_vars is a templated field: {{ ds }} works
+    problem = unknown_param(result.values(), answers)
+    if problem:
+        raise BadValue(problem)
     return result
 
 
@@ -210,6 +214,13 @@ def cross_answer_notices(answers: dict[str, Any], settings: Settings | None) -> 
         notices.append("depends_on_past is on too: wait_for_downstream implies it in Airflow")
     if answers.get("external_dag_id") and settings is not None:
         notices.extend(alignment_notices(answers, settings))
+    if answers.get("assets") and settings is not None:
+        notices.extend(asset_notices(answers, settings))
+    for task in answers.get("tasks") or ():  # params changed after the tasks were answered (the review)
+        texts = [*(task.get("cmds") or ()), *(task.get("arguments") or ()), *(task.get("env_vars") or {}).values()]
+        problem = unknown_param(texts, answers)
+        if problem:
+            notices.append(f"warning: task {task.get('task_id')}: {problem}; Airflow would render it empty")
     tasks = answers.get("tasks") or ()
     for task in tasks:
         unpinned = images.unpinned(task.get("image") or "")
@@ -460,4 +471,154 @@ def check_security_context(value: dict[str, Any], answers: Answers, settings: Se
     if value.get("runAsNonRoot") and user == 0:
         raise BadValue("runAsNonRoot with runAsUser 0 (root): Kubernetes refuses to start the container; "
                        "give a non-zero user id")  # fmt: skip
+    return value
+
+
+# --- params: what templates may name -------------------------------------------------------------
+
+#: ``{{ ... }}`` blocks: what they name is written into the pod's arguments. A ``{% if params.X %}``
+#: statement reads a value that may be absent (one passed in the run's conf only): not checked.
+_TEMPLATE = re.compile(r"\{\{(.*?)\}\}", re.S)
+_PARAM_REF = re.compile(r"\bparams\s*(?:\.\s*([A-Za-z_]\w*)|\[\s*(['\"])(.*?)\2\s*\])")
+
+
+def param_refs(text: str) -> list[str]:
+    """The params a templated text writes out: ``{{ params.NAME }}``, ``{{ params['NAME'] }}``."""
+    names = []
+    for block in _TEMPLATE.finditer(text):
+        for ref in _PARAM_REF.finditer(block[1]):
+            names.append(ref[1] or ref[3])
+    return names
+
+
+def unknown_param(texts: Iterable[str], answers: Answers) -> str | None:
+    """The first param a text names that the DAG does not declare, as the message says it; or None."""
+    declared = answers.get("params") or {}
+    for text in texts:
+        for name in param_refs(text):
+            if name in ("get", "items", "keys", "values"):  # params.get('x'): the dict's own methods
+                continue
+            if name not in declared:
+                known = f"its params are {', '.join(declared)}" if declared else "it declares no params"
+                return (
+                    f"{{{{ params.{name} }}}} names no param of this DAG ({known}): add {name} to params "
+                    f"(or, for a value only some runs pass, test it: {{% if params.{name} %}}...{{% endif %}})"
+                )
+    return None
+
+
+def check_templates(values: list[str], answers: Answers, settings: Settings) -> list[str]:
+    """Shell words that Airflow renders: valid Jinja, and every ``{{ params.X }}`` declared."""
+    values = [v.airflow_template(item) for item in values]
+    problem = unknown_param(values, answers)
+    if problem:
+        raise BadValue(problem)
+    return values
+
+
+# --- assets ----------------------------------------------------------------------------------------
+
+
+def _unique_uris(values: list[str]) -> list[str]:
+    result: list[str] = []
+    for item in values:
+        uri = v.asset_uri(item)
+        if uri not in result:
+            result.append(uri)
+    return result
+
+
+def check_outlets(values: list[str], answers: Answers, settings: Settings) -> list[str]:
+    return _unique_uris(values)
+
+
+def check_assets(values: list[str], answers: Answers, settings: Settings) -> list[str]:
+    values = _unique_uris(values)
+    schedule = answers.get("schedule")
+    if values and schedule in schedules.SPECIAL_SCHEDULES:
+        raise BadValue(
+            f"a {schedule} schedule cannot be combined with assets: set schedule to None (assets alone) "
+            "or to a cron, preset or 'every N minutes' (the assets or the time, whichever comes first)"
+        )
+    return values
+
+
+def check_data_intervals(value: bool, answers: Answers, settings: Settings) -> bool:
+    schedule = answers.get("schedule")
+    if value and (schedule is None or schedule in schedules.SPECIAL_SCHEDULES):
+        raise BadValue(f"data intervals need a cron, preset or 'every N' schedule, not {schedule}")
+    return value
+
+
+def asset_notices(answers: Mapping[str, Any], settings: Settings) -> list[str]:
+    """Which DAGs of the repo (or of this batch) produce each asset this DAG runs on, read from
+    their source; a warning for an asset none of them lists as an outlet, with the ones they do."""
+    from createdag import upstream
+
+    wanted = list(answers.get("assets") or ())
+    if not wanted:
+        return []
+    producers = upstream.asset_producers_cached(settings.output_dir)
+    for planned in settings.planned:
+        for uri in planned.outlets:
+            producers.setdefault(uri, []).append((planned.dag_id, planned.path))
+    own = answers.get("dag_id")
+    notices = []
+    schedule = answers.get("schedule")
+    if schedule is not None:
+        notices.append(
+            f"this DAG runs on its assets or {schedule} ({schedules.describe(schedule)}), whichever comes first "
+            "(Airflow's AssetOrTimeSchedule): set schedule to None for the assets alone"
+        )
+    for uri in wanted:
+        found = [(dag_id, path) for dag_id, path in producers.get(uri, ()) if dag_id != own]
+        if found:
+            names = ", ".join(f"{dag_id} ({path})" for dag_id, path in found)
+            notices.append(f"asset {uri} is produced by {names}")
+        else:
+            known = sorted(uri for uri, dags in producers.items() if any(d != own for d, _ in dags))
+            listing = ", ".join(known) if known else "none"
+            notices.append(
+                f"warning: no DAG in {settings.output_dir} lists {uri} as an outlet, so nothing here starts "
+                f"this DAG through it; the assets its DAGs produce: {listing}"
+            )
+    return notices
+
+
+# --- deadline alerts -----------------------------------------------------------------------------
+
+#: the first Airflow with ``DeadlineAlert`` (``airflow.sdk.definitions.deadline``)
+DEADLINE_AIRFLOW = (3, 1)
+
+
+def installed_airflow() -> tuple[int, int] | None:
+    """The installed Airflow's (major, minor), read from the package metadata (Airflow is never
+    imported for this); None when it is not installed here."""
+    from importlib import metadata
+
+    for name in ("apache-airflow-core", "apache-airflow"):
+        try:
+            parts = re.findall(r"\d+", metadata.version(name))
+        except metadata.PackageNotFoundError:
+            continue
+        if len(parts) >= 2:
+            return int(parts[0]), int(parts[1])
+    return None
+
+
+def check_deadline_minutes(value: int, answers: Answers, settings: Settings) -> int:
+    value = v.int_at_least(value, 0)
+    if not value:
+        return value
+    if not answers.get("alerts"):
+        raise BadValue(
+            "the deadline alert posts through the Teams alert module, which a DAG without alerts does not "
+            "install: turn on an alert (failure, say), or set 0"
+        )
+    installed = installed_airflow()
+    if installed is not None and installed < DEADLINE_AIRFLOW:
+        raise BadValue(
+            f"deadline alerts need Airflow {DEADLINE_AIRFLOW[0]}.{DEADLINE_AIRFLOW[1]} or later (DeadlineAlert); "
+            f"the Airflow installed here is {installed[0]}.{installed[1]}: upgrade it, or set 0"
+        )
     return value

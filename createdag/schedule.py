@@ -438,6 +438,9 @@ def normalize_schedule(value: str | None) -> str | None:
     text = value.strip()
     if text in SPECIAL_SCHEDULES:
         return text
+    every = every_schedule(text)
+    if every is not None:
+        return every
     if text.startswith("@"):
         preset = _preset(text)
         if preset is None:
@@ -515,6 +518,8 @@ def describe(schedule: str | None) -> str:
         return "never on its own: only when triggered (UI, API, CLI or an asset)"
     if schedule in SPECIAL_SCHEDULES:
         return SPECIAL_SCHEDULES[schedule]
+    if is_every(schedule):
+        return f"{schedule}, counted from the start date (a timedelta schedule)"
     cron = parse_cron(schedule)
     if isinstance(cron, CroniterCron):
         return cron.words or f"on cron {shown(schedule)} ({NO_PREVIEW})"
@@ -523,7 +528,7 @@ def describe(schedule: str | None) -> str:
 
 def next_runs(schedule: str | None, after: dt.datetime, count: int = 3) -> list[dt.datetime]:
     """The next ``count`` wall-clock run times after ``after`` (empty when not cron)."""
-    if schedule is None or schedule in SPECIAL_SCHEDULES:
+    if schedule is None or schedule in SPECIAL_SCHEDULES or is_every(schedule):
         return []
     runs = parse_cron(schedule).runs_after(after)
     return [when for when, _ in zip(runs, range(count), strict=False)]
@@ -531,7 +536,7 @@ def next_runs(schedule: str | None, after: dt.datetime, count: int = 3) -> list[
 
 def preview(schedule: str | None, after: dt.datetime) -> str:
     """One line for the prompt: the schedule in words and its next run times."""
-    if schedule is not None and schedule not in SPECIAL_SCHEDULES:
+    if schedule is not None and schedule not in SPECIAL_SCHEDULES and not is_every(schedule):
         cron = parse_cron(schedule)
         if isinstance(cron, CroniterCron) and cron.words is None:
             return NO_PREVIEW
@@ -550,3 +555,40 @@ def live_hint(text: str) -> str:
         return preview(normalize_schedule(text), dt.datetime.now())
     except CreateDagError:
         return "cron: minute hour day-of-month month day-of-week, e.g. 30 6 * * 1-5"
+
+
+# --- timedelta schedules: "every 15 minutes" ---------------------------------------------------------
+
+#: ``every N minutes|hours|days`` (or ``every hour``): Airflow's ``schedule=timedelta(...)``, which
+#: Airflow 3 turns into a ``DeltaTriggerTimetable``: runs start_date + N, + 2N... (not cron times).
+_EVERY = re.compile(r"every\s+(?:(\d+)\s+)?(minute|hour|day)s?", re.ASCII | re.IGNORECASE)
+_EVERY_UNITS = {"minute": "minutes", "hour": "hours", "day": "days"}
+
+
+def every_schedule(text: str) -> str | None:
+    """``text`` as the canonical ``every N <unit>s`` when it is a timedelta schedule, else None;
+    ``BadValue`` for ``every 0 minutes``."""
+    match = _EVERY.fullmatch(" ".join(text.split()))
+    if match is None:
+        if text.lower().startswith("every"):
+            raise BadValue(
+                f"{shown(text)} is not 'every N minutes', 'every N hours' or 'every N days' (e.g. every 15 minutes)"
+            )
+        return None
+    count = int(match[1]) if match[1] else 1
+    unit = match[2].lower()
+    if count < 1:
+        raise BadValue(f"{shown(text)}: the interval must be at least 1 {unit}")
+    if count > 100_000:
+        raise BadValue(f"{shown(text)}: write a cron schedule for intervals this long")
+    return f"every {count} {unit}" + ("s" if count != 1 else "")
+
+
+def is_every(schedule: str | None) -> bool:
+    return schedule is not None and schedule.startswith("every ")
+
+
+def timedelta_args(schedule: str) -> dict[str, int]:
+    """``{"minutes": 15}`` for ``every 15 minutes``: the arguments of ``datetime.timedelta``."""
+    count, unit = schedule.split()[1:3]
+    return {_EVERY_UNITS[unit.rstrip("s")]: int(count)}

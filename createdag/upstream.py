@@ -41,6 +41,8 @@ class UpstreamDag:
     task_ids_complete: bool  # False when some task_id is computed, not a literal
     #: tasks defined with ``.partial(...)``: mapped, so one run holds several instances
     mapped_task_ids: frozenset[str] = frozenset()
+    #: asset URIs its tasks list as outlets (normalized as Airflow stores them)
+    outlets: frozenset[str] = frozenset()
 
 
 def _timezone(call: ast.Call) -> str:
@@ -72,6 +74,7 @@ def read_dag_source(path: Path, dag_id: str) -> UpstreamDag | None:
             task_ids=tasks.ids,
             task_ids_complete=tasks.complete,
             mapped_task_ids=tasks.mapped,
+            outlets=frozenset(_normalized_uris(dagsource.asset_outlets(tree).get(dag_id, []))),
         )
     return None
 
@@ -191,6 +194,12 @@ def planned_dags(entries: Sequence[Mapping[str, Any]]) -> tuple[UpstreamDag, ...
             task_ids.add(join_task_id(order, [t for t in order if t not in ran_after]))
         if entry.get("external_dag_id"):
             task_ids.add("wait_for_upstream")
+        outlets = {
+            uri
+            for task in (tasks if isinstance(tasks, list) else [entry])
+            if isinstance(task, Mapping)
+            for uri in _normalized_uris(task.get("outlets", entry.get("outlets")))
+        }
         planned.append(
             UpstreamDag(
                 path=Path("(this run)"),
@@ -201,9 +210,69 @@ def planned_dags(entries: Sequence[Mapping[str, Any]]) -> tuple[UpstreamDag, ...
                 task_ids=frozenset(task_ids),
                 task_ids_complete=True,
                 mapped_task_ids=frozenset(mapped),
+                outlets=frozenset(outlets),
             )
         )
     return tuple(planned)
+
+
+# --- assets: which DAGs produce which asset ---------------------------------------------------------
+
+
+def _normalized_uris(raw: Any) -> list[str]:
+    """Asset URIs as Airflow stores them; what is no valid URI (reported by its own check) is left out."""
+    from createdag import validators
+    from createdag.errors import BadValue
+
+    if isinstance(raw, str):
+        raw = [item for item in raw.split(",") if item.strip()]
+    if not isinstance(raw, list | tuple):
+        return []
+    uris = []
+    for item in raw:
+        try:
+            uris.append(validators.asset_uri(item))
+        except (BadValue, AttributeError, TypeError):
+            continue
+    return uris
+
+
+def asset_producers(root: Path) -> dict[str, list[tuple[str, Path]]]:
+    """Every asset URI the DAG files under ``root`` list as a task outlet, with the DAGs
+    (dag_id, file) that do, from source only."""
+    found: dict[str, list[tuple[str, Path]]] = {}
+    if not root.is_dir():
+        return found
+    for path in sorted(root.rglob("*.py")):
+        rel = path.relative_to(root).parts
+        if any(part.startswith(".") or part in ("node_modules", "venv", "__pycache__") for part in rel):
+            continue
+        tree = dagsource.try_read_tree(path, containing=("outlets",))
+        if tree is None:
+            continue
+        for dag_id, uris in dagsource.asset_outlets(tree).items():
+            for uri in _normalized_uris(uris):
+                if (dag_id, path) not in found.setdefault(uri, []):
+                    found[uri].append((dag_id, path))
+    return found
+
+
+@functools.lru_cache(maxsize=16)
+def _producers_at(root: Path, stamp: tuple[tuple[str, int], ...], files: tuple[tuple[str, int], ...]) -> Any:
+    return asset_producers(root)
+
+
+def asset_producers_cached(root: Path) -> dict[str, list[tuple[str, Path]]]:
+    """``asset_producers``, read again when a file comes, goes or changes; a copy the caller may extend."""
+    stamp = _tree_stamp(root)
+    files: list[tuple[str, int]] = []
+    for folder, _ in stamp:
+        try:
+            files.extend((str(p), p.stat().st_mtime_ns) for p in Path(folder).glob("*.py"))
+        except OSError:
+            continue
+    cached = _producers_at(root, stamp, tuple(files))
+    return {uri: list(dags) for uri, dags in cached.items()}
 
 
 # --- alignment ---------------------------------------------------------------------------
@@ -224,8 +293,8 @@ def _is_run(schedule: str, timezone: str, when: dt.datetime) -> bool:
 
 
 def is_cron(schedule: str | None) -> TypeGuard[str]:
-    """A cron expression or preset (not None, @once, @continuous): a schedule with run times."""
-    return schedule is not None and schedule not in schedules.SPECIAL_SCHEDULES
+    """A cron expression or preset (not None, @once, @continuous, every N minutes): a schedule with run times."""
+    return schedule is not None and schedule not in schedules.SPECIAL_SCHEDULES and not schedules.is_every(schedule)
 
 
 def lines_up(

@@ -403,3 +403,131 @@ def pod_template_file(value: str) -> str:
             "folder; give the absolute path on the worker, e.g. '/opt/airflow/dags/pod_templates/base.yaml'"
         )
     return value
+# --- params for manual runs (Airflow's ``Param``: JSON Schema types) -----------------------------
+
+PARAM_TYPES = ("string", "integer", "number", "boolean")
+_PARAM_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _param_value(value: object, kind: str, typed: bool, what: str) -> object:
+    """``value`` as a value of JSON Schema type ``kind``; text typed on one line is converted."""
+    import math
+
+    if typed and isinstance(value, str):
+        word = value.strip()
+        try:
+            if kind == "integer":
+                return int(word)
+            if kind == "number":
+                number = float(word)
+                return int(number) if number.is_integer() and "." not in word and "e" not in word.lower() else number
+        except ValueError:
+            number_kind = "a whole number" if kind == "integer" else "a number"
+            raise BadValue(f"{what} {shown(value)} is not {number_kind}") from None
+        if kind == "boolean":
+            if word.lower() in ("true", "yes", "on", "1"):
+                return True
+            if word.lower() in ("false", "no", "off", "0"):
+                return False
+            raise BadValue(f"{what} {shown(value)} is not true or false")
+        return value
+    ok = {
+        "string": isinstance(value, str),
+        "integer": isinstance(value, int) and not isinstance(value, bool),
+        "number": isinstance(value, int | float) and not isinstance(value, bool),
+        "boolean": isinstance(value, bool),
+    }[kind]
+    if not ok:
+        raise BadValue(f"{what} {shown(value)} is not of type {kind}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise BadValue(f"{what} {shown(value)} is not a finite number (JSON has no infinity)")
+    return value
+
+
+def _infer_type(spec: dict) -> str:
+    sample = spec.get("default", (spec.get("enum") or [None])[0])
+    if isinstance(sample, bool):
+        return "boolean"
+    if isinstance(sample, int):
+        return "integer"
+    if isinstance(sample, float):
+        return "number"
+    return "string"
+
+
+def params(value: dict) -> dict:
+    """Params as ``Param(default, type=..., description=..., enum=[...])`` takes them: a name usable
+    as ``{{ params.NAME }}``, one JSON Schema type, a default of that type (and among the choices)."""
+    result = {}
+    for name, raw in value.items():
+        if not _PARAM_NAME.fullmatch(name):
+            raise BadValue(f"param name {shown(name)} is not a Python-style name (letters, digits, _): "
+                           "templates read it as {{ params.NAME }}")  # fmt: skip
+        spec = dict(raw)
+        typed = bool(spec.pop("typed", False))
+        kind = spec.get("type") or _infer_type(spec)
+        if kind not in PARAM_TYPES:
+            raise BadValue(f"param {name}: type {shown(kind)} is not one of {', '.join(PARAM_TYPES)}")
+        checked: dict = {"type": kind}
+        if "default" not in spec or spec["default"] is None:
+            raise BadValue(f"param {name} needs a default: scheduled runs take it, and the trigger form shows it")
+        checked["default"] = _param_value(spec["default"], kind, typed, f"param {name}: default")
+        description = spec.get("description") or ""
+        if not isinstance(description, str):
+            raise BadValue(f"param {name}: description {shown(description)} is not text")
+        if description:
+            checked["description"] = text(description)
+        enum = spec.get("enum")
+        if enum is not None:
+            if not isinstance(enum, list | tuple) or not enum:
+                raise BadValue(f"param {name}: enum must be a non-empty list of choices")
+            choices = [_param_value(item, kind, typed, f"param {name}: choice") for item in enum]
+            if len(set(map(repr, choices))) != len(choices):
+                raise BadValue(f"param {name}: a choice is listed twice")
+            if checked["default"] not in choices:
+                raise BadValue(f"param {name}: default {shown(checked['default'])} is not one of its choices "
+                               f"{', '.join(map(str, choices))}")  # fmt: skip
+            checked["enum"] = choices
+        result[name] = checked
+    return result
+
+
+# --- asset URIs (Airflow's ``Asset(uri)``: ``_sanitize_uri`` and its validators) ------------------
+
+ASSET_URI_MAX = 1500
+
+
+def asset_uri(value: str) -> str:
+    """An asset URI as ``Asset(uri)`` accepts it, normalized as Airflow stores it (scheme in lower
+    case, no trailing slash, query sorted, no fragment), so the producer's and the consumer's match.
+
+    Airflow's rules (``airflow/sdk/definitions/asset/__init__.py``): at most 1500 characters, not
+    empty or blank, not ``self`` or ``context``, the ``airflow`` scheme is reserved; a password is
+    dropped with a warning (refused here: it would land in the DAG file). A provider may add rules
+    for its own scheme (``s3``, ``gs``...), which only that provider, installed, can check.
+    """
+    import urllib.parse
+
+    uri = value.strip()
+    if not uri:
+        raise BadValue("an asset URI is empty: write one, e.g. s3://bucket/sales/daily or file:///data/sales.csv")
+    if len(uri) > ASSET_URI_MAX:
+        raise BadValue(f"asset URI {shown(uri)} is longer than Airflow's {ASSET_URI_MAX} characters")
+    if uri in ("self", "context"):
+        raise BadValue(f"{uri!r} is a name Airflow reserves: it cannot be an asset")
+    text(uri)
+    try:
+        parsed = urllib.parse.urlsplit(uri)
+        password = parsed.password
+    except ValueError as exc:
+        raise BadValue(f"asset URI {shown(uri)} does not parse as a URI: {exc}") from None
+    scheme = parsed.scheme.lower()
+    if not scheme or scheme.startswith("x-"):
+        return uri  # not a URI (a plain name), or a private scheme: Airflow keeps it as written
+    if scheme == "airflow":
+        raise BadValue(f"asset URI {shown(uri)}: the scheme 'airflow' is reserved by Airflow")
+    if password:
+        raise BadValue(f"asset URI {shown(uri)} holds a password: Airflow drops it; leave user info out")
+    query = urllib.parse.urlencode(sorted(urllib.parse.parse_qsl(parsed.query))) if parsed.query else ""
+    parsed = parsed._replace(scheme=scheme, path=parsed.path.rstrip("/") or "/", query=query, fragment="")
+    return urllib.parse.urlunsplit(parsed)

@@ -90,7 +90,10 @@ def pod_name(dag_id: Any, task_id: Any) -> str:
 
 
 _TAKEN = {"datetime", "pendulum", "k8s", "DAG", "KubernetesPodOperator", "Secret", "ExternalTaskSensor",
-          "TeamsNotifier", "wait_for_upstream", "annotations", "EmptyOperator"}
+          "TeamsNotifier", "wait_for_upstream", "annotations", "EmptyOperator",
+          "Asset", "AssetOrTimeSchedule", "CronTriggerTimetable", "CronDataIntervalTimetable", "DeltaTriggerTimetable",
+          "DeltaDataIntervalTimetable", "Param", "DeadlineAlert", "DeadlineReference", "AsyncCallback",
+          "SyncCallback", "teams_deadline_alert"}
 
 
 def task_variable(task_id: Any) -> str:
@@ -111,7 +114,8 @@ TASK_KEYS = ("task_id", "image", "namespace", "shards", "cmds", "arguments", "se
              "node_affinity", "tolerations", "priority_class_name", "env_from", "volumes", "volume_mounts", "labels",
              "annotations", "image_pull_policy", "startup_timeout_seconds", "on_finish_action", "do_xcom_push",
              "get_logs", "pool", "priority_weight", "pod_template_file", "cpu_request", "memory_request",
-             "cpu_limit", "memory_limit", "after")
+             "cpu_limit", "memory_limit", "after",
+             "outlets", "execution_timeout_minutes")
 #: the pod options of a task, by how a plain ``cookiecutter`` run's text becomes their value
 _POD_MAPPINGS = ("container_security_context", "node_selector", "node_affinity", "labels", "annotations")
 _POD_LISTS = ("tolerations", "env_from", "volumes", "volume_mounts")
@@ -225,6 +229,8 @@ def pipeline(c: Any) -> dict:
             "priority_weight": _as_int(merged.get("priority_weight", 1)),
             "do_xcom_push": _as_bool(merged.get("do_xcom_push", False)),
             "get_logs": _as_bool(merged.get("get_logs", True)),
+            "outlets": [str(uri) for uri in _as_list(merged.get("outlets", []))],
+            "execution_timeout_minutes": _as_int(merged.get("execution_timeout_minutes", 0)),
         })  # fmt: skip
     sensor = SENSOR if c.get("external_dag_id") else ""
     names: dict = {}
@@ -291,12 +297,61 @@ def k8s_volume(value: Any) -> str:
     return f"name={_literal(name)}, {_snake(field)}=k8s.{VOLUME_MODELS[field]}({_k8s_args(source)})"
 
 
+
+_EVERY_UNITS = {"minute": "minutes", "hour": "hours", "day": "days"}
+
+
+def schedule_source(c: Any) -> dict:
+    """The ``schedule=`` argument as Python source, and the ``airflow.sdk`` names it needs.
+
+    A cron or preset is the string itself (Airflow 3: ``CronTriggerTimetable``), unless
+    ``data_intervals`` asks for Airflow 2's ``CronDataIntervalTimetable``; ``every N minutes``
+    is a ``datetime.timedelta``. With ``assets``: the assets alone (no schedule), or
+    ``AssetOrTimeSchedule`` (the assets or the time, whichever comes first).
+    """
+    schedule = c.get("schedule")
+    schedule = None if schedule in (None, "None", "") else str(schedule)
+    assets = [str(uri) for uri in _as_list(c.get("assets", []))]
+    intervals = _as_bool(c.get("data_intervals", False)) and schedule not in (None, "@once", "@continuous")
+    names: list = []
+    every = schedule is not None and schedule.startswith("every ")
+    timezone = _literal(str(c.get("timezone", "UTC")))
+    if every:
+        count, unit = str(schedule).split()[1:3]
+        delta = f"datetime.timedelta({_EVERY_UNITS[unit.rstrip('s')]}={int(count)})"
+    if not assets:
+        if every and intervals:
+            return {"expr": f"DeltaDataIntervalTimetable({delta})", "names": ["DeltaDataIntervalTimetable"]}
+        if every:
+            return {"expr": delta, "names": names}
+        if intervals:
+            expr = f"CronDataIntervalTimetable({_literal(schedule)}, timezone={timezone})"
+            return {"expr": expr, "names": ["CronDataIntervalTimetable"]}
+        return {"expr": _literal(schedule), "names": names}
+    joiner = " | " if str(c.get("assets_mode", "all")) == "any" else " & "
+    condition = joiner.join(f"Asset({_literal(uri)})" for uri in assets)
+    names.append("Asset")
+    if schedule is None:
+        return {"expr": condition, "names": names}
+    if every:
+        kind = "DeltaDataIntervalTimetable" if intervals else "DeltaTriggerTimetable"
+        timetable = f"{kind}({delta})"
+    else:
+        kind = "CronDataIntervalTimetable" if intervals else "CronTriggerTimetable"
+        timetable = f"{kind}({_literal(schedule)}, timezone={timezone})"
+    if len(assets) > 1:
+        condition = f"({condition})"
+    names.extend(["AssetOrTimeSchedule", kind])
+    return {"expr": f"AssetOrTimeSchedule(timetable={timetable}, assets={condition})", "names": names}
+
+
 # the plain functions, for the code above: the names below become Jinja extensions
 _as_list, _as_int, _as_dict, _as_bool, _task_variable = as_list, as_int, as_dict, as_bool, task_variable
 _k8s_args = k8s_args
 
 py_literal = simple_filter(py_literal)
 pipeline = simple_filter(pipeline)
+schedule_source = simple_filter(schedule_source)
 as_dict = simple_filter(as_dict)
 task_variable = simple_filter(task_variable)
 as_list = simple_filter(as_list)

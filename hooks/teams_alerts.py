@@ -93,6 +93,10 @@ _EVENTS: dict[str, tuple[str, str, str, str]] = {
     "success": ("succeeded", "good", "2EB886", "\N{WHITE HEAVY CHECK MARK}"),
 }
 EVENTS = tuple(_EVENTS)
+#: a DAG run that missed its deadline (Airflow 3.1+ ``DeadlineAlert``, see ``deadline_alert``):
+#: an event of the run, not of a task, so no ``TeamsNotifier`` event
+DEADLINE_EVENT = "missed_deadline"
+_EVENTS[DEADLINE_EVENT] = ("missed its deadline", "attention", "D13438", "\N{ALARM CLOCK}")
 FORMATS = ("workflows", "legacy")
 
 
@@ -115,6 +119,8 @@ class AlertFacts:
     try_number: int | None
     log_url: str | None
     exception: str | None
+    #: when the run was due to have finished (a missed deadline's card only)
+    deadline: str | None = None
 
 
 def _valid_unicode(text: str) -> str:
@@ -241,13 +247,22 @@ def _escape_line_start(match: re.Match[str]) -> str:
 
 def _title(facts: AlertFacts) -> str:
     word, _, _, emoji = _EVENTS[facts.event]
-    return f"{emoji} Airflow task {word}"
+    return f"{emoji} Airflow {'task' if facts.task_id else 'run'} {word}"
+
+
+def _subject(facts: AlertFacts) -> str:
+    """``dag.task`` for a task's alert, ``dag`` for a run's."""
+    return f"{facts.dag_id}.{facts.task_id}" if facts.task_id else facts.dag_id
 
 
 def _fact_list(facts: AlertFacts) -> list[tuple[str, str]]:
     rows = [("DAG", facts.dag_id), ("Task", facts.task_id), ("Run", facts.run_id)]
+    if not facts.task_id:  # a run's alert (a missed deadline)
+        rows.remove(("Task", facts.task_id))
     if facts.logical_date:
         rows.append(("Logical date", facts.logical_date))
+    if facts.deadline:
+        rows.append(("Deadline", facts.deadline))
     if facts.try_number is not None:
         rows.append(("Try", str(facts.try_number)))
     return rows
@@ -319,7 +334,7 @@ def legacy_message_card(facts: AlertFacts) -> dict[str, Any]:
     card: dict[str, Any] = {
         "@type": "MessageCard",
         "@context": "https://schema.org/extensions",
-        "summary": f"{facts.dag_id}.{facts.task_id} {_EVENTS[facts.event][0]}",
+        "summary": f"{_subject(facts)} {_EVENTS[facts.event][0]}",
         "themeColor": theme,
         "title": _title(facts),
         "sections": [section],
@@ -776,6 +791,20 @@ def _send_alert(
             event, ", ".join(missing),
         )  # fmt: skip
         return False
+    return _deliver(facts, conn_id, message_format, timeout, total_timeout, backoff, sleep, started)
+
+
+def _deliver(
+    facts: AlertFacts,
+    conn_id: str,
+    message_format: str,
+    timeout: float,
+    total_timeout: float,
+    backoff: float,
+    sleep: Callable[[float], None],
+    started: float,
+) -> bool:
+    """Build the card for ``facts``, read the connection, post with retries, log the outcome."""
     try:
         body = build_message(facts, message_format)
     except Exception as error:  # noqa: BLE001 - an alert must never fail the task
@@ -785,27 +814,25 @@ def _send_alert(
         url = webhook_url_from_connection(_base_hook().get_connection(conn_id))
     except Exception as error:  # noqa: BLE001 - AirflowNotFoundException, AlertConfigError, ...
         detail = str(error) if isinstance(error, AlertConfigError) else type(error).__name__
-        log.error(
-            "Teams alert for %s.%s not sent: connection %r unusable (%s)", facts.dag_id, facts.task_id, conn_id, detail
-        )
+        log.error("Teams alert for %s not sent: connection %r unusable (%s)", _subject(facts), conn_id, detail)
         return False
     _mask(url)
     left = max(0.0, total_timeout - (time.monotonic() - started))  # the connection look-up counts too
     result = post_with_retries(url, body, timeout=timeout, total_timeout=left, backoff=backoff, sleep=sleep)
     if result.sent:
-        _log(logging.INFO, url, "Teams alert for %s.%s sent (%s)", facts.dag_id, facts.task_id, result.reason)
+        _log(logging.INFO, url, "Teams alert for %s sent (%s)", _subject(facts), result.reason)
     elif result.status in PERMANENT_STATUS:
         _log(
             logging.ERROR, url,
-            "Teams rejected the alert for %s.%s (%s); not retried: check that the Workflows flow "
+            "Teams rejected the alert for %s (%s); not retried: check that the Workflows flow "
             "still exists and that connection %r holds its current URL",
-            facts.dag_id, facts.task_id, result.reason, conn_id,
+            _subject(facts), result.reason, conn_id,
         )  # fmt: skip
     else:
         _log(
             logging.ERROR, url,
-            "Teams alert for %s.%s not sent after %d attempt(s) (%s)",
-            facts.dag_id, facts.task_id, result.attempts, result.reason,
+            "Teams alert for %s not sent after %d attempt(s) (%s)",
+            _subject(facts), result.attempts, result.reason,
         )  # fmt: skip
     return result.sent
 
@@ -855,3 +882,72 @@ class TeamsNotifier(BaseNotifier):
 def on_failure_alert(context: Any) -> None:
     """A plain callback function, for code that prefers one: ``on_failure_callback=on_failure_alert``."""
     send_alert(context, "failure")
+
+
+# --- deadline alerts (Airflow 3.1+) -------------------------------------------------------------------
+
+
+def deadline_facts(context: Mapping[str, Any] | None) -> AlertFacts | None:
+    """The facts of a missed deadline from the context Airflow's deadline machinery passes its
+    callback (``Deadline.handle_miss``: ``{"dag_run": <the run as the REST API shows it>,
+    "deadline": {"id", "deadline_time"}}``); None when it names no run."""
+    if not context or not hasattr(context, "get"):
+        return None
+    dag_run = context.get("dag_run")
+    deadline = context.get("deadline")
+    run = dag_run if isinstance(dag_run, Mapping) else {}
+    due = deadline.get("deadline_time") if isinstance(deadline, Mapping) else None
+    isoformat = _attribute(due, "isoformat")
+    try:
+        due_text = _text(isoformat()) if callable(isoformat) else _text(due)
+    except Exception:  # noqa: BLE001 - an odd date object: leave the row out
+        due_text = ""
+    facts = AlertFacts(
+        event=DEADLINE_EVENT,
+        dag_id=_text(run.get("dag_id") or _attribute(dag_run, "dag_id")),
+        task_id="",
+        run_id=_text(run.get("dag_run_id") or run.get("run_id") or _attribute(dag_run, "run_id")),
+        logical_date=_text(run.get("logical_date")) or None,
+        try_number=None,
+        log_url=None,
+        exception=None,
+        deadline=due_text or None,
+    )
+    return facts if facts.dag_id and facts.run_id else None
+
+
+def send_deadline_alert(
+    context: Mapping[str, Any] | None,
+    conn_id: str = DEFAULT_CONN_ID,
+    message_format: str = "workflows",
+    *,
+    timeout: float = 10.0,
+    total_timeout: float = 30.0,
+    backoff: float = 1.0,
+    sleep: Callable[[float], None] = time.sleep,
+) -> bool:
+    """Post one "missed deadline" card for ``context``; return whether Teams accepted it. Never raises."""
+    try:
+        facts = deadline_facts(context)
+        if facts is None:
+            log.warning("Teams deadline alert skipped: the callback context names no DAG run")
+            return False
+        return _deliver(facts, conn_id, message_format, timeout, total_timeout, backoff, sleep, time.monotonic())
+    except Exception as error:  # noqa: BLE001 - an alert must never fail its caller
+        log.error("Teams deadline alert not sent: unexpected %s", type(error).__name__)
+        return False
+
+
+async def deadline_alert(
+    context: Mapping[str, Any] | None = None,
+    conn_id: str = DEFAULT_CONN_ID,
+    message_format: str = "workflows",
+    **kwargs: Any,
+) -> bool:
+    """The callback of a DAG's deadline: ``DeadlineAlert(..., callback=AsyncCallback(deadline_alert,
+    kwargs={"conn_id": ...}))``. Airflow's triggerer awaits it with the run's context when the run has
+    not finished by its deadline; the post (blocking: the connection look-up and urllib) runs in a
+    thread, so the triggerer's other triggers go on meanwhile."""
+    import asyncio
+
+    return await asyncio.to_thread(send_deadline_alert, context, conn_id, message_format)

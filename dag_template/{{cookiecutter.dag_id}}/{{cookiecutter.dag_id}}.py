@@ -40,24 +40,53 @@ from airflow.providers.standard.operators.empty import EmptyOperator
 {%- if c.external_dag_id %}
 from airflow.providers.standard.sensors.external_task import ExternalTaskSensor
 {%- endif %}
-from airflow.sdk import DAG
+{%- set params = c.params | as_dict %}
+{%- set schedule = c | schedule_source %}
+{%- set ns.outlets = false %}
+{%- for t in tasks %}{% if t.outlets %}{% set ns.outlets = true %}{% endif %}{% endfor %}
+{%- set sdk = ["DAG"] %}
+{%- if ns.outlets or "Asset" in schedule.names %}{% set _ = sdk.append("Asset") %}{% endif %}
+{%- for name in schedule.names %}{% if name not in sdk %}{% set _ = sdk.append(name) %}{% endif %}{% endfor %}
+{%- if params %}{% set _ = sdk.append("Param") %}{% endif %}
+{%- set deadline = c.deadline_minutes | as_int %}
+{%- if deadline %}{% set _ = sdk.extend(["AsyncCallback", "DeadlineAlert", "DeadlineReference"]) %}{% endif %}
+from airflow.sdk import {{ sdk | join(", ") }}
 {%- if ns.k8s %}
 from kubernetes.client import models as k8s
 {%- endif %}
 {%- if alerts %}
 
-from {{ c.alerts_module }} import TeamsNotifier
+from {{ c.alerts_module }} import TeamsNotifier{% if deadline %}, deadline_alert{% endif %}
 {%- endif %}
 
 with DAG(
     dag_id={{ c.dag_id | py_literal }},
     description={{ (c.description or None) | py_literal }},
-    schedule={{ (None if c.schedule in (None, "None", "") else c.schedule) | py_literal }},
+    schedule={{ schedule.expr }},
     start_date=pendulum.datetime({{ c.start_date | date_args }}, tz={{ c.timezone | py_literal }}),
     catchup={{ c.catchup | as_bool | py_literal }},
     max_active_runs={{ c.max_active_runs | as_int | py_literal }},
     max_active_tasks={{ c.max_active_tasks | as_int | py_literal }},
     tags={{ c.tags | as_list | py_literal }},
+{%- if c.dagrun_timeout_minutes | as_int %}
+    dagrun_timeout=datetime.timedelta(minutes={{ c.dagrun_timeout_minutes | as_int }}),
+{%- endif %}
+{%- if deadline %}
+    deadline=DeadlineAlert(
+        reference=DeadlineReference.{{ "DAGRUN_LOGICAL_DATE" if c.deadline_from == "logical_date" else "DAGRUN_QUEUED_AT" }},
+        interval=datetime.timedelta(minutes={{ deadline }}),
+        callback=AsyncCallback(deadline_alert, kwargs={"conn_id": {{ c.teams_conn_id | py_literal }}}),
+    ),
+{%- endif %}
+{%- if params %}
+    params={
+{%- for name, spec in params.items() %}
+        {{ name | py_literal }}: Param({{ spec.default | py_literal }}, type={{ spec.type | py_literal }}
+{%- if spec.get("description") %}, description={{ spec.description | py_literal }}{% endif %}
+{%- if spec.get("enum") %}, enum={{ spec.enum | py_literal }}{% endif %}),
+{%- endfor %}
+    },
+{%- endif %}
     default_args={
         "owner": {{ c.owner | py_literal }},
         "depends_on_past": {{ c.depends_on_past | as_bool | py_literal }},
@@ -240,6 +269,12 @@ with DAG(
 {%- endif %}
 {%- if t.pod_template_file %}
         pod_template_file={{ t.pod_template_file | py_literal }},
+{%- endif %}
+{%- if t.outlets %}
+        outlets=[{% for uri in t.outlets %}Asset({{ uri | py_literal }}){% if not loop.last %}, {% endif %}{% endfor %}],
+{%- endif %}
+{%- if t.execution_timeout_minutes %}
+        execution_timeout=datetime.timedelta(minutes={{ t.execution_timeout_minutes }}),
 {%- endif %}
 {#- the defaults as literals: what every DAG has written since before these were answers #}
 {%- if t.get_logs %}
