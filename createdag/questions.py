@@ -203,6 +203,10 @@ def _earlier_tasks(answers: Answers) -> Sequence[str]:
     return [str(task["task_id"]) for task in answers.get("tasks", ())]
 
 
+def _wants_run_options(answers: Answers) -> bool:
+    return bool(answers.get("run_options"))
+
+
 def _wants_resources(answers: Answers) -> bool:
     return bool(answers.get("resources"))
 
@@ -269,36 +273,41 @@ QUESTIONS: tuple[Question, ...] = (
              "text", "msteams_webhook_url", _simple(lambda s: v.airflow_key(s.strip(), "connection id")),
              when=lambda answers: bool(answers.get("alerts")), depends_on=("alerts",)),
     # Airflow 3: run limits, params, data-aware scheduling -----------------------
+    Question("run_options", "Airflow 3", "Set a run timeout, deadline alert, params, assets or data intervals?",
+             "Airflow 3 options most DAGs leave off: each asked next when on (docs/options.md).",
+             "bool", False, prompt_only=True),
     Question("dagrun_timeout_minutes", "Airflow 3", "Run timeout (minutes)",
              "A run still going after N minutes is failed by the scheduler and its unfinished tasks "
              "skipped, without task alerts (0: no limit).",
-             "int", 0, _simple(lambda n: v.int_at_least(n, 0))),
+             "int", 0, _simple(lambda n: v.int_at_least(n, 0)), when=_wants_run_options,
+             depends_on=("run_options",)),
     Question("deadline_minutes", "Airflow 3", "Deadline alert after (minutes)",
              "Post a 'missed deadline' card to Teams when a run has not finished N minutes after it was queued "
              "or after its logical date (0: none; Airflow 3.1+).",
-             "int", 0, rules.check_deadline_minutes, depends_on=("alerts",)),
+             "int", 0, rules.check_deadline_minutes, when=_wants_run_options, depends_on=("alerts", "run_options")),
     Question("deadline_from", "Airflow 3", "Counted from",
              "queued: from when the run was queued (any run); logical_date: from its logical date "
              "(scheduled runs' time slot).",
-             "text", "queued", _check_deadline_from, when=lambda answers: bool(answers.get("deadline_minutes")),
-             depends_on=("deadline_minutes",), complete=lambda answers, settings: DEADLINE_FROM),
+             "text", "queued", _check_deadline_from,
+             when=lambda a: _wants_run_options(a) and bool(a.get("deadline_minutes")),
+             depends_on=("deadline_minutes", "run_options"), complete=lambda answers, settings: DEADLINE_FROM),
     Question("params", "Airflow 3", "Params for manual runs",
              "Typed values the trigger form asks for, NAME:TYPE=DEFAULT (string, integer, number, boolean, "
              "or a|b choices); read as {{ params.NAME }}.",
-             "params", {}, _simple(v.params)),
+             "params", {}, _simple(v.params), when=_wants_run_options, depends_on=("run_options",)),
     Question("assets", "Airflow 3", "Runs when another DAG's data is ready: assets",
              "Asset URIs whose updates queue a run (empty: none); unlike the sensor below, no worker slot waits "
              "and it runs once per update, not per logical date.",
-             "list", [], rules.check_assets, depends_on=("schedule",)),
+             "list", [], rules.check_assets, when=_wants_run_options, depends_on=("schedule", "run_options")),
     Question("assets_mode", "Airflow 3", "Run when all or any of them updated?",
              "all: once every asset has been updated since the last run; any: on each update of one of them.",
-             "text", "all", _check_assets_mode, when=lambda answers: len(answers.get("assets") or ()) > 1,
-             depends_on=("assets",), complete=lambda answers, settings: ASSETS_MODES),
+             "text", "all", _check_assets_mode, when=lambda a: _wants_run_options(a) and len(a.get("assets") or ()) > 1,
+             depends_on=("assets", "run_options"), complete=lambda answers, settings: ASSETS_MODES),
     Question("data_intervals", "Airflow 3", "Cron with data intervals (Airflow 2 style)?",
              "On: a run covers the interval before it and starts at its end (CronDataIntervalTimetable); "
              "off: runs at the time named.",
-             "bool", False, rules.check_data_intervals, when=lambda answers: _has_run_times(answers),
-             depends_on=("schedule",)),
+             "bool", False, rules.check_data_intervals, when=lambda a: _wants_run_options(a) and _has_run_times(a),
+             depends_on=("schedule", "run_options")),
     # Tasks: asked once per pod task ---------------------------------------------
     Question("task_id", "Task", "Task id",
              "Id of this pod task in the DAG, and its variable in the file (e.g. extract, load).",
@@ -431,11 +440,12 @@ QUESTIONS: tuple[Question, ...] = (
     Question("outlets", "Task", "Assets it updates",
              "Asset URIs this task updates when it succeeds, comma-separated: DAGs scheduled on them start "
              "(empty: none).",
-             "list", [], rules.check_outlets, scope="task"),
+             "list", [], rules.check_outlets, scope="task", when=_wants_run_options, depends_on=("run_options",)),
     Question("execution_timeout_minutes", "Task", "Task timeout (minutes)",
              "A try still running after N minutes fails with a timeout: retried, then the failure alert "
              "goes out (0: no limit).",
-             "int", 0, _simple(lambda n: v.int_at_least(n, 0)), scope="task"),
+             "int", 0, _simple(lambda n: v.int_at_least(n, 0)), scope="task", when=_wants_run_options,
+             depends_on=("run_options",)),
     Question("after", "Task", "Runs after",
              "The tasks this one starts after, once they all succeeded (none: it starts first).",
              "tasks", [], _check_after, scope="task", options=_earlier_tasks,

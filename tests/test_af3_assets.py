@@ -231,4 +231,6 @@ def test_the_prompt_offers_assets_next_to_the_sensor_with_when_to_pick_which() -
     assert BY_KEY["assets"].prompt.startswith("Runs when another DAG's data is ready")
     help_line = BY_KEY["assets"].help
     assert "no worker slot waits" in help_line and "the sensor" in help_line and "once per update" in help_line
-    assert not BY_KEY["assets_mode"].when({"assets": ["a"]}) and BY_KEY["assets_mode"].when({"assets": ["a", "b"]})
+    assert not BY_KEY["assets_mode"].when({"run_options": True, "assets": ["a"]})
+    assert BY_KEY["assets_mode"].when({"run_options": True, "assets": ["a", "b"]})
+    assert not BY_KEY["assets"].when({}) and BY_KEY["assets"].when({"run_options": True})  # behind the yes/no

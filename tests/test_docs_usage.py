@@ -87,9 +87,11 @@ def test_readme_session_asks_the_real_questions_in_order() -> None:
     shown = [line[2:] for line in session.splitlines() if line.startswith("? ")]
     dag = [q for q in QUESTIONS if q.scope == "dag"]
     tasks = [q for q in QUESTIONS if q.scope == "task"]
-    before = [q.prompt for q in dag if q.group != "Upstream DAG"]
+    off = {"run_options"}  # answered No in the session (pod options and resources: below)
+    behind = {q.key for q in QUESTIONS if set(q.depends_on) & off and not q.prompt_only}
+    before = [q.prompt for q in dag if q.group != "Upstream DAG" and q.key not in behind]
     resources = ("cpu_", "memory_")
-    pod = [q for q in tasks if not q.group.startswith("Pod ")]  # "Set pod options?" No: not asked
+    pod = [q for q in tasks if not q.group.startswith("Pod ") and q.key not in behind]  # behind a No: not asked
     first = [q.prompt for q in pod if q.key != "after" and not q.key.startswith(resources)]  # resources: No
     second = [q.prompt for q in pod if not q.once]  # namespace and pull secrets: the first task's
     after = [q.prompt for q in dag if q.group == "Upstream DAG" and q.key == "upstream"]  # No

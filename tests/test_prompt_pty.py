@@ -101,6 +101,7 @@ def test_answer_every_question_get_the_file(spawn, tmp_path: Path) -> None:
     child.expect_exact("Teams alerts on")
     child.send(Key.DOWN + Key.SPACE + Key.ENTER)  # keep failure, add retry
     answer(child, "Teams connection id")
+    yes_no(child, "Set a run timeout", "n")
     answer(child, "Task id", "sync", clear=True)
     answer(child, "Container image", "ghcr.io/acme/orders:2.0.1")
     answer(child, "Namespace", "orders", clear=True)
@@ -204,8 +205,8 @@ def test_enter_everywhere_takes_the_defaults_and_declining_writes_nothing(spawn,
     for question in QUESTIONS[1:]:
         if question.key.endswith(("_request", "_limit")) or question.key.startswith(("external_", "sensor_")):
             continue  # behind yes/no questions that default to no
-        if question.key == "after" or question.group.startswith("Pod "):
-            continue  # the first task runs after nothing; pod options are behind a yes/no
+        if question.key == "after" or question.group.startswith("Pod ") or "run_options" in question.depends_on:
+            continue  # the first task runs after nothing; pod and run options are behind a yes/no
         answer(child, question.prompt)
     write(child, "dags/declined.py", "n")
     child.expect_exact("Nothing written.")
@@ -231,7 +232,9 @@ def test_upstream_offset_is_computed_from_the_upstream_source(spawn, tmp_path: P
         answer(child, question)
     child.expect_exact("Teams alerts on")
     child.send(Key.ENTER)
-    for question in ("Teams connection id", "Task id", "Container image", "Namespace", "Parallel pods", "Command",
+    answer(child, "Teams connection id")
+    yes_no(child, "Set a run timeout", "n")
+    for question in ("Task id", "Container image", "Namespace", "Parallel pods", "Command",
                      "Arguments", "Secret env vars", "Env vars", "Image pull secrets"):  # fmt: skip
         answer(child, question)
     yes_no(child, "Set pod options", "n")
@@ -265,6 +268,7 @@ def standard_session(dag_id: str = "daily_report", image: str = "busybox:1.36", 
              ("Start date", ""), ("Timezone", ""), ("Catch up missed runs?", "n"), ("Depends on past?", "n"),
              ("Wait for downstream?", "n"), ("Max active runs", ""), ("Max active tasks", ""), ("Retries", ""),
              ("Minutes between retries", ""), ("Teams alerts on", ""), ("Teams connection id", ""),
+             ("Set a run timeout, deadline alert, params, assets or data intervals?", "n"),
              ("Task id", ""), ("Container image", image), ("Namespace", ""), ("Parallel pods", ""),
              ("Command", ""), ("Arguments", ""), ("Secret env vars", ""), ("Env vars", ""), ("Image pull secrets", ""),
              ("Set pod options (service account, placement, volumes, labels, lifecycle)?", "n"),
@@ -373,7 +377,7 @@ def test_ctrl_c_then_resume_writes_what_an_uninterrupted_session_writes(spawn, t
     finish_ok(child)
 
     child = spawn("-o", "halves")
-    play(child, steps[:17])  # up to the task id
+    play(child, steps[:18])  # up to the task id
     child.expect_exact("Container image")
     child.send(Key.CTRL_C)
     child.expect_exact("nothing was written in halves")
@@ -387,7 +391,7 @@ def test_ctrl_c_then_resume_writes_what_an_uninterrupted_session_writes(spawn, t
 
     child = spawn("--resume", "-o", "halves")
     child.expect_exact("Resuming from")
-    play(child, steps[17:])  # the kept answers are not asked again
+    play(child, steps[18:])  # the kept answers are not asked again
     write(child, "halves/daily_report.py")
     finish_ok(child)
     whole = (tmp_path / "whole" / "daily_report.py").read_bytes()
@@ -410,13 +414,13 @@ def test_tab_completes_a_timezone(spawn, tmp_path: Path) -> None:
 
 def test_unpinned_image_is_warned_while_typing_and_after(spawn, tmp_path: Path) -> None:
     child = spawn()
-    play(child, standard_session()[:17])
+    play(child, standard_session()[:18])
     child.expect_exact("Container image")
     child.send("busybox")
     child.expect_exact("has no tag")  # before Enter
     child.send(Key.ENTER)  # a warning, not a refusal
     child.expect_exact("warning: 'busybox' has no tag")  # and it stays on screen
-    play(child, standard_session()[18:])
+    play(child, standard_session()[19:])
     child.expect_exact("Review")
     child.expect_exact("note: warning: 'busybox' has no tag")
     child.expect_exact("Write dags/daily_report.py?")  # Ctrl-C at the review's question

@@ -60,7 +60,7 @@ def full_answers(dags: Path) -> tuple[dict[str, Any], Settings]:
                           "cpu_request": "250m", "memory_request": "1Gi", "cpu_limit": "1",
                           "memory_limit": "2Gi", "start_date": "2026-01-01"}, settings_)  # fmt: skip
     task = {**answers["tasks"][0], "resources": True, "pod_options": True, "more_tasks": False}
-    return {**answers, "upstream": True, **task, "tasks": [task]}, settings_
+    return {**answers, "upstream": True, "run_options": True, **task, "tasks": [task]}, settings_
 
 
 def test_depends_on_names_every_answer_a_question_reads(dags_dir: Path) -> None:
