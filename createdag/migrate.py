@@ -76,7 +76,7 @@ PENDING: dict[str, Pending] = {
         "data_intervals", "dag", "af3", "needs-data-intervals",
         "not possible yet: the commands read the logical date or the start of the data interval, so the "
         "migrated DAG must keep Airflow 2's data intervals (CronDataIntervalTimetable); the template cannot "
-        "write that until the answer data_intervals: true lands (branch af3)",
+        "write that until the answer data_intervals: true lands (branch af3)", landed=True,
     ),
     "on_finish_action": Pending(
         "on_finish_action", "task", "pod", "needs-keep-pod",

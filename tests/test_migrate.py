@@ -33,20 +33,20 @@ MIGRATABLE = {
     "warehouse_nightly.py": ["warehouse_nightly"],
     "manual_and_weekly.py": ["inventory_backfill", "inventory_cleanup"],
     "events_interval_end.py": ["events_daily"],
+    "sales_daily.py": ["sales_daily"],  # keeps Airflow 2's data intervals: CronDataIntervalTimetable
+    "two_dags.py": ["orders_hourly", "orders_reload"],  # orders_reload: is_delete_operator_pod=False, keep_pod
+    "pipeline_weekdays.py": ["finance_pipeline"],
 }
 #: fixture -> blocker codes of its refusal (the DAG's own, and those migrate adds)
 REFUSED = {
-    "sales_daily.py": {"needs-data-intervals"},
-    "two_dags.py": {"needs-data-intervals"},  # orders_reload's is_delete_operator_pod=False: keep_pod
-    "pipeline_weekdays.py": {"needs-data-intervals"},
-    "python_check.py": {"custom-python", "other-operator", "needs-data-intervals"},
-    "ledger_prev_ds.py": {"removed-template-variable", "needs-data-intervals"},
-    "dag_loop.py": {"dag-loop", "needs-data-intervals"},
-    "legacy_contrib.py": {"variable-at-parse-time", "needs-data-intervals"},
+    "python_check.py": {"custom-python", "other-operator"},
+    "ledger_prev_ds.py": {"removed-template-variable"},
+    "dag_loop.py": {"dag-loop"},
+    "legacy_contrib.py": {"variable-at-parse-time"},
     "side_effects.py": {"custom-python", "removed-template-variable"},
 }
 #: DAGs of a refused fixture that have no blocker of their own: refused with their file (migrated whole)
-REFUSED_WITH_THEIR_FILE = {("two_dags.py", "orders_reload")}
+REFUSED_WITH_THEIR_FILE: set[tuple[str, str]] = set()
 
 
 def test_every_fixture_is_migrated_or_refused() -> None:
@@ -229,7 +229,8 @@ def test_migrated_dags_load_in_airflow_3_as_the_original(
                 assert resources is None
             else:
                 assert {"requests": resources.requests, "limits": resources.limits} == want["resources"]
-            assert task.on_finish_action.value == "delete_pod"  # is_delete_operator_pod=True
+            kept = (fixture, dag_id) == ("two_dags.py", "orders_reload")  # is_delete_operator_pod=False
+            assert task.on_finish_action.value == ("keep_pod" if kept else "delete_pod")
             default_args = source.value(source.names["default_args"]) if "default_args" in source.names else {}
             default_args = given.get("default_args", default_args) or {}
             assert task.retries == default_args.get("retries", 0)
@@ -242,9 +243,14 @@ def test_migrated_dags_load_in_airflow_3_as_the_original(
         assert dag.max_active_tasks == given.get("concurrency", given.get("max_active_tasks", 16))
         assert dag.catchup == given.get("catchup", True)  # Airflow 2's default, stated
         schedule = given.get("schedule_interval", given.get("schedule"))
-        assert dag.schedule == schedule
-        # Airflow 3's default cron timetable: these DAGs read the interval end only, or no date
-        assert type(dag.timetable).__name__ == ("NullTimetable" if schedule is None else "CronTriggerTimetable")
+        if fixture in ("sales_daily.py", "two_dags.py", "pipeline_weekdays.py") and dag_id != "orders_reload":
+            # their commands read the logical date: Airflow 2's data intervals kept, so {{ ds }} is the same
+            assert type(dag.timetable).__name__ == "CronDataIntervalTimetable"
+            assert dag.timetable.expression == {"@hourly": "0 * * * *"}.get(schedule, schedule)
+        else:
+            assert dag.schedule == schedule
+            # Airflow 3's default cron timetable: these DAGs read the interval end only, or no date
+            assert type(dag.timetable).__name__ == ("NullTimetable" if schedule is None else "CronTriggerTimetable")
         assert dag.timezone.name == ZONE  # aware in that zone, or naive and put in the repo's
         name, args, _ = given["start_date"]
         start = dt.date.today() - dt.timedelta(days=args[0]) if name == "days_ago" else dt.date(*args[:3])
@@ -321,12 +327,12 @@ def test_the_report_names_each_detected_change_and_only_those(
 
 
 def test_the_markdown_report(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    put(repo, "warehouse_nightly.py", "sales_daily.py")
+    put(repo, "warehouse_nightly.py", "python_check.py")
     code, _out, _err = run(capsys, "--dry-run", "--report", "report.md", "dags")
     assert code == 1
     markdown = (repo / "report.md").read_text()
     assert markdown.startswith("# Migration report\n") and "2 DAGs, 1 can be migrated." in markdown
-    assert "## `warehouse_nightly`" in markdown and "`needs-data-intervals`" in markdown
+    assert "## `warehouse_nightly`" in markdown and "`custom-python`" in markdown
 
 
 # --------------------------------------------------------------------------------------------
@@ -342,14 +348,16 @@ def test_a_file_with_something_not_carried_is_refused_and_nothing_is_written(
     code, out, err = run(capsys, "dags/python_check.py")
     assert code == 1
     assert tree_of(repo) == before
-    assert "quality_check (dags/python_check.py, line 18): cannot be migrated: 3 blockers" in out
+    assert "quality_check (dags/python_check.py, line 18): cannot be migrated: 2 blockers" in out
     assert "PythonOperator: the template writes KubernetesPodOperator tasks only" in out
     assert "not migrated" in err and "migrated 0 of 1 DAG" in err
 
 
 def test_a_file_is_migrated_whole_or_not_at_all(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """Two DAGs in one file, one of which needs an answer main does not have: neither is written."""
-    put(repo, "two_dags.py", "events_interval_end.py")
+    """Two DAGs in one file, one of which reads a variable with no Airflow 3 equivalent: neither is written."""
+    put(repo, "events_interval_end.py")
+    text = (FIXTURES / "two_dags.py").read_text()
+    (repo / "dags" / "two_dags.py").write_text(text.replace("{{ execution_date.strftime('%Y-%m-%dT%H') }}", "{{ prev_ds }}"))
     code, _out, err = run(capsys, "dags")
     assert code == 1
     assert (repo / "dags" / "two_dags.py").exists() and not (repo / "dags" / "orders_hourly.py").exists()
@@ -359,12 +367,12 @@ def test_a_file_is_migrated_whole_or_not_at_all(repo: Path, capsys: pytest.Captu
 
 
 def test_answers_main_does_not_have_yet_are_blockers_named_so(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Both answers the migration once waited for have landed: nothing is refused for want of them."""
     put(repo, "two_dags.py")
     _, out, _ = run(capsys, "--dry-run", "dags")
-    assert "not possible yet:" in out
-    assert "data_intervals: true lands (branch af3) [needs-data-intervals]" in out
-    assert "task 'reload_orders': not possible yet" not in out and "[needs-keep-pod]" not in out  # landed
+    assert "not possible yet:" not in out and "[needs-data-intervals]" not in out and "[needs-keep-pod]" not in out
     assert {p.code for p in migrate.PENDING.values()} == {"needs-data-intervals", "needs-keep-pod"}
+    assert all(p.landed for p in migrate.PENDING.values())
 
 
 def test_switching_a_pending_answer_on_is_one_flag(monkeypatch: pytest.MonkeyPatch) -> None:
