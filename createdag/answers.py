@@ -68,6 +68,8 @@ def resolve(raw: Mapping[str, Any], settings: Settings, source: str = "answers")
     problems: list[InvalidAnswer] = []
     dag_raw, task_defaults, tasks_raw = pipeline.split(raw)
     given, label = _known(dag_raw, "", DAG_QUESTIONS, source, problems)
+    if given.get("assets") and "schedule" not in given:
+        given["schedule"] = None  # assets and no schedule: the DAG runs on the assets alone
     defaults, default_label = _known(task_defaults, "", TASK_QUESTIONS, source, problems)
     answers: dict[str, Any] = {}
     for question in DAG_QUESTIONS:

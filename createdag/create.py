@@ -71,10 +71,12 @@ def dag_path(output_dir: Path, answers: Mapping[str, Any]) -> Path:
 
 
 def alerts_module_of(answers: Mapping[str, Any]) -> str | None:
-    """Import path of the alert module the DAG imports (``teams_alerts``), None without alerts."""
+    """Import path of the alert module the DAG imports (``teams_alerts``), None without alerts
+    or a deadline."""
     from createdag.questions import ALERTS_MODULE
 
-    return answers.get("alerts_module", ALERTS_MODULE) if answers["alerts"] else None
+    wanted = answers["alerts"] or answers.get("deadline_minutes")  # the deadline card goes through it too
+    return answers.get("alerts_module", ALERTS_MODULE) if wanted else None
 
 
 def install_alerts_module(output_dir: Path, module: str = "teams_alerts") -> str | None:

@@ -610,11 +610,6 @@ def check_deadline_minutes(value: int, answers: Answers, settings: Settings) -> 
     value = v.int_at_least(value, 0)
     if not value:
         return value
-    if not answers.get("alerts"):
-        raise BadValue(
-            "the deadline alert posts through the Teams alert module, which a DAG without alerts does not "
-            "install: turn on an alert (failure, say), or set 0"
-        )
     installed = installed_airflow()
     if installed is not None and installed < DEADLINE_AIRFLOW:
         raise BadValue(

@@ -184,10 +184,22 @@ def test_a_deadline_renders_a_deadline_alert_with_the_teams_callback(tmp_path: P
     assert "deadline" not in render(tmp_path / "none").split("with DAG(")[1]
 
 
-def test_a_deadline_needs_the_alert_module_and_airflow_3_1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.airflow
+def test_a_deadline_without_alerts_installs_the_alert_module_for_its_card(tmp_path: Path) -> None:
+    from helpers import load_dagbag
+
+    source = render(tmp_path, deadline_minutes=10, alerts=[])
+    assert "from teams_alerts import deadline_alert\n" in source and "TeamsNotifier" not in source
+    assert (tmp_path / "dags" / "teams_alerts.py").is_file()
+    result = ruff(tmp_path / "dags" / "sales_daily.py")
+    assert result.returncode == 0, result.stdout
+    bag = load_dagbag(tmp_path / "dags")
+    assert bag.import_errors == {} and bag.dags["sales_daily"].deadline
+
+
+def test_a_deadline_needs_airflow_3_1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from createdag import rules
 
-    assert "turn on an alert" in refusal(tmp_path, deadline_minutes=10, alerts=[])
     assert "neither queued nor logical_date" in refusal(tmp_path, deadline_minutes=10, deadline_from="start")
     monkeypatch.setattr(rules, "installed_airflow", lambda: (3, 0))
     assert "deadline alerts need Airflow 3.1 or later (DeadlineAlert); the Airflow installed here is 3.0" in (
@@ -284,3 +296,10 @@ def test_a_param_removed_after_the_tasks_were_answered_is_a_warning(tmp_path: Pa
 def test_what_the_prompt_shows_of_params_reads_back_the_same(tmp_path: Path, value: dict[str, Any]) -> None:
     question = BY_KEY["params"]
     assert check_params(question.kind_of.show(question, value), tmp_path) == value
+
+
+def test_assets_without_a_schedule_run_on_the_assets_alone(tmp_path: Path) -> None:
+    answers, _ = resolve({**BASE_ANSWERS, "assets": ["s3://lake/a"]}, Settings(output_dir=tmp_path))
+    assert answers["schedule"] is None  # not the @daily default: the "schedule absent"
+    timed, _ = resolve({**BASE_ANSWERS, "assets": ["s3://lake/a"], "schedule": "@hourly"}, Settings(output_dir=tmp_path))
+    assert timed["schedule"] == "@hourly"  # asset-or-time

@@ -203,7 +203,7 @@ def test_the_notices_name_the_producing_dags_or_the_assets_that_exist(tmp_path: 
         f"warning: no DAG in {dags} lists s3://lake/sale as an outlet, so nothing here starts this DAG "
         "through it; the assets its DAGs produce: s3://lake/sales"
     ]
-    _, notices = resolve(dags, dag_id="report", assets=["s3://lake/sales"])  # schedule: the default @daily
+    _, notices = resolve(dags, dag_id="report", assets=["s3://lake/sales"], schedule="@daily")
     assert notices[0].startswith("this DAG runs on its assets or @daily (")
     assert notices[0].endswith("set schedule to None for the assets alone")
 

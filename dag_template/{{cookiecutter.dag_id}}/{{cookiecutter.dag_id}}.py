@@ -54,9 +54,9 @@ from airflow.sdk import {{ sdk | join(", ") }}
 {%- if ns.k8s %}
 from kubernetes.client import models as k8s
 {%- endif %}
-{%- if alerts %}
+{%- if alerts or deadline %}
 
-from {{ c.alerts_module }} import TeamsNotifier{% if deadline %}, deadline_alert{% endif %}
+from {{ c.alerts_module }} import {{ ", ".join((["TeamsNotifier"] if alerts else []) + (["deadline_alert"] if deadline else [])) }}
 {%- endif %}
 
 with DAG(
