@@ -56,6 +56,23 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     monkeypatch.setenv("HOME", str(home))
 
 
+@pytest.fixture(autouse=True)
+def _no_dags_folder_of_a_test_left_on_sys_path(request: pytest.FixtureRequest) -> Iterator[None]:
+    """BundleDagBag appends the folder it parses to sys.path for good: a test that parsed a
+    folder of its tmp_path would leave it there, and later tests would see its DAG files as
+    installed modules (``sales_daily.py`` then shadows the module 'sales_daily'). After each
+    test, every sys.path entry inside its tmp_path goes (module-scoped folders stay)."""
+    yield
+    tmp = getattr(request.node, "funcargs", {}).get("tmp_path")
+    if tmp is None:
+        return
+    root = str(tmp)
+    kept = [entry for entry in sys.path if not (entry == root or entry.startswith(root + os.sep))]
+    if len(kept) != len(sys.path):
+        sys.path[:] = kept
+        sys.modules.pop("teams_alerts", None)
+
+
 @pytest.fixture
 def dags_dir(tmp_path: Path) -> Iterator[Path]:
     path = tmp_path / "dags"
