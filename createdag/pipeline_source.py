@@ -477,6 +477,21 @@ def _on_finish_action(node: ast.AST) -> Any:
     return _text(node)
 
 
+def _outlets(node: ast.AST) -> Any:
+    """``[Asset("uri"), ...]`` with literal URIs; None: []."""
+    if _none(node):
+        return []
+    if not isinstance(node, ast.List | ast.Tuple):
+        return NOT_FOUND
+    uris = [dagsource.asset_uri(item, {}) for item in node.elts]
+    return uris if all(isinstance(uri, str) for uri in uris) else NOT_FOUND
+
+
+def _execution_timeout(node: ast.AST) -> Any:
+    """Whole minutes of ``timedelta(...)``; None: 0 (no limit)."""
+    return 0 if _none(node) else dagsource.timedelta_minutes(node)
+
+
 #: What a file that leaves a pod option out means: the provider's defaults (KubernetesPodOperator
 #: of cncf-kubernetes 10), which are also the questions' defaults (a test holds them equal).
 POD_OPTION_DEFAULTS: dict[str, Any] = {
@@ -501,7 +516,7 @@ POD_OPTION_DEFAULTS: dict[str, Any] = {
     "pod_template_file": "",
 }
 #: The pod argument of an answer when they are named differently.
-POD_ARGUMENT_OF = {"node_affinity": "affinity"}
+POD_ARGUMENT_OF = {"node_affinity": "affinity", "execution_timeout_minutes": "execution_timeout"}
 
 
 #: Pod arguments that are answers: how each is read, and what the reader expects (for messages).
@@ -550,6 +565,8 @@ POD_READERS: dict[str, tuple[Callable[[ast.AST], Any], str]] = {
     "pool": (_optional_text, "a string"),
     "priority_weight": (_whole, "a whole number"),
     "pod_template_file": (_optional_text, "a string"),
+    "outlets": (_outlets, '[Asset("uri"), ...]'),
+    "execution_timeout": (_execution_timeout, "datetime.timedelta(...) of whole minutes, or None"),
 }
 #: The answer each pod option argument gives.
 POD_ANSWER_OF = {argument: answer for answer, argument in POD_ARGUMENT_OF.items()}
@@ -1007,7 +1024,7 @@ class _Reader:
             elif key in INHERITED or POD_ANSWER_OF.get(key, key) in POD_OPTION_DEFAULTS:
                 inherited[POD_ANSWER_OF.get(key, key)] = value
             else:
-                answers[key] = value
+                answers[POD_ANSWER_OF.get(key, key)] = value
         if "image" not in given:
             self.refuse(call, f"{label} has no image=")
         if expand is not None:
