@@ -1390,6 +1390,9 @@ class _Reader:
     def shared(self, tasks: list[dict[str, Any]]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         """The ``INHERITED`` values and pod options most tasks give become DAG-level answers (a task
         answer given at the DAG level is every task's); a task that differs overrides them."""
+        from createdag.questions import QUESTIONS
+
+        merging = {question.key for question in QUESTIONS if question.merges}  # labels, annotations
         defaults: dict[str, Any] = {}
         pods = [self.pods[task["task_id"]] for task in tasks]
         for key in (*INHERITED, *POD_OPTION_DEFAULTS):
@@ -1407,6 +1410,8 @@ class _Reader:
                         )
             counts = Counter(repr(pod.inherited[key]) for pod in given)
             common = max(given, key=lambda pod: counts[repr(pod.inherited[key])]).inherited[key]
+            if key in merging and len(counts) > 1:  # a task's own value adds to the DAG's: none then
+                common = {}
             defaults[key] = common
             for task, pod in zip(tasks, pods, strict=True):
                 if key in pod.inherited and pod.inherited[key] != common:
