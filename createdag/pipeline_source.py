@@ -478,12 +478,11 @@ def _on_finish_action(node: ast.AST) -> Any:
 
 
 def _outlets(node: ast.AST) -> Any:
-    """``[Asset("uri"), ...]`` with literal URIs; None: []."""
+    """``[Asset("uri"), ...]`` with literal URIs, or one ``Asset(...)`` (Airflow lists it); None: []."""
     if _none(node):
         return []
-    if not isinstance(node, ast.List | ast.Tuple):
-        return NOT_FOUND
-    uris = [dagsource.asset_uri(item, {}) for item in node.elts]
+    items = node.elts if isinstance(node, ast.List | ast.Tuple) else [node]
+    uris = [dagsource.asset_uri(item, {}) for item in items]
     return uris if all(isinstance(uri, str) for uri in uris) else NOT_FOUND
 
 

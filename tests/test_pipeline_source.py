@@ -830,11 +830,13 @@ def test_outlets_and_execution_timeout_as_written_by_the_template_and_by_hand() 
         {pod("b", outlets='[Asset("s3://a"), Dataset("s3://b")]', execution_timeout="datetime.timedelta(hours=2)")}
         {pod("c", outlets="None", execution_timeout="None")}
         {pod("d", outlets='(Asset(name="raw", uri="s3://c"),)')}
+        {pod("e", outlets='Asset("s3://d")')}
         """,
         head,
     )
     assert pipeline.refused == [], refused(pipeline)
-    a, b, c, d = pipeline.tasks
+    a, b, c, d, e = pipeline.tasks
+    assert e["outlets"] == ["s3://d"]
     assert a["outlets"] == ["s3://lake/raw"] and a["execution_timeout_minutes"] == 45
     assert b["outlets"] == ["s3://a", "s3://b"] and b["execution_timeout_minutes"] == 120
     assert c["outlets"] == [] and c["execution_timeout_minutes"] == 0
