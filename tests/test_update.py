@@ -593,6 +593,22 @@ def test_adopt_refuses_airflow3_arguments_it_cannot_read_naming_the_line(
     assert not records.record_path(dags_dir, "warehouse_load").exists()
 
 
+def test_adopt_plans_a_hand_written_airflow3_dag_with_what_it_says(dags_dir: Path) -> None:
+    path = dags_dir / "warehouse.py"
+    path.write_text(_with_dag_lines(
+        'schedule=CronDataIntervalTimetable("0 6 * * *", timezone="Europe/Paris"),',
+        "dagrun_timeout=datetime.timedelta(hours=3),",
+        'params={"limit": 100, "day": Param("", type="string")},',
+    ))  # fmt: skip
+    plan = adopt.plan_adopt(dags_dir, path)
+    assert (plan.answers["schedule"], plan.answers["data_intervals"]) == ("0 6 * * *", True)
+    assert plan.answers["dagrun_timeout_minutes"] == 180
+    assert plan.answers["params"] == {"limit": {"type": "integer", "default": 100},
+                                      "day": {"type": "string", "default": ""}}  # fmt: skip
+    assert 'CronDataIntervalTimetable("0 6 * * *", timezone="Europe/Paris")' in plan.pristine
+    assert "dagrun_timeout=datetime.timedelta(minutes=180)" in plan.pristine
+
+
 def test_adopt_refuses_a_deadline_posting_through_another_connection_than_the_alerts(tmp_path: Path) -> None:
     path = tmp_path / "x.py"
     text = _with_dag_lines(
