@@ -4,9 +4,9 @@ The file is parsed, never imported (``dagsource``). What a literal says is
 read back into answers: the DAG-level settings here, every pod task and the
 dependencies between them in ``pipeline_source`` (the ``tasks:`` shape of
 answers files). A DAG-level setting the reader cannot read takes the
-generator's default or a ``--set``, and is listed; a task it cannot read
-would make the record say something else than the file, so adopt refuses,
-naming each line. The base of later three-way merges is the template's
+generator's default or a ``--set``, and is listed; a task, or a schedule,
+run timeout, deadline or params it cannot read, would make the record say
+something else than the file, so adopt refuses, naming each line. The base of later three-way merges is the template's
 render of the answers.
 """
 
