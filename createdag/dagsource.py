@@ -440,3 +440,67 @@ def asset_outlets(tree: ast.Module) -> dict[str, list[str]]:
                 uri for uri in _outlets_in(node, bound) if uri not in result.get(scope_id, [])
             )
     return result
+
+
+# --- Airflow 3 DAG arguments as the template writes them (read by ``adopt``) ---------------------
+
+
+def module_bindings(tree: ast.Module) -> dict[str, ast.expr]:
+    """``NAME = <expr>`` at the top of the module (``Asset`` objects named once, say)."""
+    return _module_bindings(tree)
+
+
+def asset_uri(node: ast.AST, bound: dict[str, ast.expr]) -> Any:
+    """The URI of ``Asset("uri")`` (or of a module-level name bound to one); ``NOT_FOUND`` otherwise."""
+    return _asset_uri(node, bound)
+
+
+def asset_condition(node: ast.AST, bound: dict[str, ast.expr]) -> Any:
+    """``(uris, mode)`` for ``Asset(a)``, ``Asset(a) & Asset(b) & ...`` ("all"), ``Asset(a) | ...``
+    ("any") or a list of assets ("all", as Airflow reads a list); ``NOT_FOUND`` for anything else
+    (``&`` and ``|`` mixed, an asset whose URI is no literal)."""
+    if isinstance(node, ast.List | ast.Tuple):
+        uris = [asset_uri(item, bound) for item in node.elts]
+        ok = bool(uris) and all(isinstance(uri, str) for uri in uris)
+        return (uris, "all") if ok else NOT_FOUND
+    ops: set[type] = set()
+    items: list[ast.AST] = []
+    pending: list[ast.AST] = [node]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, ast.BinOp) and isinstance(current.op, ast.BitAnd | ast.BitOr):
+            ops.add(type(current.op))
+            pending.extend([current.right, current.left])  # popped left first: file order
+        else:
+            items.append(current)
+    if len(ops) > 1:
+        return NOT_FOUND
+    uris = [asset_uri(item, bound) for item in items]
+    if not all(isinstance(uri, str) for uri in uris):
+        return NOT_FOUND
+    return uris, "any" if ops == {ast.BitOr} else "all"
+
+
+_EVERY_UNIT_SECONDS = (("day", 86400), ("hour", 3600), ("minute", 60))
+
+
+def every_schedule(node: ast.AST | None) -> Any:
+    """``every N minutes|hours|days`` for ``timedelta(...)`` of a whole number of minutes (in the
+    unit it is written in when that is one keyword, else the largest exact one); ``NOT_FOUND`` otherwise."""
+    if not (isinstance(node, ast.Call) and call_name(node) == "timedelta"):
+        return NOT_FOUND
+    seconds = timedelta_seconds(node)
+    if seconds is NOT_FOUND or seconds <= 0 or seconds % 60:
+        return NOT_FOUND
+    given = kwargs(node)
+    units = dict(_EVERY_UNIT_SECONDS)
+    if len(given) == 1:
+        ((key, value),) = given.items()
+        number = literal(value)
+        if key.rstrip("s") in units and isinstance(number, int) and not isinstance(number, bool):
+            return f"every {number} {key.rstrip('s')}" + ("s" if number != 1 else "")
+    for unit, size in _EVERY_UNIT_SECONDS:
+        if seconds % size == 0:
+            count = int(seconds // size)
+            return f"every {count} {unit}" + ("s" if count != 1 else "")
+    return NOT_FOUND  # pragma: no cover - a whole minute is always a minute

@@ -477,6 +477,20 @@ def _on_finish_action(node: ast.AST) -> Any:
     return _text(node)
 
 
+def _outlets(node: ast.AST) -> Any:
+    """``[Asset("uri"), ...]`` with literal URIs, or one ``Asset(...)`` (Airflow lists it); None: []."""
+    if _none(node):
+        return []
+    items = node.elts if isinstance(node, ast.List | ast.Tuple) else [node]
+    uris = [dagsource.asset_uri(item, {}) for item in items]
+    return uris if all(isinstance(uri, str) for uri in uris) else NOT_FOUND
+
+
+def _execution_timeout(node: ast.AST) -> Any:
+    """Whole minutes of ``timedelta(...)``; None: 0 (no limit)."""
+    return 0 if _none(node) else dagsource.timedelta_minutes(node)
+
+
 #: What a file that leaves a pod option out means: the provider's defaults (KubernetesPodOperator
 #: of cncf-kubernetes 10), which are also the questions' defaults (a test holds them equal).
 POD_OPTION_DEFAULTS: dict[str, Any] = {
@@ -501,7 +515,7 @@ POD_OPTION_DEFAULTS: dict[str, Any] = {
     "pod_template_file": "",
 }
 #: The pod argument of an answer when they are named differently.
-POD_ARGUMENT_OF = {"node_affinity": "affinity"}
+POD_ARGUMENT_OF = {"node_affinity": "affinity", "execution_timeout_minutes": "execution_timeout"}
 
 
 #: Pod arguments that are answers: how each is read, and what the reader expects (for messages).
@@ -550,6 +564,8 @@ POD_READERS: dict[str, tuple[Callable[[ast.AST], Any], str]] = {
     "pool": (_optional_text, "a string"),
     "priority_weight": (_whole, "a whole number"),
     "pod_template_file": (_optional_text, "a string"),
+    "outlets": (_outlets, '[Asset("uri"), ...]'),
+    "execution_timeout": (_execution_timeout, "datetime.timedelta(...) of whole minutes, or None"),
 }
 #: The answer each pod option argument gives.
 POD_ANSWER_OF = {argument: answer for answer, argument in POD_ARGUMENT_OF.items()}
@@ -1007,7 +1023,7 @@ class _Reader:
             elif key in INHERITED or POD_ANSWER_OF.get(key, key) in POD_OPTION_DEFAULTS:
                 inherited[POD_ANSWER_OF.get(key, key)] = value
             else:
-                answers[key] = value
+                answers[POD_ANSWER_OF.get(key, key)] = value
         if "image" not in given:
             self.refuse(call, f"{label} has no image=")
         if expand is not None:
@@ -1373,6 +1389,9 @@ class _Reader:
     def shared(self, tasks: list[dict[str, Any]]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         """The ``INHERITED`` values and pod options most tasks give become DAG-level answers (a task
         answer given at the DAG level is every task's); a task that differs overrides them."""
+        from createdag.questions import QUESTIONS
+
+        merging = {question.key for question in QUESTIONS if question.merges}  # labels, annotations
         defaults: dict[str, Any] = {}
         pods = [self.pods[task["task_id"]] for task in tasks]
         for key in (*INHERITED, *POD_OPTION_DEFAULTS):
@@ -1390,6 +1409,8 @@ class _Reader:
                         )
             counts = Counter(repr(pod.inherited[key]) for pod in given)
             common = max(given, key=lambda pod: counts[repr(pod.inherited[key])]).inherited[key]
+            if key in merging and len(counts) > 1:  # a task's own value adds to the DAG's: none then
+                common = {}
             defaults[key] = common
             for task, pod in zip(tasks, pods, strict=True):
                 if key in pod.inherited and pod.inherited[key] != common:

@@ -807,3 +807,54 @@ def test_pod_options_most_tasks_share_are_the_dags_and_a_task_that_differs_overr
     a, b, c = pipeline.tasks
     assert "service_account_name" not in a and "on_finish_action" not in b
     assert c["service_account_name"] == "" and c["on_finish_action"] == "keep_pod" and "get_logs" not in c
+
+
+def test_labels_some_tasks_give_stay_theirs_a_task_value_adds_to_the_dags() -> None:
+    pipeline = read(f"""
+        {pod("a", labels='{"team": "sales"}')}
+        {pod("b")}
+        """)
+    assert pipeline.refused == [] and pipeline.defaults["labels"] == {}
+    a, b = pipeline.tasks
+    assert a["labels"] == {"team": "sales"} and "labels" not in b  # b has none: not the DAG's
+
+
+# --- Airflow 3 task answers: outlets, execution_timeout -----------------------------------------
+
+
+def test_outlets_and_execution_timeout_as_written_by_the_template_and_by_hand() -> None:
+    head = HEAD.replace("from airflow.sdk import DAG,", "from airflow.sdk import DAG, Asset, Dataset,")
+    pipeline = read(
+        f"""
+        {pod("a", outlets='[Asset("s3://lake/raw")]', execution_timeout="datetime.timedelta(minutes=45)")}
+        {pod("b", outlets='[Asset("s3://a"), Dataset("s3://b")]', execution_timeout="datetime.timedelta(hours=2)")}
+        {pod("c", outlets="None", execution_timeout="None")}
+        {pod("d", outlets='(Asset(name="raw", uri="s3://c"),)')}
+        {pod("e", outlets='Asset("s3://d")')}
+        """,
+        head,
+    )
+    assert pipeline.refused == [], refused(pipeline)
+    a, b, c, d, e = pipeline.tasks
+    assert e["outlets"] == ["s3://d"]
+    assert a["outlets"] == ["s3://lake/raw"] and a["execution_timeout_minutes"] == 45
+    assert b["outlets"] == ["s3://a", "s3://b"] and b["execution_timeout_minutes"] == 120
+    assert c["outlets"] == [] and c["execution_timeout_minutes"] == 0
+    assert d["outlets"] == ["s3://c"] and "execution_timeout_minutes" not in d
+
+
+def test_outlets_and_execution_timeouts_it_cannot_read_are_listed_by_line() -> None:
+    pipeline = read(
+        f"""
+        {pod("a", outlets="[Asset(URI)]")}
+        {pod("b", outlets="OUTLETS")}
+        {pod("c", execution_timeout="datetime.timedelta(seconds=90)")}
+        {pod("d", execution_timeout="300")}
+        """
+    )
+    assert [item.line for item in pipeline.refused] == [HEAD_LINES + n for n in (1, 2, 3, 4)]
+    what = refused(pipeline)
+    assert "outlets=[Asset(URI)] is not read: create_dag reads [Asset(\"uri\"), ...]" in what[0]
+    assert "execution_timeout=datetime.timedelta(seconds=90) is not read" in what[2]
+    assert "whole minutes" in what[3]
+    assert pipeline.tasks == []

@@ -4,7 +4,9 @@ Generated specs (1 to 6 pod tasks, fan-out and fan-in, parallel pods, secrets,
 env vars, resources, a task's own namespace and pull secrets, a few pod options
 per task (service account, security context, placement, env_from, volumes and
 mounts, labels, annotations, lifecycle), with and without the upstream sensor,
-task ids that are and are not Python names) are written by
+task ids that are and are not Python names, a few Airflow 3 answers (schedules as
+cron, preset, every N and None, data intervals, assets all/any with and without a time,
+params of each type, run and task timeouts, deadline alerts, task outlets)) are written by
 ``create.create``, read back from the file by ``adopt`` (``pipeline_source``),
 validated again by ``resolve``: the same validated answers, and the template's
 render of them is the file itself (the base ``update`` merges against).
@@ -34,6 +36,16 @@ ENV_NAMES = ("MODE", "REGION", "DB_USER", "TOKEN", "X1")
 ENV_VALUES = ("full", "{{ ds }}", "", "a b", "it's", 'q"uote', "ünï")
 NAMESPACES = ("etl", "airflow", "data-jobs")
 PULL_SECRETS = ((), ("regcred",), ("regcred", "other.registry"))
+SCHEDULES = ("@daily", "0 6 * * 1-5", "every 15 minutes", "every 1 hour", "every 60 minutes", "every 2 days", None)
+ASSET_URIS = ("s3://lake/raw/sales", "s3://lake/raw/stock", "postgres://dwh/public/orders")
+PARAMS: dict[str, dict[str, Any]] = {
+    "day": {"type": "string", "default": "", "description": "YYYY-MM-DD, empty: the logical date"},
+    "limit": {"type": "integer", "default": 100},
+    "ratio": {"type": "number", "default": 0.5, "description": "it's \"half\""},
+    "dry_run": {"type": "boolean", "default": False},
+    "mode": {"type": "string", "default": "full", "enum": ["full", "delta"]},
+    "level": {"type": "integer", "default": 2, "enum": [1, 2, 3]},
+}
 
 
 @st.composite
@@ -141,7 +153,36 @@ def task(draw: st.DrawFn, task_id: str, earlier: list[str], shards: int) -> dict
     if draw(st.integers(0, 3)) == 0:
         spec["image_pull_secrets"] = list(draw(st.sampled_from(PULL_SECRETS)))
     spec.update(draw(pod_options()))
+    if draw(st.integers(0, 3)) == 0:
+        spec["outlets"] = draw(st.lists(st.sampled_from(ASSET_URIS), min_size=1, max_size=2, unique=True))
+    if draw(st.integers(0, 3)) == 0:
+        spec["execution_timeout_minutes"] = draw(st.sampled_from([1, 45, 120]))
     return spec
+
+
+@st.composite
+def run_options(draw: st.DrawFn, alerts: list[str]) -> dict[str, Any]:
+    """The schedule, and a few of the Airflow 3 DAG answers (none of them at all, often)."""
+    options: dict[str, Any] = {"schedule": draw(st.sampled_from(SCHEDULES))}
+    if draw(st.booleans()):
+        options["timezone"] = "Europe/Paris"
+    keys = draw(st.lists(st.sampled_from(["intervals", "assets", "params", "timeout", "deadline"]),
+                         max_size=3, unique=True))  # fmt: skip
+    if "intervals" in keys and options["schedule"] is not None:
+        options["data_intervals"] = True
+    if "assets" in keys:
+        options["assets"] = draw(st.lists(st.sampled_from(ASSET_URIS), min_size=1, max_size=3, unique=True))
+        if len(options["assets"]) > 1:
+            options["assets_mode"] = draw(st.sampled_from(["all", "any"]))
+    if "params" in keys:
+        names = draw(st.lists(st.sampled_from(list(PARAMS)), min_size=1, max_size=4, unique=True))
+        options["params"] = {name: PARAMS[name] for name in names}
+    if "timeout" in keys:
+        options["dagrun_timeout_minutes"] = draw(st.sampled_from([30, 240]))
+    if "deadline" in keys and alerts:
+        options["deadline_minutes"] = draw(st.sampled_from([15, 90]))
+        options["deadline_from"] = draw(st.sampled_from(["queued", "logical_date"]))
+    return options
 
 
 @st.composite
@@ -162,6 +203,7 @@ def pipelines(draw: st.DrawFn) -> dict[str, Any]:
         "alerts": draw(st.sampled_from([[], ["failure"], ["failure", "success"]])),
         "tasks": tasks,
     }
+    answers.update(draw(run_options(answers["alerts"])))
     if draw(st.booleans()):
         answers["external_dag_id"] = "upstream_daily"
         answers["external_task_id"] = draw(st.sampled_from(["", "load"]))
@@ -184,6 +226,10 @@ def test_a_generated_pipeline_reads_back_as_its_answers(spec: dict[str, Any]) ->
         event("a sanitized variable" if "noqa: AIR001" in text else "variables as task ids")
         given = {key for task in spec["tasks"] for key in task if key in (*POD_OPTIONS, "volumes")}
         event(f"{len(given) if len(given) < 5 else '5+'} kinds of pod option given")
+        schedule = "every N" if str(spec["schedule"]).startswith("every") else str(spec["schedule"])
+        event(f"schedule {schedule}" + (" with assets" if spec.get("assets") else ""))
+        for key in ("data_intervals", "params", "dagrun_timeout_minutes", "deadline_minutes"):
+            event(f"{key} given" if key in spec else f"no {key}")
         expected, _ = resolve(spec, settings_for(made, force=True, existing_dag=True), source="spec")
 
         copy = adopted / written.name  # a dags folder without its record: adopt it there

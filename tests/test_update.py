@@ -491,6 +491,139 @@ def test_adopt_refuses_a_file_without_pod_tasks(tmp_path: Path) -> None:
         adopt.read_answers(path)
 
 
+def _with_dag_lines(*lines: str) -> str:
+    """HAND_WRITTEN with ``lines`` instead of its schedule (line 13 and on), Airflow 3's names imported."""
+    imports = "from airflow.sdk import DAG, Asset, AssetOrTimeSchedule, Param\n"
+    text = HAND_WRITTEN.replace("from airflow.sdk import DAG\n", imports)
+    return text.replace('    schedule="0 6 * * *",\n', "".join(f"    {line}\n" for line in lines))
+
+
+@pytest.mark.parametrize(
+    ("schedule", "expected"),
+    [
+        ("datetime.timedelta(minutes=30)", {"schedule": "every 30 minutes", "data_intervals": False}),
+        ("datetime.timedelta(days=1)", {"schedule": "every 1 day"}),
+        ("timedelta(hours=1, minutes=30)", {"schedule": "every 90 minutes"}),
+        ("DeltaTriggerTimetable(timedelta(hours=6))", {"schedule": "every 6 hours", "data_intervals": False}),
+        ("DeltaDataIntervalTimetable(timedelta(hours=6))", {"schedule": "every 6 hours", "data_intervals": True}),
+        ('CronTriggerTimetable("0 6 * * *", timezone="Europe/Paris")',
+         {"schedule": "0 6 * * *", "data_intervals": False}),
+        ('CronDataIntervalTimetable("@daily", "Europe/Paris")', {"schedule": "@daily", "data_intervals": True}),
+        ("None", {"schedule": None}),
+        ('Asset("s3://a")', {"schedule": None, "assets": ["s3://a"]}),
+        ('Asset("s3://a") | Asset("s3://b")', {"schedule": None, "assets": ["s3://a", "s3://b"], "assets_mode": "any"}),
+        ('[Asset("s3://a"), Dataset("s3://b")]', {"assets": ["s3://a", "s3://b"], "assets_mode": "all"}),
+        ('AssetOrTimeSchedule(timetable=CronTriggerTimetable("0 6 * * *", timezone="Europe/Paris"), '
+         'assets=(Asset("s3://a") & Asset("s3://b") & Asset("s3://c")))',
+         {"schedule": "0 6 * * *", "data_intervals": False, "assets": ["s3://a", "s3://b", "s3://c"],
+          "assets_mode": "all"}),
+    ],
+)  # fmt: skip
+def test_adopt_reads_each_schedule_form(tmp_path: Path, schedule: str, expected: dict[str, Any]) -> None:
+    path = tmp_path / "x.py"
+    path.write_text(_with_dag_lines(f"schedule={schedule},"))
+    found, missing = adopt.read_answers(path)
+    assert {key: found.get(key) for key in expected} == expected and "schedule" not in missing
+
+
+def test_adopt_reads_run_timeout_params_and_deadline_written_by_hand(tmp_path: Path) -> None:
+    path = tmp_path / "x.py"
+    path.write_text(_with_dag_lines(
+        'schedule="0 6 * * *",',
+        "dagrun_timeout=datetime.timedelta(hours=2),",
+        'params={"day": Param("", type="string", description="YYYY-MM-DD"), "limit": 100,',
+        '        "mode": Param("full", "full or delta", enum=["full", "delta"]), "dry": Param(default=False)},',
+        "deadline=DeadlineAlert(reference=DeadlineReference.DAGRUN_QUEUED_AT, interval=timedelta(hours=1),",
+        '                       callback=AsyncCallback(deadline_alert, kwargs={"conn_id": "teams"})),',
+    ))  # fmt: skip
+    found, _ = adopt.read_answers(path)
+    assert found["dagrun_timeout_minutes"] == 120
+    assert found["params"] == {
+        "day": {"default": "", "type": "string", "description": "YYYY-MM-DD"}, "limit": {"default": 100},
+        "mode": {"default": "full", "description": "full or delta", "enum": ["full", "delta"]},
+        "dry": {"default": False},
+    }  # fmt: skip
+    assert (found["deadline_minutes"], found["deadline_from"], found["teams_conn_id"]) == (60, "queued", "teams")
+    path.write_text(_with_dag_lines("dagrun_timeout=None,", "params={},", "deadline=None,"))
+    found, _ = adopt.read_answers(path)
+    assert (found["dagrun_timeout_minutes"], found["params"], found["deadline_minutes"]) == (0, {}, 0)
+
+
+@pytest.mark.parametrize(
+    ("lines", "problem"),
+    [
+        (["schedule=EveryOtherTuesday(),"],
+         "line 13: schedule=EveryOtherTuesday() is not read: create_dag reads a string"),
+        (['schedule=Asset("a") & Asset("b") | Asset("c"),'],
+         "line 13: schedule=Asset('a') & Asset('b') | Asset('c') is not read"),
+        (['schedule=CronTriggerTimetable("0 6 * * *", timezone="UTC"),'],
+         'line 13: CronTriggerTimetable(...) has timezone "UTC": create_dag writes the DAG\'s own, "Europe/Paris"'),
+        (['schedule=CronTriggerTimetable("0 6 * * *", timezone="Europe/Paris", run_immediately=True),'],
+         "line 13: CronTriggerTimetable(...) is not read"),
+        (['schedule=AssetOrTimeSchedule(timetable="0 6 * * *", assets=Asset("a")),'],
+         "line 13: timetable='0 6 * * *' is not read: create_dag reads one of CronTriggerTimetable"),
+        (['schedule="@daily",', "dagrun_timeout=datetime.timedelta(seconds=30),"],
+         "line 14: dagrun_timeout=datetime.timedelta(seconds=30) is not read"),
+        (['schedule="@daily",', "params=make_params(),"],
+         "line 14: params=make_params() is not read: create_dag reads a dict written out"),
+        (['schedule="@daily",', "params={", '    "n": Param(1, type="integer", minimum=0),', "},"],
+         "line 15: Param(...) gives minimum=: create_dag reads default, type, description, enum"),
+        (['schedule="@daily",', 'params={"n": [1, 2], **MORE},'], 'line 14: param [1, 2] is not read'),
+        (['schedule="@daily",', "deadline=DeadlineAlert(",
+          "    reference=DeadlineReference.FIXED_DATETIME(pendulum.datetime(2026, 1, 1)),",
+          "    interval=datetime.timedelta(minutes=5),",
+          '    callback=AsyncCallback(deadline_alert, kwargs={"conn_id": "teams"}),', "),"],
+         "line 15: DeadlineAlert reference DeadlineReference.FIXED_DATETIME(pend... is not read: create_dag reads "
+         "DeadlineReference.DAGRUN_QUEUED_AT or .DAGRUN_LOGICAL_DATE"),
+        (['schedule="@daily",', "deadline=DeadlineAlert(reference=DeadlineReference.DAGRUN_QUEUED_AT,",
+          "    interval=datetime.timedelta(minutes=5), callback=AsyncCallback(my_callback)),"],
+         "line 15: DeadlineAlert callback AsyncCallback(my_callback) is not read"),
+    ],
+)  # fmt: skip
+def test_adopt_refuses_airflow3_arguments_it_cannot_read_naming_the_line(
+    dags_dir: Path, capsys, lines: list[str], problem: str
+) -> None:
+    path = dags_dir / "warehouse.py"
+    path.write_text(_with_dag_lines(*lines))
+    with pytest.raises(UserError) as refused:
+        adopt.read_answers(path)
+    assert problem in str(refused.value), str(refused.value)
+    assert main(["adopt", str(path), "-o", str(dags_dir), "--yes"]) == 1
+    assert f"{path} is not adopted" in capsys.readouterr().err
+    assert not records.record_path(dags_dir, "warehouse_load").exists()
+
+
+def test_adopt_plans_a_hand_written_airflow3_dag_with_what_it_says(dags_dir: Path) -> None:
+    path = dags_dir / "warehouse.py"
+    path.write_text(_with_dag_lines(
+        'schedule=CronDataIntervalTimetable("0 6 * * *", timezone="Europe/Paris"),',
+        "dagrun_timeout=datetime.timedelta(hours=3),",
+        'params={"limit": 100, "day": Param("", type="string")},',
+    ))  # fmt: skip
+    plan = adopt.plan_adopt(dags_dir, path)
+    assert (plan.answers["schedule"], plan.answers["data_intervals"]) == ("0 6 * * *", True)
+    assert plan.answers["dagrun_timeout_minutes"] == 180
+    assert plan.answers["params"] == {"limit": {"type": "integer", "default": 100},
+                                      "day": {"type": "string", "default": ""}}  # fmt: skip
+    assert 'CronDataIntervalTimetable("0 6 * * *", timezone="Europe/Paris")' in plan.pristine
+    assert "dagrun_timeout=datetime.timedelta(minutes=180)" in plan.pristine
+
+
+def test_adopt_refuses_a_deadline_posting_through_another_connection_than_the_alerts(tmp_path: Path) -> None:
+    path = tmp_path / "x.py"
+    text = _with_dag_lines(
+        'schedule="@daily",',
+        "deadline=DeadlineAlert(reference=DeadlineReference.DAGRUN_QUEUED_AT, interval=timedelta(minutes=5),",
+        '    callback=AsyncCallback(deadline_alert, kwargs={"conn_id": "other"})),',
+    )
+    notifier = '"on_failure_callback": [TeamsNotifier(event="failure", conn_id="teams")],'
+    text = text.replace('"retries": 1,', '"retries": 1,\n        ' + notifier)
+    path.write_text(text)
+    with pytest.raises(UserError, match='line 14: the deadline alert posts through connection "other", the task '
+                                        'alerts through "teams"'):  # fmt: skip
+        adopt.read_answers(path)
+
+
 @pytest.mark.airflow  # loads what it wrote with Airflow
 def test_records_after_a_generation_run(dags_dir: Path) -> None:
     from createdag import create, generate
