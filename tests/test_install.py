@@ -187,11 +187,17 @@ def test_the_prompt_runs_to_a_written_file(venv: Path, tmp_path: Path, user_env:
             child.expect_exact(prompt)
             child.send("n")
         for prompt in ("Max active runs", "Max active tasks", "Retries", "Minutes between retries", "Teams alerts on",
-                       "Teams connection id", "Task id", "Container image", "Namespace", "Parallel pods", "Command",
-                       "Arguments", "Secret env vars", "Image pull secrets"):  # fmt: skip
+                       "Teams connection id"):  # fmt: skip
             child.expect_exact(prompt)
             child.send(answers.get(prompt, "") + "\r")
-        for prompt in ("Does this DAG wait for another DAG?", "Set CPU and memory requests/limits?"):
+        child.expect_exact("Set a run timeout, deadline alert, params, assets or data intervals?")
+        child.send("n")
+        for prompt in ("Task id", "Container image", "Namespace", "Parallel pods", "Command", "Arguments",
+                       "Secret env vars", "Env vars", "Image pull secrets"):  # fmt: skip
+            child.expect_exact(prompt)
+            child.send(answers.get(prompt, "") + "\r")
+        for prompt in ("Set pod options", "Set CPU and memory requests/limits?", "Add another task?",
+                       "Does this DAG wait for another DAG?"):  # fmt: skip
             child.expect_exact(prompt)
             child.send("n")
         child.expect_exact("Review")  # every answer, then: y writes, c changes an answer, n quits
