@@ -125,6 +125,7 @@ def test_bad_params_are_refused_with_the_fix(tmp_path: Path, raw: Any, message: 
     assert message in str(caught.value)
 
 
+@pytest.mark.airflow
 def test_params_render_as_param_objects_that_airflow_loads(tmp_path: Path) -> None:
     from helpers import load_dagbag
 
@@ -167,6 +168,7 @@ def test_param_refs_are_read_from_jinja_blocks_only() -> None:
 # --- deadline alerts -------------------------------------------------------------------------------
 
 
+@pytest.mark.airflow
 def test_a_deadline_renders_a_deadline_alert_with_the_teams_callback(tmp_path: Path) -> None:
     from helpers import load_dagbag
 
@@ -222,6 +224,7 @@ def test_installed_airflow_is_read_from_package_metadata() -> None:
 # --- everything at once ------------------------------------------------------------------------------
 
 
+@pytest.mark.airflow
 def test_every_option_together_is_ruff_clean_and_loads(tmp_path: Path) -> None:
     from helpers import load_dagbag
 

@@ -116,6 +116,7 @@ def ruff_clean(path: Path) -> None:
         ({"outlets": ["S3://l/out/"]}, 'outlets=[Asset("s3://l/out")],', "DAG, Asset"),
     ],
 )  # fmt: skip
+@pytest.mark.airflow
 def test_asset_schedules_and_outlets_render_and_load(tmp_path: Path, given: dict, line: str, names: str) -> None:
     from helpers import load_dagbag
 

@@ -276,6 +276,7 @@ def test_plain_cookiecutter_takes_the_pod_options_as_json(tmp_path: Path) -> Non
         assert line in source, line
 
 
+@pytest.mark.airflow
 def test_the_file_imports_only_what_it_uses_and_passes_ruff(loaded: tuple[Any, Path], tmp_path: Path) -> None:
     from createdag.render import render_dag
 
