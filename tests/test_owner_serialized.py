@@ -17,10 +17,11 @@ does read ``partial_kwargs`` and has the right owner, which is why the
 scheduler itself is not affected.
 
 Any unmapped task of the DAG that has the owner fixes it: a DAG with an
-upstream sensor is right already. The first test is the generated DAG and
-fails until the template gives a mapped-only DAG an unmapped task; the others
-pin down Airflow's behaviour, and check the proposed template change (an
-``EmptyOperator`` joining the shards) applied by hand to a rendered file.
+upstream sensor is right already, and the template gives a DAG of mapped
+tasks only an ``EmptyOperator`` after its pods. The tests check the owner of
+generated DAGs at every step from the file to the API, pin down Airflow's
+own behaviour (so they fail, and the join can go, the day Airflow fixes it),
+and check that the join runs no pod.
 """
 
 from __future__ import annotations
@@ -143,33 +144,17 @@ def test_an_unmapped_task_gives_the_dag_its_owner(dags_dir: Path, metadata_db: N
 
 # --- the proposed template change, applied by hand to a rendered DAG ----------------------------------
 
-#: What the proposed template change adds to a DAG whose task "main" is mapped (the template's
-#: variable for the task is its task_id): an EmptyOperator after all the shards. It runs no pod
-#: (the scheduler marks an EmptyOperator without success callback successful itself).
-JOIN_IMPORT = "from airflow.providers.standard.operators.empty import EmptyOperator\n"
-JOIN = '\n    main >> EmptyOperator(task_id="main_done")\n'
-
-
-def with_proposed_join(source: str) -> str:
-    anchor = "from airflow.sdk import DAG\n"
-    assert anchor in source and source.rstrip().endswith(")"), "the rendered DAG is not laid out as expected"
-    assert "\n    main = KubernetesPodOperator.partial(" in source
-    return source.replace(anchor, JOIN_IMPORT + anchor, 1).rstrip("\n") + "\n" + JOIN
-
-
 @pytest.mark.parametrize("alerts", [["failure"], ["failure", "retry", "success"]], ids=["failure", "all"])
-def test_proposed_join_gives_the_generated_dag_its_owner(
+def test_the_join_after_the_pods_gives_the_dag_its_owner_and_runs_no_pod(
     dags_dir: Path, metadata_db: None, alerts: list[str]
 ) -> None:
+    """The template's EmptyOperator after all-mapped pods: the owner shown is the DAG's, and the
+    scheduler ends it itself (no worker pod, no alert for it: its success callback is None)."""
     dag_id = f"owner_joined_{len(alerts)}"
     path = write_dag(dags_dir, dag_id=dag_id, owner=OWNER, shards=4, alerts=alerts)
     source = path.read_text(encoding="utf-8")
-    if "EmptyOperator" in source:
-        pytest.skip("the template gives mapped-only DAGs an unmapped task now: the first test covers it")
-    joined = with_proposed_join(source)
-    if "success" in alerts:  # a success callback would make the scheduler run it in a worker pod
-        joined = joined.replace('task_id="main_done")', 'task_id="main_done", on_success_callback=None)')
-    path.write_text(joined, encoding="utf-8")
+    assert 'main_done = EmptyOperator(' in source and "    main >> main_done\n" in source
+    assert ("on_success_callback=None" in source) == ("success" in alerts)
 
     owners, scheduler_dag = owners_after_parsing(dags_dir, dag_id)
     assert owners["lazy"] == owners["dag_model"] == OWNER and owners["api"] == [OWNER]
@@ -181,7 +166,6 @@ def test_proposed_join_gives_the_generated_dag_its_owner(
         "main_done"
     }
     assert join.owner == OWNER
-    # No worker pod and no alert for it: the scheduler marks it successful without running it.
     assert not TaskInstance.is_task_schedulable(join)
     ruff = subprocess.run(
         [sys.executable, "-m", "ruff", "check", "--no-cache", "--select", "AIR", "--preview", str(path)],
@@ -190,8 +174,3 @@ def test_proposed_join_gives_the_generated_dag_its_owner(
         check=False,
     )
     assert ruff.returncode == 0, ruff.stdout
-
-
-def test_join_helper_refuses_a_layout_it_does_not_know() -> None:
-    with pytest.raises(AssertionError, match="not laid out"):
-        with_proposed_join("x = 1\n")
