@@ -23,6 +23,7 @@ cycle, no task at all, and a task named like the upstream sensor.
 from __future__ import annotations
 
 import difflib
+from collections import ChainMap
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -31,6 +32,14 @@ from createdag.questions import ALIASES, BY_KEY, TASKS
 
 #: the upstream-DAG sensor's task_id: it runs before every root task
 SENSOR_TASK_ID = "wait_for_upstream"
+
+
+def task_view(answers: Mapping[str, Any], number: int) -> ChainMap[str, Any]:
+    """What the questions of task ``number`` (from 0) read: its own answers, then the tasks
+    before it as ``tasks`` (the choices of "runs after"), then the DAG's answers. Writes go to
+    the task. The prompt, the review and a changed answer all ask through this one view."""
+    tasks = answers[TASKS]
+    return ChainMap(tasks[number], {TASKS: tasks[:number]}, dict(answers))
 
 
 def is_task_key(key: str) -> bool:

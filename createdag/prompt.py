@@ -16,7 +16,6 @@ the questions whose ``depends_on`` names an answer that changed) or to quit.
 from __future__ import annotations
 
 import textwrap
-from collections import ChainMap
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
@@ -27,6 +26,7 @@ from prompt_toolkit.document import Document
 
 from createdag.answers import check_one, coerce
 from createdag.errors import BadValue
+from createdag.pipeline import task_view
 from createdag.questions import DAG_QUESTIONS as QUESTIONS_OF_DAG
 from createdag.questions import QUESTIONS, TASK_QUESTIONS, TASKS, Question
 from createdag.settings import Settings
@@ -262,7 +262,7 @@ def _ask_tasks(
         task: dict[str, Any] = {}
         tasks.append(task)  # at once: what is answered survives Ctrl-C
         kept = kept_tasks[number] if number < len(kept_tasks) and isinstance(kept_tasks[number], dict) else {}
-        view = ChainMap(task, {TASKS: tasks[:number]}, answers)
+        view = task_view(answers, number)
         for question in TASK_QUESTIONS:
             header = "Task" if number == 0 else f"Task {number + 1}"
             own_given = _given_for_task(given, task.get("task_id"))
@@ -298,7 +298,7 @@ def change(settings: Settings, answers: dict[str, Any], key: str) -> list[str]:
     tasks = answers[TASKS]
     task = tasks[number]
     before = task.get("task_id")
-    view = ChainMap(task, {TASKS: tasks[:number]}, answers)
+    view = task_view(answers, number)
     asked = _change_in(settings, task, view, TASK_QUESTIONS, name)
     if task.get("task_id") != before:
         for other in tasks:

@@ -8,7 +8,6 @@ will be written, after the rules that tie answers together
 
 from __future__ import annotations
 
-from collections import ChainMap
 from collections.abc import Mapping
 from typing import Any
 
@@ -27,9 +26,10 @@ def asked(answers: Mapping[str, Any]) -> list[Question]:
 
 def asked_in_task(answers: Mapping[str, Any], number: int) -> list[Question]:
     """The questions asked for task ``number`` (from 0), in order."""
-    tasks = answers[TASKS]
-    view: ChainMap[str, Any] = ChainMap(tasks[number], {TASKS: tasks[:number]}, dict(answers))
-    return [q for q in TASK_QUESTIONS if q.key in tasks[number] and q.when(view) and q.key != "more_tasks"]
+    from createdag.pipeline import task_view
+
+    view = task_view(answers, number)
+    return [q for q in TASK_QUESTIONS if q.key in answers[TASKS][number] and q.when(view) and q.key != "more_tasks"]
 
 
 def shown(question: Question, value: Any) -> str:
