@@ -50,6 +50,15 @@ def _alias(name: str, asname: str | None) -> cst.ImportAlias:
 
 @FIXER.on(cst.SimpleStatementLine)
 def import_line(ctx: FileContext, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine):
+    if len(updated.body) == 1 and isinstance(updated.body[0], cst.Import) and ctx.facts.dropped_imports:
+        kept_names = [a for a in updated.body[0].names if a.evaluated_alias or a.evaluated_name.split(".")[0]
+                      not in ctx.facts.dropped_imports]
+        if not kept_names:
+            return cst.RemoveFromParent()
+        if len(kept_names) != len(updated.body[0].names):
+            kept_names[-1] = kept_names[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+            return updated.with_changes(body=[updated.body[0].with_changes(names=kept_names)])
+        return updated
     if len(updated.body) != 1 or not isinstance(updated.body[0], cst.ImportFrom):
         return updated
     statement = updated.body[0]

@@ -43,6 +43,10 @@ def _conn_id(nodes: list[cst.CSTNode]) -> str:
     for node in nodes:
         for child in walk(node):
             if isinstance(child, cst.Call):
+                func = child.func
+                if isinstance(func, cst.Attribute) and func.attr.value == "get_connection" and child.args:
+                    if isinstance(literal(child.args[0].value), str):
+                        return literal(child.args[0].value)
                 for name in ("http_conn_id", "conn_id", "webhook_conn_id"):
                     given = keyword(child, name)
                     if given is not None and isinstance(literal(given.value), str):
