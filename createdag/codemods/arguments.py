@@ -66,6 +66,13 @@ TRIGGER_RULE = Rule(
     "AIR3-trigger-rule", "change", "a trigger rule Airflow 3 removed, replaced by the one with its meaning"
 )
 
+CONFIG = Rule(
+    "AIR3-config",
+    "change",
+    "configuration read the Airflow 2 way: airflow.configuration.get() -> conf.get(); section [kubernetes] -> "
+    "[kubernetes_executor]",
+)
+
 FIXER = Fixer(
     "arguments",
     (
@@ -81,6 +88,7 @@ FIXER = Fixer(
         RESOURCES,
         RESOURCES_UNREAD,
         TRIGGER_RULE,
+        CONFIG,
     ),
 )
 
@@ -281,6 +289,15 @@ def operator_call(ctx: FileContext, original: cst.Call, updated: cst.Call) -> cs
         if renamed:
             ctx.report(TASK_RENAMED, before, f"{name} becomes {renamed[0]} ({renamed[1]})")
             arg = rename_arg(arg, renamed[0])
+        elif pod and name == "is_delete_operator_pod" and keyword(updated, "on_finish_action") is not None:
+            ctx.report(
+                TASK_REMOVED,
+                before,
+                "is_delete_operator_pod dropped: the call gives on_finish_action, which "
+                "replaces it (the provider reads only on_finish_action)",
+            )
+            dropped = True
+            continue
         elif pod and name == "is_delete_operator_pod":
             value = _finish_action(arg.value)
             ctx.report(
@@ -368,8 +385,38 @@ def default_args(ctx: FileContext, node: cst.Dict) -> cst.Dict:
     return node.with_changes(elements=elements)
 
 
+def _config_call(ctx: FileContext, original: cst.Call, updated: cst.Call) -> cst.Call:
+    full = ctx.qualname(original.func) or ""
+    if full not in (
+        "airflow.configuration.get",
+        "airflow.configuration.conf.get",
+        "airflow.configuration.getboolean",
+        "airflow.configuration.conf.getboolean",
+        "airflow.configuration.getint",
+        "airflow.configuration.conf.getint",
+    ):
+        return updated
+    if ".conf." not in full and isinstance(updated.func, cst.Attribute):
+        ctx.report(
+            CONFIG,
+            original,
+            f"airflow.configuration.{full.rpartition('.')[2]}() was removed in Airflow 3: "
+            "it reads airflow.configuration.conf now",
+        )
+        updated = updated.with_changes(
+            func=updated.func.with_changes(value=cst.Attribute(value=updated.func.value, attr=cst.Name("conf")))
+        )
+    if updated.args and literal(updated.args[0].value) == "kubernetes":
+        ctx.report(CONFIG, original, "the [kubernetes] config section is [kubernetes_executor] in Airflow 3")
+        first = updated.args[0].with_changes(value=string("kubernetes_executor"))
+        updated = updated.with_changes(args=[first, *updated.args[1:]])
+    return updated
+
+
 @FIXER.on(cst.Call)
 def call(ctx: FileContext, original: cst.Call, updated: cst.Call):
+    if isinstance(original.func, cst.Attribute) and original.func.attr.value.startswith("get"):
+        updated = _config_call(ctx, original, updated)
     if is_dag(ctx, original):
         return dag_call(ctx, original, updated)
     if is_operator(ctx, original):

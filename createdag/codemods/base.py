@@ -13,9 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import libcst as cst
-from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import AddImportsVisitor
-from libcst.metadata import PositionProvider, QualifiedNameProvider
+from libcst.metadata import PositionProvider
 
 Kind = Literal["change", "review", "blocker"]
 
@@ -77,6 +75,10 @@ class Facts:
     imported_elsewhere: set[str] = field(default_factory=set)
     #: imported names only the removed Office 365 code used: their imports go
     dropped_imports: set[str] = field(default_factory=set)
+    #: each name the file's imports bind -> the dotted name it stands for
+    bound: dict[str, str] = field(default_factory=dict)
+    #: module-level names bound once to a dict literal (``volume_config = {...}``)
+    module_dicts: dict[str, cst.Dict] = field(default_factory=dict)
     #: names a callable's context goes by in this file (``context``, ``kwargs``, every ``**name``)
     context_names: frozenset[str] = frozenset({"context", "kwargs", "ctx", "kw"})
 
@@ -87,19 +89,34 @@ class FileContext:
         self.wrapper = wrapper
         self.facts = facts
         self.findings: list[Finding] = []
-        self.codemod = CodemodContext()
-        self._positions = wrapper.resolve(PositionProvider)
-        self._names = wrapper.resolve(QualifiedNameProvider)
+        #: imports the changes need: (module, name or None for ``import module``, alias)
+        self.needed: list[tuple[str, str | None, str | None]] = []
+        self._positions: Any = None  # resolved at the first finding: most nodes never need a line
+        self.bound = facts.bound
         self.removed_import_names: set[str] = set()
         #: scratch space a fixer keeps per file (keyed by its name)
         self.scratch: dict[str, Any] = {}
 
     def line(self, node: cst.CSTNode) -> int:
+        if self._positions is None:
+            self._positions = self.wrapper.resolve(PositionProvider)
         position = _value(self._positions.get(node))
         return position.start.line if position else 0
 
     def qualnames(self, node: cst.CSTNode) -> set[str]:
-        return {q.name for q in _value(self._names.get(node)) or ()}
+        found = self._qualname(node)
+        return {found} if found else set()
+
+    def _qualname(self, node: cst.CSTNode) -> str | None:
+        """What a name or dotted name refers to through the file's imports (``k8s.V1Pod`` ->
+        ``kubernetes.client.models.V1Pod``); libcst's scope analysis costs more than the rest of a
+        migration, and DAG files do not shadow what they import."""
+        if isinstance(node, cst.Name):
+            return self.bound.get(node.value)
+        if isinstance(node, cst.Attribute):
+            base = self._qualname(node.value)
+            return f"{base}.{node.attr.value}" if base else None
+        return None
 
     def qualname(self, node: cst.CSTNode) -> str | None:
         names = self.qualnames(node)
@@ -110,7 +127,8 @@ class FileContext:
         self.findings.append(Finding(self.path, line, rule.code, rule.kind, message))
 
     def need_import(self, module: str, name: str | None = None, asname: str | None = None) -> None:
-        AddImportsVisitor.add_needed_import(self.codemod, module, name, asname)
+        if (module, name, asname) not in self.needed:
+            self.needed.append((module, name, asname))
 
     def k8s(self) -> str:
         """The name the Kubernetes models go by in this file, importing them when absent."""

@@ -5,13 +5,13 @@ after. Returns the new source (None: nothing to change) and the findings."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import libcst as cst
-from libcst.codemod.visitors import AddImportsVisitor
 
 from createdag import airflow2
 from createdag.codemods import office365
-from createdag.codemods.base import Facts, FileContext, Finding, Fixer, Rule, walk
+from createdag.codemods.base import Facts, FileContext, Finding, Fixer, Rule
 
 SYNTAX = Rule("AIR3-syntax", "blocker", "the file does not parse as Python")
 INTERNAL = Rule(
@@ -42,7 +42,7 @@ class _Apply(cst.CSTTransformer):
             for node_type, handlers in fixer.handlers.items():
                 self.handlers.setdefault(node_type, []).extend(handlers)
 
-    def on_leave(self, original_node, updated_node):  # type: ignore[no-untyped-def, override]
+    def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode) -> Any:
         result = updated_node
         for handler in self.handlers.get(type(original_node), ()):
             if type(result) is not type(original_node):
@@ -51,35 +51,112 @@ class _Apply(cst.CSTTransformer):
         return result
 
 
+#: A file without any of these has nothing a fixer changes (no Airflow import, card or template).
+_MARKERS = ("airflow", "MessageCard", "{{", "{%")
+
 _START_NAMES = frozenset(name for name, reads in airflow2.DATE_VARIABLES.items() if reads == airflow2.START)
+
+
+class _Gather(cst.CSTVisitor):
+    """Every fact the fixers need, in one walk (libcst's ``children`` is costly: walk once)."""
+
+    def __init__(self, facts: Facts) -> None:
+        super().__init__()
+        self.facts = facts
+        self.stars: set[str] = set()
+        self.reads_start = False
+        self.card = False  # a string names a MessageCard: look for the Office 365 callback
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        if node.module is None or node.relative or isinstance(node.names, cst.ImportStar):
+            return
+        base = cst.Module([]).code_for_node(node.module)
+        for alias in node.names:
+            self.facts.bound[alias.evaluated_alias or alias.evaluated_name] = f"{base}.{alias.evaluated_name}"
+
+    def visit_Import(self, node: cst.Import) -> None:
+        for alias in node.names:
+            if alias.evaluated_alias:
+                self.facts.bound[alias.evaluated_alias] = alias.evaluated_name
+            else:
+                top = alias.evaluated_name.split(".")[0]
+                self.facts.bound[top] = top
+
+    def visit_Parameters(self, node: cst.Parameters) -> None:
+        if isinstance(node.star_kwarg, cst.Param):
+            self.stars.add(node.star_kwarg.name.value)
+
+    def visit_Param(self, node: cst.Param) -> None:
+        self.reads_start |= node.name.value in _START_NAMES
+
+    def visit_SimpleString(self, node: cst.SimpleString) -> None:
+        self.card |= "MessageCard" in node.value
+        if self.reads_start:
+            return
+        value = node.evaluated_value
+        if not isinstance(value, str):
+            return
+        if value in _START_NAMES:
+            self.reads_start = True
+        elif "{{" in value or "{%" in value:
+            self.reads_start = any(
+                airflow2.DATE_VARIABLES.get(r.name) == airflow2.START for r in airflow2.template_references(value)
+            )
 
 
 def gather(module: cst.Module, folder: Facts) -> Facts:
     facts = Facts(callback_events=folder.callback_events, imported_elsewhere=folder.imported_elsewhere)
-    stars: set[str] = set()
-    reads_start = False
-    for node in walk(module):
-        if isinstance(node, cst.Parameters) and isinstance(node.star_kwarg, cst.Param):
-            stars.add(node.star_kwarg.name.value)
-        elif isinstance(node, cst.Param) and node.name.value in _START_NAMES:
-            reads_start = True
-        elif isinstance(node, cst.SimpleString) and not reads_start:
-            value = node.evaluated_value
-            if not isinstance(value, str):
-                continue
-            if value in _START_NAMES:
-                reads_start = True
-            elif "{{" in value or "{%" in value:
-                reads_start = any(
-                    airflow2.DATE_VARIABLES.get(r.name) == airflow2.START for r in airflow2.template_references(value)
-                )
-    facts.context_names = facts.context_names | stars
-    facts.keeps_intervals = reads_start
-    office365.scan(module, facts)
+    seen = _Gather(facts)
+    module.visit(seen)
+    facts.context_names = facts.context_names | seen.stars
+    facts.keeps_intervals = seen.reads_start
+    for statement in module.body:
+        if isinstance(statement, cst.SimpleStatementLine) and isinstance(statement.body[0], cst.Assign):
+            assign = statement.body[0]
+            if (
+                len(assign.targets) == 1
+                and isinstance(assign.targets[0].target, cst.Name)
+                and isinstance(assign.value, cst.Dict)
+            ):
+                facts.module_dicts[assign.targets[0].target.value] = assign.value
+    if seen.card:
+        office365.scan(module, facts)
     return facts
 
 
+def add_imports(
+    module: cst.Module, needed: list[tuple[str, str | None, str | None]], bound: dict[str, str]
+) -> cst.Module:
+    """The imports the changes need, after the file's first block of imports (each once)."""
+    lines = []
+    for name_of, name, asname in needed:
+        local = asname or name or name_of.split(".")[0]
+        if bound.get(local) == (f"{name_of}.{name}" if name else name_of):
+            continue
+        if name is None:
+            code = f"import {name_of}" + (f" as {asname}" if asname else "")
+        else:
+            code = f"from {name_of} import {name}" + (f" as {asname}" if asname and asname != name else "")
+        lines.append(cst.parse_statement(code))
+    if not lines:
+        return module
+    body = list(module.body)
+    at = 0
+    for index, statement in enumerate(body):
+        if isinstance(statement, cst.SimpleStatementLine) and isinstance(
+            statement.body[0], cst.Import | cst.ImportFrom
+        ):
+            at = index + 1
+        elif index == 0 and isinstance(statement, cst.SimpleStatementLine) and isinstance(statement.body[0], cst.Expr):
+            at = 1  # the module docstring
+        elif at:
+            break
+    return module.with_changes(body=[*body[:at], *lines, *body[at:]])
+
+
 def migrate_source(path: str, source: str, fixers: tuple[Fixer, ...], folder: Facts | None = None) -> FileResult:
+    if not any(marker in source for marker in _MARKERS):
+        return FileResult(path, source, None)
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
@@ -93,7 +170,7 @@ def migrate_source(path: str, source: str, fixers: tuple[Fixer, ...], folder: Fa
     ctx = FileContext(path, wrapper, gather(module, folder or Facts()))
     try:
         new = module.visit(_Apply(ctx, fixers))
-        new = AddImportsVisitor(ctx.codemod).transform_module(new)
+        new = add_imports(new, ctx.needed, ctx.facts.bound)
     except (cst.CSTValidationError, ValueError, TypeError, AttributeError, KeyError) as exc:
         # a shape of code no fixer was written for: said, never a traceback, and nothing written
         line = max((f.line for f in ctx.findings), default=1)

@@ -23,7 +23,9 @@ REMOVED = Rule(
 FIXER = Fixer("imports", (MOVED, RENAMED, REMOVED))
 
 #: Imports other fixers replace the uses of (their calls are rewritten): the import goes.
-_DROPPED = frozenset({"airflow.utils.dates.days_ago", *tables.POD_OBJECTS})
+_DROPPED = frozenset(
+    {"airflow.utils.dates.days_ago", *tables.POD_OBJECTS, *{name.rpartition(".")[0] for name in tables.POD_OBJECTS}}
+)
 
 
 def _dotted(node: cst.BaseExpression | None) -> str:
@@ -51,8 +53,11 @@ def _alias(name: str, asname: str | None) -> cst.ImportAlias:
 @FIXER.on(cst.SimpleStatementLine)
 def import_line(ctx: FileContext, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine):
     if len(updated.body) == 1 and isinstance(updated.body[0], cst.Import) and ctx.facts.dropped_imports:
-        kept_names = [a for a in updated.body[0].names if a.evaluated_alias or a.evaluated_name.split(".")[0]
-                      not in ctx.facts.dropped_imports]
+        kept_names = [
+            a
+            for a in updated.body[0].names
+            if a.evaluated_alias or a.evaluated_name.split(".")[0] not in ctx.facts.dropped_imports
+        ]
         if not kept_names:
             return cst.RemoveFromParent()
         if len(kept_names) != len(updated.body[0].names):
@@ -75,6 +80,7 @@ def import_line(ctx: FileContext, original: cst.SimpleStatementLine, updated: cs
         updated = updated.with_changes(body=[statement])
     if not module.startswith("airflow"):
         return updated
+    assert not isinstance(statement.names, cst.ImportStar)
     groups: dict[str, list[cst.ImportAlias]] = {}
     changed: list[str] = []
     renamed = ctx.scratch.setdefault("renamed", {})

@@ -23,7 +23,6 @@ FIXER = Fixer("office365", (ALERT, HELPER_REMOVED))
 #: The connection the alert module reads when the old callback named none.
 DEFAULT_CONN_ID = "msteams_webhook_url"
 ALERTS_MODULE = "teams_alerts"
-_EVENTS = {"on_failure_callback": "failure", "on_retry_callback": "retry", "on_success_callback": "success"}
 
 
 def _posts_card(node: cst.CSTNode) -> bool:
@@ -44,38 +43,25 @@ def _conn_id(nodes: list[cst.CSTNode]) -> str:
         for child in walk(node):
             if isinstance(child, cst.Call):
                 func = child.func
-                if isinstance(func, cst.Attribute) and func.attr.value == "get_connection" and child.args:
-                    if isinstance(literal(child.args[0].value), str):
-                        return literal(child.args[0].value)
+                if (
+                    isinstance(func, cst.Attribute)
+                    and func.attr.value == "get_connection"
+                    and child.args
+                    and isinstance(literal(child.args[0].value), str)
+                ):
+                    return literal(child.args[0].value)
                 for name in ("http_conn_id", "conn_id", "webhook_conn_id"):
                     given = keyword(child, name)
                     if given is not None and isinstance(literal(given.value), str):
                         return literal(given.value)
-            if isinstance(child, cst.Param) and child.name.value in ("http_conn_id", "conn_id") and child.default:
-                if isinstance(literal(child.default), str):
-                    return literal(child.default)
+            if (
+                isinstance(child, cst.Param)
+                and child.name.value in ("http_conn_id", "conn_id")
+                and child.default
+                and isinstance(literal(child.default), str)
+            ):
+                return literal(child.default)
     return DEFAULT_CONN_ID
-
-
-def callback_events(module: cst.Module) -> dict[str, str]:
-    """Names a file gives as callbacks, with their event: ``on_failure_callback=f`` or a dict key."""
-    found: dict[str, str] = {}
-    for node in walk(module):
-        pairs: list[tuple[object, cst.BaseExpression]] = []
-        if isinstance(node, cst.Arg) and node.keyword is not None:
-            pairs.append((node.keyword.value, node.value))
-        elif isinstance(node, cst.DictElement):
-            pairs.append((literal(node.key), node.value))
-        for key, value in pairs:
-            if key in _EVENTS:
-                name = (
-                    value.value
-                    if isinstance(value, cst.Name)
-                    else (value.attr.value if isinstance(value, cst.Attribute) else None)
-                )
-                if name:
-                    found[name] = _EVENTS[key]  # type: ignore[index]
-    return found
 
 
 def scan(module: cst.Module, facts: Facts) -> None:

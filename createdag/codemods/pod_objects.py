@@ -101,6 +101,8 @@ def pod_object(ctx: FileContext, original: cst.Call, updated: cst.Call):
     args: list[cst.Arg] = []
     for key, value in given.items():
         if model == "V1Volume" and key == "configs":
+            if isinstance(value, cst.Name) and value.value in ctx.facts.module_dicts:
+                value = ctx.facts.module_dicts[value.value]
             if not isinstance(value, cst.Dict) or any(
                 not isinstance(e, cst.DictElement) or not isinstance(literal(e.key), str) for e in value.elements
             ):

@@ -6,6 +6,7 @@ task_id computed) is compared as far as it resolves: the DAG is then ``partial``
 from __future__ import annotations
 
 import ast
+import itertools
 import json
 import os
 import shutil
@@ -76,21 +77,21 @@ def read(source: str) -> dict[str, StaticDag]:
                             by_var[item.optional_vars.id] = dag_id
                     else:
                         unresolved.append("dag")
-            for child in node.body:
-                visit(child, inner, loop)
+            for statement in node.body:
+                visit(statement, inner, loop)
             return
         if isinstance(node, ast.FunctionDef):
             for deco in node.decorator_list:
-                call = deco if isinstance(deco, ast.Call) else None
-                if (call and _is_dag(call)) or (isinstance(deco, ast.Name) and deco.id == "dag"):
-                    dag_id = _const(_kw(call, "dag_id")) if call else ...
+                decorator = deco if isinstance(deco, ast.Call) else None
+                if (decorator and _is_dag(decorator)) or (isinstance(deco, ast.Name) and deco.id == "dag"):
+                    dag_id = _const(_kw(decorator, "dag_id")) if decorator else ...
                     dag_id = dag_id if isinstance(dag_id, str) else node.name
                     dags.setdefault(dag_id, StaticDag(dag_id, partial=True))
-                    for child in node.body:
-                        visit(child, dag_id, loop)
+                    for statement in node.body:
+                        visit(statement, dag_id, loop)
                     return
-            for child in node.body:
-                visit(child, current, True)
+            for statement in node.body:
+                visit(statement, current, True)
             return
         if isinstance(node, ast.For | ast.While | ast.ListComp | ast.DictComp | ast.GeneratorExp | ast.SetComp):
             for child in ast.iter_child_nodes(node):
@@ -170,7 +171,7 @@ def _edges(statement: ast.Expr, dags: dict[str, StaticDag], tasks: dict[str, tup
         if isinstance(node, ast.Expr) and isinstance(node.value, ast.BinOp):
             if isinstance(node.value.op, ast.RShift):
                 parts = chain(node.value)
-                pairs = list(zip(parts, parts[1:], strict=False))
+                pairs = list(itertools.pairwise(parts))
             elif isinstance(node.value.op, ast.LShift):
                 pairs = [(node.value.right, node.value.left)]
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.args:
@@ -265,8 +266,8 @@ def check(result: Outcome, root: Path) -> None:
         install_alerts_module(copy)
         loaded = load(copy, list(targets.values()))
         for outcome in changed:
-            target = targets.get(outcome.path)
-            if target is None:
+            written = targets.get(outcome.path)
+            if written is None:
                 continue
             try:
                 static = read(outcome.result.source)
@@ -274,7 +275,7 @@ def check(result: Outcome, root: Path) -> None:
                 continue
             if not static:
                 continue  # a helper module: loaded through the files that import it
-            got = loaded.get(str(target.resolve()), {"error": "not loaded", "dags": {}})
+            got = loaded.get(str(written.resolve()), {"error": "not loaded", "dags": {}})
             if got["error"]:
                 outcome.block(
                     migrate.CHECK_FAILED,

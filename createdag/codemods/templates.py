@@ -119,7 +119,9 @@ def context_subscript(ctx: FileContext, original: cst.Subscript, updated: cst.Su
     if len(updated.slice) != 1 or not isinstance(updated.slice[0].slice, cst.Index):
         return updated
     index = updated.slice[0].slice
-    new = _key(ctx, original.slice[0].slice.value, index.value, original)  # type: ignore[union-attr]
+    before = original.slice[0].slice
+    assert isinstance(before, cst.Index)
+    new = _key(ctx, before.value, index.value, original)
     if new is index.value:
         return updated
     return updated.with_changes(slice=[updated.slice[0].with_changes(slice=index.with_changes(value=new))])
