@@ -371,7 +371,7 @@ def report_text(result: Outcome) -> str:
             lines.append(f"  line {finding.line}: {finding.kind}: {finding.message} [{finding.code}]")
     counts = summary(result)
     shown = ", ".join(f"{n} {k}" for k, n in counts.items() if n)
-    lines.append(f"{len(result.files)} files: {shown}")
+    lines.append(f"{len(result.files)} file{'' if len(result.files) == 1 else 's'}: {shown}")
     return "\n".join(lines) + "\n"
 
 

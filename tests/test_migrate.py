@@ -182,3 +182,25 @@ def test_corpus_rate(tmp_path: Path) -> None:
     assert not found.silent
     rate = len(found.same) / len(found.eligible)
     assert rate >= 0.9, (rate, found.failures)
+
+
+def _docs_report() -> str:
+    text = (REPO / "docs" / "migrate.md").read_text(encoding="utf-8")
+    block = text.split("<!-- report: warehouse_nightly.py -->\n```text\n", 1)[1]
+    return block.split("```", 1)[0]
+
+
+def test_docs_show_the_report_the_tool_prints(tmp_path: Path) -> None:
+    dags = tmp_path / "dags"
+    dags.mkdir()
+    (dags / "warehouse_nightly.py").write_text((REPO / "tests/fixtures/airflow2/warehouse_nightly.py").read_text())
+    done = subprocess.run([sys.executable, "-m", "createdag", "migrate", "dags/warehouse_nightly.py"],
+                          capture_output=True, text=True, cwd=tmp_path, env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin"})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == _docs_report()
+    assert "wrote dags/warehouse_nightly.py" in done.stderr
+
+
+def test_docs_name_every_code() -> None:
+    text = (REPO / "docs" / "migrate.md").read_text(encoding="utf-8")
+    assert all(f"`{code}`" in text for code in migrate.ALL_RULES)

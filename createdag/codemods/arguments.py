@@ -192,7 +192,7 @@ def dag_call(ctx: FileContext, original: cst.Call, updated: cst.Call) -> cst.Cal
             continue
         if name in tables.DAG_RENAMES:
             new, why = tables.DAG_RENAMES[name]
-            ctx.report(DAG_RENAMED, before, f"{name}={_code(arg.value)} becomes {new}=... ({why})")
+            ctx.report(DAG_RENAMED, before, f"{name}={_code(arg.value)} becomes {new}={_code(arg.value)} ({why})")
             arg = rename_arg(arg, new)
             name = new
         if name == "schedule":
