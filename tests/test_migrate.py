@@ -15,7 +15,7 @@ from createdag.codemods import FIXERS, RULES, migrate_source
 
 REPO = Path(__file__).resolve().parents[1]
 
-POD_DAG = '''\
+POD_DAG = """\
 from datetime import datetime, timedelta
 
 from airflow import DAG
@@ -51,9 +51,9 @@ with DAG(
     )
     start >> load
 orders_nightly = dag  # a bare name: left alone
-'''
+"""
 
-HOOK = '''\
+HOOK = """\
 import json
 
 import requests
@@ -67,7 +67,7 @@ def _card(text):
 def notify_teams(context):
     url = BaseHook.get_connection("teams_webhook").host
     requests.post(url, data=json.dumps(_card(str(context["task_instance"]))))
-'''
+"""
 
 
 def _migrate_text(source: str) -> tuple[str, list]:
@@ -97,12 +97,25 @@ def test_only_what_airflow_3_needs_changes() -> None:
     assert '"max_active_tis_per_dag": 1' in new
     assert '"{{ next_ds }}"' not in new  # translated (exact with the intervals kept)
     # what Airflow 3 does not need stays byte for byte: comments, the bare name, the dependency
-    for kept in ("# the team's defaults: kept as written", "orders_nightly = dag  # a bare name: left alone",
-                 "    start >> load\n", '"owner": "data"'):
+    for kept in (
+        "# the team's defaults: kept as written",
+        "orders_nightly = dag  # a bare name: left alone",
+        "    start >> load\n",
+        '"owner": "data"',
+    ):
         assert kept in new
-    assert {"AIR3-import-moved", "AIR3-name-renamed", "AIR3-dag-argument", "AIR3-catchup-default",
-            "AIR3-days-ago", "AIR3-pod-resources", "AIR3-operator-argument", "AIR3-template-variable",
-            "AIR3-data-intervals", "AIR3-logical-date-optional"} <= codes
+    assert {
+        "AIR3-import-moved",
+        "AIR3-name-renamed",
+        "AIR3-dag-argument",
+        "AIR3-catchup-default",
+        "AIR3-days-ago",
+        "AIR3-pod-resources",
+        "AIR3-operator-argument",
+        "AIR3-template-variable",
+        "AIR3-data-intervals",
+        "AIR3-logical-date-optional",
+    } <= codes
     assert not [f for f in findings if f.kind == "blocker"]
     compile(new, "dag.py", "exec")
 
@@ -112,8 +125,10 @@ def test_a_subdag_blocks_its_file_only_with_every_blocker_at_once(tmp_path: Path
     dags.mkdir()
     (dags / "ok.py").write_text(POD_DAG.replace("from hooks.alerts import notify_teams\n", "notify_teams = None\n"))
     blocked = dags / "sub.py"
-    original = ("from airflow.operators.subdag_operator import SubDagOperator\n"
-                "from airflow.contrib.operators.unknown_operator import UnknownOperator\n")
+    original = (
+        "from airflow.operators.subdag_operator import SubDagOperator\n"
+        "from airflow.contrib.operators.unknown_operator import UnknownOperator\n"
+    )
     blocked.write_text(original)
     outcome = migrate.migrate([dags])
     by_name = {o.path.name: o for o in outcome.files}
@@ -129,16 +144,26 @@ def test_dry_run_shows_diffs_and_writes_nothing_json_report(tmp_path: Path) -> N
     (dags / "orders.py").write_text(POD_DAG)
     (dags / "hooks" / "alerts.py").write_text(HOOK)
     before = sorted(p.name for p in dags.rglob("*"))
-    done = subprocess.run([sys.executable, "-m", "createdag", "migrate", "--dry-run", "--format", "json", str(dags)],
-                          capture_output=True, text=True, cwd=REPO, env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin"})
+    done = subprocess.run(
+        [sys.executable, "-m", "createdag", "migrate", "--dry-run", "--format", "json", str(dags)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin"},
+    )
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
     report = json.loads(done.stdout)
     assert sorted(p.name for p in dags.rglob("*")) == before
     codes = {f["code"] for file in report["files"] for f in file["findings"]}
     assert "AIR3-office365-alert" in codes and "AIR3-office365-helper" in codes
-    text = subprocess.run([sys.executable, "-m", "createdag", "migrate", "--dry-run", str(dags)],
-                          capture_output=True, text=True, cwd=REPO, env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin"})
+    text = subprocess.run(
+        [sys.executable, "-m", "createdag", "migrate", "--dry-run", str(dags)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin"},
+    )
     assert "+++ " in text.stdout and "-from airflow import DAG" in text.stdout
 
 
@@ -194,8 +219,13 @@ def test_docs_show_the_report_the_tool_prints(tmp_path: Path) -> None:
     dags = tmp_path / "dags"
     dags.mkdir()
     (dags / "warehouse_nightly.py").write_text((REPO / "tests/fixtures/airflow2/warehouse_nightly.py").read_text())
-    done = subprocess.run([sys.executable, "-m", "createdag", "migrate", "dags/warehouse_nightly.py"],
-                          capture_output=True, text=True, cwd=tmp_path, env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin"})
+    done = subprocess.run(
+        [sys.executable, "-m", "createdag", "migrate", "dags/warehouse_nightly.py"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin"},
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout == _docs_report()
     assert "wrote dags/warehouse_nightly.py" in done.stderr
@@ -204,3 +234,73 @@ def test_docs_show_the_report_the_tool_prints(tmp_path: Path) -> None:
 def test_docs_name_every_code() -> None:
     text = (REPO / "docs" / "migrate.md").read_text(encoding="utf-8")
     assert all(f"`{code}`" in text for code in migrate.ALL_RULES)
+
+
+@pytest.mark.airflow
+def test_the_boilerplate_repo_migrates_whole_in_one_command(tmp_path: Path) -> None:
+    """sawaca96/airflow-k8s-executor-example, the design this project started from: 9 files, 14 DAGs, the
+    Office 365 hook module they import; one ``migrate --check`` run."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    import corpus_migrate
+
+    repo = corpus_migrate.CORPUS / "sawaca96__airflow-k8s-executor-example"
+    if not repo.is_dir():
+        pytest.skip(f"no corpus at {corpus_migrate.CORPUS} (../shared/corpus beside the clone)")
+    dags = tmp_path / "repo" / "dags"
+    (dags / "hooks").mkdir(parents=True)
+    for path in repo.glob("dags__*.py"):
+        (dags / path.name.removeprefix("dags__")).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    for path in (repo / "support" / "dags" / "hooks").glob("*.py"):
+        (dags / "hooks" / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    outcome = migrate.migrate([dags], check=True)
+    assert not outcome.failed, migrate.report_text(outcome)
+    statuses = {o.path.name: o.status for o in outcome.files}
+    assert statuses.pop("__init__.py") == "unchanged"
+    assert set(statuses.values()) == {"migrated"} and len(statuses) == 10
+    hook = (dags / "hooks" / "ms_teams_hook.py").read_text()
+    assert (
+        "send_alert(context, 'failure', conn_id='msteams_webhook_url')" in hook
+        and "MessageCard" not in hook.split('"""', 2)[2]
+    )
+    from createdag.codemods import structure
+
+    loaded = structure.load(dags, sorted(dags.glob("*.py")))
+    dag_ids = [d for result in loaded.values() if not result["error"] for d in result["dags"]]
+    assert not [r["error"] for p, r in loaded.items() if r["error"] and not p.endswith("teams_alerts.py")]
+    assert len(dag_ids) == 14
+
+
+ADOPTABLE = """\
+from datetime import datetime
+
+from airflow import DAG
+from airflow.providers.cncf.kubernetes.operators.kubernetes_pod import KubernetesPodOperator
+
+with DAG(
+    dag_id="nightly",
+    schedule_interval="0 3 * * *",
+    start_date=datetime(2024, 1, 1),
+    catchup=False,
+    tags=["etl"],
+    default_args={"owner": "data", "retries": 1},
+) as dag:
+    extract = KubernetesPodOperator(
+        task_id="extract",
+        name="extract",
+        namespace="etl",
+        image="registry.example.com/etl:1.0",
+        is_delete_operator_pod=True,
+    )
+"""
+
+
+def test_adopt_takes_a_migrated_pod_dag_into_the_template(tmp_path: Path) -> None:
+    dags = tmp_path / "dags"
+    dags.mkdir()
+    (dags / "nightly.py").write_text(ADOPTABLE)
+    (dags / "orders.py").write_text(POD_DAG.replace("from hooks.alerts import notify_teams\n", "notify_teams = None\n"))
+    outcome = migrate.migrate([dags], adopt=True)
+    codes = {o.path.name: {f.code for f in o.findings} for o in outcome.files}
+    assert "AIR3-adopted" in codes["nightly.py"] and (dags / ".create_dag" / "nightly.json").exists()
+    assert "AIR3-not-adopted" in codes["orders.py"]  # an EmptyOperator, days_ago...: stays as written
+    assert "on_finish_action" in (dags / "nightly.py").read_text()
