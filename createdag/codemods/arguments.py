@@ -8,8 +8,7 @@ from typing import Any
 
 import libcst as cst
 
-from createdag import airflow2
-from createdag.codemods import tables
+from createdag.codemods import tables, template_variables
 from createdag.codemods.base import (
     FileContext,
     Fixer,
@@ -136,7 +135,7 @@ def _kept_schedule(ctx: FileContext, call: cst.Call, value: cst.BaseExpression, 
     if not ctx.facts.keeps_intervals:
         return value
     given = literal(value)
-    if isinstance(given, str) and airflow2.is_cron(given):
+    if isinstance(given, str) and template_variables.is_cron(given):
         zone = _timezone(call)
         ctx.need_import("airflow.timetables.interval", "CronDataIntervalTimetable")
         ctx.report(

@@ -9,8 +9,7 @@ from typing import Any
 
 import libcst as cst
 
-from createdag import airflow2
-from createdag.codemods import office365
+from createdag.codemods import office365, template_variables
 from createdag.codemods.base import Facts, FileContext, Finding, Fixer, Rule
 
 SYNTAX = Rule("AIR3-syntax", "blocker", "the file does not parse as Python")
@@ -54,7 +53,9 @@ class _Apply(cst.CSTTransformer):
 #: A file without any of these has nothing a fixer changes (no Airflow import, card or template).
 _MARKERS = ("airflow", "MessageCard", "{{", "{%")
 
-_START_NAMES = frozenset(name for name, reads in airflow2.DATE_VARIABLES.items() if reads == airflow2.START)
+_START_NAMES = frozenset(
+    name for name, reads in template_variables.DATE_VARIABLES.items() if reads == template_variables.START
+)
 
 
 class _Gather(cst.CSTVisitor):
@@ -100,7 +101,8 @@ class _Gather(cst.CSTVisitor):
             self.reads_start = True
         elif "{{" in value or "{%" in value:
             self.reads_start = any(
-                airflow2.DATE_VARIABLES.get(r.name) == airflow2.START for r in airflow2.template_references(value)
+                template_variables.DATE_VARIABLES.get(r.name) == template_variables.START
+                for r in template_variables.template_references(value)
             )
 
 

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from createdag import airflow2
-from createdag.codemods import tables
+from createdag.codemods import tables, template_variables
 from createdag.codemods.base import FileContext, Fixer, Rule, literal, string
 
 TRANSLATED = Rule(
@@ -40,10 +39,10 @@ FIXER = Fixer("templates", (TRANSLATED, UNTRANSLATED, CONTEXT_KEY, CONTEXT_KEY_R
 #: What a run without a logical date lacks.
 NEEDS_DATE = frozenset(
     name
-    for name, reads in airflow2.DATE_VARIABLES.items()
-    if reads in (airflow2.START, airflow2.END)
-    and name not in airflow2.TEMPLATE_VARIABLES
-    and name not in airflow2.TEMPLATE_ATTRIBUTES
+    for name, reads in template_variables.DATE_VARIABLES.items()
+    if reads in (template_variables.START, template_variables.END)
+    and name not in template_variables.TEMPLATE_VARIABLES
+    and name not in template_variables.TEMPLATE_ATTRIBUTES
 )
 
 _EVERY_RUN_FIX = (
@@ -63,7 +62,7 @@ def _template(ctx: FileContext, original: cst.SimpleString, updated: cst.SimpleS
     text = updated.evaluated_value
     if not isinstance(text, str) or ("{{" not in text and "{%" not in text):
         return updated
-    new, changes, left = airflow2.translate_templates(text, ctx.facts.keeps_intervals)
+    new, changes, left = template_variables.translate_templates(text, ctx.facts.keeps_intervals)
     for change in changes:
         ctx.report(
             TRANSLATED,
@@ -78,7 +77,7 @@ def _template(ctx: FileContext, original: cst.SimpleString, updated: cst.SimpleS
             f"{unknown.variable} was removed in Airflow 3 and has no exact equivalent "
             f"({unknown.why}): rewrite {unknown.expression!r}, it fails to render as it is",
         )
-    dated = sorted({ref.name for ref in airflow2.template_references(new) if ref.name in NEEDS_DATE})
+    dated = sorted({ref.name for ref in template_variables.template_references(new) if ref.name in NEEDS_DATE})
     if dated:
         ctx.report(
             NO_LOGICAL_DATE,
@@ -103,11 +102,11 @@ def _key(ctx: FileContext, original: cst.BaseExpression, updated: cst.BaseExpres
         new = tables.CONTEXT_RENAMES[key]
         ctx.report(CONTEXT_KEY, where, f"the context has no {key!r} in Airflow 3: {new!r} holds the same value")
         return string(new)
-    if key in airflow2.TEMPLATE_VARIABLES:
+    if key in template_variables.TEMPLATE_VARIABLES:
         ctx.report(
             CONTEXT_KEY_REMOVED,
             where,
-            f"the context has no {key!r} in Airflow 3: {airflow2.TEMPLATE_VARIABLES[key].note}",
+            f"the context has no {key!r} in Airflow 3: {template_variables.TEMPLATE_VARIABLES[key].note}",
         )
     return updated
 
@@ -148,11 +147,11 @@ def context_get(ctx: FileContext, original: cst.Call, updated: cst.Call):
 @FIXER.on(cst.Param)
 def callable_parameter(ctx: FileContext, original: cst.Param, updated: cst.Param):
     name = original.name.value
-    if name in airflow2.TEMPLATE_VARIABLES:
+    if name in template_variables.TEMPLATE_VARIABLES:
         ctx.report(
             CONTEXT_KEY_REMOVED,
             original,
             f"a callable takes {name!r}, which Airflow 3 no longer passes "
-            f"({airflow2.TEMPLATE_VARIABLES[name].note}); read it from the context instead",
+            f"({template_variables.TEMPLATE_VARIABLES[name].note}); read it from the context instead",
         )
     return updated
