@@ -65,6 +65,12 @@ TRIGGER_RULE = Rule(
     "AIR3-trigger-rule", "change", "a trigger rule Airflow 3 removed, replaced by the one with its meaning"
 )
 
+UNKNOWN_ARGUMENT = Rule(
+    "AIR3-unknown-argument",
+    "change",
+    "an argument KubernetesPodOperator does not take: Airflow 1.10 ignored it with a warning, Airflow 2 and 3 "
+    "refuse the DAG; dropped",
+)
 CONFIG = Rule(
     "AIR3-config",
     "change",
@@ -88,6 +94,7 @@ FIXER = Fixer(
         RESOURCES_UNREAD,
         TRIGGER_RULE,
         CONFIG,
+        UNKNOWN_ARGUMENT,
     ),
 )
 
@@ -310,6 +317,15 @@ def operator_call(ctx: FileContext, original: cst.Call, updated: cst.Call) -> cs
             arg = _resources(ctx, arg, before)
         elif name == "trigger_rule":
             arg = arg.with_changes(value=_trigger_rule(ctx, arg.value, before))
+        elif pod and name not in tables.POD_ARGUMENTS:
+            ctx.report(
+                UNKNOWN_ARGUMENT,
+                before,
+                f"{name}={_code(arg.value)} dropped: KubernetesPodOperator takes no "
+                f"{name} (Airflow 1.10 ignored it with a warning; Airflow 2 and 3 refuse the DAG)",
+            )
+            dropped = True
+            continue
         elif name == "default_args" and isinstance(arg.value, cst.Dict):
             arg = arg.with_changes(value=default_args(ctx, arg.value))
         args.append(arg)
@@ -384,6 +400,18 @@ def default_args(ctx: FileContext, node: cst.Dict) -> cst.Dict:
     return node.with_changes(elements=elements)
 
 
+def _variable_get(ctx: FileContext, original: cst.Call, updated: cst.Call) -> cst.Call:
+    given = keyword(updated, "default_var")
+    if given is None:
+        return updated
+    ctx.report(
+        TASK_RENAMED,
+        original,
+        "Variable.get(default_var=...) becomes Variable.get(default=...) (airflow.sdk.Variable names it default)",
+    )
+    return updated.with_changes(args=[rename_arg(a, "default") if a is given else a for a in updated.args])
+
+
 def _config_call(ctx: FileContext, original: cst.Call, updated: cst.Call) -> cst.Call:
     full = ctx.qualname(original.func) or ""
     if full not in (
@@ -416,6 +444,12 @@ def _config_call(ctx: FileContext, original: cst.Call, updated: cst.Call) -> cst
 def call(ctx: FileContext, original: cst.Call, updated: cst.Call):
     if isinstance(original.func, cst.Attribute) and original.func.attr.value.startswith("get"):
         updated = _config_call(ctx, original, updated)
+        if ctx.qualname(original.func) in (
+            "airflow.models.Variable.get",
+            "airflow.sdk.Variable.get",
+            "airflow.models.variable.Variable.get",
+        ):
+            return _variable_get(ctx, original, updated)
     if is_dag(ctx, original):
         return dag_call(ctx, original, updated)
     if is_operator(ctx, original):

@@ -258,6 +258,34 @@ POD_RENAMES: dict[str, tuple[str, str]] = {
     "xcom_push": ("do_xcom_push", "Airflow 2 renamed xcom_push"),
     "resources": ("container_resources", "the provider renamed resources to container_resources"),
 }
+#: Every argument KubernetesPodOperator takes in cncf-kubernetes 10.x with Airflow 3's BaseOperator (read from
+#: their signatures). Airflow 1.10 ignored any other with a warning; Airflow 2 and 3 refuse the DAG.
+POD_ARGUMENTS = frozenset({
+    "active_deadline_seconds", "affinity", "allow_nested_operators", "annotations", "arguments",
+    "automount_service_account_token", "base_container_name", "base_container_status_polling_interval", "callbacks",
+    "cluster_context", "cmds", "config_file", "configmaps", "container_logs", "container_name_log_prefix_enabled",
+    "container_resources", "container_security_context", "dag", "default_args", "deferrable", "depends_on_past",
+    "dns_config", "dnspolicy", "do_xcom_push", "doc", "doc_json", "doc_md", "doc_rst", "doc_yaml", "durable",
+    "email", "email_on_failure", "email_on_retry", "end_date", "env_from", "env_vars", "execution_timeout",
+    "executor", "executor_config", "full_pod_spec", "get_logs", "host_aliases", "hostname", "hostnetwork",
+    "ignore_first_depends_on_past", "image", "image_pull_policy", "image_pull_secrets", "in_cluster",
+    "init_container_logs", "init_containers", "inlets", "is_delete_operator_pod", "kubernetes_conn_id", "labels",
+    "log_events_on_failure", "log_events_on_startup", "log_formatter", "log_pod_spec_on_failure", "logger_name",
+    "logging_interval", "map_index_template", "max_active_tis_per_dag", "max_active_tis_per_dagrun",
+    "max_retry_delay", "multiple_outputs", "name", "namespace", "node_selector", "on_execute_callback",
+    "on_failure_callback", "on_finish_action", "on_kill_action", "on_retry_callback", "on_skipped_callback",
+    "on_success_callback", "outlets", "owner", "params", "pod_runtime_info_envs", "pod_template_dict",
+    "pod_template_file", "poll_interval", "pool", "pool_slots", "ports", "post_execute", "pre_execute",
+    "priority_class_name", "priority_weight", "progress_callback", "queue", "random_name_suffix",
+    "reattach_on_restart", "render_template_as_native_obj", "resources", "retries", "retry_delay",
+    "retry_exponential_backoff", "retry_policy", "run_as_user", "runtime_class_name", "schedule_timeout_seconds",
+    "schedulername", "secrets", "security_context", "service_account_name", "skip_on_exit_code", "sla", "start_date",
+    "startup_check_interval_seconds", "startup_timeout_seconds", "subdomain", "task_display_name", "task_group",
+    "task_id", "termination_grace_period", "termination_message_policy", "tolerations", "trigger_kwargs",
+    "trigger_rule", "volume_mounts", "volumes", "wait_for_downstream", "wait_for_past_depends_before_skipping",
+    "weight_rule", "xcom_sidecar_container_security_context",
+})  # fmt: skip
+
 #: Operator-specific renames: (operator class name, old) -> new.
 OPERATOR_RENAMES: dict[tuple[str, str], str] = {
     ("TriggerDagRunOperator", "execution_date"): "logical_date",
