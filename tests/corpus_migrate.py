@@ -116,6 +116,9 @@ _ENVIRONMENT = (
     "NameResolutionError",
     "No module named 'tests.system'",
     "No module named 'lib.",
+    "placeholder",
+    "VARIABLE_NOT_FOUND",
+    "isn't defined",
 )
 
 
