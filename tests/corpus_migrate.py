@@ -180,8 +180,8 @@ def run(tmp: Path) -> CorpusResult:
             result.skipped[name] = f"{missing} is not installed"
             continue
         outcome_of = by_path.get(path)
-        if outcome_of and now != source and not outcome_of.findings:
-            result.silent.append(name)
+        if outcome_of and now != source and (not outcome_of.findings or outcome_of.result.blocked):
+            result.silent.append(name)  # changed with nothing said, or written although blocked
         got = loaded.get(str(path.resolve()), {"error": "not loaded", "dags": {}})
         why = broken_original(source, got["error"] or "")
         if got["error"] and (why or any(marker in got["error"] for marker in _ENVIRONMENT)):
