@@ -26,7 +26,7 @@ from pathlib import Path
 from _util import PYTHON, REPO, child_env, machine, median, save
 
 SHAPES = [
-    '''from airflow import DAG
+    """from airflow import DAG
 from airflow.providers.cncf.kubernetes.operators.kubernetes_pod import KubernetesPodOperator
 from datetime import datetime
 
@@ -36,8 +36,8 @@ with DAG("pods_{n}", schedule_interval="0 {h} * * *", start_date=datetime(2023, 
     load = KubernetesPodOperator(task_id="load", name="load", namespace="etl", image="etl:{n}",
                                  is_delete_operator_pod=False, get_logs=True)
     extract >> load
-''',
-    '''from airflow import DAG
+""",
+    """from airflow import DAG
 from airflow.operators.dummy_operator import DummyOperator
 from airflow.operators.bash_operator import BashOperator
 from airflow.utils.dates import days_ago
@@ -46,8 +46,8 @@ dag = DAG(dag_id="bash_{n}", schedule_interval="@daily", start_date=days_ago(1),
 start = DummyOperator(task_id="start", dag=dag)
 run = BashOperator(task_id="run", bash_command="echo {{{{ next_ds }}}}", dag=dag)
 start >> run
-''',
-    '''from datetime import datetime
+""",
+    """from datetime import datetime
 
 from airflow.models import DAG
 from airflow.operators.python_operator import PythonOperator
@@ -59,8 +59,8 @@ def report(**context):
 
 with DAG("python_{n}", start_date=datetime(2022, 6, 1)) as dag:
     PythonOperator(task_id="report", python_callable=report, provide_context=True, task_concurrency=1)
-''',
-    '''from airflow import DAG
+""",
+    """from airflow import DAG
 from airflow.contrib.operators.kubernetes_pod_operator import KubernetesPodOperator
 from airflow.contrib.kubernetes.secret import Secret
 from datetime import datetime
@@ -69,8 +69,8 @@ secret = Secret("env", "TOKEN", "api", "token")
 with DAG("legacy_{n}", schedule_interval=None, start_date=datetime(2020, 1, 1)) as dag:
     KubernetesPodOperator(task_id="job", name="job", namespace="default", image="job:{n}", secrets=[secret],
                           resources={{"request_memory": "512Mi", "limit_cpu": "1"}}, in_cluster=True)
-''',
-    '''import pendulum
+""",
+    """import pendulum
 from airflow.decorators import dag, task
 
 
@@ -84,7 +84,7 @@ def taskflow_{n}():
 
 
 taskflow_{n}()
-''',
+""",
 ]
 
 
