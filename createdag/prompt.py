@@ -319,6 +319,8 @@ def _one_pass(flow: _Flow) -> str:
         choice = "add" if len(tasks) < len(kept_tasks) else _next_step(flow)
         if choice != "add":
             break
+        if len(tasks) == 1:  # a pipeline: its first task gets a name of its own
+            _task_questions(flow, 0, essential=True, also=("task_id",))
         tasks[-1]["more_tasks"] = True
         _task_questions(flow, len(tasks), essential=True)
     flow.mode = "ask" if choice == "go" else "fill"
@@ -381,9 +383,13 @@ def _ask_or_take(
             return
         except BadValue as exc:
             default, refused = _default(question, view, settings, kept), exc
-    if flow.mode == "fill" and refused is None and (question.prompt_only or _passes(question, default, view, settings)):
-        _fill(question, into, settings, default, view)
-        return
+    if flow.mode == "fill" and refused is None:
+        if question.prompt_only:  # kept as answered: the review can change it
+            into[question.key] = check_one(question, default, view, settings)
+            return
+        if _passes(question, default, view, settings):
+            _fill(question, into, settings, default, view)
+            return
 
     def asking(shown_default: Any) -> Any:
         if refused is not None:  # say why a kept answer is asked again
@@ -394,10 +400,10 @@ def _ask_or_take(
     into[question.key] = flow.asked(where or question.key, header or question.group, asking, default)
 
 
-def _task_questions(flow: _Flow, number: int, essential: bool) -> None:
+def _task_questions(flow: _Flow, number: int, essential: bool, also: tuple[str, ...] = ()) -> None:
     """Task ``number``'s questions: with ``essential``, those nothing defaults (the image and
-    command; a later task also its id and the tasks it runs after), adding the task; else the
-    others, still unanswered.
+    command; a later task also its id and the tasks it runs after) and ``also``, adding the
+    task; else the others, still unanswered.
 
     A later task's defaults: the image (``inherit``) of the task before it;
     answers asked once (``once``: namespace, pull secrets) are the first task's;
@@ -414,7 +420,9 @@ def _task_questions(flow: _Flow, number: int, essential: bool) -> None:
     for question in TASK_QUESTIONS:
         if question.key in task:
             continue
-        if essential and not (question.key in ESSENTIAL_KEYS or (number and question.key in LATER_TASK_KEYS)):
+        if essential and not (
+            question.key in (*ESSENTIAL_KEYS, *also) or (number and question.key in LATER_TASK_KEYS)
+        ):
             continue
         own_given = _given_for_task(flow.given, task.get("task_id"))
         default: Any = _MISSING
