@@ -80,6 +80,8 @@ def _line(question: Question, value: Any, width: int) -> str:
     return line if len(line) <= width else line[: max(width - 1, 1)] + "…"
 
 
+_NONE = object()
+
 #: the task answers its group's title or the graph already show
 _IN_TITLE_OR_GRAPH = ("task_id", "after")
 
@@ -88,20 +90,22 @@ def summary(
     answers: Mapping[str, Any], settings: Settings, folded: bool = False, width: int = 1000
 ) -> tuple[list[tuple[str, list[str]]], list[str]]:
     """``([(group, lines), ...], notices)``: every asked question with the value to be written,
-    then the task graph. ``folded``: only the answers that differ from their defaults, each
-    group's title saying how many more it holds (a group at its defaults is its title alone),
-    lines cut at ``width`` (the indent of four left out): a review that fits one screen."""
+    then the task graph. ``folded``: only the answers that differ from their defaults (a later
+    task's: and from the task before it), each group's title saying how many more it holds (a
+    group at its defaults is its title alone), lines cut at ``width`` (the indent of four left
+    out): a review that fits one screen."""
     from createdag.pipeline import task_view
 
     final, notices = finish(answers, settings)
     groups: list[tuple[str, list[str]]] = []
     counts: list[int] = []
 
-    def add(group: str, question: Question, value: Any, view: Mapping[str, Any]) -> None:
+    def add(group: str, question: Question, value: Any, view: Mapping[str, Any], before: Any = _NONE) -> None:
         if not groups or groups[-1][0] != group:
             groups.append((group, []))
             counts.append(0)
-        if folded and (question.prompt_only or not _differs(question, value, view, settings)):
+        same = question.prompt_only or value == before or not _differs(question, value, view, settings)
+        if folded and same:
             counts[-1] += 1
         else:
             groups[-1][1].append(_line(question, value, width - 4))
@@ -115,7 +119,8 @@ def summary(
         for question in asked_in_task(answers, number):
             if folded and question.key in _IN_TITLE_OR_GRAPH:
                 continue
-            add(group, question, final[TASKS][number].get(question.key, task[question.key]), view)
+            before = final[TASKS][number - 1].get(question.key, _NONE) if number else _NONE
+            add(group, question, final[TASKS][number].get(question.key, task[question.key]), view, before)
     if folded:
         titled = zip(groups, counts, strict=True)
         groups = [(_folded_title(group, lines, count), lines) for (group, lines), count in titled]
@@ -124,8 +129,11 @@ def summary(
 
 
 def _folded_title(group: str, lines: list[str], count: int) -> str:
+    """A folded group's title: how many answers it holds at the defaults (a later task: or as
+    the task before it)."""
     if not count:
         return group
+    where = "at the defaults or as the task before" if group.startswith("Task ") else "at the defaults"
     if not lines:
-        return f"{group}: {count} at the defaults" if count > 1 else f"{group}: at the default"
-    return f"{group} (and {count} at the defaults)" if count > 1 else f"{group} (and 1 at the default)"
+        return f"{group}: {count} {where}"
+    return f"{group} (and {count} {where})"

@@ -199,9 +199,7 @@ def test_end_of_input_exits_cleanly(spawn, tmp_path: Path) -> None:
 
 
 def test_enter_everywhere_takes_the_defaults_and_declining_writes_nothing(spawn, tmp_path: Path) -> None:
-    from createdag.questions import QUESTIONS
-
-    from createdag.questions import ESSENTIAL_KEYS
+    from createdag.questions import ESSENTIAL_KEYS, QUESTIONS
 
     child = spawn("--set", "image=busybox:1.36")  # --set values become the defaults shown
     answer(child, "DAG id", "declined")
