@@ -162,6 +162,7 @@ def choose(message: str, choices: Sequence[tuple[str, str, str]], back: bool = F
     question = questionary.select(
         message, choices=[questionary.Choice(label, value, shortcut_key=key) for label, value, key in choices],
         use_shortcuts=True, use_jk_keys=False,
+        instruction=f"(a key picks; arrows and Enter too{f'; {BACK_KEY_NAME}: back' if back else ''})",
     )  # fmt: skip
     _extend_keys(question, {key: value for _, value, key in choices})
     return str(_run(question, back))
@@ -298,6 +299,8 @@ def ask_all(
     default. The back key (Shift-Tab) at any question goes back one question.
     """
     flow = _Flow(settings, answers, given or {}, kept or {}, yes)
+    questionary.print(f"{BACK_KEY_NAME} goes back one question; Ctrl-C stops (the answers are kept for --resume).",
+                      style=_HELP_STYLE)  # fmt: skip
     while True:
         try:
             return _one_pass(flow)
