@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from createdag import dagsource
-from createdag.dagsource import NOT_FOUND, call_name, dotted, imported_names
+from createdag.dagsource import NOT_FOUND, dotted, imported_names
 
 #: Calls whose value is no data: a task, a DAG, a task group (a name bound to one is a task).
 _NOT_DATA_SUFFIXES = ("Operator", "Sensor")
@@ -97,11 +97,46 @@ def module_bindings(tree: ast.Module) -> dict[str, ast.expr]:
     return bound
 
 
+def _module_level(statements: Iterable[ast.stmt]) -> Iterable[ast.stmt]:
+    """The statements that run in the module's scope: its body and the bodies of its ``with``
+    blocks (``with DAG(...) as dag:`` binds module names), nested ones included."""
+    for statement in statements:
+        yield statement
+        if isinstance(statement, ast.With | ast.AsyncWith):
+            yield from _module_level(statement.body)
+
+
 def data_bindings(tree: ast.Module) -> dict[str, ast.expr]:
     """Module-level names bound exactly once in the whole file, to data (``is_data``): the
     values Python would see wherever the name is used."""
     counts = _stores(tree)
-    return {name: value for name, value in module_bindings(tree).items() if counts[name] == 1 and is_data(value)}
+    bound: dict[str, ast.expr] = {}
+    for node in _module_level(tree.body):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            name, value = node.targets[0].id, node.value
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
+            name, value = node.target.id, node.value
+        else:
+            continue
+        if counts[name] == 1 and is_data(value):
+            bound[name] = value
+    return bound
+
+
+def why_unread(node: ast.AST, tree: ast.Module) -> str:
+    """Why a value is not a literal, and what to write instead, for a refusal (or '')."""
+    imports = imported_names(tree)
+    counts = _stores(tree)
+    for inner in ast.walk(node):
+        if isinstance(inner, ast.Call) and not pure_callable(_canonical_name(inner.func, imports)):
+            return (f"`{dagsource.source_of(inner, 30)}` is computed when the file is parsed: "
+                    "write the value itself")  # fmt: skip
+        if isinstance(inner, ast.Name) and isinstance(inner.ctx, ast.Load):
+            if inner.id in imports and not _canonical_name(inner, imports):
+                return f"`{inner.id}` is imported from {imports[inner.id]}: write its value in this file"
+            if counts[inner.id] > 1:
+                return f"`{inner.id}` is bound more than once: bind it once, to a literal"
+    return ""
 
 
 def _place(node: ast.AST, where: ast.AST) -> ast.AST:
@@ -160,6 +195,13 @@ class _Resolver(ast.NodeTransformer):
             else:
                 keywords.append(keyword)
         node.keywords = keywords
+        if isinstance(node.func, ast.Name) and node.func.id == "dict" and not node.args and all(
+            keyword.arg for keyword in keywords
+        ):  # ``dict(namespace="x", ...)``: the dict it makes
+            return ast.copy_location(
+                ast.Dict(keys=[ast.Constant(keyword.arg) for keyword in keywords], values=[kw.value for kw in keywords]),
+                node,
+            )
         return node
 
     def visit_Dict(self, node: ast.Dict) -> ast.AST:
@@ -312,7 +354,7 @@ def canonical(node: ast.AST, imports: dict[str, str]) -> ast.expr:
         )
     if isinstance(node, ast.Attribute):  # an enum member: OnFinishAction.KEEP_POD
         name = _canonical_name(node, imports)
-        if name.startswith("k8s.") or name.startswith("datetime.timezone"):
+        if name.startswith("k8s."):
             return ast.parse(name, mode="eval").body
         raise NotPure(f"`{dagsource.source_of(node)}`, a name no literal stands for")
     if isinstance(node, ast.Call):
@@ -339,8 +381,15 @@ def pure_callable(name: str) -> bool:
 
 
 def carry(node: ast.AST, imports: dict[str, str]) -> str:
-    """The canonical source of a value kept as written; ``NotPure`` when it cannot be."""
-    return ast.unparse(canonical(node, imports))
+    """The canonical source of a value kept as written; ``NotPure`` when it cannot be. The
+    template's own check (``pure_source``, which renders it back) has the last word."""
+    from createdag import resources
+
+    source = ast.unparse(canonical(node, imports))
+    try:
+        return str(resources.template_extensions().check_pure_source(source))
+    except (ValueError, SyntaxError, RecursionError) as exc:
+        raise NotPure(f"`{dagsource.source_of(node)}`") from exc
 
 
 def carried_names(sources: Iterable[str]) -> set[str]:

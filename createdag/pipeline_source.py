@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeGuard
 
-from createdag import dagsource
+from createdag import dagmodel, dagsource
 from createdag.dagsource import NOT_FOUND, DagCall, call_name, kwargs, line_of, literal, quoted, source_of
 
 POD = "KubernetesPodOperator"
@@ -81,6 +81,10 @@ class Pipeline:
     #: secrets, after, and the ``INHERITED`` keys and pod options where the task differs from ``defaults``
     tasks: list[dict[str, Any]]
     refused: list[Unread]
+    #: each task's arguments no answer stands for, kept as written: task id -> name -> source
+    carried: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: statements that do nothing (a bare task name, ``globals()[...] = dag``): left alone
+    notes: list[Unread] = field(default_factory=list)
 
     def answers(self) -> dict[str, Any]:
         """The answers the tasks give, in the shape answers files hold (``tasks:``)."""
@@ -630,6 +634,7 @@ class _Pod:
     #: the INHERITED keys this task gives (namespace may be absent) and every pod option
     inherited: dict[str, Any]
     after: list[str] = field(default_factory=list)
+    carried: dict[str, str] = field(default_factory=dict)  # argument -> its source, kept as written
 
 
 @dataclass
@@ -657,6 +662,7 @@ class _Reader:
         self.dag = dag
         self.names_imported = dagsource.imported_names(tree)
         self.refused: list[Unread] = []
+        self.notes: list[Unread] = []
         self.pods: dict[str, _Pod] = {}
         self.task_ids: set[str] = set()  # of every task read, whole or not
         self.joins: dict[str, _Join] = {}  # EmptyOperators written as the template's join, by task id
@@ -789,6 +795,9 @@ class _Reader:
             return
         if isinstance(stmt, ast.Assign | ast.AnnAssign) and stmt.value is not None and self.assignment(stmt, in_dag):
             return
+        if self.does_nothing(stmt):
+            self.notes.append(Unread(line_of(stmt), f"`{source_of(stmt)}` does nothing to the DAG: left alone"))
+            return
         if isinstance(stmt, ast.Expr):
             if self.is_dependency(stmt.value):
                 self.dependency(stmt.value, in_dag)
@@ -797,6 +806,17 @@ class _Reader:
                 self.define(stmt.value, in_dag)
                 return
         self.other(stmt, in_dag)
+
+    def does_nothing(self, stmt: ast.stmt) -> bool:
+        """A bare task or DAG name as a statement, or ``globals()[...] = dag``: no task, no edge."""
+        known = set(self.tasks_by_name) | self.dag_names
+        if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Name):
+            return stmt.value.id in known
+        if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Name) and stmt.value.id in self.dag_names:
+            return all(
+                isinstance(target, ast.Subscript) and call_name(target.value) == "globals" for target in stmt.targets
+            )
+        return False
 
     def with_dag(self, stmt: ast.With | ast.AsyncWith) -> bool:
         contexts = [item.context_expr for item in stmt.items]
@@ -877,13 +897,30 @@ class _Reader:
             owner = targets[0].value
             if isinstance(owner, ast.Name) and owner.id in self.dag_names and not self.makes_tasks(value):
                 return True
-        if self.makes_tasks(stmt) or (in_dag and literal(value) is NOT_FOUND):
+        if self.makes_tasks(stmt) or (in_dag and literal(value) is NOT_FOUND and not self.pure(value)):
             return False  # reported by ``other``
         if len(names) == len(targets):
             for name in names:
                 self.tasks_by_name.pop(name, None)
             return True
         return False
+
+    def pure(self, value: ast.AST) -> bool:
+        """A value kept as written could be: literals and constructors of literals."""
+        try:
+            dagmodel.carry(value, self.names_imported)
+        except dagmodel.NotPure:
+            return False
+        return True
+
+    def carry(self, node: ast.AST, label: str, key: str, reason: str = "") -> str | None:
+        """The source of an argument kept as written; refused (None) when it is not pure."""
+        try:
+            return dagmodel.carry(node, self.names_imported)
+        except dagmodel.NotPure as exc:
+            hint = dagmodel.why_unread(node, self.tree) or f"{exc} is not a literal: write the value itself"
+            self.refuse(node, f"{label} argument {key}={source_of(node)} is not read{reason}: {hint}")
+            return None
 
     def other(self, stmt: ast.stmt, in_dag: bool) -> None:
         """A statement the reader does not read: fine outside the DAG unless it makes tasks."""
@@ -1006,17 +1043,28 @@ class _Reader:
             **dict.fromkeys(INHERITED[2:], ""),
             **copy.deepcopy(POD_OPTION_DEFAULTS),
         }
+        carried: dict[str, str] = {}
         for key, node in given.items():
-            if key in ("task_id", "dag") or key in POD_AS_WRITTEN:
+            if key in ("task_id", "dag"):
                 continue
-            if key not in POD_READERS:
-                self.refuse(node, f"{label} argument {key}=... is not an answer create_dag knows")
+            if key not in POD_READERS:  # no answer stands for it: kept as written, when it can be read
+                source = self.carry(node, label, key)
+                if source is not None:
+                    carried[key] = source
                 continue
             reader, expected = POD_READERS[key]
             value = reader(node)
-            if value is NOT_FOUND:
+            if value is NOT_FOUND and key == "container_resources" and isinstance(node, ast.Call):
+                # resources other than cpu and memory (nvidia.com/gpu, ephemeral-storage): as written
+                source = self.carry(node, label, key)
+                if source is not None:
+                    carried[key] = source
+            elif value is NOT_FOUND:
+                hint = dagmodel.why_unread(node, self.tree)
                 self.refuse(
-                    node, f"{label} argument {key}={source_of(node)} is not read: create_dag reads {expected} here"
+                    node,
+                    f"{label} argument {key}={source_of(node)} is not read: create_dag reads {expected} here"
+                    + (f" ({hint})" if hint else ""),
                 )
             elif key == "container_resources":
                 inherited.update(value)
@@ -1044,7 +1092,7 @@ class _Reader:
         self.task_ids.add(task_id)
         if len(self.refused) > before:
             return None
-        self.pods[task_id] = _Pod(line_of(call), getattr(call, "col_offset", 0), answers, inherited)
+        self.pods[task_id] = _Pod(line_of(call), getattr(call, "col_offset", 0), answers, inherited, carried=carried)
         return task_id
 
     def read_sensor(self, call: ast.Call, label: str) -> str | None:
@@ -1261,7 +1309,8 @@ class _Reader:
         tasks = self.task_answers()
         defaults, tasks = self.shared(tasks)
         refused = sorted(dict.fromkeys(self.refused), key=lambda item: item.line)  # then as found
-        return Pipeline(defaults, dict(self.sensor or {}), tasks, refused)
+        carried = {task_id: pod.carried for task_id, pod in self.pods.items() if pod.carried}
+        return Pipeline(defaults, dict(self.sensor or {}), tasks, refused, carried, list(self.notes))
 
     def leftovers(self) -> None:
         """Report every task, dependency or DAG the reading above did not reach."""

@@ -127,10 +127,14 @@ def record(
     pristine: str,
     dag_path: Path,
     template_dir: Path | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> Path:
     """Record one DAG (adopt); returns the record file's path. ``create.write_dags``
-    writes a generation run's records beside its DAG files instead, all or none."""
-    return save(dags_dir, new_record(dags_dir, answers, pristine, dag_path, template_version(template_dir)))
+    writes a generation run's records beside its DAG files instead, all or none.
+    ``extra``: more fields (adopt's ``adopted``: what the file leaves out and keeps as written)."""
+    rec = new_record(dags_dir, answers, pristine, dag_path, template_version(template_dir))
+    rec.extra.update(extra or {})
+    return save(dags_dir, rec)
 
 
 _RECORD_HELP = "restore it from git, or delete it and adopt the DAG again"

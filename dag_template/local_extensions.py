@@ -435,6 +435,8 @@ def carried_names(adopted: Any) -> list:
 # the plain functions, for the code above: the names below become Jinja extensions
 _as_list, _as_int, _as_dict, _as_bool, _task_variable = as_list, as_int, as_dict, as_bool, task_variable
 _k8s_args = k8s_args
+#: for create_dag's reader, which checks a value kept as written by the template's own rule
+check_pure_source = pure_source
 
 py_literal = simple_filter(py_literal)
 pipeline = simple_filter(pipeline)
