@@ -390,7 +390,10 @@ ABSENT_KEYS = (
 def read_dag(path: Path) -> Reading:
     """What the source of a hand-written DAG says (``Reading``). ``UserError`` when a task, a
     dependency or a value cannot be read as answers: every such line of the file is named, once."""
-    model = dagmodel.DagFile.parse(dagsource.read_tree(path))
+    try:
+        model = dagmodel.DagFile.parse(dagsource.read_tree(path))
+    except RecursionError:  # past any hand-written file
+        raise UserError(f"{path} is nested too deeply to read: nothing to adopt") from None
     dag = next(iter(model.dags), None)
     if dag is None:
         raise UserError(f"{path} has no DAG(...) call nor @dag decorator: nothing to adopt")

@@ -270,16 +270,59 @@ def _merge(keys: list[ast.expr | None], values: list[ast.expr], key: ast.expr | 
     values.append(value)
 
 
+def _needs(node: ast.AST, bound: dict[str, ast.expr]) -> bool:
+    """Does anything under ``node`` read differently as Python sees it? (``ast.walk`` is iterative:
+    a chain of thousands of ``>>`` is looked at without recursion.)"""
+    for inner in ast.walk(node):
+        if isinstance(inner, ast.Name) and isinstance(inner.ctx, ast.Load) and inner.id in bound:
+            return True
+        if isinstance(inner, ast.JoinedStr) or (isinstance(inner, ast.BinOp) and isinstance(inner.op, ast.Add)):
+            return True
+        if isinstance(inner, ast.Dict) and None in inner.keys:
+            return True
+        if isinstance(inner, ast.Call) and (
+            any(keyword.arg is None for keyword in inner.keywords) or dotted(inner.func) == "dict"
+        ):
+            return True
+    return False
+
+
+def _resolve_statement(statement: ast.stmt, resolver: _Resolver) -> ast.stmt:
+    """``statement`` as Python sees it: a copy where something changes, else itself. A block
+    (``with DAG(...)``, a ``@dag`` function) is copied statement by statement, so that a very deep
+    statement in it (left as written: the readers report it) spoils nothing else."""
+    if not _needs(statement, resolver.bound):
+        return statement
+    if isinstance(statement, ast.With | ast.AsyncWith | ast.FunctionDef | ast.AsyncFunctionDef):
+        block = copy.copy(statement)
+        if isinstance(block, ast.With | ast.AsyncWith):
+            block.items = [copy.copy(item) for item in block.items]
+            for item in block.items:
+                item.context_expr = _resolve_expression(item.context_expr, resolver)
+        block.body = [_resolve_statement(inner, resolver) for inner in statement.body]
+        return block
+    try:
+        return resolver.visit(copy.deepcopy(statement))  # type: ignore[no-any-return]
+    except RecursionError:
+        return statement
+
+
+def _resolve_expression(node: ast.expr, resolver: _Resolver) -> ast.expr:
+    if not _needs(node, resolver.bound):
+        return node
+    try:
+        return resolver.visit(copy.deepcopy(node))  # type: ignore[no-any-return]
+    except RecursionError:
+        return node
+
+
 def resolved(tree: ast.Module) -> ast.Module:
-    """A copy of ``tree`` as Python sees it while the file runs (see the module docstring); the
+    """``tree`` as Python sees it while the file runs (see the module docstring): statements
+    that read the same are shared with ``tree``, the others are resolved copies; the
     module-level bindings themselves stay as they are written."""
-    bound = data_bindings(tree)
-    result = copy.deepcopy(tree)
-    resolver = _Resolver(bound)
-    body: list[ast.stmt] = []
-    for statement in result.body:
-        body.append(resolver.visit(statement))
-    result.body = body
+    resolver = _Resolver(data_bindings(tree))
+    result = copy.copy(tree)
+    result.body = [_resolve_statement(statement, resolver) for statement in tree.body]
     return result
 
 

@@ -571,6 +571,15 @@ POD_READERS: dict[str, tuple[Callable[[ast.AST], Any], str]] = {
     "outlets": (_outlets, '[Asset("uri"), ...]'),
     "execution_timeout": (_execution_timeout, "datetime.timedelta(...) of whole minutes, or None"),
 }
+#: Pod arguments the template writes only when their answer says something: a value in a form no
+#: answer holds (``nvidia.com/gpu`` resources, a pod anti-affinity, a ``host_path`` volume,
+#: ``value_from``) is kept as written instead, its answer left empty for that task.
+KEPT_WHEN_NO_ANSWER_SAYS_IT = frozenset({
+    "secrets", "env_vars", "image_pull_secrets", "container_resources", "service_account_name",
+    "container_security_context", "node_selector", "affinity", "tolerations", "priority_class_name", "env_from",
+    "volumes", "volume_mounts", "labels", "annotations", "image_pull_policy", "pool", "pod_template_file",
+    "outlets", "execution_timeout",
+})  # fmt: skip
 #: The answer each pod option argument gives.
 POD_ANSWER_OF = {argument: answer for answer, argument in POD_ARGUMENT_OF.items()}
 
@@ -918,7 +927,8 @@ class _Reader:
         try:
             return dagmodel.carry(node, self.names_imported)
         except dagmodel.NotPure as exc:
-            hint = dagmodel.why_unread(node, self.tree) or f"{exc} is not a literal: write the value itself"
+            hint = dagmodel.why_unread(node, self.tree) or f"{exc}: write the value itself"
+            reason = f" {reason.strip()} nor kept as written" if reason else ""
             self.refuse(node, f"{label} argument {key}={source_of(node)} is not read{reason}: {hint}")
             return None
 
@@ -1054,9 +1064,9 @@ class _Reader:
                 continue
             reader, expected = POD_READERS[key]
             value = reader(node)
-            if value is NOT_FOUND and key == "container_resources" and isinstance(node, ast.Call):
-                # resources other than cpu and memory (nvidia.com/gpu, ephemeral-storage): as written
-                source = self.carry(node, label, key)
+            if value is NOT_FOUND and key in KEPT_WHEN_NO_ANSWER_SAYS_IT and not (expand and key == "env_vars"):
+                # a form no answer holds (a gpu resource, a host_path volume, value_from): as written
+                source = self.carry(node, label, key, f" as an answer ({expected})")
                 if source is not None:
                     carried[key] = source
             elif value is NOT_FOUND:
@@ -1478,11 +1488,13 @@ def join_task_id(task_ids: list[str], leaves: list[str]) -> str:
 def read_pipeline(tree: ast.Module, dag: DagCall | None = None) -> Pipeline:
     """The pod tasks, the upstream sensor and the dependencies of ``dag`` (the file's first DAG
     when not given) as answers, and what could not be read as ``Pipeline.refused``."""
-    if dag is None:
-        dag = next(dagsource.dag_calls(tree), None)
-        if dag is None:
-            return Pipeline({}, {}, [], [Unread(1, "no DAG(...) call nor @dag decorator")])
     try:
+        if dag is None:  # read the file as Python sees it (``dagmodel``); given a DAG, ``tree`` is that view
+            tree = dagmodel.resolved(tree)
+            dag = next(dagsource.dag_calls(tree), None)
+            if dag is None:
+                return Pipeline({}, {}, [], [Unread(1, "no DAG(...) call nor @dag decorator")])
         return _Reader(tree, dag).read()
     except RecursionError:  # nested past what the reader follows (a file past any hand-written one)
-        return Pipeline({}, {}, [], [Unread(line_of(dag.call), "the DAG's tasks are nested too deeply to read")])
+        line = line_of(dag.call) if dag is not None else 1
+        return Pipeline({}, {}, [], [Unread(line, "the DAG's tasks are nested too deeply to read")])
