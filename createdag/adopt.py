@@ -341,7 +341,7 @@ class _DagReader:
         for key_node, value in zip(node.keys, node.values, strict=True):
             key = literal(key_node)
             if not isinstance(key, str):
-                self.refuse(value, f"default_args key {source_of(key_node)} is not a string")
+                self.refuse(value, f"default_args key {source_of(key_node) if key_node else '**'} is not a string")
                 continue
             answer = DEFAULT_ARGS_ANSWERS.get(key)
             if answer == "retry_delay_minutes":
@@ -487,6 +487,7 @@ def plan_adopt(dags_dir: Path, path: Path, sets: Mapping[str, Any] | None = None
     from createdag.answers import resolve
     from createdag.render import render_dag
     from createdag.settings import settings_for
+    from createdag.update import with_adopted
 
     dags_dir, path = Path(dags_dir), Path(path)
     if not path.is_file():
@@ -508,10 +509,6 @@ def plan_adopt(dags_dir: Path, path: Path, sets: Mapping[str, Any] | None = None
     pristine = render_dag(with_adopted(answers, adopted))
     return Adoption(path, found, absent, answers, pristine, adopted, reading.notes, tuple(sets or {}))
 
-
-def with_adopted(answers: Mapping[str, Any], adopted: Mapping[str, Any] | None) -> dict[str, Any]:
-    """The template's context for an adopted DAG: its answers and its ``adopted`` block."""
-    return {**answers, "_adopted": dict(adopted)} if adopted else dict(answers)
 
 
 def adopt(dags_dir: Path, plan: Adoption) -> Path:

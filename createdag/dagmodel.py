@@ -199,7 +199,7 @@ class _Resolver(ast.NodeTransformer):
             keyword.arg for keyword in keywords
         ):  # ``dict(namespace="x", ...)``: the dict it makes
             return ast.copy_location(
-                ast.Dict(keys=[ast.Constant(keyword.arg) for keyword in keywords], values=[kw.value for kw in keywords]),
+                ast.Dict(keys=[ast.Constant(kw.arg) for kw in keywords], values=[kw.value for kw in keywords]),
                 node,
             )
         return node
@@ -302,7 +302,7 @@ def _resolve_statement(statement: ast.stmt, resolver: _Resolver) -> ast.stmt:
         block.body = [_resolve_statement(inner, resolver) for inner in statement.body]
         return block
     try:
-        return resolver.visit(copy.deepcopy(statement))  # type: ignore[no-any-return]
+        return resolver.visit(copy.deepcopy(statement))
     except RecursionError:
         return statement
 
@@ -311,7 +311,7 @@ def _resolve_expression(node: ast.expr, resolver: _Resolver) -> ast.expr:
     if not _needs(node, resolver.bound):
         return node
     try:
-        return resolver.visit(copy.deepcopy(node))  # type: ignore[no-any-return]
+        return resolver.visit(copy.deepcopy(node))
     except RecursionError:
         return node
 

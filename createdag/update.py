@@ -33,6 +33,7 @@ from createdag.errors import (
     InvalidAnswer,
     InvalidAnswers,
     NotRecorded,
+    RecordError,
     UnreadableSource,
     UserError,
     WriteFailed,
@@ -41,6 +42,12 @@ from createdag.faults import deferred_signals, describe_os_error
 from createdag.questions import BY_KEY, TASKS
 
 LABELS = ("current", "recorded", "template")
+RECORD_HELP = "restore it from git, or delete it and adopt the DAG again"
+
+
+def with_adopted(answers: Mapping[str, Any], adopted: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The template's context for a DAG: its answers, and an adopted DAG's ``adopted`` block."""
+    return {**answers, "_adopted": dict(adopted)} if adopted else dict(answers)
 
 
 # --- merging -----------------------------------------------------------------------
@@ -121,6 +128,80 @@ def resolve_recorded(
     raw = apply_sets(raw, sets)
     result, _ = resolve(raw, settings_for(dags_dir, force=True, existing_dag=True), source=dag_id)
     return result
+
+
+# --- adopted DAGs: what the file leaves out, what it keeps as written ------------------------
+
+#: The argument (``DAG(...)``, ``default_args`` or the task's) an answer is written as, where
+#: its name differs: a ``--set`` of the answer replaces an argument kept as written there.
+ARGUMENT_OF = {"retry_delay_minutes": "retry_delay", "node_affinity": "affinity",
+               "execution_timeout_minutes": "execution_timeout", "cpu_request": "container_resources",
+               "memory_request": "container_resources", "cpu_limit": "container_resources",
+               "memory_limit": "container_resources"}  # fmt: skip
+
+
+def _sources(path: Path, value: Any, where: str) -> dict[str, str]:
+    if not (isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())):
+        raise RecordError(f"{path}: field adopted.{where} must map argument names to source text: {RECORD_HELP}")
+    return value
+
+
+def adopted_of(rec: records.Record, path: Path) -> dict[str, Any] | None:
+    """The record's ``adopted`` block, checked (records are input from strangers); None for a
+    DAG create_dag generated. Its sources are parsed again, and refused unless pure, when rendered."""
+    block = rec.extra.get("adopted")
+    if block is None:
+        return None
+    if not isinstance(block, dict) or set(block) - {"absent", "dag", "default_args", "tasks"}:
+        raise RecordError(f"{path}: field adopted is not what adopt records: {RECORD_HELP}")
+    absent = block.get("absent", [])
+    if not (isinstance(absent, list) and all(isinstance(key, str) for key in absent)):
+        raise RecordError(f"{path}: field adopted.absent must list answer keys: {RECORD_HELP}")
+    tasks = block.get("tasks", {})
+    if not isinstance(tasks, dict):
+        raise RecordError(f"{path}: field adopted.tasks must map task ids to arguments: {RECORD_HELP}")
+    return {
+        "absent": list(absent),
+        "dag": dict(_sources(path, block.get("dag", {}), "dag")),
+        "default_args": dict(_sources(path, block.get("default_args", {}), "default_args")),
+        "tasks": {task_id: dict(_sources(path, given, f"tasks.{task_id}")) for task_id, given in tasks.items()},
+    }
+
+
+def adopted_after_sets(adopted: dict[str, Any], sets: Mapping[str, Any]) -> dict[str, Any]:
+    """What an adopted DAG leaves out and keeps as written once ``--set`` gives answers: a set
+    answer is no longer absent, and replaces the argument kept as written in its place."""
+    from createdag.answers import canonical_key
+
+    result = {**adopted, "absent": list(adopted["absent"]), "dag": dict(adopted["dag"]),
+              "default_args": dict(adopted["default_args"]),
+              "tasks": {task_id: dict(given) for task_id, given in adopted["tasks"].items()}}  # fmt: skip
+    for key in sets:
+        task_id, dot, name = str(key).rpartition(".")
+        name = canonical_key(name)
+        argument = ARGUMENT_OF.get(name, name)
+        if name in result["absent"]:
+            result["absent"].remove(name)
+        if name == "start_date":
+            result["dag"].pop("start_date", None)
+            result["absent"] = [key for key in result["absent"] if key != "timezone"]
+        result["dag"].pop(argument, None)
+        result["default_args"].pop(argument, None)
+        for each, given in result["tasks"].items():
+            if not dot or each == task_id:
+                given.pop(argument, None)
+    return result
+
+
+def recorded_answers(answers: Mapping[str, Any], before: Mapping[str, Any], adopted: Mapping[str, Any] | None,
+                     sets: Mapping[str, Any]) -> dict[str, Any]:  # fmt: skip
+    """The answers a record keeps: an adopted DAG's only what its file says and ``--set`` gave
+    (never a default filled in to check them); a generated DAG's all of them."""
+    if adopted is None:
+        return records.jsonable(answers)
+    given = {*before, *(str(key).rpartition(".")[2] for key in sets)}
+    kept = {key: value for key, value in answers.items() if key in given and key not in adopted["absent"]}
+    return records.jsonable(kept)
 
 
 # --- planning and applying ----------------------------------------------------------
@@ -211,14 +292,17 @@ def plan_one(
         )  # fmt: skip
     old_answers, old_version, base = _base_of(rec)
     answers = resolve_recorded(dags_dir, old_answers, sets, rec.dag_id)
-    theirs = render_dag(answers, template_dir)
+    adopted = adopted_of(rec, records.record_path(dags_dir, rec.dag_id))
+    if adopted is not None:
+        adopted = adopted_after_sets(adopted, sets or {})
+    theirs = render_dag(with_adopted(answers, adopted), template_dir)
     new_rec = records.Record(
         dag_id=rec.dag_id,
         path=path.relative_to(dags_dir).as_posix() if path.is_relative_to(dags_dir) else rec.path,
-        answers=records.jsonable(answers),
+        answers=recorded_answers(answers, old_answers, adopted, sets or {}),
         template=dict(version),
         pristine=theirs,
-        extra=rec.extra,
+        extra={**rec.extra, **({"adopted": adopted} if adopted is not None else {})},
     )
     if theirs == base:
         status = "unchanged"
@@ -228,7 +312,7 @@ def plan_one(
         status = "conflict" if count else ("updated" if merged != ours else "unchanged")
     if status == "conflict":
         new_rec.answers, new_rec.template, new_rec.pristine = records.jsonable(old_answers), dict(old_version), base
-        new_rec.pending = {"answers": records.jsonable(answers), "template": dict(version), "pristine": theirs}
+        new_rec.pending = {"answers": new_rec.answers, "template": dict(version), "pristine": theirs}
         return Outcome(
             rec.dag_id, status, path, ours, merged, count, record=new_rec, style=style,
             message=f"{path}: {count} conflict(s) between your edits and the template: both versions are "
@@ -341,7 +425,9 @@ def drift(dags_dir: Path, template_dir: Path | None = None) -> list[str]:
         if records.locate(Path(dags_dir), rec) is None:
             continue  # deleted: update reports it
         try:
-            fresh = render_dag(resolve_recorded(Path(dags_dir), answers, None, rec.dag_id), template_dir)
+            adopted = adopted_of(rec, records.record_path(Path(dags_dir), rec.dag_id))
+            resolved = resolve_recorded(Path(dags_dir), answers, None, rec.dag_id)
+            fresh = render_dag(with_adopted(resolved, adopted), template_dir)
         except InvalidAnswers:
             fresh = None
         if fresh != base:
