@@ -914,6 +914,11 @@ class _Reader:
             return True
         return False
 
+    def pod_name(self, task_id: str) -> str:
+        from createdag import resources
+
+        return str(resources.template_extensions().template_pod_name(self.dag.dag_id, task_id))
+
     def pure(self, value: ast.AST) -> bool:
         """A value kept as written could be: literals and constructors of literals."""
         try:
@@ -1057,6 +1062,8 @@ class _Reader:
         for key, node in given.items():
             if key in ("task_id", "dag"):
                 continue
+            if key == "name" and literal(node) == self.pod_name(task_id):
+                continue  # the name the template writes itself
             if key not in POD_READERS:  # no answer stands for it: kept as written, when it can be read
                 source = self.carry(node, label, key)
                 if source is not None:

@@ -403,7 +403,31 @@ def pure_source(source: Any) -> str:
 
     tree = ast.parse(str(source), mode="eval")
     _check_pure(tree.body)
-    return ast.unparse(tree.body)
+    return _pure_text(tree.body)
+
+
+def _pure_text(node: Any) -> str:
+    """A pure expression (checked above) as Python source, strings as ``py_literal`` writes them."""
+    import ast
+
+    if isinstance(node, ast.Constant):
+        return _literal(node.value)
+    if isinstance(node, ast.UnaryOp):
+        return ("-" if isinstance(node.op, ast.USub) else "+") + _pure_text(node.operand)
+    if isinstance(node, ast.List):
+        return "[" + ", ".join(_pure_text(item) for item in node.elts) + "]"
+    if isinstance(node, ast.Tuple):
+        items = [_pure_text(item) for item in node.elts]
+        return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+    if isinstance(node, ast.Set):
+        return "{" + ", ".join(_pure_text(item) for item in node.elts) + "}"
+    if isinstance(node, ast.Dict):
+        return "{" + ", ".join(f"{_pure_text(k)}: {_pure_text(v)}" for k, v in zip(node.keys, node.values)) + "}"
+    if isinstance(node, ast.Attribute):
+        return _dotted(node)
+    arguments = [_pure_text(arg) for arg in node.args]
+    arguments += [f"{keyword.arg}={_pure_text(keyword.value)}" for keyword in node.keywords]
+    return f"{_dotted(node.func)}({', '.join(arguments)})"
 
 
 def carried_key(key: Any) -> str:
@@ -437,6 +461,7 @@ _as_list, _as_int, _as_dict, _as_bool, _task_variable = as_list, as_int, as_dict
 _k8s_args = k8s_args
 #: for create_dag's reader, which checks a value kept as written by the template's own rule
 check_pure_source = pure_source
+template_pod_name = pod_name
 
 py_literal = simple_filter(py_literal)
 pipeline = simple_filter(pipeline)
