@@ -412,7 +412,7 @@ def read_dag(path: Path) -> Reading:
         found.setdefault(key, copy.deepcopy(nothing))
     if not any("namespace" in task for task in found["tasks"]) and "namespace" not in found:
         found.pop("namespace", None)
-    carried = {**reader.carried, "tasks": pipeline.carried}
+    carried = {**reader.carried, "tasks": pipeline.carried, "unnamed": pipeline.unnamed}
     return Reading(found, [key for key in ABSENT_KEYS if key not in found], carried, pipeline.notes)
 
 

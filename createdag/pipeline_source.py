@@ -85,6 +85,8 @@ class Pipeline:
     carried: dict[str, dict[str, str]] = field(default_factory=dict)
     #: statements that do nothing (a bare task name, ``globals()[...] = dag``): left alone
     notes: list[Unread] = field(default_factory=list)
+    #: the tasks whose file gives no ``name=``: the provider names their pods
+    unnamed: list[str] = field(default_factory=list)
 
     def answers(self) -> dict[str, Any]:
         """The answers the tasks give, in the shape answers files hold (``tasks:``)."""
@@ -644,6 +646,7 @@ class _Pod:
     inherited: dict[str, Any]
     after: list[str] = field(default_factory=list)
     carried: dict[str, str] = field(default_factory=dict)  # argument -> its source, kept as written
+    named: bool = True  # the file gives name=
 
 
 @dataclass
@@ -1109,7 +1112,9 @@ class _Reader:
         self.task_ids.add(task_id)
         if len(self.refused) > before:
             return None
-        self.pods[task_id] = _Pod(line_of(call), getattr(call, "col_offset", 0), answers, inherited, carried=carried)
+        self.pods[task_id] = _Pod(
+            line_of(call), getattr(call, "col_offset", 0), answers, inherited, carried=carried, named="name" in given
+        )
         return task_id
 
     def read_sensor(self, call: ast.Call, label: str) -> str | None:
@@ -1327,7 +1332,8 @@ class _Reader:
         defaults, tasks = self.shared(tasks)
         refused = sorted(dict.fromkeys(self.refused), key=lambda item: item.line)  # then as found
         carried = {task_id: pod.carried for task_id, pod in self.pods.items() if pod.carried}
-        return Pipeline(defaults, dict(self.sensor or {}), tasks, refused, carried, list(self.notes))
+        unnamed = [task["task_id"] for task in tasks if not self.pods[task["task_id"]].named]
+        return Pipeline(defaults, dict(self.sensor or {}), tasks, refused, carried, list(self.notes), unnamed)
 
     def leftovers(self) -> None:
         """Report every task, dependency or DAG the reading above did not reach."""

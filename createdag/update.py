@@ -152,16 +152,18 @@ def adopted_of(rec: records.Record, path: Path) -> dict[str, Any] | None:
     block = rec.extra.get("adopted")
     if block is None:
         return None
-    if not isinstance(block, dict) or set(block) - {"absent", "dag", "default_args", "tasks"}:
+    if not isinstance(block, dict) or set(block) - {"absent", "dag", "default_args", "tasks", "unnamed"}:
         raise RecordError(f"{path}: field adopted is not what adopt records: {RECORD_HELP}")
-    absent = block.get("absent", [])
-    if not (isinstance(absent, list) and all(isinstance(key, str) for key in absent)):
-        raise RecordError(f"{path}: field adopted.absent must list answer keys: {RECORD_HELP}")
+    absent, unnamed = block.get("absent", []), block.get("unnamed", [])
+    for name, given in (("absent", absent), ("unnamed", unnamed)):
+        if not (isinstance(given, list) and all(isinstance(key, str) for key in given)):
+            raise RecordError(f"{path}: field adopted.{name} must list names: {RECORD_HELP}")
     tasks = block.get("tasks", {})
     if not isinstance(tasks, dict):
         raise RecordError(f"{path}: field adopted.tasks must map task ids to arguments: {RECORD_HELP}")
     return {
         "absent": list(absent),
+        "unnamed": list(unnamed),
         "dag": dict(_sources(path, block.get("dag", {}), "dag")),
         "default_args": dict(_sources(path, block.get("default_args", {}), "default_args")),
         "tasks": {task_id: dict(_sources(path, given, f"tasks.{task_id}")) for task_id, given in tasks.items()},
@@ -173,7 +175,8 @@ def adopted_after_sets(adopted: dict[str, Any], sets: Mapping[str, Any]) -> dict
     answer is no longer absent, and replaces the argument kept as written in its place."""
     from createdag.answers import canonical_key
 
-    result = {**adopted, "absent": list(adopted["absent"]), "dag": dict(adopted["dag"]),
+    result = {**adopted, "absent": list(adopted["absent"]), "unnamed": list(adopted["unnamed"]),
+              "dag": dict(adopted["dag"]),
               "default_args": dict(adopted["default_args"]),
               "tasks": {task_id: dict(given) for task_id, given in adopted["tasks"].items()}}  # fmt: skip
     for key in sets:

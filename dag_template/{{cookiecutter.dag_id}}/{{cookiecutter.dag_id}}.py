@@ -16,6 +16,7 @@
 {%- set carried_dag = adopted.get("dag") or {} -%}
 {%- set carried_args = adopted.get("default_args") or {} -%}
 {%- set carried_tasks = adopted.get("tasks") or {} -%}
+{%- set unnamed = adopted.get("unnamed") or [] -%}
 {%- set carried_names = adopted | carried_names -%}
 {%- if "k8s" in carried_names %}{% set ns.k8s = true %}{% endif -%}
 {%- if "Secret" in carried_names %}{% set ns.secrets = true %}{% endif -%}
@@ -80,7 +81,7 @@ from {{ c.alerts_module }} import {{ ", ".join((["TeamsNotifier"] if alerts else
 with DAG(
     dag_id={{ c.dag_id | py_literal }},
 {%- if "description" not in absent %}
-    description={{ (c.description or None) | py_literal }},
+    description={{ (c.description if adopted else (c.description or None)) | py_literal }},
 {%- endif %}
 {%- if "schedule" not in absent %}
     schedule={{ schedule.expr }},
@@ -204,6 +205,7 @@ with DAG(
         task_id={{ t.task_id | py_literal }},
 {%- if "name" in kept %}
         name={{ kept.name | pure_source }},
+{%- elif (t.task_id | string) in unnamed %}{# the file gives no name: the provider names the pod #}
 {%- else %}
         name={{ c.dag_id | pod_name(t.task_id) | py_literal }},
 {%- endif %}
@@ -242,8 +244,12 @@ with DAG(
 {%- endif %}
 {%- if requests or limits %}
         container_resources=k8s.V1ResourceRequirements(
+{%- if requests or not adopted %}
             requests={{ requests | py_literal }},
+{%- endif %}
+{%- if limits or not adopted %}
             limits={{ limits | py_literal }},
+{%- endif %}
         ),
 {%- endif %}
 {%- if t.service_account_name %}
