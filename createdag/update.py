@@ -207,6 +207,50 @@ def recorded_answers(answers: Mapping[str, Any], before: Mapping[str, Any], adop
     return records.jsonable(kept)
 
 
+# --- editing in place -------------------------------------------------------------------
+
+
+def changes_of(answers: Mapping[str, Any], sets: Mapping[str, Any]) -> list[Any] | None:
+    """The answers ``--set`` gave, with their checked values, one ``edit_source.Change`` each
+    (a task answer given for every task: one per task); None when the answers have no tasks."""
+    from createdag.answers import canonical_key
+    from createdag.edit_source import Change
+    from createdag.pipeline import is_task_key
+
+    tasks = answers.get(TASKS)
+    if not isinstance(tasks, list):
+        return None
+    changes = []
+    for key in sets:
+        task_id, dot, name = str(key).rpartition(".")
+        name = canonical_key(name)
+        if dot:
+            changes += [Change(name, task.get(name), task_id) for task in tasks if task.get("task_id") == task_id]
+        elif is_task_key(name):
+            changes += [Change(name, task.get(name), str(task.get("task_id"))) for task in tasks]
+        else:
+            changes.append(Change(name, answers.get(name)))
+    return changes
+
+
+def edit_in_place(ours: str, base: str, answers: Mapping[str, Any], sets: Mapping[str, Any], *,
+                  same_template: bool, theirs: str) -> tuple[str, str] | None:  # fmt: skip
+    """The file with each ``--set`` answer changed where it writes it (``edit_source``), and the
+    base to merge the template's change against: the new render when the template is the same
+    (nothing else to merge), else the recorded base edited the same way. None when an answer
+    cannot be placed: update merges the re-render then, as before."""
+    from createdag import edit_source
+
+    changes = changes_of(answers, sets)
+    if not changes:
+        return None
+    edited = edit_source.edit(ours, changes)
+    merge_base = theirs if same_template else edit_source.edit(base, changes)
+    if edited is None or merge_base is None:
+        return None
+    return edited, merge_base
+
+
 # --- planning and applying ----------------------------------------------------------
 
 
@@ -307,11 +351,17 @@ def plan_one(
         pristine=theirs,
         extra={**rec.extra, **({"adopted": adopted} if adopted is not None else {})},
     )
-    if theirs == base:
-        status = "unchanged"
-        merged, count = ours, 0
+    edited, merge_base = ours, base
+    if sets:  # each answer changed where the file writes it, then only the template's change merged
+        placed = edit_in_place(ours, base, answers, sets, same_template=old_version.get("template_hash")
+                               == version.get("template_hash"), theirs=theirs)  # fmt: skip
+        if placed is not None:
+            edited, merge_base = placed
+    if theirs == merge_base:
+        merged, count = edited, 0
+        status = "updated" if merged != ours else "unchanged"
     else:
-        merged, count = merge3(ours, base, theirs)
+        merged, count = merge3(edited, merge_base, theirs)
         status = "conflict" if count else ("updated" if merged != ours else "unchanged")
     if status == "conflict":
         new_rec.answers, new_rec.template, new_rec.pristine = records.jsonable(old_answers), dict(old_version), base

@@ -462,6 +462,7 @@ _k8s_args = k8s_args
 #: for create_dag's reader, which checks a value kept as written by the template's own rule
 check_pure_source = pure_source
 template_pod_name = pod_name
+literal_text = py_literal
 
 py_literal = simple_filter(py_literal)
 pipeline = simple_filter(pipeline)
