@@ -359,7 +359,7 @@ def test_adopt_then_update(dags_dir: Path, monkeypatch, capsys) -> None:
     err = capsys.readouterr().err
     assert "dag_id = 'warehouse_load'" in err and "timezone = 'Europe/Paris'" in err
     assert "left out by the file (recorded as absent: Airflow's defaults apply): description" in err
-    assert "kept as written" in err and """task 'load' name="warehouse-load"""" in err
+    assert "kept as written" in err and "task 'load' name=\"warehouse-load\"" in err
     rec = records.load(records.record_path(dags_dir, "warehouse_load"))
     (task,) = rec.answers["tasks"]
     assert rec.path == "warehouse.py" and task["secrets"] == [
