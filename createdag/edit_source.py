@@ -129,7 +129,7 @@ class _Editor:
                 entries = [(DEFAULT_ARGS[c.key], self.default_arg_value(c, None)) for c in default_arg_changes]
                 text = "{" + ", ".join(f'"{key}": {value}' for key, value in entries) + "}"
                 new_call = _set_argument(new_call, "default_args", cst.parse_expression(text))
-            elif isinstance(given, cst.Dict):
+            elif _is_dict(given):
                 new_call = _set_argument(new_call, "default_args", self.edit_dict(given, default_arg_changes))
             elif isinstance(given, cst.Name):
                 target = _module_dict(self.module, given.value)
@@ -161,6 +161,16 @@ class _Editor:
         return f"{spelled}(minutes={int(change.value)})"
 
     def edit_dict(self, node: Any, changes: Sequence[Change]) -> Any:
+        if isinstance(node, cst.Call):  # dict(owner="x", retries=1)
+            for change in changes:
+                if any(arg.star for arg in node.args):
+                    raise _Unplaceable("dict(**...)")
+                key = DEFAULT_ARGS[change.key]
+                old = _arg(node, key)
+                value = self.replace_value(change, old) if old is not None else cst.parse_expression(
+                    self.default_arg_value(change, None))  # fmt: skip
+                node = _set_argument(node, key, value)
+            return node
         elements = list(node.elements)
         for change in changes:
             key = DEFAULT_ARGS[change.key]
@@ -198,6 +208,8 @@ class _Editor:
             given = _module_dict(self.module, node.value)
         except _Unplaceable:
             return True
+        if isinstance(given, cst.Call):
+            return any(arg.star for arg in given.args) or _arg(given, key) is not None
         keys = [_string(element.key) if isinstance(element, cst.DictElement) else None for element in given.elements]
         return None in keys or key in keys
 
@@ -289,9 +301,14 @@ def _module_dict(module: Any, name: str) -> Any:
             value = _bound_value(small, name)
             if value is not None:
                 bound.append(value)
-    if len(bound) != 1 or not isinstance(bound[0], cst.Dict):
+    if len(bound) != 1 or not _is_dict(bound[0]):
         raise _Unplaceable(f"{name} is not a dict bound once")
     return bound[0]
+
+
+def _is_dict(node: Any) -> bool:
+    """A dict written out: ``{...}`` or ``dict(key=value, ...)``."""
+    return isinstance(node, cst.Dict) or (isinstance(node, cst.Call) and _name(node.func) == "dict")
 
 
 def _arg(call: Any, name: str) -> Any:

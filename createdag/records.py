@@ -51,7 +51,10 @@ class Record:
         data = asdict(self)
         data.pop("extra")
         data.update(self.extra)
-        return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n"
+        # the fields in name order; what they hold in its own order: a DAG's labels, env vars and
+        # the arguments an adopted file keeps as written render in the order the file gives them
+        ordered = {key: data[key] for key in sorted(data)}
+        return json.dumps(ordered, indent=2, ensure_ascii=False, default=str) + "\n"
 
 
 def template_version(template_dir: Path | None = None) -> dict[str, str]:
