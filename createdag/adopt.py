@@ -313,7 +313,9 @@ class _DagReader:
         given = kwargs(self.dag.call)
         self.found["dag_id"] = self.dag.dag_id
         for key, node in given.items():
-            if key in _KINDS:
+            if key == "description" and literal(node) == "":  # not None, which the answer "" writes
+                self.keep("dag", key, node, "DAG(...)")
+            elif key in _KINDS:
                 self.plain(key, node, "DAG(...)")
             elif key == "concurrency" and "max_active_tasks" not in given:
                 self.plain("max_active_tasks", node, "DAG(...)")

@@ -86,17 +86,6 @@ def _stores(tree: ast.AST) -> Counter[str]:
     return counts
 
 
-def module_bindings(tree: ast.Module) -> dict[str, ast.expr]:
-    """``NAME = <expr>`` at the top of the module (the last one wins, as when it runs)."""
-    bound: dict[str, ast.expr] = {}
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-            bound[node.targets[0].id] = node.value
-        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
-            bound[node.target.id] = node.value
-    return bound
-
-
 def _module_level(statements: Iterable[ast.stmt]) -> Iterable[ast.stmt]:
     """The statements that run in the module's scope: its body and the bodies of its ``with``
     blocks (``with DAG(...) as dag:`` binds module names), nested ones included."""

@@ -191,8 +191,8 @@ def _resources(node: ast.AST) -> Any:
     if not (isinstance(node, ast.Call) and call_name(node) == "V1ResourceRequirements"):
         return NOT_FOUND
     given = kwargs(node)
-    if node.args or dagsource.spread(node) or set(given) - {"requests", "limits"}:
-        return NOT_FOUND
+    if node.args or dagsource.spread(node) or set(given) != {"requests", "limits"}:
+        return NOT_FOUND  # one side only: kept as written (the template writes both)
     requests, limits = _quantities(given.get("requests")), _quantities(given.get("limits"))
     if requests is NOT_FOUND or limits is NOT_FOUND:
         return NOT_FOUND

@@ -81,7 +81,7 @@ from {{ c.alerts_module }} import {{ ", ".join((["TeamsNotifier"] if alerts else
 with DAG(
     dag_id={{ c.dag_id | py_literal }},
 {%- if "description" not in absent %}
-    description={{ (c.description if adopted else (c.description or None)) | py_literal }},
+    description={{ (c.description or None) | py_literal }},
 {%- endif %}
 {%- if "schedule" not in absent %}
     schedule={{ schedule.expr }},
@@ -244,12 +244,8 @@ with DAG(
 {%- endif %}
 {%- if requests or limits %}
         container_resources=k8s.V1ResourceRequirements(
-{%- if requests or not adopted %}
             requests={{ requests | py_literal }},
-{%- endif %}
-{%- if limits or not adopted %}
             limits={{ limits | py_literal }},
-{%- endif %}
         ),
 {%- endif %}
 {%- if t.service_account_name %}
