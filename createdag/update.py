@@ -141,8 +141,21 @@ ARGUMENT_OF = {"retry_delay_minutes": "retry_delay", "node_affinity": "affinity"
 
 
 def _sources(path: Path, value: Any, where: str) -> dict[str, str]:
+    """Argument names to source text, each a literal or a constructor of literals (checked by the
+    template's own rule, as it will be when rendered): never code from a record."""
+    from createdag import resources
+
     if not (isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())):
         raise RecordError(f"{path}: field adopted.{where} must map argument names to source text: {RECORD_HELP}")
+    extensions = resources.template_extensions()
+    for key, source in value.items():
+        try:
+            extensions.check_pure_source(source)
+            if where != "default_args" and not (key.isidentifier() and key.isascii()):
+                raise ValueError(key)
+        except (ValueError, SyntaxError, RecursionError, MemoryError):
+            raise RecordError(f"{path}: field adopted.{where}.{key[:40]} is not a value adopt keeps as written: "
+                              f"{RECORD_HELP}") from None  # fmt: skip
     return value
 
 

@@ -130,3 +130,19 @@ def test_any_formatting_takes_set_retries_in_place(
         lines.append("    # one pod\n")
     lines.append("    KubernetesPodOperator(task_id='t', image='busybox:1.36',   namespace='etl')\n")
     check_update_after_adopt(dags_dir, "formatted.py", "".join(lines), monkeypatch, capsys)
+
+
+def test_a_record_whose_kept_argument_is_code_is_refused_not_run(
+    dags_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    import json
+
+    _adopt(dags_dir, "billing.py", ONE_LINE, monkeypatch)
+    target = records.record_path(dags_dir, "billing_one_line")
+    data = json.loads(target.read_text(encoding="utf-8"))
+    data["adopted"]["dag"] = {"doc_md": "__import__('os').system('touch pwned')"}
+    target.write_text(json.dumps(data), encoding="utf-8")
+    assert main(["update", "-o", str(dags_dir)]) == 1
+    err = capsys.readouterr().err
+    assert "adopted.dag.doc_md is not a value adopt keeps as written" in err and "Traceback" not in err
+    assert not (Path.cwd() / "pwned").exists()
