@@ -109,6 +109,9 @@ def data_bindings(tree: ast.Module) -> dict[str, ast.expr]:
             continue
         if counts[name] == 1 and is_data(value):
             bound[name] = value
+    docstring = ast.get_docstring(tree, clean=False)
+    if docstring is not None and not counts["__doc__"]:  # ``doc_md=__doc__``: the module's docstring
+        bound["__doc__"] = ast.Constant(docstring)
     return bound
 
 
@@ -122,7 +125,7 @@ def why_unread(node: ast.AST, tree: ast.Module) -> str:
                     "write the value itself")  # fmt: skip
         if isinstance(inner, ast.Name) and isinstance(inner.ctx, ast.Load):
             if inner.id in imports and not _canonical_name(inner, imports):
-                return f"`{inner.id}` is imported from {imports[inner.id]}: write its value in this file"
+                return f"`{inner.id}` is imported ({imports[inner.id]}): write its value in this file"
             if counts[inner.id] > 1:
                 return f"`{inner.id}` is bound more than once: bind it once, to a literal"
     return ""

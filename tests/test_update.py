@@ -824,3 +824,38 @@ def test_a_record_of_the_release_before_pipelines_takes_set_task_keys(dags_dir: 
     assert changed_lines(before, path.read_text()) == [
         ('        cmds=["python", "-m", "sales"],', '        cmds=["python", "-m", "sales.v2"],')
     ]
+
+
+REFUSED_ONCE = '''\
+import os
+from airflow.models import Variable
+from airflow.providers.standard.operators.bash import BashOperator
+from dags.kube_secrets import RELEASE_LOCATION
+import pendulum
+from airflow.sdk import DAG
+from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator
+
+with DAG("etl", start_date=pendulum.today("UTC").add(days=-2), schedule=Variable.get("etl_schedule")) as dag:
+    load = KubernetesPodOperator(task_id="load", image=os.getenv("IMAGE"), secrets=[RELEASE_LOCATION])
+    for part in ["a", "b"]:
+        KubernetesPodOperator(task_id=f"part_{part}", image="busybox:1.36")
+    report = BashOperator(task_id="report", bash_command="echo")
+    load >> report
+'''
+
+
+def test_adopt_lists_every_blocker_of_a_file_in_one_run_with_what_to_write(tmp_path: Path) -> None:
+    """The example of docs/update.md: computed values, an imported value, a loop, another operator."""
+    path = tmp_path / "etl.py"
+    path.write_text(REFUSED_ONCE)
+    with pytest.raises(UserError) as refused:
+        adopt.read_answers(path)
+    lines = str(refused.value).splitlines()[1:-1]
+    assert [line.split(":")[0].strip() for line in lines] == [f"line {n}" for n in (9, 9, 10, 10, 11, 13)]
+    assert "`pendulum.today('UTC').add(d...` is computed when the file is parsed: write the value itself" in lines[0]
+    assert "`os.getenv('IMAGE')` is computed when the file is parsed" in lines[2]
+    assert "`RELEASE_LOCATION` is imported (dags.kube_secrets.RELEASE_LOCATION): write its value in this file" in (
+        lines[3]
+    )
+    docs = (Path(__file__).parent.parent / "docs" / "update.md").read_text(encoding="utf-8")
+    assert all(line in docs for line in lines[:1] + lines[2:])  # the docs show what adopt says
