@@ -162,7 +162,7 @@ def _sources(path: Path, value: Any, where: str) -> dict[str, str]:
 def adopted_of(rec: records.Record, path: Path) -> dict[str, Any] | None:
     """The record's ``adopted`` block, checked (records are input from strangers); None for a
     DAG create_dag generated. Its sources are parsed again, and refused unless pure, when rendered."""
-    block = rec.extra.get("adopted")
+    block = (rec.pending or {}).get("adopted", rec.extra.get("adopted"))  # a conflict's, until resolved
     if block is None:
         return None
     if not isinstance(block, dict) or set(block) - {"absent", "dag", "default_args", "tasks", "unnamed"}:
@@ -294,7 +294,7 @@ def read_dag_text(path: Path) -> tuple[str, TextStyle]:
 @dataclass
 class Outcome:
     dag_id: str
-    status: str  # updated | unchanged | conflict | unresolved | broken | deleted
+    status: str  # updated | unchanged | conflict | unresolved | broken | deleted | refused
     path: Path | None = None
     current: str = ""
     merged: str = ""
@@ -305,7 +305,7 @@ class Outcome:
 
     @property
     def failed(self) -> bool:
-        return self.status in ("conflict", "unresolved", "broken", "unreadable")
+        return self.status in ("conflict", "unresolved", "broken", "unreadable", "refused")
 
     def diff(self, dags_dir: Path) -> str:
         if self.path is None:
@@ -370,6 +370,14 @@ def plan_one(
                                == version.get("template_hash"), theirs=theirs)  # fmt: skip
         if placed is not None:
             edited, merge_base = placed
+        elif adopted is not None:  # a file written by hand: a merge against a re-render would conflict
+            keys = ", ".join(str(key) for key in sets)
+            return Outcome(
+                rec.dag_id, "refused", path, ours, ours,
+                message=f"{path}: {keys} cannot be changed where this file writes it (update --set changes the "
+                "DAG and default_args answers and each task's arguments written as one value): edit the file by "
+                "hand; nothing written",
+            )  # fmt: skip
     if theirs == merge_base:
         merged, count = edited, 0
         status = "updated" if merged != ours else "unchanged"
@@ -377,8 +385,11 @@ def plan_one(
         merged, count = merge3(edited, merge_base, theirs)
         status = "conflict" if count else ("updated" if merged != ours else "unchanged")
     if status == "conflict":
+        pending = {"answers": new_rec.answers, "template": dict(version), "pristine": theirs}
+        if adopted is not None:  # what the merge was against, as the answers are
+            pending["adopted"] = adopted
         new_rec.answers, new_rec.template, new_rec.pristine = records.jsonable(old_answers), dict(old_version), base
-        new_rec.pending = {"answers": new_rec.answers, "template": dict(version), "pristine": theirs}
+        new_rec.pending, new_rec.extra = pending, rec.extra
         return Outcome(
             rec.dag_id, status, path, ours, merged, count, record=new_rec, style=style,
             message=f"{path}: {count} conflict(s) between your edits and the template: both versions are "

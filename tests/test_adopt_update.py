@@ -146,3 +146,15 @@ def test_a_record_whose_kept_argument_is_code_is_refused_not_run(
     err = capsys.readouterr().err
     assert "adopted.dag.doc_md is not a value adopt keeps as written" in err and "Traceback" not in err
     assert not (Path.cwd() / "pwned").exists()
+
+
+def test_an_answer_an_adopted_file_writes_where_it_cannot_be_edited_is_refused_not_merged(
+    dags_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    path = _adopt(dags_dir, "clickhouse.py", (FIXTURES / "clickhouse_with_block.py").read_text(), monkeypatch)
+    before = path.read_text(encoding="utf-8")
+    capsys.readouterr()
+    assert main(["update", "-o", str(dags_dir), "--set", "start_date=2025-06-01"]) == 1
+    err = capsys.readouterr().err
+    assert "start_date cannot be changed where this file writes it" in err and "edit the file by hand" in err
+    assert path.read_text(encoding="utf-8") == before  # no conflict markers over a hand-written file
