@@ -13,15 +13,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from createdag import __version__, resources
+from createdag.airflowignore import HEADER, ignore_line
 from createdag.config import CONFIG_FILE, CONFIG_TEMPLATE
 from createdag.output import write_atomic
 
-AIRFLOWIGNORE = """\
-# Files Airflow's DAG processor does not parse as DAGs (regexp syntax, one per line).
-# They stay importable: the dags folder is on sys.path.
-teams_alerts\\.py
-\\.create_dag/
-"""
+AIRFLOWIGNORE = HEADER + ignore_line(resources.ALERTS_FILE) + "\n" + ignore_line(".create_dag") + "/\n"
 
 #: black and ruff's Airflow rules on every commit, then create-dag's own hooks
 #: (``.pre-commit-hooks.yaml`` of the create-dag repo, at the tag of this version).
