@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from createdag import images, rules
+from createdag import images, rules, run_dates
 from createdag import schedule as schedules
 from createdag import validators as v
 from createdag.errors import BadValue
@@ -323,16 +323,20 @@ QUESTIONS: tuple[Question, ...] = (
              "int", 1, _simple(lambda n: v.int_between(n, 1, 1024)), scope="task"),
     Question("cmds", "Task", "Command",
              "Entrypoint override as shell words, e.g. python -m etl (empty: the image's ENTRYPOINT).",
-             "list", [], rules.check_templates, list_syntax="shell", scope="task", depends_on=("params",)),
+             "list", [], rules.check_templates, list_syntax="shell", scope="task", depends_on=("params",),
+             live_hint=run_dates.live_hint, echo=run_dates.echo),
     Question("arguments", "Task", "Arguments",
-             "Arguments as shell words (empty: the image's CMD); Airflow renders {{ ds }} and the like.",
-             "list", [], rules.check_templates, list_syntax="shell", scope="task", depends_on=("params",)),
+             "Arguments as shell words (empty: the image's CMD); the run's date on every run: "
+             "--date '" + run_dates.RUN_DATE + "'.",
+             "list", [], rules.check_templates, list_syntax="shell", scope="task", depends_on=("params",),
+             live_hint=run_dates.live_hint, echo=run_dates.echo),
     Question("secrets", "Task", "Secret env vars",
              "ENV=secret:key, comma-separated: env var ENV from key 'key' of Kubernetes Secret 'secret'.",
              "secrets", [], rules.check_secrets, scope="task"),
     Question("env_vars", "Task", "Env vars",
              "Plain (non-secret) environment variables, NAME=value, comma-separated (empty: none).",
-             "mapping", {}, rules.check_env_vars, scope="task", depends_on=("shards", "secrets", "params")),
+             "mapping", {}, rules.check_env_vars, scope="task", depends_on=("shards", "secrets", "params"),
+             live_hint=run_dates.live_hint, echo=run_dates.echo),
     Question("image_pull_secrets", "Task", "Image pull secrets",
              "Kubernetes Secrets with registry credentials for pulling the image, comma-separated.",
              "list", ["regcred"], _check_each(v.k8s_name), scope="task", once=True),

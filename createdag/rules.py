@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from createdag import images
+from createdag import images, run_dates
 from createdag import schedule as schedules
 from createdag import validators as v
 from createdag.errors import BadValue
@@ -227,6 +227,9 @@ def cross_answer_notices(answers: dict[str, Any], settings: Settings | None) -> 
         if unpinned:  # refused instead when the team config sets require_pinned_image
             notices.append(f"warning: {unpinned}" + (f" (task {task['task_id']})" if len(tasks) > 1 else ""))
         notices.extend(pod_option_notices(task, f" (task {task['task_id']})" if len(tasks) > 1 else ""))
+        undated = run_dates.task_notice(task, answers)
+        if undated:
+            notices.append(undated + (f" (task {task['task_id']})" if len(tasks) > 1 else ""))
     if settings is not None and not settings.existing_dag:
         from createdag import upstream
 
