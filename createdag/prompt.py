@@ -224,10 +224,13 @@ def _ask_or_take(
     """One question: filled when its ``when`` is false, taken from ``kept`` while it passes, else asked."""
     if default is _MISSING or question.key in given:
         default = _default(question, view, settings, given)
-    if not question.when(view):
-        _fill(question, into, settings, default, view)
-        return
     refused = None
+    if not question.when(view):
+        try:
+            _fill(question, into, settings, default, view)
+            return
+        except BadValue as exc:  # a default the team's rules refuse (no memory limit, say): asked instead
+            refused = exc
     if question.key in kept:
         try:
             into[question.key] = check_one(question, kept[question.key], view, settings)
@@ -238,7 +241,9 @@ def _ask_or_take(
     if group != state["group"]:
         state["group"] = group
         questionary.print(f"\n{group}", style=_GROUP_STYLE)
-    if refused is not None:  # say why a kept answer is asked again
+    if refused is not None and question.key not in kept:  # a default the team's rules refuse
+        questionary.print(wrap(f"  the default does not pass: {refused}", _columns() - 1), style=_WARN_STYLE)
+    elif refused is not None:  # say why a kept answer is asked again
         questionary.print(wrap(f"  the kept answer no longer passes: {refused}", _columns() - 1), style=_WARN_STYLE)
     into[question.key] = ask(question, view, settings, default)
 

@@ -402,7 +402,7 @@ QUESTIONS: tuple[Question, ...] = (
     Question("on_finish_action", "Pod lifecycle", "When the pod finishes",
              "delete_pod: frees the namespace, logs only in Airflow; delete_succeeded_pod: keeps failed pods to debug; "
              "keep_pod: keeps all, they fill the namespace.",
-             "text", "delete_pod", _simple(lambda s: v.choice(s, v.ON_FINISH_ACTIONS, "on_finish_action")),
+             "text", "delete_pod", rules.check_on_finish_action,
              when=_wants_pod_options, depends_on=("pod_options",), scope="task", inherit=True,
              complete=lambda answers, settings: v.ON_FINISH_ACTIONS),
     Question("do_xcom_push", "Pod lifecycle", "Push XCom?",
@@ -448,7 +448,7 @@ QUESTIONS: tuple[Question, ...] = (
     Question("execution_timeout_minutes", "Task", "Task timeout (minutes)",
              "A try still running after N minutes fails with a timeout: retried, then the failure alert "
              "goes out (0: no limit).",
-             "int", 0, _simple(lambda n: v.int_at_least(n, 0)), scope="task", when=_wants_run_options,
+             "int", 0, rules.check_execution_timeout, scope="task", when=_wants_run_options,
              depends_on=("run_options",)),
     Question("after", "Task", "Runs after",
              "The tasks this one starts after, once they all succeeded (none: it starts first).",

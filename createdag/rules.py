@@ -99,7 +99,7 @@ def check_env_vars(values: dict[str, str], answers: Answers, settings: Settings)
         if name in SHARD_ENV and answers.get("shards", 1) > 1:
             raise BadValue(f"{name} is set by parallel pods (SHARD=0..N-1, SHARDS=N): choose another name")
         result[name] = v.airflow_template(value)  # env_vars is a templated field: {{ ds }} works
-    problem = unknown_param(result.values(), answers)
+    problem = unknown_param(result.values(), answers) or run_date_refusal(result.values(), settings)
     if problem:
         raise BadValue(problem)
     return result
@@ -108,6 +108,13 @@ def check_env_vars(values: dict[str, str], answers: Answers, settings: Settings)
 def check_quantity(resource: str, request_key: str | None = None) -> Check:
     def run(value: str, answers: Answers, settings: Settings) -> str:
         value = v.quantity(value, resource)
+        if not value and resource == "memory" and settings.team.require_memory_resources:
+            what = "limit" if request_key else "request"
+            raise BadValue(
+                f"the team config requires a memory {what} on every pod task (require_memory_resources): without "
+                "a limit a leaking pod is OOMKilled with its node's other pods, without a request the node is "
+                f"overcommitted; e.g. {'1Gi' if request_key else '512Mi'}"
+            )
         request = answers.get(request_key) if request_key else None
         if value and request and v.quantity_value(request) > v.quantity_value(value):
             raise BadValue(
@@ -117,6 +124,26 @@ def check_quantity(resource: str, request_key: str | None = None) -> Check:
         return value
 
     return run
+
+
+def check_execution_timeout(value: int, answers: Answers, settings: Settings) -> int:
+    value = v.int_at_least(value, 0)
+    if not value and settings.team.require_pod_timeouts:
+        raise BadValue(
+            "the team config requires a task timeout on every pod task (require_pod_timeouts): without one a pod "
+            "that never ends holds its slot for ever; e.g. 60"
+        )
+    return value
+
+
+def check_on_finish_action(value: str, answers: Answers, settings: Settings) -> str:
+    value = v.choice(value, v.ON_FINISH_ACTIONS, "on_finish_action")
+    if value == "delete_pod" and settings.team.remote_logging is False:
+        raise BadValue(
+            "delete_pod deletes the pod with its logs, and the team config says this deployment keeps no logs "
+            "remotely (remote_logging = false): choose delete_succeeded_pod (failed pods kept to read) or keep_pod"
+        )
+    return value
 
 
 def upstream_of(answers: Answers, settings: Settings) -> Any:
@@ -513,10 +540,21 @@ def unknown_param(texts: Iterable[str], answers: Answers) -> str | None:
 def check_templates(values: list[str], answers: Answers, settings: Settings) -> list[str]:
     """Shell words that Airflow renders: valid Jinja, and every ``{{ params.X }}`` declared."""
     values = [v.airflow_template(item) for item in values]
-    problem = unknown_param(values, answers)
+    problem = unknown_param(values, answers) or run_date_refusal(values, settings)
     if problem:
         raise BadValue(problem)
     return values
+
+
+def run_date_refusal(values: Iterable[str], settings: Settings) -> str | None:
+    """With ``require_run_date_templates`` in the team config, a template that reads the
+    logical date is refused (else a warning says so): the message, or None."""
+    if not settings.team.require_run_date_templates:
+        return None
+    names = run_dates.values_needing_logical_date(list(values))
+    if not names:
+        return None
+    return run_dates.warning(names).removeprefix("warning: ") + " (require_run_date_templates)"
 
 
 # --- assets ----------------------------------------------------------------------------------------

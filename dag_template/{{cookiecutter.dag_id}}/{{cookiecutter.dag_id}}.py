@@ -255,7 +255,8 @@ with DAG(
 {%- if t.image_pull_policy %}
         image_pull_policy={{ t.image_pull_policy | py_literal }},
 {%- endif %}
-{%- if t.startup_timeout_seconds != 120 %}
+{#- a task with a time limit names its pending limit too (the pod timeouts rule of check reads both) #}
+{%- if t.startup_timeout_seconds != 120 or t.execution_timeout_minutes %}
         startup_timeout_seconds={{ t.startup_timeout_seconds | py_literal }},
 {%- endif %}
 {%- if t.do_xcom_push %}
