@@ -599,7 +599,8 @@ TEMPLATE_POD_OPTIONS = frozenset(
     {"service_account_name", "container_security_context", "node_selector", "affinity", "tolerations",
      "priority_class_name", "env_from", "volumes", "volume_mounts", "labels", "annotations", "image_pull_policy",
      "startup_timeout_seconds", "on_finish_action", "do_xcom_push", "get_logs", "pool", "priority_weight",
-     "pod_template_file"}
+     "pod_template_file", "schedule_timeout_seconds", "active_deadline_seconds", "termination_grace_period",
+     "on_kill_action", "deferrable", "durable"}
 )  # fmt: skip
 #: KubernetesPodOperator's template fields (cncf-kubernetes 10): the arguments whose strings are rendered.
 POD_TEMPLATE_FIELDS = frozenset(

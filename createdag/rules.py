@@ -126,6 +126,61 @@ def check_quantity(resource: str, request_key: str | None = None) -> Check:
     return run
 
 
+#: Pod options that need more than create_dag's floor (Airflow 3.0, cncf-kubernetes 10.4) when
+#: set to anything but their default: (Airflow, cncf-kubernetes) releases, and why.
+POD_OPTION_NEEDS: dict[str, tuple[tuple[int, int] | None, tuple[int, int] | None, str]] = {
+    "schedule_timeout_seconds": (None, (10, 5), "the separate schedule timeout came in 10.5.0"),
+    "termination_grace_period": (None, (10, 9), "10.9.0 first applies it to the pod (#56402)"),
+    "deferrable": (None, (10, 10), "deferrable pods before 10.10.0 lose logs and deleted pods (#57531, #56976)"),
+    "on_kill_action": (None, (10, 15), "on_kill_action came in 10.15.0"),
+    "durable": ((3, 3), (10, 22), "durable needs Airflow 3.3's task state store; below it durable=False does "
+                "nothing: there reattach_on_restart=False is the lever"),
+}
+PROVIDER = "apache-airflow-providers-cncf-kubernetes"
+
+
+def installed_version(package: str) -> tuple[int, int] | None:
+    """An installed distribution's (major, minor) from its metadata (never imported); None if absent."""
+    from importlib import metadata
+
+    try:
+        parts = re.findall(r"\d+", metadata.version(package))
+    except metadata.PackageNotFoundError:
+        return None
+    return (int(parts[0]), int(parts[1])) if len(parts) >= 2 else None
+
+
+def pod_option_check(key: str, check: Callable[[Any], Any]) -> Check:
+    """``check`` of one value, then, when the value is not the option's default, the Airflow and
+    cncf-kubernetes releases it needs (``POD_OPTION_NEEDS``) against what is installed here and
+    what the team config says the cluster runs (``cluster_airflow_version``,
+    ``cluster_cncf_kubernetes_version``)."""
+
+    def run(value: Any, answers: Answers, settings: Settings) -> Any:
+        from createdag.questions import BY_KEY
+
+        value = check(value)
+        if key not in POD_OPTION_NEEDS or value == BY_KEY[key].default:
+            return value
+        airflow_needed, provider_needed, why = POD_OPTION_NEEDS[key]
+        team = settings.team
+        for package, needed, installed, cluster in (
+            ("Airflow", airflow_needed, installed_airflow(), team.cluster_airflow_version),
+            ("cncf-kubernetes", provider_needed, installed_version(PROVIDER), team.cluster_cncf_kubernetes_version),
+        ):
+            if needed is None:
+                continue
+            for where, have in (("installed here", installed), ("the cluster runs (team config)", cluster)):
+                if have is not None and have < needed:
+                    raise BadValue(
+                        f"{key}={value!r} needs {package} {needed[0]}.{needed[1]} or later ({why}); "
+                        f"{package} {where} is {have[0]}.{have[1]}: upgrade it, or leave the default"
+                    )
+        return value
+
+    return run
+
+
 def check_execution_timeout(value: int, answers: Answers, settings: Settings) -> int:
     value = v.int_at_least(value, 0)
     if not value and settings.team.require_pod_timeouts:
@@ -635,16 +690,7 @@ DEADLINE_AIRFLOW = (3, 1)
 def installed_airflow() -> tuple[int, int] | None:
     """The installed Airflow's (major, minor), read from the package metadata (Airflow is never
     imported for this); None when it is not installed here."""
-    from importlib import metadata
-
-    for name in ("apache-airflow-core", "apache-airflow"):
-        try:
-            parts = re.findall(r"\d+", metadata.version(name))
-        except metadata.PackageNotFoundError:
-            continue
-        if len(parts) >= 2:
-            return int(parts[0]), int(parts[1])
-    return None
+    return installed_version("apache-airflow-core") or installed_version("apache-airflow")
 
 
 def check_deadline_minutes(value: int, answers: Answers, settings: Settings) -> int:
