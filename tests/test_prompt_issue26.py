@@ -35,7 +35,7 @@ def start_task(child: pexpect.spawn, dag_id: str) -> None:
     answer(child, "Command")
 
 
-def test_a_template_that_needs_a_logical_date_is_warned_about_while_typing(spawn, tmp_path) -> None:
+def test_a_template_that_needs_a_logical_date_is_warned_about_while_typing(spawn, tmp_path) -> None:  # noqa: F811
     child = spawn()
     start_task(child, "dated")
     child.expect_exact("Arguments")
@@ -57,7 +57,7 @@ def test_a_template_that_needs_a_logical_date_is_warned_about_while_typing(spawn
     assert f'arguments=["--date", "{RUN_DATE}"]' in source
 
 
-def test_a_team_rule_that_refuses_a_default_asks_the_question(spawn, tmp_path) -> None:
+def test_a_team_rule_that_refuses_a_default_asks_the_question(spawn, tmp_path) -> None:  # noqa: F811
     (tmp_path / ".create_dag.toml").write_text('output_dir = "dags"\nrequire_memory_resources = true\n')
     child = spawn()
     start_task(child, "sized")
