@@ -1,8 +1,11 @@
 """Prepare a dags repo for create_dag: the files ``init`` writes.
 
 Writes, only where absent (an existing file is never touched, and is
-listed as kept): the config with commented defaults, the alert module the
-DAGs import, an ``.airflowignore`` that keeps non-DAG files out of parsing,
+listed as kept; the one exception: a team's own ``.airflowignore`` that does
+not name the alert module gains that one line at its end, or the DAG
+processor would parse the module on every loop): the config with commented
+defaults, the alert module the DAGs import, an ``.airflowignore`` that keeps
+non-DAG files out of parsing,
 a pre-commit configuration running black, ``ruff --select AIR`` and
 create-dag's own hooks (``check`` and ``check --drift``), and the DAG
 integrity test.
@@ -61,7 +64,10 @@ def files_for(root: Path, dags: str = "dags") -> dict[Path, str]:
 
 
 def init_repo(root: Path, dags: str = "dags") -> tuple[list[Path], list[Path]]:
-    """Write what is missing; return (written, kept)."""
+    """Write what is missing; return (written, kept). A kept ``.airflowignore`` that lacks the
+    alert module's line gains it, and is listed as written."""
+    from createdag.airflowignore import ensure_ignored
+
     written, kept = [], []
     for path, text in files_for(root, dags).items():
         if path.exists():
@@ -69,4 +75,10 @@ def init_repo(root: Path, dags: str = "dags") -> tuple[list[Path], list[Path]]:
         else:
             write_atomic(path, text)
             written.append(path)
+    ignore = root / dags / ".airflowignore"
+    if ignore in kept:
+        change = ensure_ignored(root / dags, [resources.ALERTS_FILE])
+        if change is not None and change.changed:
+            kept.remove(ignore)
+            written.append(ignore)
     return written, kept
