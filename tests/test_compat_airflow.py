@@ -192,13 +192,16 @@ def test_the_run_date_template_renders_without_a_logical_date_on_this_airflow(da
 
     import jinja2
     from airflow.sdk.api.datamodels._generated import DagRun
-    from helpers import load_dagbag, write_dag
+    from helpers import write_dag
 
     from createdag.run_dates import RUN_DATE, RUN_TS
 
     assert {"run_after", "logical_date"} <= set(DagRun.model_fields)
     path = write_dag(dags_dir, dag_id="run_dates", schedule=None, arguments=["--date", RUN_DATE, RUN_TS, "{{ ds }}"])
-    dag = load_dagbag(dags_dir, path).dags["run_dates"]
+    from createdag.integrity import integrity_module
+
+    ((_, bag, _),) = integrity_module().load_each(dags_dir, [path])  # this version's loader
+    dag = bag.dags["run_dates"]
     env = dag.get_template_env()
     after = dt.datetime(2026, 3, 2, 6, 30, tzinfo=dt.timezone.utc)
     context = {"dag_run": SimpleNamespace(logical_date=None, run_after=after)}  # what such a run's context holds
