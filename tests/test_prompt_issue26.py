@@ -10,12 +10,16 @@ from test_prompt_pty import Key, answer, cache, spawn, write, yes_no  # noqa: F4
 from createdag.run_dates import RUN_DATE
 
 
-def start_task(child: pexpect.spawn, dag_id: str) -> None:
+def go_on_to_the_task(child: pexpect.spawn, dag_id: str) -> None:
+    """The questions nothing defaults, then "go on" through the others, up to the task's arguments."""
     answer(child, "DAG id", dag_id)
+    answer(child, "Schedule", "None", clear=True)
+    answer(child, "Container image", "ghcr.io/acme/x:1.0")
+    answer(child, "Command")
+    yes_no(child, "Next?", "g")  # go on through the other questions
     answer(child, "Description")
     answer(child, "Owner", "data-team", clear=True)
     answer(child, "Tags", "data")
-    answer(child, "Schedule", "None", clear=True)
     answer(child, "Start date", "2026-01-15", clear=True)
     answer(child, "Timezone")
     for question in ("Catch up missed runs?", "Depends on past?", "Wait for downstream?"):
@@ -29,15 +33,13 @@ def start_task(child: pexpect.spawn, dag_id: str) -> None:
     answer(child, "Teams connection id")
     yes_no(child, "Set a run timeout", "n")
     answer(child, "Task id", "main", clear=True)
-    answer(child, "Container image", "ghcr.io/acme/x:1.0")
     answer(child, "Namespace")
     answer(child, "Parallel pods")
-    answer(child, "Command")
 
 
 def test_a_template_that_needs_a_logical_date_is_warned_about_while_typing(spawn, tmp_path) -> None:  # noqa: F811
     child = spawn()
-    start_task(child, "dated")
+    go_on_to_the_task(child, "dated")
     child.expect_exact("Arguments")
     child.send("--date '{{ ds }}'")
     child.expect_exact("is undefined on a run without a logical date")  # live, under the question
@@ -60,7 +62,7 @@ def test_a_template_that_needs_a_logical_date_is_warned_about_while_typing(spawn
 def test_a_team_rule_that_refuses_a_default_asks_the_question(spawn, tmp_path) -> None:  # noqa: F811
     (tmp_path / ".create_dag.toml").write_text('output_dir = "dags"\nrequire_memory_resources = true\n')
     child = spawn()
-    start_task(child, "sized")
+    go_on_to_the_task(child, "sized")
     answer(child, "Arguments")
     answer(child, "Secret env vars")
     answer(child, "Env vars")
