@@ -332,9 +332,9 @@ CONFIG_TEMPLATE = """\
 # retries = 2
 # alerts = ["failure"]
 # output_dir = "dags"                 # relative to this file
-# check_skip = []                     # DAG files exempt from `create_dag.py check` rules
+# check_skip = []                     # DAG files exempt from `create-dag check` rules
 # require_pinned_image = false        # true: refuse images without a tag, or :latest (else a warning)
-# Pod options: every pod task's default (docs/options.md, "Pods on a real cluster")
+# Pod options: every pod task's default (`create-dag docs options`, "Pods on a real cluster")
 # service_account_name = "etl-runner"
 # container_security_context = {run_as_non_root = true, run_as_user = 1000, read_only_root_filesystem = true}
 # node_selector = {pool = "batch"}

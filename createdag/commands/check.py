@@ -18,6 +18,7 @@ from pathlib import Path
 
 from createdag.commands import say
 from createdag.errors import EXIT_OK, EXIT_USER_ERROR, UserError
+from createdag.invocation import docs_hint
 
 #: What the CLI says on Ctrl-C or SIGTERM: what is on disk then.
 INTERRUPTED = "check writes nothing; run it again."
@@ -27,7 +28,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("dir", nargs="?", type=Path, default=Path("."), help="the dags repo (default: here)")
     parser.add_argument("--verbose", "-v", action="store_true", help="also print a line per file (stdout)")
     parser.add_argument("--format", choices=("text", "json"), default="text",
-                        help="json: the whole report on stdout, for tools (shape: docs/usage.md)")
+                        help=f"json: the whole report on stdout, for tools (shape: {docs_hint('usage')})")
     parser.add_argument("--jobs", "-j", type=int, default=None, metavar="N",
                         help="worker processes (default: one per CPU for big repos, 1 below "
                              "300 files; 1 checks in this process)")
