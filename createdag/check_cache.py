@@ -158,14 +158,15 @@ class Scan:
         return index
 
 
-def scan(root: Path) -> Scan:
+def scan(root: Path, leave_out: Path | None = None) -> Scan:
     """Hash every file under ``root`` (symlinks followed, as Airflow lists them; byte-code
-    caches and VCS folders left out)."""
+    caches, VCS folders and ``leave_out``, the cache's own folder if inside, left out)."""
     found = Scan(root)
     seen: set[str] = set()
+    skipped = os.path.realpath(leave_out) if leave_out is not None else None
     for folder, dirs, files in os.walk(root, followlinks=True):
         real = os.path.realpath(folder)
-        if real in seen:  # a symlink loop
+        if real in seen or real == skipped:  # a symlink loop, or the cache
             dirs[:] = []
             continue
         seen.add(real)
@@ -248,7 +249,7 @@ class CheckCache:
         self.path = path
         self.dags_dir = dags_dir
         self.env = environment()
-        self.scan = scan(dags_dir)
+        self.scan = scan(dags_dir, leave_out=path.parent)
         self._data = self._load()
         self._refs: dict[str, dict[str, list[str]]] = {}
         self._deps: dict[str, list[str]] = {}
