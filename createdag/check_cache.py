@@ -52,8 +52,8 @@ if TYPE_CHECKING:
 
 #: Raised when the file's shape changes: an older file is then ignored.
 FORMAT = 1
-#: A cache file larger than this is not read (a repo of 10,000 DAGs writes a few MB).
-MAX_BYTES = 512 * 1024 * 1024
+#: A cache file larger than this is not read (2,000 DAGs write about 1 MB).
+MAX_BYTES = 64 * 1024 * 1024
 #: Path-like strings longer than this are not data file references.
 _MAX_REFERENCE = 300
 _SKIP_DIRS = {"__pycache__", ".git", ".hg", ".svn", ".mypy_cache", ".ruff_cache", ".pytest_cache"}
@@ -219,9 +219,12 @@ def references(source: bytes, relative: str) -> dict[str, list[str]]:
     return {"modules": sorted(modules), "strings": sorted(strings)}
 
 
-def module_files(name: str, hashes: Mapping[str, str]) -> tuple[list[str], bool]:
+def module_files(
+    name: str, hashes: Mapping[str, str], folders: set[str] | None = None
+) -> tuple[list[str], bool]:
     """The dags folder's files that importing ``name`` runs (each package's ``__init__.py`` and
-    the module), and whether the folder holds the module at all."""
+    the module), and whether the folder holds the module at all. ``folders``: every folder of
+    ``hashes``'s paths (``Scan.folders``), when asked for many names."""
     parts = name.split(".")
     files = []
     for depth in range(1, len(parts) + 1):
@@ -231,12 +234,18 @@ def module_files(name: str, hashes: Mapping[str, str]) -> tuple[list[str], bool]
                 files.append(candidate)
                 break
     last = "/".join(parts)
-    return files, f"{last}.py" in hashes or f"{last}/__init__.py" in hashes or _is_folder(last, hashes)
+    if folders is None:
+        folders = _folders(hashes)
+    return files, f"{last}.py" in hashes or f"{last}/__init__.py" in hashes or last in folders
 
 
-def _is_folder(stem: str, hashes: Mapping[str, str]) -> bool:
-    prefix = stem + "/"
-    return any(name.startswith(prefix) for name in hashes)
+def _folders(paths: Iterable[str]) -> set[str]:
+    """Every folder the relative POSIX ``paths`` sit in, at every depth."""
+    found: set[str] = set()
+    for path in paths:
+        parts = path.split("/")[:-1]
+        found.update("/".join(parts[:depth]) for depth in range(1, len(parts) + 1))
+    return found
 
 
 # --- the cache -------------------------------------------------------------------------------
@@ -254,6 +263,9 @@ class CheckCache:
         self._refs: dict[str, dict[str, list[str]]] = {}
         self._deps: dict[str, list[str]] = {}
         self._index: dict[str, list[str]] | None = None
+        self._folders = _folders(self.scan.hashes)
+        self._modules: dict[str, tuple[list[str], bool]] = {}
+        self._direct: dict[str, list[str]] = {}
 
     def _load(self) -> dict[str, Any]:
         empty: dict[str, Any] = {"entries": {}, "refs": {}}
@@ -311,28 +323,42 @@ class CheckCache:
 
     def _dependencies(self, relative: str) -> list[str]:
         """``relative`` itself, every module file it runs on import (transitively), ``?name`` for
-        each imported top-level name the folder does not hold, and the data files it names."""
+        each imported top-level name the folder does not hold, and the data files it and those
+        modules name (a helper reading a config)."""
         if relative in self._deps:
             return self._deps[relative]
         found: dict[str, None] = {relative: None}
         todo = [relative]
         while todo:
-            current = todo.pop()
-            refs = self._references(current) if current.endswith(".py") else {"modules": [], "strings": []}
-            for name in refs["modules"]:
-                files, present = module_files(name, self.scan.hashes)
-                if not present and "." not in name:
-                    found.setdefault(f"?{name}", None)
-                for file in files:
-                    if file not in found:
-                        found[file] = None
-                        todo.append(file)
-            for text in refs["strings"]:  # the file's and its modules' (a helper reading a config)
-                for part in text.replace("\\", "/").split("/"):
-                    for data in self._data_index().get(part.strip("*"), ()):
-                        found.setdefault(data, None)
+            for item in self._direct_dependencies(todo.pop()):
+                if item not in found:
+                    found[item] = None
+                    if item.endswith(".py"):
+                        todo.append(item)
         self._deps[relative] = sorted(found)
         return self._deps[relative]
+
+    def _direct_dependencies(self, relative: str) -> list[str]:
+        """What one file needs, not what those need (memoized: a helper imported by every DAG
+        is resolved once)."""
+        if relative in self._direct:
+            return self._direct[relative]
+        refs = self._references(relative) if relative.endswith(".py") else {"modules": [], "strings": []}
+        direct: dict[str, None] = {}
+        for name in refs["modules"]:
+            if name not in self._modules:
+                self._modules[name] = module_files(name, self.scan.hashes, self._folders)
+            files, present = self._modules[name]
+            if not present and "." not in name:
+                direct[f"?{name}"] = None
+            direct.update(dict.fromkeys(files))
+        index = self._data_index()
+        for text in refs["strings"]:
+            for part in text.replace("\\", "/").split("/"):
+                direct.update(dict.fromkeys(index.get(part.strip("*"), ())))
+        direct.pop(relative, None)
+        self._direct[relative] = list(direct)
+        return self._direct[relative]
 
     def _data_index(self) -> dict[str, list[str]]:
         if self._index is None:
