@@ -19,8 +19,11 @@ distribution and its version (Airflow and the providers among them, read from
 their ``.dist-info`` folders, without importing anything), the Airflow
 configuration (``AIRFLOW__*`` variables but the dags folder, the content of
 ``airflow.cfg``) and ``PYTHONPATH``. The list of files Airflow would parse is
-kept too, keyed by the names and contents of every file in the folder
-(``.airflowignore`` included).
+kept too, keyed by what decides it: the names of the ``.py`` files,
+the content of each ``.airflowignore``, for each ``.py`` file which of the
+words Airflow's safe-mode heuristic looks for it holds, and which other files
+may be zip archives (Airflow lists those); so editing a DAG's code, a config
+or a README does not make Airflow list the folder again.
 
 So a run where nothing changed reads the folder, hashes it and answers from
 the cache without importing Airflow; a run where something changed imports
@@ -135,16 +138,31 @@ def _distributions() -> Iterable[tuple[str, str]]:
 # --- the folder ------------------------------------------------------------------------------
 
 
+IGNORE_FILE = ".airflowignore"
+#: What Airflow's safe-mode heuristic looks for in a lower-cased ``.py`` file
+#: (``might_contain_dag_via_default_heuristic``: "airflow", and "dag" or "asset"), with
+#: "dataset" for older heuristics and a zip archive's end record (Airflow lists any zip).
+LISTING_SIGNALS = (b"airflow", b"dag", b"asset", b"dataset", b"pk\x05\x06")
+
+
 @dataclass
 class Scan:
-    """Every file of the dags folder (relative POSIX path -> content hash), hashed once a run."""
+    """Every file of the dags folder (relative POSIX path -> content hash), hashed once a run,
+    and what of each decides whether Airflow lists it (``listing``)."""
 
     root: Path
     hashes: dict[str, str] = field(default_factory=dict)
+    #: a ``.py`` file: which ``LISTING_SIGNALS`` it holds; ``.airflowignore``: its content
+    #: hash; a file that may be a zip archive (Airflow lists those): "zip"; no other file
+    listing: dict[str, str] = field(default_factory=dict)
 
     @property
     def key(self) -> str:
-        return _sha(json.dumps(sorted(self.hashes.items())).encode())
+        """Changes whenever the files Airflow would list may change: a file added, removed or
+        renamed, an ``.airflowignore`` edited, a ``.py`` file gaining or losing a word the
+        heuristic looks for, a zip archive appearing. Editing a DAG's code, adding or editing
+        a config or a README keeps it."""
+        return _sha(json.dumps(sorted(self.listing.items())).encode())
 
     def data_index(self) -> dict[str, list[str]]:
         """Each name a path segment can have -> the non-Python files it stands for (a file by its
@@ -176,11 +194,19 @@ def scan(root: Path, leave_out: Path | None = None) -> Scan:
             path = os.path.join(folder, name)
             try:
                 with open(path, "rb") as handle:
-                    digest = _sha(handle.read())
+                    data = handle.read()
             except OSError:
                 continue
             relative = name if relative_folder == "." else f"{relative_folder}/{name}".replace(os.sep, "/")
-            found.hashes[relative] = digest
+            found.hashes[relative] = digest = _sha(data)
+            if name.endswith(".py"):
+                lower = data.lower()
+                found.listing[relative] = "py:" + "".join("1" if s in lower else "0" for s in LISTING_SIGNALS)
+            elif name == IGNORE_FILE:
+                found.listing[relative] = digest
+            elif b"PK\x05\x06" in data:  # Airflow lists a zip archive of any name
+                found.listing[relative] = "zip"
+            # any other file is never listed: a README or a config added or edited changes nothing
     return found
 
 

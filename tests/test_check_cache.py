@@ -139,6 +139,20 @@ def test_a_shared_helper_changed_checks_the_dags_that_import_it(repo: Path, tmp_
 
 
 @pytest.mark.airflow
+def test_a_python_file_gaining_the_words_airflow_lists_by_is_listed_again(repo: Path, tmp_path: Path) -> None:
+    """Airflow's safe mode lists a .py file only if it says "airflow" and "dag" (or "asset"):
+    editing a DAG keeps the cached list, but a file gaining those words is listed again."""
+    cache = tmp_path / "cache"
+    (repo / "dags" / "notes.py").write_text("x = 1\n")
+    _, report = check(repo, cache=cache)
+    assert "notes.py" not in [f["file"] for f in report["files"]]
+    (repo / "dags" / "notes.py").write_text("# no airflow dag here after all\nx = 1\n")
+    _, report = check(repo, cache=cache)
+    assert "notes.py" in [f["file"] for f in report["files"]] and report["summary"]["cached_files"] == 4
+    same_findings(report, check(repo, "--no-cache")[1])
+
+
+@pytest.mark.airflow
 def test_a_data_file_the_dag_names_is_part_of_its_key(repo: Path, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     check(repo, cache=cache)
@@ -147,6 +161,15 @@ def test_a_data_file_the_dag_names_is_part_of_its_key(repo: Path, tmp_path: Path
     assert code == 0 and report["summary"]["dags"] == 6 and report["summary"]["cached_files"] == 3
     (tables,) = [f for f in report["files"] if f["file"] == "tables.py"]
     assert sorted(tables["dag_ids"]) == ["load_orders", "load_returns", "load_stock"]
+    (repo / "dags" / "README.md").write_text("# what these DAGs are\n")  # nothing imports or names it
+    probe = (
+        "import sys; from pathlib import Path; from createdag import checking; "
+        f"r = checking.run_check(Path({str(repo / 'dags')!r}), cache=Path({str(cache / 'check-cache.json')!r})); "
+        "print(r.cached, len(r.files), 'airflow' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
+                         env={**os.environ, "PYTHONPATH": str(REPO)}).stdout  # fmt: skip
+    assert out.split() == ["4", "4", "False"]  # a new README: no file to check, Airflow not imported
 
 
 @pytest.mark.airflow
