@@ -87,14 +87,16 @@ def _command_module(name: str | None) -> Any:
     return importlib.import_module(COMMANDS[name].module if name else CREATE)
 
 
-def build_parser(command: str | None = None) -> argparse.ArgumentParser:
-    """The whole parser; only ``command``'s own arguments are added (its module imported)."""
+def build_parser(command: str | None = None, *, epilog: bool = True) -> argparse.ArgumentParser:
+    """The whole parser; only ``command``'s own arguments are added (its module imported).
+    ``epilog=False`` leaves out the examples and answer keys (the questions table's import)
+    where no help is printed."""
     create = _command_module(None) if command is None else None
     parser = argparse.ArgumentParser(
         prog=prog(),
         description="Create an Airflow 3 DAG that runs a container with KubernetesPodOperator "
         "and alerts Microsoft Teams, from a few questions.",
-        epilog=_epilog() if command is None else None,
+        epilog=_epilog() if command is None and epilog else None,
         formatter_class=argparse.RawDescriptionHelpFormatter,
         parents=[_shared("output", True), _shared("answers", True)],
     )
@@ -134,7 +136,7 @@ def _positionals(argv: Sequence[str], parser: argparse.ArgumentParser) -> list[s
 
 def parse(argv: Sequence[str]) -> argparse.Namespace:
     """Parse ``argv``: find the command first, then parse with that command's arguments added."""
-    top = build_parser()
+    top = build_parser(epilog=any(word in ("-h", "--help") for word in argv))
     words = _positionals(argv, top)
     if words and words[0] not in COMMANDS:
         close = similar(words[0])
