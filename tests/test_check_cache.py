@@ -301,3 +301,18 @@ def test_the_key_follows_imports_and_named_data_files(tmp_path: Path) -> None:
     assert third["a.py"] != second["a.py"] and third["b.py"] == second["b.py"]
     (dags / "yaml.py").write_text("")  # a module the folder lacked
     assert keys()["b.py"] != third["b.py"]
+
+
+def test_the_cache_folder_comes_from_the_flag_the_environment_or_the_user_cache(tmp_path: Path, monkeypatch) -> None:
+    from createdag import cli
+    from createdag.commands.check import _cache_file
+
+    dags = tmp_path / "dags"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.delenv("CREATE_DAG_CHECK_CACHE", raising=False)
+    default = _cache_file(cli.parse(["check"]), dags)
+    assert default is not None and default.parent == tmp_path / "xdg" / "create_dag" / "check"
+    assert _cache_file(cli.parse(["check", "--cache-dir", "c"]), dags) == Path("c") / "check-cache.json"
+    assert _cache_file(cli.parse(["check", "--no-cache"]), dags) is None
+    monkeypatch.setenv("CREATE_DAG_CHECK_CACHE", str(tmp_path / "ci"))
+    assert _cache_file(cli.parse(["check"]), dags) == tmp_path / "ci" / "check-cache.json"
