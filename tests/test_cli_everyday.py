@@ -316,8 +316,11 @@ def test_bash_completes_through_the_printed_script(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("shell", ["zsh", "fish"])
 def test_zsh_and_fish_scripts_register_the_command(tmp_path: Path, shell: str) -> None:
+    """The script each prints; where the shell is installed, the shell itself loads it (zsh: in its
+    completion system) and completes a line through it (fish: `complete -C`)."""
     import shutil
 
+    two_dags(tmp_path)
     script = run([*tool(tmp_path), "completion", shell], tmp_path)
     assert script.returncode == 0
     if shell == "zsh":
@@ -327,10 +330,17 @@ def test_zsh_and_fish_scripts_register_the_command(tmp_path: Path, shell: str) -
         assert "complete --command create-dag" in script.stdout
     binary = shutil.which(shell)
     if binary is None:
-        pytest.skip(f"{shell} is not installed here: the script's syntax is not checked by {shell} -n")
+        pytest.skip(f"{shell} is not installed here: the script is not run by {shell}")
     (tmp_path / f"complete.{shell}").write_text(script.stdout)
-    checked = run([binary, "-n", tmp_path / f"complete.{shell}"], tmp_path)
-    assert checked.returncode == 0, checked.stderr
+    path = f"{tmp_path / 'bin'}:{os.environ['PATH']}"
+    if shell == "zsh":
+        probe = "autoload -U compinit; compinit -u; source complete.zsh; print -r -- $_comps[create-dag]"
+        loaded = run([binary, "-f", "-c", probe], tmp_path, PATH=path)
+        assert loaded.stdout.strip() == "_python_argcomplete", loaded.stderr
+    else:
+        probe = "source complete.fish; complete -C 'create-dag update sal'; complete -C 'create-dag --set retr'"
+        completed = run([binary, "--no-config", "-c", probe], tmp_path, PATH=path)
+        assert completed.stdout.split() == ["sales_daily", "retries=", "retry_delay_minutes="], completed.stderr
 
 
 def test_completion_without_a_shell_says_which(tmp_path: Path) -> None:
