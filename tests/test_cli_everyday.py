@@ -231,19 +231,23 @@ def test_update_json_matches_its_schema(tmp_path: Path) -> None:
     (sales,) = [d for d in report["dags"] if d["dag_id"] == "sales_daily"]
     assert sales["changes"] == [{"task": None, "key": "retries", "old": 2, "new": 3}]
     assert '-        "retries": 2,\n+        "retries": 3,' in sales["diff"]
-    # a conflict: the file's retries edited by hand, and a different value set
-    path = dags / "sales_daily.py"
-    path.write_text(path.read_text().replace('"retries": 2,', '"retries": 9,'))
+    # written: the new values, each where the file has it
     done = run([*tool(tmp_path), "update", "--set", "retries=3", "--set", "image=ghcr.io/acme/sales:2.0.0",
                 "sales_daily", "--format", "json"], tmp_path)  # fmt: skip
-    assert done.returncode == 1
+    assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     validate(report, "update.schema.json")
     (entry,) = report["dags"]
-    assert report["applied"] and not report["ok"] and entry["status"] == "conflict" and entry["conflicts"] == 1
-    assert {"task": "main", "key": "image", "old": "ghcr.io/acme/sales:1.2.0", "new": "ghcr.io/acme/sales:2.0.0"} in (
-        entry["changes"]
-    ) or any(c["key"] == "image" and c["new"] == "ghcr.io/acme/sales:2.0.0" for c in entry["changes"])
+    assert report["applied"] and report["ok"] and entry["status"] == "updated" and "diff" not in entry
+    assert {(c["key"], c["old"], c["new"]) for c in entry["changes"]} >= {
+        ("retries", 2, 3), ("image", "ghcr.io/acme/sales:1.2.0", "ghcr.io/acme/sales:2.0.0")}
+    # a DAG that needs you: a file that is no longer UTF-8 text is skipped, ok is false, exit 1
+    (dags / "orders_sync.py").write_bytes(b"\xff\xfe not text")
+    failed = run([*tool(tmp_path), "update", "--all", "--format", "json"], tmp_path)
+    assert failed.returncode == 1
+    report = json.loads(failed.stdout)
+    validate(report, "update.schema.json")
+    assert not report["ok"] and report["summary"]["unreadable"] == 1
     declined = run([*tool(tmp_path), "update", "orders_sync", "--format", "json"], tmp_path)
     validate(json.loads(declined.stdout), "update.schema.json")
 
