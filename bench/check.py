@@ -11,8 +11,15 @@ temporary folder. Then, interleaved round by round, each in its own process:
 * baseline: one process imports Airflow and parses the dags folder with one
   ``BundleDagBag(dag_folder=<dags>, bundle_path=<dags>)``, the dags folder on
   ``sys.path``: one single-process DagBag pass, as a plain integrity test does;
-* ``create_dag.py check DIR``: the default (worker processes, one per CPU);
-* ``create_dag.py check DIR --jobs 1``: the same check in one process.
+* ``create_dag.py check DIR --no-cache``: every file checked (worker processes, one per CPU);
+* ``create_dag.py check DIR --no-cache --jobs 1``: the same check in one process;
+* ``check`` remembering (``--cache-dir``, warmed by one run first), three ways:
+  nothing changed since the last run; one DAG file changed (a comment appended,
+  a different file each round); the shared helper module every DAG imports
+  (``teams_alerts.py``) changed, so every DAG is checked again.
+
+``--only cache`` runs the baseline and the three cache rows alone (about a
+third of the time).
 
 Wall and CPU time (user + system of the process and its workers), and peak
 RSS of the main process and of its largest worker. Then, for ``--small``
@@ -137,6 +144,47 @@ def check(repo: Path, *options: str) -> Run:
     return run_timed([PYTHON, str(REPO / "create_dag.py"), "check", str(repo), *options], env=ENV, measure_rss=True)
 
 
+def touch(path: Path, note: str) -> None:
+    """Change a file's content, not what it does: a comment line appended."""
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(f"# {note}\n")
+
+
+def cache_rounds(repo: Path, count: int, rounds: int) -> dict[str, list[Run]]:
+    """Interleaved per round: the DagBag pass, then check with its cache after nothing, one DAG file and
+    the shared helper changed."""
+    cache = ["--cache-dir", str(repo.parent / "check-cache")]
+    summary = checked_as_expected(repo, count, *cache)  # fills the cache
+    assert summary["cached_files"] == 0, summary
+    summary = checked_as_expected(repo, count, *cache)
+    assert summary["cached_files"] == summary["files"] == count + 1, summary  # nothing loaded
+    dags = sorted((repo / "dags").glob("*.py"))
+    rows: dict[str, list[Run]] = {"baseline": [], "nothing changed": [], "one file changed": [],
+                                  "helper changed": []}  # fmt: skip
+    for number in range(rounds):
+        rows["baseline"].append(baseline(repo, count))
+        rows["nothing changed"].append(check(repo, *cache))
+        touch(dags[number * 7 % len(dags)], f"round {number}")
+        rows["one file changed"].append(check(repo, *cache))
+        touch(repo / "dags" / "teams_alerts.py", f"round {number}")
+        rows["helper changed"].append(check(repo, *cache))
+        base = rows["baseline"][-1].wall
+        print(f"cache round {number + 1}: baseline {base:.2f} s; " + ", ".join(
+            f"{name} {runs[-1].wall:.2f} s ({runs[-1].wall / base:.3f} x)" for name, runs in rows.items()
+            if name != "baseline"))  # fmt: skip
+    summary = checked_as_expected(repo, count, *cache)
+    assert summary["cached_files"] == count + 1, summary
+    targets = {"nothing changed": 0.05, "one file changed": 0.4, "helper changed": None}
+    print(f"\n{count} DAGs, check remembering, median of {rounds}:")
+    print(f"{'':18} {'wall s':>7} {'CPU s':>7} {'x baseline':>11} {'target':>7}")
+    for name, runs in rows.items():
+        ratios = [run.wall / base.wall for run, base in zip(runs, rows["baseline"], strict=True)]
+        target = targets.get(name)
+        print(f"{name:18} {median([r.wall for r in runs]):7.2f} {median([r.cpu for r in runs]):7.2f} "
+              f"{median(ratios):11.3f} {'<= ' + format(target, 'g') if target else '':>7}")  # fmt: skip
+    return rows
+
+
 def checked_as_expected(repo: Path, count: int, *options: str) -> dict:
     """One more check run, its JSON report read: every DAG loaded, no problem."""
     argv = [PYTHON, str(REPO / "create_dag.py"), "check", str(repo), "--format", "json", *options]
@@ -151,6 +199,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--dags", type=int, default=2000)
     parser.add_argument("--small", default="100,400")
+    parser.add_argument("--only", choices=("all", "cache"), default="all")
     args = parser.parse_args()
     print(machine())
 
@@ -161,16 +210,23 @@ def main() -> None:
     repo = make_repo(scratch, args.dags)
     # warm-up: page cache, byte-code caches (the dags folder's __pycache__ too)
     baseline(repo, args.dags)
-    print("check, default:", checked_as_expected(repo, args.dags))
-    print("check --jobs 1:", checked_as_expected(repo, args.dags, "--jobs", "1"))
+    if args.only == "cache":
+        cached = cache_rounds(repo, args.dags, args.rounds)
+        shutil.rmtree(scratch, ignore_errors=True)
+        path = save("check-cache", {"dags": args.dags, "runs": {
+            name: [(r.wall, r.cpu) for r in runs] for name, runs in cached.items()}})  # fmt: skip
+        print(f"\nraw numbers: {path}")
+        return
+    print("check, default:", checked_as_expected(repo, args.dags, "--no-cache"))
+    print("check --jobs 1:", checked_as_expected(repo, args.dags, "--no-cache", "--jobs", "1"))
 
     rows: dict[str, list[Run]] = {"baseline": [], "check": [], "check --jobs 1": []}
     ratios, spare = [], []
     for number in range(args.rounds):
         spare.append(second_core())
         rows["baseline"].append(baseline(repo, args.dags))
-        rows["check"].append(check(repo))
-        rows["check --jobs 1"].append(check(repo, "--jobs", "1"))
+        rows["check"].append(check(repo, "--no-cache"))
+        rows["check --jobs 1"].append(check(repo, "--no-cache", "--jobs", "1"))
         ratio = rows["check"][-1].wall / rows["baseline"][-1].wall
         ratios.append(ratio)
         print(f"round {number + 1}: " + ", ".join(f"{name} {runs[-1].wall:.2f} s" for name, runs in rows.items())
@@ -199,19 +255,21 @@ def main() -> None:
         for path in sorted((repo / "dags").glob("*.py"))[:size]:
             shutil.copy(path, part / "dags" / path.name)
         shutil.copy(repo / "dags" / "teams_alerts.py", part / "dags" / "teams_alerts.py")
-        check(part, "--jobs", "1")  # warm-up: this folder's byte-code cache
+        check(part, "--no-cache", "--jobs", "1")  # warm-up: this folder's byte-code cache
         one, two = [], []
         for _ in range(args.rounds):
-            one.append(check(part, "--jobs", "1"))
-            two.append(check(part, "--jobs", "2"))
+            one.append(check(part, "--no-cache", "--jobs", "1"))
+            two.append(check(part, "--no-cache", "--jobs", "2"))
         small.append({"files": size, "jobs1": [(r.wall, r.cpu, r.rss_main_kb) for r in one],
                       "jobs2": [(r.wall, r.cpu, r.rss_main_kb, r.rss_child_kb) for r in two]})  # fmt: skip
         print(f"{size} files: --jobs 1 {median([r.wall for r in one]):.2f} s ({median([r.cpu for r in one]):.2f} s "
               f"CPU, {max(r.rss_main_kb for r in one) / 1024:.0f} MB), --jobs 2 {median([r.wall for r in two]):.2f} s "
               f"({median([r.cpu for r in two]):.2f} s CPU, worker {max(r.rss_child_kb for r in two) / 1024:.0f} MB)")
 
+    cached = cache_rounds(repo, args.dags, args.rounds)
     shutil.rmtree(scratch, ignore_errors=True)
     path = save("check", {
+        "cache": {name: [(r.wall, r.cpu) for r in runs] for name, runs in cached.items()},
         "dags": args.dags,
         "runs": {name: [(r.wall, r.cpu, r.rss_main_kb, r.rss_child_kb) for r in runs] for name, runs in rows.items()},
         "ratios": ratios,

@@ -22,6 +22,7 @@ from typing import Any
 from createdag import dagmodel, dagsource, pipeline_source, records
 from createdag.dagsource import NOT_FOUND, argument, call_name, kwargs, line_of, literal, source_of
 from createdag.errors import InvalidAnswer, InvalidAnswers, RecordError, UserError
+from createdag.invocation import docs_hint
 from createdag.pipeline_source import Unread
 
 #: Lines of a refusal shown in its message, at most.
@@ -433,7 +434,7 @@ def refusal(path: Path, refused: list[pipeline_source.Unread]) -> str:
     return "\n".join([
         f"{path} is not adopted: a record would say something else than the file, which has",
         *lines,
-        "Write these the way create_dag writes them (see 'What adopt reads' in docs/update.md), "
+        f"Write these the way create_dag writes them (see 'What adopt reads' in {docs_hint('update')}), "
         "or keep this DAG unmanaged.",
     ])  # fmt: skip
 

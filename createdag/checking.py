@@ -89,6 +89,8 @@ class Report:
     slow_share: float
     jobs: int
     seconds: float
+    #: files whose outcome came from the cache (``check_cache``): unchanged since they were checked
+    cached: int = 0
 
     @property
     def slow(self) -> tuple[FileOutcome, ...]:
@@ -241,23 +243,56 @@ def default_jobs(count: int) -> int:
 
 
 def run_check(dags_dir: Path, skip: frozenset[str] = frozenset(), *, jobs: int | None = None,
-              progress: Progress | None = None) -> Report:  # fmt: skip
-    """Check every DAG file of ``dags_dir``: in this process (``jobs=1``) or in ``jobs`` workers."""
+              progress: Progress | None = None, cache: Path | None = None) -> Report:  # fmt: skip
+    """Check every DAG file of ``dags_dir``: in this process (``jobs=1``) or in ``jobs`` workers.
+
+    With ``cache`` (a cache file, ``check_cache``), only the files whose content or
+    dependencies changed are loaded, and Airflow is imported only if one did.
+    """
     started = time.perf_counter()
     dags_dir = dags_dir.resolve()
+    remembered = None
+    if cache is not None:
+        from createdag.check_cache import CheckCache
+
+        remembered = CheckCache(cache, dags_dir)
+        listed, settings = remembered.listing(), remembered.settings()
+        kept = [remembered.outcome(_relative(path, dags_dir)) for path in listed or ()]
+        if listed is not None and settings is not None and all(outcome is not None for outcome in kept):
+            unchanged = [outcome for outcome in kept if outcome is not None]
+            if progress:
+                progress(len(unchanged), len(unchanged))
+            return Report(dags_dir, tuple(unchanged), merge(unchanged, skip, dags_dir), *settings, 1,
+                          time.perf_counter() - started, len(unchanged))  # fmt: skip
     module = load_integrity(dags_dir)
-    files = module.dag_files(dags_dir)
-    jobs = min(default_jobs(len(files)) if jobs is None else max(1, jobs), max(1, len(files) - 1))
-    outcomes: list[FileOutcome] = []
-    for path in files if jobs == 1 else files[:1]:  # with workers: the first one warms the imports up
-        outcomes.append(check_file(module, dags_dir, path))
+    listed = remembered.listing() if remembered is not None else None
+    files = listed if listed is not None else module.dag_files(dags_dir)
+    hits: dict[Path, FileOutcome] = {}
+    if remembered is not None:
+        for path in files:
+            outcome = remembered.outcome(_relative(path, dags_dir))
+            if outcome is not None:
+                hits[path] = outcome
+    pending = [path for path in files if path not in hits]
+    jobs = min(default_jobs(len(pending)) if jobs is None else max(1, jobs), max(1, len(pending) - 1))
+    checked: list[FileOutcome] = []
+    for path in pending if jobs == 1 else pending[:1]:  # with workers: the first one warms the imports up
+        checked.append(check_file(module, dags_dir, path))
         if progress:
-            progress(len(outcomes), len(files))
+            progress(len(hits) + len(checked), len(files))
     if jobs > 1:
-        outcomes += _in_workers(module, dags_dir, files[1:], jobs, progress, len(files))
+        checked += _in_workers(module, dags_dir, pending[1:], jobs, progress, len(files))
+    fresh = iter(checked)
+    outcomes = [hits[path] if path in hits else next(fresh) for path in files]
     timeout, share = _settings(module)
+    if remembered is not None:
+        remembered.save(files, outcomes, (timeout, share))
     return Report(dags_dir, tuple(outcomes), merge(outcomes, skip, dags_dir), timeout, share, jobs,
-                  time.perf_counter() - started)  # fmt: skip
+                  time.perf_counter() - started, len(hits))  # fmt: skip
+
+
+def _relative(path: Path, dags_dir: Path) -> str:
+    return path.relative_to(dags_dir).as_posix()
 
 
 def _settings(module: ModuleType) -> tuple[float, float]:
@@ -361,6 +396,8 @@ def summary(report: Report) -> str:
         text += f" in {_count(len({p.file for p in report.problems}), 'file')}"
     if report.slow:
         text += f", {_count(len(report.slow), 'slow file')}"
+    if report.cached:
+        text += f" ({report.cached} unchanged since their last check: from the cache)"
     return text
 
 
@@ -384,6 +421,7 @@ def to_json(report: Report) -> str:
             "seconds": round(report.seconds, 3),
             "processes": report.jobs,
             "dagbag_import_timeout": report.timeout,
+            "cached_files": report.cached,
         },
         "problems": [asdict(problem) for problem in report.problems],
         "files": [

@@ -1,7 +1,8 @@
 """The command line: arguments in, exit codes out, and the one place exceptions become exit codes.
 
-``create_dag.py [options]`` creates DAGs (``commands.create``);
-``create_dag.py COMMAND [options]`` runs one of ``commands.COMMANDS``. The
+``create-dag [options]`` creates DAGs (``commands.create``);
+``create-dag COMMAND [options]`` runs one of ``commands.COMMANDS``. Help and
+messages name the command as the user ran it (``invocation.prog``). The
 parser is argparse with subcommands; the shared options (``-o``, ``--set``)
 are declared once here and accepted before or after the command name. Only
 the chosen command's module is imported, so the first question appears as
@@ -30,22 +31,27 @@ from createdag.errors import (
     InvalidAnswers,
     Terminated,
 )
-
-PROG = "create_dag.py"
+from createdag.invocation import docs_hint, prog
 
 
 def _epilog() -> str:
     from createdag.questions import DAG_KEYS, TASK_KEYS
 
+    examples = [
+        ("", "ask the questions, write dags/<dag_id>.py"),
+        ("--no-input --set dag_id=sales_daily --set image=ghcr.io/acme/sales:1.2.0", ""),
+        ("--no-input --answers dags.yaml", "one DAG, or a list of them"),
+        ("--dry-run --no-input --answers sales.yaml", "print, write nothing"),
+        ("--answers etl.yaml --set load.image=ghcr.io/acme/load:2.0", "one task's answer"),
+        ("COMMAND --help", "the options of a command"),
+        ("docs [TOPIC]", "the docs: usage, options, alerts, update, ci..."),
+    ]
+    lines = [f"  {prog()} {line}".rstrip() for line, _ in examples]
+    width = len(lines[2])  # notes line up after the answers-file example; longer lines overflow
     return (
         "examples:\n"
-        "  create_dag.py                                   ask the questions, write dags/<dag_id>.py\n"
-        "  create_dag.py --no-input --set dag_id=sales_daily --set image=ghcr.io/acme/sales:1.2.0\n"
-        "  create_dag.py --no-input --answers dags.yaml    one DAG, or a list of them\n"
-        "  create_dag.py --dry-run --no-input --answers sales.yaml   print, write nothing\n"
-        "  create_dag.py --answers etl.yaml --set load.image=ghcr.io/acme/load:2.0   one task's answer\n"
-        "  create_dag.py COMMAND --help                    the options of a command\n"
-        "\n"
+        + "".join(f"{line:{width}}   {note}".rstrip() + "\n" for line, (_, note) in zip(lines, examples, strict=True))
+        + "\n"
         "exit codes: 0 done, 1 invalid input or refused overwrite (nothing written), 130 interrupted.\n"
         + textwrap.fill(
             "DAG keys for --set and answers files: " + ", ".join(DAG_KEYS) + " (concurrency = max_active_tasks)",
@@ -54,7 +60,7 @@ def _epilog() -> str:
         + "\n"
         + textwrap.fill(
             "task keys, per task in tasks: [...] of an answers file, or --set TASK.KEY=VALUE (without TASK.: "
-            "every task): " + ", ".join(TASK_KEYS) + " (docs/usage.md)",
+            "every task): " + ", ".join(TASK_KEYS) + f" ({docs_hint('usage')})",
             width=78,
         )
     )
@@ -81,14 +87,16 @@ def _command_module(name: str | None) -> Any:
     return importlib.import_module(COMMANDS[name].module if name else CREATE)
 
 
-def build_parser(command: str | None = None) -> argparse.ArgumentParser:
-    """The whole parser; only ``command``'s own arguments are added (its module imported)."""
+def build_parser(command: str | None = None, *, epilog: bool = True) -> argparse.ArgumentParser:
+    """The whole parser; only ``command``'s own arguments are added (its module imported).
+    ``epilog=False`` leaves out the examples and answer keys (the questions table's import)
+    where no help is printed."""
     create = _command_module(None) if command is None else None
     parser = argparse.ArgumentParser(
-        prog=PROG,
+        prog=prog(),
         description="Create an Airflow 3 DAG that runs a container with KubernetesPodOperator "
         "and alerts Microsoft Teams, from a few questions.",
-        epilog=_epilog() if command is None else None,
+        epilog=_epilog() if command is None and epilog else None,
         formatter_class=argparse.RawDescriptionHelpFormatter,
         parents=[_shared("output", True), _shared("answers", True)],
     )
@@ -128,7 +136,7 @@ def _positionals(argv: Sequence[str], parser: argparse.ArgumentParser) -> list[s
 
 def parse(argv: Sequence[str]) -> argparse.Namespace:
     """Parse ``argv``: find the command first, then parse with that command's arguments added."""
-    top = build_parser()
+    top = build_parser(epilog=any(word in ("-h", "--help") for word in argv))
     words = _positionals(argv, top)
     if words and words[0] not in COMMANDS:
         close = similar(words[0])
@@ -145,6 +153,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     code, never a traceback; ``CREATE_DAG_TRACEBACK=1`` shows the traceback of
     an OS error too, for debugging.
     """
+    if "_ARGCOMPLETE" in os.environ:  # the shell asks for completions (commands.completion)
+        from createdag.commands.completion import complete
+
+        return complete(build_parser)
     from createdag.faults import handle_sigterm
 
     handle_sigterm()

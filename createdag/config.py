@@ -382,16 +382,16 @@ CONFIG_TEMPLATE = """\
 # retries = 2
 # alerts = ["failure"]
 # output_dir = "dags"                 # relative to this file
-# check_skip = []                     # DAG files exempt from `create_dag.py check` rules
+# check_skip = []                     # DAG files exempt from `create-dag check` rules
 # require_pinned_image = false        # true: refuse images without a tag, or :latest (else a warning)
-# Rules for the cluster, enforced by creation and `check` (docs/deploy.md, "Rules for the cluster"):
+# Rules for the cluster, enforced by creation and `check` (`create-dag docs deploy`, "Rules for the cluster"):
 # require_memory_resources = false    # true: every pod task has a memory request and limit
 # require_pod_timeouts = false        # true: every pod task has a pending timeout and an execution_timeout
 # remote_logging = true               # false: logs are not kept remotely, so no on_finish_action="delete_pod"
 # require_run_date_templates = false  # true: no template reads the logical date ({{ ds }}), in any DAG
 # cluster_airflow_version = "3.3"     # what the cluster runs: pod options that need newer are refused
 # cluster_cncf_kubernetes_version = "10.25"
-# Pod options: every pod task's default (docs/options.md, "Pods on a real cluster")
+# Pod options: every pod task's default (`create-dag docs options`, "Pods on a real cluster")
 # service_account_name = "etl-runner"
 # container_security_context = {run_as_non_root = true, run_as_user = 1000, read_only_root_filesystem = true}
 # node_selector = {pool = "batch"}

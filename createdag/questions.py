@@ -274,7 +274,7 @@ QUESTIONS: tuple[Question, ...] = (
              when=lambda answers: bool(answers.get("alerts")), depends_on=("alerts",)),
     # Airflow 3: run limits, params, data-aware scheduling -----------------------
     Question("run_options", "Airflow 3", "Set a run timeout, deadline alert, params, assets or data intervals?",
-             "Airflow 3 options most DAGs leave off: each asked next when on (docs/options.md).",
+             "Airflow 3 options most DAGs leave off: each asked next when on (more: docs options).",
              "bool", False, prompt_only=True),
     Question("dagrun_timeout_minutes", "Airflow 3", "Run timeout (minutes)",
              "A run still going after N minutes is failed by the scheduler and its unfinished tasks "

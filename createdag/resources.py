@@ -2,7 +2,7 @@
 
 In the repository, ``dag_template/`` and ``hooks/`` sit at the top, so that
 they can be read, reviewed and run on their own. A wheel maps those folders
-into the package (``createdag/dag_template``, ``createdag/hooks``: see
+into the package (``createdag/dag_template``, ``createdag/hooks``, ``createdag/docs``: see
 ``[tool.setuptools.package-dir]`` in ``pyproject.toml``), so an installed
 tool needs no clone. Each lookup tries the package first, then the top of the
 clone, which covers a wheel, an editable install and ``python create_dag.py``
@@ -56,6 +56,11 @@ def alerts_module_source() -> str:
 def integrity_test_path() -> Path:
     """The DAG integrity test ``init`` writes into a dags repo and ``check`` runs."""
     return _find("repo_files", INTEGRITY_TEST) / INTEGRITY_TEST
+
+
+def docs_dir() -> Path:
+    """The Markdown docs (``docs/`` of the clone, ``createdag/docs`` in a wheel), for ``docs TOPIC``."""
+    return _find("docs", "usage.md")
 
 
 def template_extensions():  # -> the module dag_template/local_extensions.py

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from createdag.errors import UserError
+from createdag.invocation import prog
 from createdag.output import write_atomic
 from createdag.questions import BY_KEY, TASKS
 
@@ -88,7 +89,7 @@ def load_kept(output_dir: Path) -> tuple[dict[str, Any], Path]:
     except FileNotFoundError:
         raise UserError(
             f"no answers kept for {output_dir} (looked in {cache_dir()}): they are kept when the "
-            "questions are interrupted; run create_dag.py without --resume to start"
+            f"questions are interrupted; run {prog()} without --resume to start"
         ) from None
     except (OSError, ValueError) as exc:
         raise UserError(f"cannot read the kept answers {path} ({exc}): delete it and start again") from None

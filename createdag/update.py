@@ -39,6 +39,7 @@ from createdag.errors import (
     WriteFailed,
 )
 from createdag.faults import deferred_signals, describe_os_error
+from createdag.invocation import command
 from createdag.questions import BY_KEY, TASKS
 
 LABELS = ("current", "recorded", "template")
@@ -431,7 +432,7 @@ def select(dags_dir: Path, selectors: Sequence[str | Path] = ()) -> list[records
         found = found or next((r for r in every if r.dag_id == str(selector)), None)
         if found is None:
             hint = (
-                f"run create_dag.py adopt {selector}"
+                f"run {command('adopt')} {selector}"
                 if target.is_file()
                 else "give a DAG file, folder or dag_id"
             )
@@ -523,7 +524,7 @@ def check_drift(dags_dir: Path, say: Callable[[str], None], template_dir: Path |
     behind = drift(dags_dir, template_dir)
     if behind:
         say(f"{len(behind)} DAG(s) behind the current template: {', '.join(behind)}")
-        say("run create_dag.py update to bring them up to date")
+        say(f"run {command('update')} to bring them up to date")
         return EXIT_USER_ERROR
     say(f"every recorded DAG in {dags_dir} is up to date with the template")
     return EXIT_OK

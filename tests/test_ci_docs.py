@@ -36,11 +36,33 @@ def hooks() -> list[dict[str, Any]]:
     return yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
 
 
-def workflow() -> dict[str, Any]:
-    """The one ```yaml block of docs/ci.md: the GitHub Actions workflow."""
+def yaml_blocks() -> list[str]:
     text = (REPO / "docs" / "ci.md").read_text(encoding="utf-8")
-    (block,) = re.findall(r"^```yaml\n(.*?)^```", text, flags=re.DOTALL | re.MULTILINE)
-    return yaml.safe_load(block)
+    return re.findall(r"^```yaml\n(.*?)^```", text, flags=re.DOTALL | re.MULTILINE)
+
+
+def workflow() -> dict[str, Any]:
+    """The first ```yaml block of docs/ci.md: the GitHub Actions workflow (the others are pieces of
+    CI configuration: keeping check's cache)."""
+    return yaml.safe_load(yaml_blocks()[0])
+
+
+def test_the_cache_steps_parse_and_run_commands_that_exist() -> None:
+    """The other blocks: steps to add (GitHub) or a job (GitLab), each create-dag command real."""
+    blocks = yaml_blocks()[1:]
+    assert blocks, "docs/ci.md lost its cache examples"
+    commands = []
+    for block in blocks:
+        data = yaml.safe_load(block)
+        steps = data if isinstance(data, list) else [job for job in data.values()]
+        for step in steps:
+            lines = step.get("run", "").splitlines() + list(step.get("script", []))
+            commands += [shlex.split(line) for line in lines if line.startswith("create-dag")]
+        assert "cache" in block
+    assert {" ".join(argv) for argv in commands} == {"create-dag check --cache-dir .create_dag_cache",
+                                                     "create-dag check"}  # fmt: skip
+    for argv in commands:
+        assert_is_a_real_command(argv)
 
 
 def run_lines() -> list[list[str]]:

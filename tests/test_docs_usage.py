@@ -16,10 +16,15 @@ USAGE = REPO / "docs" / "usage.md"
 HELP_BLOCK = re.compile(r"(<!-- BEGIN HELP[^\n]*-->\n```text\n)(.*?)(```\n<!-- END HELP -->)", re.S)
 
 
+#: The CLI as the installed console script starts it (argv[0] ``create-dag``): the docs are
+#: written for, and shipped to, users of the installed tool.
+AS_INSTALLED = "import sys; sys.argv[0] = 'create-dag'; from createdag.cli import main; sys.exit(main())"
+
+
 def real_help() -> str:
-    env = {**os.environ, "COLUMNS": "100"}
+    env = {**os.environ, "COLUMNS": "100", "PYTHONPATH": str(REPO)}
     return subprocess.run(
-        [sys.executable, str(REPO / "create_dag.py"), "--help"], capture_output=True, text=True, env=env, check=True
+        [sys.executable, "-c", AS_INSTALLED, "--help"], capture_output=True, text=True, env=env, check=True
     ).stdout
 
 

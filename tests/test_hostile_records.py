@@ -70,7 +70,7 @@ def test_record_path_outside_the_dags_folder_is_refused(repo, capsys, path: str)
     (dags / "link").symlink_to(root, target_is_directory=True)
     edit_record(record_of(dags), path=path)
     before = snapshot(root)
-    assert main(["update", "-o", str(dags), "--set", "retries=5"]) == 1
+    assert main(["update", "-o", str(dags), "--all", "--set", "retries=5"]) == 1
     err = capsys.readouterr().err
     assert str(record_of(dags)) in err and "path" in err and "Traceback" not in err
     assert (root / "outside.txt").read_text() == "precious"
@@ -103,7 +103,7 @@ def test_record_must_agree_with_itself(repo, capsys) -> None:
     rec = json.loads(record_of(dags).read_text())
     rec["answers"]["dag_id"] = "someone_else"
     record_of(dags).write_text(json.dumps(rec))
-    assert main(["update", "-o", str(dags), "--set", "retries=4"]) == 1
+    assert main(["update", "-o", str(dags), "--all", "--set", "retries=4"]) == 1
     assert "answers.dag_id is 'someone_else', not the record's 'sales_daily'" in capsys.readouterr().err
     renamed = dags / ".create_dag" / "renamed.json"
     shutil.move(record_of(dags), renamed)  # a record filed under another name
@@ -145,7 +145,7 @@ def test_unparseable_files_are_skipped_by_scans_and_reported_by_adopt(repo, caps
     if sys.version_info >= (3, 11):  # 3.10 has no depth guard: the tool parses it on a deep stack instead
         assert "recursive.py cannot be parsed (RecursionError)" in reported
     assert "memory.py cannot be parsed (MemoryError)" in reported
-    assert main(["update", "-o", str(dags), "--set", "retries=1"]) == 0
+    assert main(["update", "-o", str(dags), "--all", "--set", "retries=1"]) == 0
     capsys.readouterr()
     for bad in ("deep.py", "latin.py", "recursive.py", "memory.py", "calls.py", "attrs.py"):
         assert main(["adopt", str(dags / bad), "-o", str(dags), "--yes"]) == 1
@@ -158,7 +158,7 @@ def test_update_keeps_bom_and_crlf(repo) -> None:
     path = dags / "sales_daily.py"
     text = path.read_text(encoding="utf-8")
     path.write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode("utf-8"))
-    assert main(["update", "-o", str(dags), "--set", "retries=4"]) == 0
+    assert main(["update", "-o", str(dags), "--all", "--set", "retries=4"]) == 0
     data = path.read_bytes()
     assert data.startswith(b"\xef\xbb\xbf") and b"\r\n" in data and b"\n" not in data.replace(b"\r\n", b"")
     assert b'"retries": 4' in data
@@ -169,7 +169,7 @@ def test_update_skips_a_file_that_is_not_utf8_and_updates_the_rest(repo, capsys)
     write_dag(dags, dag_id="other_daily")
     broken = dags / "other_daily.py"
     broken.write_bytes(broken.read_bytes().replace(b"# ", "# é ".encode("latin-1"), 1) + "# ü\n".encode("latin-1"))
-    assert main(["update", "-o", str(dags), "--set", "retries=4"]) == 1
+    assert main(["update", "-o", str(dags), "--all", "--set", "retries=4"]) == 1
     err = capsys.readouterr().err
     assert f"{broken} is not UTF-8 text" in err and "Traceback" not in err
     assert '"retries": 4' in (dags / "sales_daily.py").read_text()
@@ -191,7 +191,7 @@ def test_interrupted_update_says_how_many_dags_it_updated(repo, capsys, monkeypa
 
     output_write = output.write_atomic
     monkeypatch.setattr(output, "write_atomic", interrupt_second)
-    assert main(["update", "-o", str(dags), "--set", "retries=4"]) == 130
+    assert main(["update", "-o", str(dags), "--all", "--set", "retries=4"]) == 130
     err = capsys.readouterr().err
     assert "updated 1 of 3 DAG(s) (b_daily), each with its record; the others are unchanged" in err
 
@@ -230,7 +230,7 @@ def test_any_record_gives_a_message_and_writes_nothing_outside(tmp_path_factory,
     (dags / ".create_dag").mkdir()
     (dags / ".create_dag" / "sales_daily.json").write_text(json.dumps(record))
     before = snapshot(root)
-    code = main(["update", "-o", str(dags), "--set", "retries=3"])  # anything else than exit codes fails here
+    code = main(["update", "-o", str(dags), "--all", "--set", "retries=3"])  # anything else than exit codes fails here
     assert code in (0, 1)
     after = snapshot(root)
     assert after.get("outside.txt") == b"precious"

@@ -37,6 +37,11 @@ DATA_FILES = [
     "createdag/hooks/teams_alerts.py",
     "createdag/repo_files/test_dag_integrity.py",
     "createdag/__main__.py",
+    "createdag/docs/usage.md",  # `create-dag docs TOPIC`: every doc a message points at
+    "createdag/docs/alerts.md",
+    "createdag/docs/deploy/values.yaml",
+    "createdag/docs/schemas/update.schema.json",
+    "createdag/docs/schemas/adopt.schema.json",
 ]
 REQUIRED = ["--set", "image=ghcr.io/acme/sales:1.2.0", "--set", "owner=data-team", "--set", "tags=sales"]
 
@@ -103,6 +108,8 @@ def test_wheel_carries_template_alert_module_repo_files_and_license(built: dict[
     left_out = sorted(code - set(files))
     assert not left_out, f"modules left out of the wheel (list their package in pyproject.toml): {left_out}"
     assert files["createdag/hooks/teams_alerts.py"] == (REPO / "hooks" / "teams_alerts.py").read_bytes()
+    shipped_docs = {name.removeprefix("createdag/docs/") for name in files if name.startswith("createdag/docs/")}
+    assert {p.name for p in (REPO / "docs").glob("*.md")} <= shipped_docs
     dist_info = f"create_dag-{__version__}.dist-info"
     assert b"Apache License" in files[f"{dist_info}/licenses/LICENSE"]
     meta = email.message_from_bytes(files[f"{dist_info}/METADATA"])
@@ -219,3 +226,87 @@ def test_the_prompt_runs_to_a_written_file(venv: Path, tmp_path: Path, user_env:
     written = tmp_path / "dags" / "from_wheel.py"
     assert 'dag_id="from_wheel"' in written.read_text(encoding="utf-8")
     assert (tmp_path / "dags" / "teams_alerts.py").read_bytes() == (REPO / "hooks" / "teams_alerts.py").read_bytes()
+
+
+def test_the_installed_tool_names_itself_and_carries_its_docs(
+    venv: Path, tmp_path: Path, user_env: dict[str, str]
+) -> None:
+    """Issue 27: help, next steps and errors say `create-dag`; every doc they point at is there."""
+    import json
+    import re
+
+    import jsonschema
+
+    tool = venv / "create-dag"
+
+    def cli(*args: str | Path, code: int = 0) -> subprocess.CompletedProcess[str]:
+        result = run(tool, *args, cwd=tmp_path, env=user_env)
+        assert result.returncode == code, f"{args}: {result.stderr}"
+        assert "Traceback" not in result.stderr
+        return result
+
+    helped = cli("--help").stdout
+    assert helped.startswith("usage: create-dag ") and "create_dag.py" not in helped
+    assert "  create-dag --no-input --answers dags.yaml" in helped
+    assert run(venv / "python", "-m", "createdag", "--help", cwd=tmp_path, env=user_env).stdout.startswith(
+        "usage: python -m createdag "
+    )
+    wrote = cli("--no-input", "--set", "dag_id=sales_daily", *REQUIRED).stderr
+    cli("--no-input", "--set", "dag_id=orders_sync", *REQUIRED)
+    assert "  1. create-dag check   " in wrote and "create_dag.py" not in wrote
+    pointed = set(re.findall(r"create-dag docs (\w+)", wrote + helped))
+    assert {"alerts", "usage"} <= pointed
+    for topic in pointed:  # piped: the doc itself, plain
+        assert cli("docs", topic).stdout == (REPO / "docs" / f"{topic}.md").read_text(encoding="utf-8")
+
+    refused = cli("update", "--set", "retries=4", code=1).stderr
+    assert "--set without PATH changes every recorded DAG" in refused and "--all" in refused
+    report = json.loads(cli("update", "--all", "--set", "retries=4", "--format", "json").stdout)
+    schemas = Path(cli("docs", "--path", "usage").stdout.strip()).parent / "schemas"
+    assert str(schemas).startswith(str(venv.parent))  # the installed package's copy
+    jsonschema.validate(report, json.loads((schemas / "update.schema.json").read_text()))
+    assert report["summary"]["updated"] == 2
+    hand = tmp_path / "dags" / "hand_written.py"
+    hand.write_text((tmp_path / "dags" / "sales_daily.py").read_text().replace("sales_daily", "hand_written"))
+    adopted = json.loads(cli("adopt", "--yes", hand, "--format", "json").stdout)
+    jsonschema.validate(adopted, json.loads((schemas / "adopt.schema.json").read_text()))
+    assert adopted["recorded"]
+
+    completions = tmp_path / "completions"
+    asked = run(tool, cwd=tmp_path, env={**user_env, "_ARGCOMPLETE": "1", "COMP_LINE": "create-dag update sal",
+                                         "COMP_POINT": "21", "_ARGCOMPLETE_STDOUT_FILENAME": str(completions)})
+    assert asked.returncode == 0, asked.stderr
+    assert completions.read_text().split("\013") == ["sales_daily "]
+    for shell in ("bash", "zsh", "fish"):
+        assert "create-dag" in cli("completion", shell).stdout
+
+
+def test_the_installed_tool_pages_docs_and_asks_before_a_fleet_wide_set(
+    venv: Path, tmp_path: Path, user_env: dict[str, str]
+) -> None:
+    """In a terminal: `docs` goes through the pager; `update --set` without PATH lists and asks."""
+    pager = tmp_path / "pager"
+    pager.write_text("#!/bin/sh\necho PAGED; head -1\n")
+    pager.chmod(0o755)
+    child = pexpect.spawn(str(venv / "create-dag"), ["docs", "alerts"], cwd=str(tmp_path),
+                          env={**user_env, "PAGER": str(pager)}, encoding="utf-8", timeout=60)  # fmt: skip
+    child.expect_exact("PAGED")
+    child.expect_exact("# Teams alerts")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+
+    for dag_id in ("sales_daily", "orders_sync"):
+        made = run(venv / "create-dag", "--no-input", "--set", f"dag_id={dag_id}", *REQUIRED, cwd=tmp_path,
+                   env=user_env)  # fmt: skip
+        assert made.returncode == 0, made.stderr
+    child = pexpect.spawn(str(venv / "create-dag"), ["update", "--set", "retries=6"], cwd=str(tmp_path),
+                          env=user_env, encoding="utf-8", timeout=60)  # fmt: skip
+    child.expect_exact("orders_sync (dags/orders_sync.py): retries 2 -> 6")
+    child.expect_exact("sales_daily (dags/sales_daily.py): retries 2 -> 6")
+    child.expect_exact("Update these 2 DAG file(s)? [y/N]")
+    child.sendline("y")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert '"retries": 6' in (tmp_path / "dags" / "orders_sync.py").read_text()

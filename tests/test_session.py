@@ -209,10 +209,12 @@ def test_after_writing_the_record_and_the_next_steps_are_listed(tmp_path: Path) 
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     err = result.stderr
-    assert "wrote dags/.create_dag/told.json (the DAG's record: create_dag.py update re-renders" in err
+    ran = f"python {REPO / 'create_dag.py'}"  # the script as run, from another folder: its path
+    assert f"wrote dags/.create_dag/told.json (the DAG's record: {ran} update re-renders" in err
     assert "commit it with the DAG" in err
     assert "git add dags/teams_alerts.py dags/.airflowignore dags/told.py dags/.create_dag/told.json && git commit" in err
-    assert "python create_dag.py check" in err and "Teams connection msteams_webhook_url" in err
+    assert f"{ran} check" in err and "Teams connection msteams_webhook_url" in err
+    assert f"({ran} docs alerts)" in err
 
 
 @pytest.mark.parametrize("command", ["", "init", "check", "update", "adopt"])

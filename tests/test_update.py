@@ -162,7 +162,7 @@ def test_update_set_retries_across_several_dags(dags_dir: Path) -> None:
         text = path.read_text().replace('on_finish_action="delete_pod"', 'on_finish_action="keep_pod"')
         path.write_text(text.replace('"""A DAG', '"""Hand-edited: a DAG'))
 
-    assert main(["update", "-o", str(dags_dir), "--set", "retries=3"]) == 0
+    assert main(["update", "-o", str(dags_dir), "--all", "--set", "retries=3"]) == 0
 
     for path in paths:
         dag_id = path.stem
@@ -175,7 +175,7 @@ def test_update_set_retries_across_several_dags(dags_dir: Path) -> None:
 def test_update_set_bad_value_names_the_key_and_writes_nothing(dags_dir: Path, capsys) -> None:
     paths = [generate(dags_dir, dag_id=name) for name in ("sales_daily", "stock_hourly")]
     before = {p: p.read_text() for p in [*paths, *(dags_dir / ".create_dag").glob("*.json")]}
-    assert main(["update", "-o", str(dags_dir), "--set", "retries=-1"]) == 1
+    assert main(["update", "-o", str(dags_dir), "--all", "--set", "retries=-1"]) == 1
     assert "retries" in capsys.readouterr().err
     assert {p: p.read_text() for p in before} == before
     with pytest.raises(InvalidAnswers):
@@ -236,7 +236,7 @@ def test_survives_black_and_rename_and_reports_deleted(dags_dir: Path, capsys) -
     path.rename(moved)
     gone.unlink()
 
-    assert main(["update", "-o", str(dags_dir), "--set", "retries=5"]) == 0
+    assert main(["update", "-o", str(dags_dir), "--all", "--set", "retries=5"]) == 0
 
     assert '"retries": 5,' in moved.read_text() and not path.exists()
     assert not gone.exists()  # reported, not recreated
@@ -371,7 +371,7 @@ def test_adopt_then_update(dags_dir: Path, monkeypatch, capsys) -> None:
 
     assert main(["update", "-o", str(dags_dir)]) == 0  # nothing to do yet
     assert path.read_text() == HAND_WRITTEN
-    assert main(["update", "-o", str(dags_dir), "--set", "retries=3"]) == 0
+    assert main(["update", "-o", str(dags_dir), "--all", "--set", "retries=3"]) == 0
     text = path.read_text()
     assert '"retries": 3,' in text and "# our own comment" in text and 'name="warehouse-load"' in text
     task = loaded(dags_dir, path, "warehouse_load").get_task("load")
@@ -414,7 +414,7 @@ def test_adopt_a_pipeline_then_update(dags_dir: Path, capsys) -> None:
 
     assert main(["update", "-o", str(dags_dir)]) == 0  # nothing to do yet
     assert path.read_text() == text
-    assert main(["update", "-o", str(dags_dir), "--set", "retries=2"]) == 0
+    assert main(["update", "-o", str(dags_dir), "--all", "--set", "retries=2"]) == 0
     text = path.read_text()
     assert '"retries": 2' in text and 'IMAGE_NOTE = "images are pinned"' in text
     dag = loaded(dags_dir, path, "sales_pipeline")
@@ -684,7 +684,7 @@ def test_update_set_one_tasks_answer(dags_dir: Path) -> None:
     path = generate(dags_dir, tasks=THREE_TASKS)
     before, tasks_before = path.read_text(), recorded_tasks(dags_dir, "sales_daily")
 
-    assert main(["update", "-o", str(dags_dir), "--set", "load.image=ghcr.io/acme/load:2.0.0"]) == 0
+    assert main(["update", "-o", str(dags_dir), "--all", "--set", "load.image=ghcr.io/acme/load:2.0.0"]) == 0
 
     assert changed_lines(before, path.read_text()) == [
         ('        image="ghcr.io/acme/load:1.0.0",', '        image="ghcr.io/acme/load:2.0.0",')
@@ -700,7 +700,7 @@ def test_update_set_one_tasks_answer(dags_dir: Path) -> None:
 def test_update_set_a_task_the_dag_does_not_have_is_refused(dags_dir: Path, capsys) -> None:
     path = generate(dags_dir, tasks=THREE_TASKS)
     before = path.read_text()
-    assert main(["update", "-o", str(dags_dir), "--set", "lod.image=ghcr.io/acme/load:2.0.0"]) == 1
+    assert main(["update", "-o", str(dags_dir), "--all", "--set", "lod.image=ghcr.io/acme/load:2.0.0"]) == 1
     assert "did you mean 'load'?" in capsys.readouterr().err
     assert path.read_text() == before
 
@@ -709,7 +709,7 @@ def test_update_set_image_on_every_task_of_every_dag(dags_dir: Path) -> None:
     paths = [generate(dags_dir, dag_id="sales_daily", tasks=THREE_TASKS),
              generate(dags_dir, dag_id="stock_hourly", task_id="main", image="ghcr.io/acme/stock:1.0.0")]  # fmt: skip
 
-    assert main(["update", "-o", str(dags_dir), "--set", "image=ghcr.io/acme/all:3.0.0"]) == 0
+    assert main(["update", "-o", str(dags_dir), "--all", "--set", "image=ghcr.io/acme/all:3.0.0"]) == 0
 
     for path, count in zip(paths, (3, 1), strict=True):
         text = path.read_text()
@@ -740,7 +740,7 @@ def test_a_hand_added_pod_task_is_managed_once_adopted(dags_dir: Path) -> None:
     ]  # fmt: skip
     assert path.read_text() == hand_written
 
-    assert main(["update", "-o", str(dags_dir), "--set", "report.image=ghcr.io/acme/report:1.1.0"]) == 0
+    assert main(["update", "-o", str(dags_dir), "--all", "--set", "report.image=ghcr.io/acme/report:1.1.0"]) == 0
     assert changed_lines(hand_written, path.read_text()) == [
         ('        image="ghcr.io/acme/report:1.0.0",', '        image="ghcr.io/acme/report:1.1.0",')
     ]
@@ -809,7 +809,7 @@ def test_a_record_of_the_release_before_pipelines_still_updates(dags_dir: Path) 
     assert rec.template == records.template_version() and rec.pristine == before.decode()
 
     sets = ["--set", "retries=3", "--set", "main.image=ghcr.io/acme/sales:1.3.0"]
-    assert main(["update", "-o", str(dags_dir), *sets]) == 0
+    assert main(["update", "-o", str(dags_dir), "--all", *sets]) == 0
     assert changed_lines(before.decode(), path.read_text()) == [
         ('        "retries": 2,', '        "retries": 3,'),
         ('        image="ghcr.io/acme/sales:1.2.0",', '        image="ghcr.io/acme/sales:1.3.0",'),
@@ -820,7 +820,7 @@ def test_a_record_of_the_release_before_pipelines_takes_set_task_keys(dags_dir: 
     path = write_old_record(dags_dir)
     before = path.read_text()
     # straight from the old record, before any update rewrote it: --set TASK.KEY and KEY
-    assert main(["update", "-o", str(dags_dir), "--set", "main.cmds=python -m sales.v2"]) == 0
+    assert main(["update", "-o", str(dags_dir), "--all", "--set", "main.cmds=python -m sales.v2"]) == 0
     assert changed_lines(before, path.read_text()) == [
         ('        cmds=["python", "-m", "sales"],', '        cmds=["python", "-m", "sales.v2"],')
     ]

@@ -4,7 +4,7 @@ A command module has a docstring (its first line is the one-line summary in
 ``--help``), ``configure(parser)`` that adds its own arguments, and
 ``run(args) -> int``. Shared options (``-o``, ``--set``) are declared once,
 in ``cli``. A command depends on the core (``createdag.*``), never on
-another command. Without a command name, ``create_dag.py`` creates a DAG
+another command. Without a command name, ``create-dag`` creates a DAG
 (``createdag.commands.create``).
 """
 
@@ -36,6 +36,10 @@ COMMANDS: dict[str, Command] = {
     "migrate": Command(
         "createdag.commands.migrate", "migrate Airflow 1.10/2 DAG files to Airflow 3 as they are written", ()
     ),
+    "docs": Command("createdag.commands.docs", "read the docs that came with the tool: usage, options, alerts...",
+                    ()),
+    "completion": Command("createdag.commands.completion", "print the shell completion script for bash, zsh or fish",
+                          ()),
 }  # fmt: skip
 
 CREATE = "createdag.commands.create"

@@ -13,6 +13,7 @@ the template.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -20,6 +21,7 @@ from typing import Any
 
 from createdag.commands import say
 from createdag.errors import EXIT_OK, UserError
+from createdag.invocation import command
 
 #: What the CLI says on Ctrl-C or SIGTERM: what is on disk then.
 INTERRUPTED = "nothing was recorded."
@@ -28,6 +30,9 @@ INTERRUPTED = "nothing was recorded."
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", type=Path, metavar="FILE", help="the DAG file to adopt")
     parser.add_argument("-y", "--yes", action="store_true", help="record without asking")
+    parser.add_argument("--format", choices=("text", "json"), default="text",
+                        help="json: one object on stdout with what was read and whether it was recorded, "
+                        "a refusal's reasons included (messages stay on stderr)")
 
 
 def found_lines(found: Mapping[str, Any], graph: str = "") -> list[str]:
@@ -50,6 +55,17 @@ def found_lines(found: Mapping[str, Any], graph: str = "") -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from createdag.errors import CreateDagError
+
+    try:
+        return _adopt(args)
+    except CreateDagError as exc:
+        if args.format == "json":  # a refusal is an answer too: say it on stdout, then as usual
+            print(to_json(args.file, None, recorded=None, error=str(exc)))
+        raise
+
+
+def _adopt(args: argparse.Namespace) -> int:
     from createdag import adopt, pipeline
     from createdag.settings import settings_for
     from createdag.sources import parse_sets
@@ -71,10 +87,40 @@ def run(args: argparse.Namespace) -> int:
     if not args.yes:
         if not sys.stdin.isatty():
             raise UserError("adopt records the DAG only when confirmed: pass --yes (no terminal to ask on)")
-        reply = input(f"Record {plan.answers['dag_id']} so that create_dag.py update manages it? [y/N] ")
-        if reply.strip().lower() not in ("y", "yes"):
+        question = f"Record {plan.answers['dag_id']} so that {command('update')} manages it? [y/N] "
+        print(question, end="", file=sys.stderr, flush=True)  # stderr: stdout may be --format json
+        if sys.stdin.readline().strip().lower() not in ("y", "yes"):
             say("Nothing recorded.")
+            if args.format == "json":
+                print(to_json(path, plan, recorded=None))
             return EXIT_OK
     target = adopt.adopt(dags_dir, plan)
     say(f"recorded {plan.answers['dag_id']} in {target}")
+    if args.format == "json":
+        print(to_json(path, plan, recorded=target))
     return EXIT_OK
+
+
+#: The shape of ``--format json``'s output (docs/schemas/adopt.schema.json); raised only when
+#: a field changes meaning or goes away.
+JSON_VERSION = 1
+
+
+def to_json(path: Path, plan: Any, *, recorded: Path | None, error: str | None = None) -> str:
+    """What adopt read from ``path`` and did with it; ``plan`` is None when it was refused."""
+    from createdag.records import jsonable
+
+    data = {
+        "version": JSON_VERSION,
+        "command": "adopt",
+        "file": str(path),
+        "ok": error is None,
+        "recorded": recorded is not None,
+        "record": str(recorded) if recorded is not None else None,
+        "dag_id": plan.answers.get("dag_id") if plan is not None else None,
+        "found": jsonable(plan.found) if plan is not None else {},
+        "defaults_used": {key: plan.answers.get(key) for key in plan.missing} if plan is not None else {},
+        "answers": jsonable(plan.answers) if plan is not None else {},
+        "error": error,
+    }
+    return json.dumps(data, indent=2, default=str)

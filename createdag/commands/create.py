@@ -1,6 +1,6 @@
 """Create DAGs: from the questions, or from --set, answers files and gallery examples.
 
-The default command of ``create_dag.py``. Answers from any source become
+The default command of ``create-dag``. Answers from any source become
 validated answers (``answers``), then files through ``create.write_dags``.
 The questions end with a review (write, change an answer, or quit); answers
 given before Ctrl-C or a quit are kept for --resume (``session``).
@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from createdag.commands import say
 from createdag.errors import EXIT_OK, Interrupted, NoTerminal, UserError
+from createdag.invocation import docs_hint, prog
 from createdag.settings import Settings, settings_for
 
 if TYPE_CHECKING:
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 
 #: What the CLI says on Ctrl-C or SIGTERM: what is on disk then (during the questions,
 #: ``ask`` says it instead, with where the answers so far were kept).
-INTERRUPTED = "nothing was written. Run create_dag.py again to start over."
+INTERRUPTED = "nothing was written; run the command again to start over."
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -34,7 +35,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         "(implies --no-input)")
     parser.add_argument("--example", metavar="NAME", nargs="?", const="list",
                         help="write a gallery DAG that demonstrates one option, or a pipeline "
-                        "(no NAME, or 'list': list them; see docs/options.md)")
+                        f"(no NAME, or 'list': list them; {docs_hint('options')})")
     parser.add_argument("--dry-run", action="store_true", help="print the DAG to stdout, write nothing")
     parser.add_argument("--force", action="store_true", help="replace DAG files that already exist")
     parser.add_argument("--check", action="store_true",
@@ -120,12 +121,12 @@ def _keep(args: argparse.Namespace, settings: Settings, answers: dict[str, Any])
     from createdag import session
 
     if not answers:
-        return " Run create_dag.py again to start over."
+        return f" Run {prog()} again to start over."
     try:
         path = session.keep(answers, settings.output_dir)
     except (OSError, UserError) as exc:
-        return f" The answers could not be kept ({exc}): run create_dag.py again to start over."
-    again = "create_dag.py --resume" + (f" -o {args.output_dir}" if args.output_dir else "")
+        return f" The answers could not be kept ({exc}): run {prog()} again to start over."
+    again = f"{prog()} --resume" + (f" -o {args.output_dir}" if args.output_dir else "")
     return f" Your {len(answers)} answers so far are kept in {path}: run {again} to go on from them."
 
 
@@ -133,7 +134,7 @@ def _save(path: Path, all_answers: Sequence[dict[str, Any]]) -> None:
     from createdag import session
 
     session.save_answers(path, all_answers)
-    say(f"saved the answers in {path}: create_dag.py --answers {path} writes the same DAG again")
+    say(f"saved the answers in {path}: {prog()} --answers {path} writes the same DAG again")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -192,7 +193,7 @@ def _report_written(created: Created, shown: int = 20) -> None:
             if not message.startswith("wrote "):
                 say(message)
         say(f"wrote {len(wrote)} files, e.g. {wrote[0].removeprefix('wrote ')}")
-    why = "create_dag.py update re-renders the DAG from it when the template changes, so commit it with the DAG"
+    why = f"{prog()} update re-renders the DAG from it when the template changes, so commit it with the DAG"
     if len(created.records) == 1:
         say(f"wrote {created.records[0]} (the DAG's record: {why})")
     elif created.records:
@@ -204,7 +205,7 @@ def _next_steps(args: argparse.Namespace, settings: Settings, created: Created) 
     dags = settings.output_dir
     files = [str(path) for path in (*created.files, *created.records)]
     add = " ".join(files) if len(files) <= 4 else str(dags)
-    check = "python create_dag.py check" + (f" -o {args.output_dir}" if args.output_dir else "")
+    check = f"{prog()} check" + (f" -o {args.output_dir}" if args.output_dir else "")
     steps = [
         f"{check}   (loads every DAG as Airflow's DAG processor does; needs Airflow)",
         f'git add {add} && git commit -m "Add {_names(created)}" && git push',
@@ -212,7 +213,7 @@ def _next_steps(args: argparse.Namespace, settings: Settings, created: Created) 
     connections = sorted({a["teams_conn_id"] for a in created.answers if a.get("alerts")})
     if connections:
         steps.append(f"once per Airflow environment, the Teams connection {', '.join(connections)} "
-                     "with the channel's webhook URL (docs/alerts.md)")  # fmt: skip
+                     f"with the channel's webhook URL ({docs_hint('alerts')})")  # fmt: skip
     say("next steps:")
     for number, step in enumerate(steps, 1):
         say(f"  {number}. {step}")
