@@ -14,12 +14,21 @@ import json
 import shlex
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal, Protocol
 
 from createdag.errors import BadValue
 
-if TYPE_CHECKING:
-    from createdag.questions import Question
+
+class Question(Protocol):
+    """What a kind reads of the question it parses for (``questions.Question`` has it): the
+    kinds sit below the question table, which names them, and never import it."""
+
+    @property
+    def default(self) -> Any: ...
+    @property
+    def none_ok(self) -> bool: ...
+    @property
+    def list_syntax(self) -> Literal["comma", "shell"]: ...
 
 Widget = Literal["text", "confirm", "checkbox"]
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from createdag import images, rules
 from createdag import schedule as schedules
@@ -22,15 +22,19 @@ from createdag import validators as v
 from createdag.errors import BadValue
 from createdag.kinds import KINDS, Kind
 from createdag.rules import Check
-from createdag.settings import Settings
+
+if TYPE_CHECKING:  # the settings (and the team config, which reads this table) sit above it
+    from createdag.settings import Settings
 
 Answers = Mapping[str, Any]
 
 ALERT_EVENTS = ("failure", "retry", "success")
 ALERTS_MODULE = "teams_alerts"
+#: the upstream-DAG sensor's task_id: it runs before every root task
+SENSOR_TASK_ID = "wait_for_upstream"
 
 
-Default = Any | Callable[[Answers, Settings], Any]
+Default = Any | Callable[[Answers, "Settings"], Any]
 
 
 def _always(answers: Answers) -> bool:
@@ -130,8 +134,6 @@ def _check_image(value: str, answers: Answers, settings: Settings) -> str:
 
 
 def _check_task_id(value: str, answers: Answers, settings: Settings) -> str:
-    from createdag.pipeline import SENSOR_TASK_ID
-
     value = v.task_id(value)
     if value == SENSOR_TASK_ID:
         raise BadValue(f"{value!r} is the task that waits for an upstream DAG: choose another task id")
@@ -185,12 +187,6 @@ def _timezones(answers: Answers, settings: Settings) -> Iterable[str]:
 
 def _schedule_presets(answers: Answers, settings: Settings) -> Iterable[str]:
     return (*schedules.CRON_PRESETS, *schedules.SPECIAL_SCHEDULES, "None")
-
-
-def _dag_ids_nearby(answers: Answers, settings: Settings) -> Iterable[str]:
-    from createdag import upstream
-
-    return sorted(set(upstream.dag_ids_in_cached(settings.output_dir)) - {answers.get("dag_id")})
 
 
 def _upstream_task_ids(answers: Answers, settings: Settings) -> Iterable[str]:
@@ -459,7 +455,7 @@ QUESTIONS: tuple[Question, ...] = (
              "bool", False, prompt_only=True),
     Question("external_dag_id", "Upstream DAG", "Upstream dag_id", "The DAG whose run this one waits for.",
              "text", "", rules.check_external_dag_id, when=lambda answers: bool(answers.get("upstream")),
-             depends_on=("upstream", "dag_id"), complete=_dag_ids_nearby),
+             depends_on=("upstream", "dag_id"), complete=rules.dag_ids_nearby),
     Question("external_task_id", "Upstream DAG", "Upstream task_id",
              "Wait for this task of it to succeed (empty: for the whole DAG run to succeed).",
              "text", "", rules.check_external_task_id, when=_waits, depends_on=("external_dag_id",),

@@ -11,17 +11,19 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from createdag import images
 from createdag import schedule as schedules
 from createdag import validators as v
 from createdag.errors import BadValue
-from createdag.settings import Settings
+
+if TYPE_CHECKING:  # the settings are built above the checks: imported for types only
+    from createdag.settings import Settings
 
 Answers = Mapping[str, Any]
 #: A question's check: (typed value, answers so far, settings) -> the value, normalized.
-Check = Callable[[Any, Answers, Settings], Any]
+Check = Callable[[Any, Answers, "Settings"], Any]
 
 
 def check_dag_id(value: str, answers: Answers, settings: Settings) -> str:
@@ -117,6 +119,13 @@ def check_quantity(resource: str, request_key: str | None = None) -> Check:
         return value
 
     return run
+
+
+def dag_ids_nearby(answers: Answers, settings: Settings) -> Iterable[str]:
+    """What Tab completes an upstream dag_id from: the DAGs of the dags folder but this one."""
+    from createdag import upstream
+
+    return sorted(set(upstream.dag_ids_in_cached(settings.output_dir)) - {answers.get("dag_id")})
 
 
 def upstream_of(answers: Answers, settings: Settings) -> Any:
