@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from createdag import dagsource
+from createdag import dagsource, questions
 from createdag.dagsource import NOT_FOUND, call_name, kwargs, literal
 
 # --------------------------------------------------------------------------------------------
@@ -595,12 +595,7 @@ TEMPLATE_POD_ARGUMENTS = frozenset(
 )  # fmt: skip
 #: The pod options the template writes (task answers; ``affinity`` is the answer node_affinity): read
 #: by ``pipeline_source`` in the forms it knows, the others listed there (a blocker of the migration).
-TEMPLATE_POD_OPTIONS = frozenset(
-    {"service_account_name", "container_security_context", "node_selector", "affinity", "tolerations",
-     "priority_class_name", "env_from", "volumes", "volume_mounts", "labels", "annotations", "image_pull_policy",
-     "startup_timeout_seconds", "on_finish_action", "do_xcom_push", "get_logs", "pool", "priority_weight",
-     "pod_template_file"}
-)  # fmt: skip
+TEMPLATE_POD_OPTIONS = frozenset(q.place.argument for q in questions.POD_OPTIONS if q.place is not None)
 #: KubernetesPodOperator's template fields (cncf-kubernetes 10): the arguments whose strings are rendered.
 POD_TEMPLATE_FIELDS = frozenset(
     {"image", "name", "hostname", "cmds", "annotations", "arguments", "env_vars", "labels", "config_file",

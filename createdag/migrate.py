@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from createdag import airflow2, dagsource, pipeline_source
+from createdag import airflow2, dagsource, pipeline_source, questions
 from createdag.airflow2 import Change, MigrationReport
 from createdag.errors import CreateDagError, Interrupted, InvalidAnswers, UnreadableSource, UserError
 from createdag.settings import Settings
@@ -141,10 +141,7 @@ _RESOLVED_ARGUMENTS = frozenset(
 )  # fmt: skip
 #: Task answers ``airflow2`` gives (translated template strings, on_finish_action from
 #: is_delete_operator_pod) that replace what ``pipeline_source`` read from the file.
-_TRANSLATED_ANSWERS = frozenset(
-    {"cmds", "arguments", "env_vars", "image", "namespace", "on_finish_action", "labels", "annotations",
-     "node_selector", "pod_template_file", "service_account_name", "priority_class_name", "image_pull_policy", "pool"}
-)  # fmt: skip
+_TRANSLATED_ANSWERS = questions.LITERAL_POD_ANSWERS  # airflow2 translates template fields only
 
 
 def _statement_owners(body: Sequence[ast.stmt], calls: Sequence[dagsource.DagCall]) -> list[set[int]]:
