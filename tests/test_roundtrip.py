@@ -44,8 +44,11 @@ _STATIC_DEFAULTS = {
 }
 
 
+NONE_ACCEPTED = object()
+
+
 def draw_answer(draw: st.DrawFn, question: Question, view: Mapping[str, Any]) -> Any:
-    """One of the question's examples its check accepts beside ``view``; ``None`` when none is."""
+    """One of the question's examples its check accepts beside ``view`` (``NONE_ACCEPTED``: none is)."""
     if question.kind == "tasks":  # runs after: some of the tasks before it, in file order
         earlier = list(question.options(view)) if question.options else []
         return [name for name in earlier if draw(st.booleans())]
@@ -56,7 +59,7 @@ def draw_answer(draw: st.DrawFn, question: Question, view: Mapping[str, Any]) ->
         except BadValue:
             continue
         return value
-    return None
+    return NONE_ACCEPTED
 
 
 def draw_answers(draw: st.DrawFn, questions: tuple[Question, ...], into: dict[str, Any], below: Mapping) -> None:
@@ -67,7 +70,7 @@ def draw_answers(draw: st.DrawFn, questions: tuple[Question, ...], into: dict[st
         if question.key not in _ALWAYS and not draw(st.booleans()):
             continue
         value = draw_answer(draw, question, view)
-        if value is not None or question.none_ok and None in question.examples:
+        if value is not NONE_ACCEPTED:
             into[question.key] = value
 
 
