@@ -26,13 +26,14 @@ import difflib
 from collections import ChainMap
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from createdag import resources
 from createdag.errors import InvalidAnswer, InvalidAnswers
 from createdag.questions import ALIASES, BY_KEY, DAG_KEYS, SENSOR_TASK_ID, TASKS
 from createdag.schedule import normalize_schedule
-from createdag.upstream import UpstreamDag, normalized_uris
+
+if TYPE_CHECKING:
+    from createdag.upstream import UpstreamDag
 
 
 def task_view(answers: Mapping[str, Any], number: int) -> ChainMap[str, Any]:
@@ -225,6 +226,8 @@ def dependency_chains(tasks: Sequence[tuple[str, Sequence[str]]], sensor: str = 
     exactly the lines the file will hold; the template cannot import create_dag, so the
     rule lives there.
     """
+    from createdag import resources  # the template's rules, loaded when a graph is shown
+
     return resources.template_extensions().dependency_chains(tasks, sensor)
 
 
@@ -242,6 +245,10 @@ def as_entry(answers: Mapping[str, Any]) -> dict[str, Any]:
 
 def planned_dags(entries: Sequence[Mapping[str, Any]]) -> tuple[UpstreamDag, ...]:
     """DAGs about to be created in this run, as an upstream lookup would see them."""
+    # a batch only (create --answers with several DAGs): not loaded before the first question
+    from createdag import resources
+    from createdag.upstream import UpstreamDag, normalized_uris
+
     defaults = {key: BY_KEY[key].default for key in ("schedule", "timezone", "task_id", "shards")}
     planned = []
     for entry in entries:
