@@ -3,11 +3,19 @@
 A ``Question`` says what is asked (prompt and a one-line help that explains
 the option), the answer's kind (an entry of ``kinds.KINDS``: how text becomes
 a value, how a value is shown, which widget asks), its default, how it is
-checked and when it is asked. The interactive prompt, ``--set`` flags,
-answers files and the team config's defaults all go through
-``answers.check_one``, which reads this table. Checks that read more than
-one value are in ``rules``. The order of ``QUESTIONS`` is the order of the
-prompt; ``ANSWER_KEYS`` is the list of answers every other module uses.
+checked and when it is asked; and where the answer lives in the DAG file
+(``Place``), whether the team config may set its default, and examples of
+its value. The interactive prompt, ``--set`` flags, answers files and the
+team config's defaults all go through ``answers.check_one``, which reads
+this table. Checks that read more than one value are in ``rules``. The order
+of ``QUESTIONS`` is the order of the prompt; ``ANSWER_KEYS`` is the list of
+answers every other module uses.
+
+This is the option registry: the tables at the end (the pod options, their
+defaults and arguments, the team settings) are derived from it for the
+readers, migrate and the team config, and ``createdag.derived`` writes the
+files that must stay on disk (the template's ``cookiecutter.json`` and
+tables, the docs' options table) from it. docs/architecture.md lists them.
 """
 
 from __future__ import annotations
