@@ -26,7 +26,8 @@ REPO = Path(__file__).resolve().parent.parent
 _AS_OBJECT = frozenset({"params"})
 #: the Jinja filters cookiecutter loads from local_extensions.py (``_extensions``)
 EXTENSIONS = ("py_literal", "as_list", "as_bool", "as_int", "date_args", "pod_name", "task_variable", "pipeline",
-              "as_dict", "k8s_args", "k8s_volume", "schedule_source")  # fmt: skip
+              "as_dict", "k8s_args", "k8s_volume", "schedule_source", "pure_source", "carried_key",
+              "carried_names")  # fmt: skip
 BEGIN = "# --- generated from createdag/questions.py by `python -m createdag.derived`: do not edit ---\n"
 END = "# --- end of the generated tables ---\n"
 TABLE_BEGIN = "<!-- options table: generated from createdag/questions.py by `python -m createdag.derived` -->\n"
@@ -46,13 +47,15 @@ def _template_value(question: Question) -> Any:
 
 def cookiecutter_json(questions: Iterable[Question] = QUESTIONS) -> str:
     """``dag_template/cookiecutter.json``: every answer with the value a plain cookiecutter run
-    takes, the alert module beside the Teams connection, ``tasks`` and the extensions."""
+    takes, the alert module beside the Teams connection, ``tasks``, what an adopted DAG keeps as
+    written (none) and the extensions."""
     context: dict[str, Any] = {}
     for question in _answers(questions):
         context[question.key] = _template_value(question)
         if question.key == "teams_conn_id":
             context["alerts_module"] = ALERTS_MODULE
     context["tasks"] = "[]"
+    context["_adopted"] = {}  # what an adopted DAG keeps as written (update.with_adopted); none here
     context["_extensions"] = [f"local_extensions.{name}" for name in EXTENSIONS]
     return json.dumps(context, indent=2, ensure_ascii=False) + "\n"
 
