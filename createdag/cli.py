@@ -160,9 +160,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     from createdag.faults import handle_sigterm
 
     handle_sigterm()
-    args = parse(list(sys.argv[1:] if argv is None else argv))
-    module = _command_module(args.command)
+    module: Any = None  # a signal may come while the command's modules still load
     try:
+        args = parse(list(sys.argv[1:] if argv is None else argv))
+        module = _command_module(args.command)
         return int(module.run(args))
     except Terminated:
         say(f"\nTerminated (SIGTERM): {getattr(module, 'INTERRUPTED', 'nothing was written.')}")

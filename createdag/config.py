@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from createdag.errors import ConfigError, PatternError, shown
+from createdag.questions import TEAM_SETTINGS, TEAM_SETTINGS_OF_TABLES
 
 CONFIG_FILE = ".create_dag.toml"
 CONFIG_MAX_BYTES = 4 * 2**20  # pyproject.toml included; a config is a few hundred bytes
@@ -124,64 +125,35 @@ def image_in_registry(image: str, registry: str) -> bool:
     return all(part not in ("", ".", "..") for part in name[len(prefix) + 1 :].split("/"))
 
 
-#: setting -> (type, question key it gives the default of, or None)
+#: The settings of the team config's own (rules, places), and their types.
+_OWN_SETTINGS: dict[str, type | tuple[type, ...]] = {
+    "owners": list,
+    "allowed_tags": list,
+    "dag_id_pattern": str,
+    "dag_id_example": str,
+    "image_registry": str,
+    "alerts_module": str,
+    "output_dir": str,
+    "check_skip": list,
+    "require_pinned_image": bool,
+    # rules for the cluster (issue 26), each off by default (docs/deploy.md, "Rules for the cluster")
+    "require_memory_resources": bool,
+    "require_pod_timeouts": bool,
+    "remote_logging": bool,
+    "require_run_date_templates": bool,
+    # what the cluster runs, when it differs from what is installed here
+    "cluster_airflow_version": str,
+    "cluster_cncf_kubernetes_version": str,
+}
+#: setting -> (type, question key it gives the default of, or None). The defaults are the
+#: questions' (``Question.team_setting``, every pod option): labels and annotations are merged
+#: into the task's, the other pod options are every pod task's default.
 _SETTINGS: dict[str, tuple[type | tuple[type, ...], str | None]] = {
-    "owner": (str, "owner"),
-    "owners": (list, None),
-    "tags": (list, "tags"),
-    "allowed_tags": (list, None),
-    "dag_id_pattern": (str, None),
-    "dag_id_example": (str, None),
-    "namespace": (str, "namespace"),
-    "image_registry": (str, None),
-    "image_pull_secrets": (list, "image_pull_secrets"),
-    "cpu_request": (str, "cpu_request"),
-    "memory_request": (str, "memory_request"),
-    "cpu_limit": (str, "cpu_limit"),
-    "memory_limit": (str, "memory_limit"),
-    "teams_conn_id": (str, "teams_conn_id"),
-    "alerts_module": (str, None),
-    "timezone": (str, "timezone"),
-    "output_dir": (str, None),
-    "retries": (int, "retries"),
-    "alerts": (list, "alerts"),
-    "check_skip": (list, None),
-    "require_pinned_image": (bool, None),
-    "require_memory_resources": (bool, None),
-    "require_pod_timeouts": (bool, None),
-    "remote_logging": (bool, None),
-    "require_run_date_templates": (bool, None),
-    "cluster_airflow_version": (str, None),
-    "cluster_cncf_kubernetes_version": (str, None),
-    # pod options (issue 14): every pod task's default; labels and annotations are merged into the task's
-    "service_account_name": (str, "service_account_name"),
-    "container_security_context": ((dict, str), "container_security_context"),
-    "node_selector": ((dict, str), "node_selector"),
-    "node_affinity": ((dict, str), "node_affinity"),
-    "tolerations": ((list, str), "tolerations"),
-    "priority_class_name": (str, "priority_class_name"),
-    "env_from": ((list, str), "env_from"),
-    "volumes": ((list, str), "volumes"),
-    "volume_mounts": ((list, str), "volume_mounts"),
-    "labels": ((dict, str), "labels"),
-    "annotations": ((dict, str), "annotations"),
-    "image_pull_policy": (str, "image_pull_policy"),
-    "startup_timeout_seconds": (int, "startup_timeout_seconds"),
-    "on_finish_action": (str, "on_finish_action"),
-    "schedule_timeout_seconds": (int, "schedule_timeout_seconds"),
-    "active_deadline_seconds": (int, "active_deadline_seconds"),
-    "termination_grace_period": (int, "termination_grace_period"),
-    "on_kill_action": (str, "on_kill_action"),
-    "deferrable": (bool, "deferrable"),
-    "durable": (bool, "durable"),
-    "do_xcom_push": (bool, "do_xcom_push"),
-    "get_logs": (bool, "get_logs"),
-    "pool": (str, "pool"),
-    "priority_weight": (int, "priority_weight"),
-    "pod_template_file": (str, "pod_template_file"),
+    **{key: (kind, None) for key, kind in _OWN_SETTINGS.items()},
+    **{key: (kind, key) for key, kind in TEAM_SETTINGS.items()},
 }
 #: settings whose list items may be tables (a toleration, a volume), checked as the answer is
-_TABLES_IN_LISTS = frozenset({"tolerations", "env_from", "volumes", "volume_mounts"})
+_TABLES_IN_LISTS = TEAM_SETTINGS_OF_TABLES
 
 
 def _load_toml(path: Path) -> dict[str, Any]:

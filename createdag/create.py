@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from createdag.errors import OutputExists
+from createdag.layout import alerts_module_of, dag_path
 from createdag.progress import Progress
 from createdag.settings import Settings
 
@@ -63,20 +64,6 @@ def create(
     created = write_dags(answers, settings, progress=progress, jobs=jobs)
     created.notices = notices
     return created
-
-
-def dag_path(output_dir: Path, answers: Mapping[str, Any]) -> Path:
-    """Where the DAG of ``answers`` is written: ``<output_dir>/<dag_id>.py``."""
-    return output_dir / f"{answers['dag_id']}.py"
-
-
-def alerts_module_of(answers: Mapping[str, Any]) -> str | None:
-    """Import path of the alert module the DAG imports (``teams_alerts``), None without alerts
-    or a deadline."""
-    from createdag.questions import ALERTS_MODULE
-
-    wanted = answers["alerts"] or answers.get("deadline_minutes")  # the deadline card goes through it too
-    return answers.get("alerts_module", ALERTS_MODULE) if wanted else None
 
 
 def install_alerts_module(output_dir: Path, module: str = "teams_alerts") -> str | None:

@@ -24,8 +24,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from createdag.create import alerts_module_of, dag_path
 from createdag.errors import InvalidAnswer, InvalidAnswers
+from createdag.layout import alerts_module_of, dag_path
 from createdag.progress import Progress
 from createdag.settings import Settings
 
@@ -75,8 +75,7 @@ def resolve_all(
 
     The answers come back packed (``PackedAnswers``) for batches of ``POOL_MIN`` or more."""
     from createdag.answers import resolve
-    from createdag.pipeline import apply_sets
-    from createdag.upstream import planned_dags
+    from createdag.pipeline import apply_sets, planned_dags
 
     merged = [apply_sets(entry, sets) for entry in entries] if sets else entries  # no copy when nothing to merge
     if len(merged) > 1:  # a DAG may wait for another one created in the same run

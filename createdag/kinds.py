@@ -14,14 +14,24 @@ import json
 import shlex
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal, Protocol
 
 from createdag.errors import BadValue
 
-if TYPE_CHECKING:
-    from createdag.questions import Question
+
+class Question(Protocol):
+    """What a kind reads of the question it parses for (``questions.Question`` has it): the
+    kinds sit below the question table, which names them, and never import it."""
+
+    @property
+    def default(self) -> Any: ...
+    @property
+    def none_ok(self) -> bool: ...
+    @property
+    def list_syntax(self) -> Literal["comma", "shell"]: ...
 
 Widget = Literal["text", "confirm", "checkbox"]
+Shape = Literal["text", "int", "bool", "list", "mapping"]
 
 _TRUE = frozenset({"true", "yes", "y", "on", "1"})
 _FALSE = frozenset({"false", "no", "n", "off", "0"})
@@ -35,6 +45,25 @@ class Kind:
     parse: Callable[[Question, Any], Any]
     show: Callable[[Question, Any], str]
     widget: Widget = "text"
+    #: the value's shape in JSON, TOML and the template's context: what ``cookiecutter.json``
+    #: holds for it, which type the team config takes, how the plain ``cookiecutter`` command's
+    #: text becomes the value (``local_extensions``)
+    shape: Shape = "text"
+    #: a list whose items are tables (a toleration, a volume): a team config may give them as
+    #: tables, or as the one line the prompt takes
+    tables: bool = False
+    #: how the docs name a value of this kind ("whole number", "list of text")
+    described: str = "text"
+
+    @property
+    def setting_type(self) -> type | tuple[type, ...]:
+        """What the team config may give for a default of this kind: the value, or for
+        structured kinds also the one line the prompt takes."""
+        if self.shape == "mapping":
+            return (dict, str)
+        if self.shape == "list":
+            return (list, str) if self.tables else list
+        return {"text": str, "int": int, "bool": bool}[self.shape]
 
 
 # --- text to values ------------------------------------------------------------------------
@@ -620,19 +649,26 @@ KINDS: dict[str, Kind] = {
     for kind in (
         Kind("text", _text, _show_plain),
         Kind("date", _date, _show_plain),
-        Kind("bool", _bool, _show_plain, "confirm"),
-        Kind("int", _int, _show_plain),
-        Kind("list", _list, _show_list),
-        Kind("choices", _choices, _show_list, "checkbox"),
-        Kind("secrets", _secrets, _show_secrets),
-        Kind("mapping", _mapping, _show_mapping),
-        Kind("tasks", _list, _show_list, "checkbox"),
-        Kind("tolerations", _tolerations, _parsed(_tolerations, _show_tolerations)),
-        Kind("env_from", _env_from, _parsed(_env_from, _show_env_from)),
-        Kind("volumes", _volumes, _parsed(_volumes, _show_volumes)),
-        Kind("volume_mounts", _volume_mounts, _parsed(_volume_mounts, _show_volume_mounts)),
-        Kind("security_context", _security_context, _parsed(_security_context, _show_security_context)),
-        Kind("node_labels", _node_labels, _parsed(_node_labels, _show_node_labels)),
-        Kind("params", _params, _show_params),
+        Kind("bool", _bool, _show_plain, "confirm", shape="bool", described="true/false"),
+        Kind("int", _int, _show_plain, shape="int", described="whole number"),
+        Kind("list", _list, _show_list, shape="list", described="list of text"),
+        Kind("choices", _choices, _show_list, "checkbox", shape="list", described="list"),
+        Kind("secrets", _secrets, _show_secrets, shape="list", described="list of {env, secret, key}"),
+        Kind("mapping", _mapping, _show_mapping, shape="mapping", described="mapping NAME: value"),
+        Kind("tasks", _list, _show_list, "checkbox", shape="list", described="list of task ids"),
+        Kind("tolerations", _tolerations, _parsed(_tolerations, _show_tolerations), shape="list", tables=True,
+             described="list of {key, operator, value, effect}"),
+        Kind("env_from", _env_from, _parsed(_env_from, _show_env_from), shape="list", tables=True,
+             described="list of {configMapRef or secretRef: {name}, prefix}"),
+        Kind("volumes", _volumes, _parsed(_volumes, _show_volumes), shape="list", tables=True,
+             described="list of {name, persistentVolumeClaim / configMap / secret / emptyDir}"),
+        Kind("volume_mounts", _volume_mounts, _parsed(_volume_mounts, _show_volume_mounts), shape="list",
+             tables=True, described="list of {name, mountPath, readOnly, subPath}"),
+        Kind("security_context", _security_context, _parsed(_security_context, _show_security_context),
+             shape="mapping", described="mapping of runAsNonRoot, runAsUser, readOnlyRootFilesystem"),
+        Kind("node_labels", _node_labels, _parsed(_node_labels, _show_node_labels), shape="mapping",
+             described="mapping label: value or list of values"),
+        Kind("params", _params, _show_params, shape="mapping",
+             described="mapping name: {type, default, description, enum}"),
     )
-}
+}  # fmt: skip

@@ -25,13 +25,15 @@ from __future__ import annotations
 import difflib
 from collections import ChainMap
 from collections.abc import Mapping, Sequence
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from createdag.errors import InvalidAnswer
-from createdag.questions import ALIASES, BY_KEY, TASKS
+from createdag.errors import InvalidAnswer, InvalidAnswers
+from createdag.questions import ALIASES, BY_KEY, DAG_KEYS, SENSOR_TASK_ID, TASKS
+from createdag.schedule import normalize_schedule
 
-#: the upstream-DAG sensor's task_id: it runs before every root task
-SENSOR_TASK_ID = "wait_for_upstream"
+if TYPE_CHECKING:
+    from createdag.upstream import UpstreamDag
 
 
 def task_view(answers: Mapping[str, Any], number: int) -> ChainMap[str, Any]:
@@ -118,8 +120,6 @@ def apply_sets(raw: Mapping[str, Any], sets: Mapping[str, Any], source: str = "-
         for task in matching:
             task[name] = value
     if problems:
-        from createdag.errors import InvalidAnswers
-
         raise InvalidAnswers(problems)
     if many:
         result[TASKS] = tasks
@@ -226,7 +226,7 @@ def dependency_chains(tasks: Sequence[tuple[str, Sequence[str]]], sensor: str = 
     exactly the lines the file will hold; the template cannot import create_dag, so the
     rule lives there.
     """
-    from createdag import resources
+    from createdag import resources  # the template's rules, loaded when a graph is shown
 
     return resources.template_extensions().dependency_chains(tasks, sensor)
 
@@ -234,8 +234,6 @@ def dependency_chains(tasks: Sequence[tuple[str, Sequence[str]]], sensor: str = 
 def as_entry(answers: Mapping[str, Any]) -> dict[str, Any]:
     """Validated answers as an answers file writes them: the one-task flat form for one task
     (as the README shows), ``tasks: [...]`` for several. ``resolve`` reads either back the same."""
-    from createdag.questions import DAG_KEYS
-
     entry = {key: answers[key] for key in DAG_KEYS if key in answers}
     tasks = list(answers.get(TASKS) or ())
     if len(tasks) == 1 and not tasks[0].get("after"):
@@ -243,3 +241,64 @@ def as_entry(answers: Mapping[str, Any]) -> dict[str, Any]:
     else:
         entry[TASKS] = [dict(task) for task in tasks]
     return entry
+
+
+def planned_dags(entries: Sequence[Mapping[str, Any]]) -> tuple[UpstreamDag, ...]:
+    """DAGs about to be created in this run, as an upstream lookup would see them."""
+    # a batch only (create --answers with several DAGs): not loaded before the first question
+    from createdag import resources
+    from createdag.upstream import UpstreamDag, normalized_uris
+
+    defaults = {key: BY_KEY[key].default for key in ("schedule", "timezone", "task_id", "shards")}
+    planned = []
+    for entry in entries:
+        dag_id = entry.get("dag_id")
+        if not isinstance(dag_id, str):
+            continue
+        try:
+            schedule = normalize_schedule(entry.get("schedule", defaults["schedule"]))
+        except Exception:  # noqa: BLE001 - reported by its own check
+            continue
+        task_ids: set[str] = set()
+        mapped: set[str] = set()
+        tasks = entry.get("tasks")
+        for task in tasks if isinstance(tasks, list) else [entry]:
+            if not isinstance(task, Mapping):
+                continue
+            task_id = str(task.get("task_id", defaults["task_id"]))
+            task_ids.add(task_id)
+            try:
+                shards = task.get("shards", entry.get("shards", defaults["shards"]))
+                if int(shards) > 1:
+                    mapped.add(task_id)
+            except (TypeError, ValueError):
+                pass  # reported by its own check
+        if task_ids and mapped == task_ids and not entry.get("external_dag_id"):
+            # the template's EmptyOperator after all-mapped pods (see local_extensions.pipeline)
+            tasks_list = tasks if isinstance(tasks, list) else [entry]
+            ran_after = {str(a) for t in tasks_list if isinstance(t, Mapping) for a in t.get("after") or ()}
+            order = [str(t.get("task_id", defaults["task_id"])) for t in tasks_list if isinstance(t, Mapping)]
+            join_task_id = resources.template_extensions().join_task_id
+            task_ids.add(str(join_task_id(order, [t for t in order if t not in ran_after])))
+        if entry.get("external_dag_id"):
+            task_ids.add(SENSOR_TASK_ID)
+        outlets = {
+            uri
+            for task in (tasks if isinstance(tasks, list) else [entry])
+            if isinstance(task, Mapping)
+            for uri in normalized_uris(task.get("outlets", entry.get("outlets")))
+        }
+        planned.append(
+            UpstreamDag(
+                path=Path("(this run)"),
+                dag_id=dag_id,
+                schedule=schedule,
+                schedule_known=True,
+                timezone=str(entry.get("timezone", defaults["timezone"])),
+                task_ids=frozenset(task_ids),
+                task_ids_complete=True,
+                mapped_task_ids=frozenset(mapped),
+                outlets=frozenset(outlets),
+            )
+        )
+    return tuple(planned)

@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeGuard
 
-from createdag import dagmodel, dagsource
+from createdag import dagmodel, dagsource, questions
 from createdag.dagsource import NOT_FOUND, DagCall, call_name, kwargs, line_of, literal, quoted, source_of
 
 POD = "KubernetesPodOperator"
@@ -498,40 +498,26 @@ def _execution_timeout(node: ast.AST) -> Any:
 
 
 #: What a file that leaves a pod option out means: the provider's defaults (KubernetesPodOperator
-#: of cncf-kubernetes 10), which are also the questions' defaults (a test holds them equal).
-POD_OPTION_DEFAULTS: dict[str, Any] = {
-    "service_account_name": "",
-    "container_security_context": {},
-    "node_selector": {},
-    "node_affinity": {},
-    "tolerations": [],
-    "priority_class_name": "",
-    "env_from": [],
-    "volumes": [],
-    "volume_mounts": [],
-    "labels": {},
-    "annotations": {},
-    "image_pull_policy": "",
-    "startup_timeout_seconds": 120,
-    "schedule_timeout_seconds": 0,
-    "active_deadline_seconds": 0,
-    "termination_grace_period": 0,
-    "on_kill_action": "delete_pod",
-    "deferrable": False,
-    "durable": True,
-    "on_finish_action": "delete_pod",
-    "do_xcom_push": False,
-    "get_logs": True,
-    "pool": "",
-    "priority_weight": 1,
-    "pod_template_file": "",
+#: of cncf-kubernetes 10), which are the questions' defaults (``questions.POD_OPTIONS``).
+POD_OPTION_DEFAULTS: dict[str, Any] = questions.POD_OPTION_DEFAULTS
+#: The pod argument of an answer when they are named differently (``questions.Place``).
+POD_ARGUMENT_OF = questions.POD_ARGUMENT_OF
+#: How a pod option the template writes as a plain literal is read, by the shape of its value.
+_LITERAL_READERS: dict[str, tuple[Callable[[ast.AST], Any], str]] = {
+    "text": (_optional_text, "a string"),
+    "int": (_whole, "a whole number"),
+    "bool": (_flag, "True or False"),
+    "mapping": (_mapping, "a dict of strings"),
 }
-#: The pod argument of an answer when they are named differently.
-POD_ARGUMENT_OF = {"node_affinity": "affinity", "execution_timeout_minutes": "execution_timeout"}
 
 
 #: Pod arguments that are answers: how each is read, and what the reader expects (for messages).
 POD_READERS: dict[str, tuple[Callable[[ast.AST], Any], str]] = {
+    **{
+        q.place.argument: _LITERAL_READERS[q.kind_of.shape]
+        for q in questions.POD_OPTIONS
+        if q.place is not None and q.place.form == "literal"
+    },
     "image": (_text, "a string"),
     "namespace": (_text, "a string"),
     "cmds": (_words, "a list of strings"),
@@ -543,19 +529,16 @@ POD_READERS: dict[str, tuple[Callable[[ast.AST], Any], str]] = {
         _resources,
         'k8s.V1ResourceRequirements(requests={"cpu": ..., "memory": ...}, limits={...})',
     ),
-    "service_account_name": (_optional_text, "a string"),
     "container_security_context": (
         _security_context,
         "k8s.V1SecurityContext(run_as_non_root=..., run_as_user=..., read_only_root_filesystem=...) or its dict",
     ),
-    "node_selector": (_mapping, "a dict of strings"),
     "affinity": (
         _node_affinity,
         'required node labels as create_dag writes them (k8s.V1Affinity(node_affinity=...), one term, operator="In"),'
         " or their dict",
     ),
     "tolerations": (_tolerations, "[k8s.V1Toleration(key=..., operator=..., value=..., effect=...)] or dicts"),
-    "priority_class_name": (_optional_text, "a string"),
     "env_from": (
         _env_from,
         "[k8s.V1EnvFromSource(config_map_ref=k8s.V1ConfigMapEnvSource(name=...))] "
@@ -566,22 +549,7 @@ POD_READERS: dict[str, tuple[Callable[[ast.AST], Any], str]] = {
         "[k8s.V1Volume(name=..., persistent_volume_claim=..., config_map=..., secret=... or empty_dir=...)]",
     ),
     "volume_mounts": (_volume_mounts, "[k8s.V1VolumeMount(name=..., mount_path=..., sub_path=..., read_only=...)]"),
-    "labels": (_mapping, "a dict of strings"),
-    "annotations": (_mapping, "a dict of strings"),
-    "image_pull_policy": (_optional_text, "a string"),
-    "startup_timeout_seconds": (_whole, "a whole number"),
-    "schedule_timeout_seconds": (_whole, "a whole number"),
-    "active_deadline_seconds": (_whole, "a whole number"),
-    "termination_grace_period": (_whole, "a whole number"),
-    "on_kill_action": (_on_finish_action, 'a string ("delete_pod", "keep_pod")'),
-    "deferrable": (_flag, "True or False"),
-    "durable": (_flag, "True or False"),
     "on_finish_action": (_on_finish_action, 'a string ("delete_pod", "delete_succeeded_pod", "keep_pod")'),
-    "do_xcom_push": (_flag, "True or False"),
-    "get_logs": (_flag, "True or False"),
-    "pool": (_optional_text, "a string"),
-    "priority_weight": (_whole, "a whole number"),
-    "pod_template_file": (_optional_text, "a string"),
     "outlets": (_outlets, '[Asset("uri"), ...]'),
     "execution_timeout": (_execution_timeout, "datetime.timedelta(...) of whole minutes, or None"),
 }
@@ -1473,9 +1441,7 @@ class _Reader:
     def shared(self, tasks: list[dict[str, Any]]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         """The ``INHERITED`` values and pod options most tasks give become DAG-level answers (a task
         answer given at the DAG level is every task's); a task that differs overrides them."""
-        from createdag.questions import QUESTIONS
-
-        merging = {question.key for question in QUESTIONS if question.merges}  # labels, annotations
+        merging = {question.key for question in questions.QUESTIONS if question.merges}  # labels, annotations
         defaults: dict[str, Any] = {}
         pods = [self.pods[task["task_id"]] for task in tasks]
         for key in (*INHERITED, *POD_OPTION_DEFAULTS):

@@ -11,17 +11,19 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from createdag import images, run_dates
 from createdag import schedule as schedules
 from createdag import validators as v
 from createdag.errors import BadValue
-from createdag.settings import Settings
+
+if TYPE_CHECKING:  # the settings are built above the checks: imported for types only
+    from createdag.settings import Settings
 
 Answers = Mapping[str, Any]
 #: A question's check: (typed value, answers so far, settings) -> the value, normalized.
-Check = Callable[[Any, Answers, Settings], Any]
+Check = Callable[[Any, Answers, "Settings"], Any]
 
 
 def check_dag_id(value: str, answers: Answers, settings: Settings) -> str:
@@ -150,17 +152,15 @@ def installed_version(package: str) -> tuple[int, int] | None:
     return (int(parts[0]), int(parts[1])) if len(parts) >= 2 else None
 
 
-def pod_option_check(key: str, check: Callable[[Any], Any]) -> Check:
-    """``check`` of one value, then, when the value is not the option's default, the Airflow and
+def pod_option_check(key: str, check: Callable[[Any], Any], default: Any) -> Check:
+    """``check`` of one value, then, when the value is not the option's ``default``, the Airflow and
     cncf-kubernetes releases it needs (``POD_OPTION_NEEDS``) against what is installed here and
     what the team config says the cluster runs (``cluster_airflow_version``,
     ``cluster_cncf_kubernetes_version``)."""
 
     def run(value: Any, answers: Answers, settings: Settings) -> Any:
-        from createdag.questions import BY_KEY
-
         value = check(value)
-        if key not in POD_OPTION_NEEDS or value == BY_KEY[key].default:
+        if key not in POD_OPTION_NEEDS or value == default:
             return value
         airflow_needed, provider_needed, why = POD_OPTION_NEEDS[key]
         team = settings.team
@@ -199,6 +199,13 @@ def check_on_finish_action(value: str, answers: Answers, settings: Settings) -> 
             "remotely (remote_logging = false): choose delete_succeeded_pod (failed pods kept to read) or keep_pod"
         )
     return value
+
+
+def dag_ids_nearby(answers: Answers, settings: Settings) -> Iterable[str]:
+    """What Tab completes an upstream dag_id from: the DAGs of the dags folder but this one."""
+    from createdag import upstream
+
+    return sorted(set(upstream.dag_ids_in_cached(settings.output_dir)) - {answers.get("dag_id")})
 
 
 def upstream_of(answers: Answers, settings: Settings) -> Any:

@@ -15,7 +15,7 @@ import ast
 import datetime as dt
 import functools
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeGuard
@@ -74,7 +74,7 @@ def read_dag_source(path: Path, dag_id: str) -> UpstreamDag | None:
             task_ids=tasks.ids,
             task_ids_complete=tasks.complete,
             mapped_task_ids=tasks.mapped,
-            outlets=frozenset(_normalized_uris(dagsource.asset_outlets(tree).get(dag_id, []))),
+            outlets=frozenset(normalized_uris(dagsource.asset_outlets(tree).get(dag_id, []))),
         )
     return None
 
@@ -156,70 +156,10 @@ def find_upstream_cached(dags_dir: Path, dag_id: str) -> UpstreamDag | None:
     return read_dag_source(path, dag_id) if path is not None else None
 
 
-def planned_dags(entries: Sequence[Mapping[str, Any]]) -> tuple[UpstreamDag, ...]:
-    """DAGs about to be created in this run, as an upstream lookup would see them."""
-    from createdag.questions import BY_KEY
-
-    defaults = {key: BY_KEY[key].default for key in ("schedule", "timezone", "task_id", "shards")}
-    planned = []
-    for entry in entries:
-        dag_id = entry.get("dag_id")
-        if not isinstance(dag_id, str):
-            continue
-        try:
-            schedule = schedules.normalize_schedule(entry.get("schedule", defaults["schedule"]))
-        except Exception:  # noqa: BLE001 - reported by its own check
-            continue
-        task_ids: set[str] = set()
-        mapped: set[str] = set()
-        tasks = entry.get("tasks")
-        for task in tasks if isinstance(tasks, list) else [entry]:
-            if not isinstance(task, Mapping):
-                continue
-            task_id = str(task.get("task_id", defaults["task_id"]))
-            task_ids.add(task_id)
-            try:
-                shards = task.get("shards", entry.get("shards", defaults["shards"]))
-                if int(shards) > 1:
-                    mapped.add(task_id)
-            except (TypeError, ValueError):
-                pass  # reported by its own check
-        if task_ids and mapped == task_ids and not entry.get("external_dag_id"):
-            # the template's EmptyOperator after all-mapped pods (see local_extensions.pipeline)
-            tasks_list = tasks if isinstance(tasks, list) else [entry]
-            ran_after = {str(a) for t in tasks_list if isinstance(t, Mapping) for a in t.get("after") or ()}
-            order = [str(t.get("task_id", defaults["task_id"])) for t in tasks_list if isinstance(t, Mapping)]
-            from createdag.pipeline_source import join_task_id
-
-            task_ids.add(join_task_id(order, [t for t in order if t not in ran_after]))
-        if entry.get("external_dag_id"):
-            task_ids.add("wait_for_upstream")
-        outlets = {
-            uri
-            for task in (tasks if isinstance(tasks, list) else [entry])
-            if isinstance(task, Mapping)
-            for uri in _normalized_uris(task.get("outlets", entry.get("outlets")))
-        }
-        planned.append(
-            UpstreamDag(
-                path=Path("(this run)"),
-                dag_id=dag_id,
-                schedule=schedule,
-                schedule_known=True,
-                timezone=str(entry.get("timezone", defaults["timezone"])),
-                task_ids=frozenset(task_ids),
-                task_ids_complete=True,
-                mapped_task_ids=frozenset(mapped),
-                outlets=frozenset(outlets),
-            )
-        )
-    return tuple(planned)
-
-
 # --- assets: which DAGs produce which asset ---------------------------------------------------------
 
 
-def _normalized_uris(raw: Any) -> list[str]:
+def normalized_uris(raw: Any) -> list[str]:
     """Asset URIs as Airflow stores them; what is no valid URI (reported by its own check) is left out."""
     from createdag import validators
     from createdag.errors import BadValue
@@ -251,7 +191,7 @@ def asset_producers(root: Path) -> dict[str, list[tuple[str, Path]]]:
         if tree is None:
             continue
         for dag_id, uris in dagsource.asset_outlets(tree).items():
-            for uri in _normalized_uris(uris):
+            for uri in normalized_uris(uris):
                 if (dag_id, path) not in found.setdefault(uri, []):
                     found[uri].append((dag_id, path))
     return found

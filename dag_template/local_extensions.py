@@ -107,24 +107,87 @@ def task_variable(task_id: Any) -> str:
     return name
 
 
+# --- generated from createdag/questions.py by `python -m createdag.derived`: do not edit ---
 #: The answers of one pod task. A plain ``cookiecutter`` run has no ``tasks`` and makes
 #: one task of these keys; create_dag passes ``tasks``, each task with all of them.
-TASK_KEYS = ("task_id", "image", "namespace", "shards", "cmds", "arguments", "secrets", "env_vars",
-             "image_pull_secrets", "service_account_name", "container_security_context", "node_selector",
-             "node_affinity", "tolerations", "priority_class_name", "env_from", "volumes", "volume_mounts", "labels",
-             "annotations", "image_pull_policy", "startup_timeout_seconds", "schedule_timeout_seconds",
-             "active_deadline_seconds", "termination_grace_period", "on_kill_action", "deferrable", "durable",
-             "on_finish_action", "do_xcom_push",
-             "get_logs", "pool", "priority_weight", "pod_template_file", "cpu_request", "memory_request",
-             "cpu_limit", "memory_limit", "after",
-             "outlets", "execution_timeout_minutes")
-#: the pod options of a task, by how a plain ``cookiecutter`` run's text becomes their value
-_POD_MAPPINGS = ("container_security_context", "node_selector", "node_affinity", "labels", "annotations")
-_POD_LISTS = ("tolerations", "env_from", "volumes", "volume_mounts")
-_POD_SECONDS = ("schedule_timeout_seconds", "active_deadline_seconds", "termination_grace_period")  # 0: not written
-_POD_DEFAULTS = {"startup_timeout_seconds": 120, "on_finish_action": "delete_pod", "do_xcom_push": False,
-                 "get_logs": True, "priority_weight": 1, "service_account_name": "", "priority_class_name": "",
-                 "image_pull_policy": "", "pool": "", "pod_template_file": "", "on_kill_action": "delete_pod"}
+TASK_KEYS = (
+    'task_id',
+    'image',
+    'namespace',
+    'shards',
+    'cmds',
+    'arguments',
+    'secrets',
+    'env_vars',
+    'image_pull_secrets',
+    'service_account_name',
+    'container_security_context',
+    'node_selector',
+    'node_affinity',
+    'tolerations',
+    'priority_class_name',
+    'env_from',
+    'volumes',
+    'volume_mounts',
+    'labels',
+    'annotations',
+    'image_pull_policy',
+    'startup_timeout_seconds',
+    'on_finish_action',
+    'schedule_timeout_seconds',
+    'active_deadline_seconds',
+    'termination_grace_period',
+    'on_kill_action',
+    'deferrable',
+    'durable',
+    'do_xcom_push',
+    'get_logs',
+    'pool',
+    'priority_weight',
+    'pod_template_file',
+    'cpu_request',
+    'memory_request',
+    'cpu_limit',
+    'memory_limit',
+    'outlets',
+    'execution_timeout_minutes',
+    'after',
+)
+#: Each pod option, in the order the template writes them: (answer, the operator's argument,
+#: the value's shape, how it is written, its default, whether it is written when it is the
+#: default). A ``literal`` option is written as ``argument=<value>`` by the template's loop.
+POD_OPTIONS = (
+    ('service_account_name', 'service_account_name', 'text', 'literal', '', False),
+    ('container_security_context', 'container_security_context', 'mapping', 'k8s', {}, False),
+    ('node_selector', 'node_selector', 'mapping', 'literal', {}, False),
+    ('node_affinity', 'affinity', 'mapping', 'k8s', {}, False),
+    ('tolerations', 'tolerations', 'list', 'k8s', [], False),
+    ('priority_class_name', 'priority_class_name', 'text', 'literal', '', False),
+    ('env_from', 'env_from', 'list', 'k8s', [], False),
+    ('volumes', 'volumes', 'list', 'k8s', [], False),
+    ('volume_mounts', 'volume_mounts', 'list', 'k8s', [], False),
+    ('labels', 'labels', 'mapping', 'literal', {}, False),
+    ('annotations', 'annotations', 'mapping', 'literal', {}, False),
+    ('image_pull_policy', 'image_pull_policy', 'text', 'literal', '', False),
+    ('startup_timeout_seconds', 'startup_timeout_seconds', 'int', 'literal', 120, False),
+    ('on_finish_action', 'on_finish_action', 'text', 'literal', 'delete_pod', True),
+    ('schedule_timeout_seconds', 'schedule_timeout_seconds', 'int', 'literal', 0, False),
+    ('active_deadline_seconds', 'active_deadline_seconds', 'int', 'literal', 0, False),
+    ('termination_grace_period', 'termination_grace_period', 'int', 'literal', 0, False),
+    ('on_kill_action', 'on_kill_action', 'text', 'literal', 'delete_pod', False),
+    ('deferrable', 'deferrable', 'bool', 'literal', False, False),
+    ('durable', 'durable', 'bool', 'literal', True, False),
+    ('do_xcom_push', 'do_xcom_push', 'bool', 'literal', False, False),
+    ('get_logs', 'get_logs', 'bool', 'literal', True, True),
+    ('pool', 'pool', 'text', 'literal', '', False),
+    ('priority_weight', 'priority_weight', 'int', 'literal', 1, False),
+    ('pod_template_file', 'pod_template_file', 'text', 'literal', '', False),
+)
+# --- end of the generated tables ---
+#: the pod options by how a plain ``cookiecutter`` run's text becomes their value (their shape)
+_POD_MAPPINGS = tuple(option[0] for option in POD_OPTIONS if option[2] == "mapping")
+_POD_LISTS = tuple(option[0] for option in POD_OPTIONS if option[2] == "list")
+_POD_DEFAULTS = {option[0]: option[4] for option in POD_OPTIONS if option[2] not in ("mapping", "list")}
 SENSOR = "wait_for_upstream"
 
 
@@ -136,6 +199,12 @@ def as_dict(value: Any) -> dict:
     if not isinstance(loaded, dict):
         raise ValueError(f"expected a JSON object, got {value!r}")
     return loaded
+
+
+def _as_value(shape: str, value: Any) -> Any:
+    """A pod option's value as create_dag passes it, from a plain ``cookiecutter`` run's text too."""
+    convert = {"mapping": _as_dict, "list": _as_list, "int": _as_int, "bool": _as_bool}.get(shape)
+    return convert(value) if convert else value
 
 
 def _variable(task_id: str) -> str:
@@ -225,16 +294,7 @@ def pipeline(c: Any) -> dict:
             "env_vars": _as_dict(merged.get("env_vars", {})),
             "image_pull_secrets": _as_list(merged.get("image_pull_secrets", [])),
             "after": [str(name) for name in _as_list(merged.get("after", []))],
-            **{key: _as_dict(merged.get(key, {})) for key in _POD_MAPPINGS},
-            **{key: _as_list(merged.get(key, [])) for key in _POD_LISTS},
-            **{key: merged.get(key, default) for key, default in _POD_DEFAULTS.items()},
-            "startup_timeout_seconds": _as_int(merged.get("startup_timeout_seconds", 120)),
-            **{key: _as_int(merged.get(key, 0)) for key in _POD_SECONDS},
-            "deferrable": _as_bool(merged.get("deferrable", False)),
-            "durable": _as_bool(merged.get("durable", True)),
-            "priority_weight": _as_int(merged.get("priority_weight", 1)),
-            "do_xcom_push": _as_bool(merged.get("do_xcom_push", False)),
-            "get_logs": _as_bool(merged.get("get_logs", True)),
+            **{key: _as_value(shape, merged.get(key, default)) for key, _, shape, _, default, _ in POD_OPTIONS},
             "outlets": [str(uri) for uri in _as_list(merged.get("outlets", []))],
             "execution_timeout_minutes": _as_int(merged.get("execution_timeout_minutes", 0)),
         })  # fmt: skip
@@ -275,7 +335,7 @@ def pipeline(c: Any) -> dict:
         for chain in chains
     ]
     noqa = any(t["noqa"] for t in tasks) or bool(join and join["noqa"])
-    return {"tasks": tasks, "lines": lines, "join": join, "noqa": noqa}
+    return {"tasks": tasks, "lines": lines, "join": join, "noqa": noqa, "pod_options": POD_OPTIONS}
 
 
 def _snake(field: str) -> str:

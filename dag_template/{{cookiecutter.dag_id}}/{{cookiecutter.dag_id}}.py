@@ -248,16 +248,16 @@ with DAG(
             limits={{ limits | py_literal }},
         ),
 {%- endif %}
-{%- if t.service_account_name %}
-        service_account_name={{ t.service_account_name | py_literal }},
-{%- endif %}
-{%- if t.container_security_context %}
+{#- the pod options, in the question table's order: a literal one as argument=value unless it
+    is its default; those written always come last, below. A task with a time limit names its
+    pending limit too (check's pod timeouts rule reads both) #}
+{%- for key, argument, shape, form, default, always in p.pod_options
+      if (t[key] != default or (key == "startup_timeout_seconds" and t.execution_timeout_minutes)) and not always %}
+{%- if form == "literal" %}
+        {{ argument }}={{ t[key] | py_literal }},
+{%- elif key == "container_security_context" %}
         container_security_context=k8s.V1SecurityContext({{ t.container_security_context | k8s_args }}),
-{%- endif %}
-{%- if t.node_selector %}
-        node_selector={{ t.node_selector | py_literal }},
-{%- endif %}
-{%- if t.node_affinity %}
+{%- elif key == "node_affinity" %}
         affinity=k8s.V1Affinity(
             node_affinity=k8s.V1NodeAffinity(
                 required_during_scheduling_ignored_during_execution=k8s.V1NodeSelector(
@@ -273,18 +273,13 @@ with DAG(
                 )
             )
         ),
-{%- endif %}
-{%- if t.tolerations %}
+{%- elif key == "tolerations" %}
         tolerations=[
 {%- for toleration in t.tolerations %}
             k8s.V1Toleration({{ toleration | k8s_args }}),
 {%- endfor %}
         ],
-{%- endif %}
-{%- if t.priority_class_name %}
-        priority_class_name={{ t.priority_class_name | py_literal }},
-{%- endif %}
-{%- if t.env_from %}
+{%- elif key == "env_from" %}
         env_from=[
 {%- for source in t.env_from %}
 {%- if "configMapRef" in source %}
@@ -294,64 +289,20 @@ with DAG(
 {%- endif %}
 {%- endfor %}
         ],
-{%- endif %}
-{%- if t.volumes %}
+{%- elif key == "volumes" %}
         volumes=[
 {%- for volume in t.volumes %}
             k8s.V1Volume({{ volume | k8s_volume }}),
 {%- endfor %}
         ],
-{%- endif %}
-{%- if t.volume_mounts %}
+{%- elif key == "volume_mounts" %}
         volume_mounts=[
 {%- for mount in t.volume_mounts %}
             k8s.V1VolumeMount({{ mount | k8s_args }}),
 {%- endfor %}
         ],
 {%- endif %}
-{%- if t.labels %}
-        labels={{ t.labels | py_literal }},
-{%- endif %}
-{%- if t.annotations %}
-        annotations={{ t.annotations | py_literal }},
-{%- endif %}
-{%- if t.image_pull_policy %}
-        image_pull_policy={{ t.image_pull_policy | py_literal }},
-{%- endif %}
-{#- a task with a time limit names its pending limit too (the pod timeouts rule of check reads both) #}
-{%- if t.startup_timeout_seconds != 120 or t.execution_timeout_minutes %}
-        startup_timeout_seconds={{ t.startup_timeout_seconds | py_literal }},
-{%- endif %}
-{%- if t.schedule_timeout_seconds %}
-        schedule_timeout_seconds={{ t.schedule_timeout_seconds | py_literal }},
-{%- endif %}
-{%- if t.active_deadline_seconds %}
-        active_deadline_seconds={{ t.active_deadline_seconds | py_literal }},
-{%- endif %}
-{%- if t.termination_grace_period %}
-        termination_grace_period={{ t.termination_grace_period | py_literal }},
-{%- endif %}
-{%- if t.on_kill_action != "delete_pod" %}
-        on_kill_action={{ t.on_kill_action | py_literal }},
-{%- endif %}
-{%- if t.deferrable %}
-        deferrable=True,
-{%- endif %}
-{%- if not t.durable %}
-        durable=False,
-{%- endif %}
-{%- if t.do_xcom_push %}
-        do_xcom_push=True,
-{%- endif %}
-{%- if t.pool %}
-        pool={{ t.pool | py_literal }},
-{%- endif %}
-{%- if t.priority_weight != 1 %}
-        priority_weight={{ t.priority_weight | py_literal }},
-{%- endif %}
-{%- if t.pod_template_file %}
-        pod_template_file={{ t.pod_template_file | py_literal }},
-{%- endif %}
+{%- endfor %}
 {%- if t.outlets %}
         outlets=[{% for uri in t.outlets %}Asset({{ uri | py_literal }}){% if not loop.last %}, {% endif %}{% endfor %}],
 {%- endif %}
