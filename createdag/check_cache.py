@@ -48,10 +48,9 @@ import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from createdag.checking import FileOutcome
+from createdag.file_outcome import FileOutcome
 
 #: Raised when the file's shape changes: an older file is then ignored.
 FORMAT = 1
@@ -437,8 +436,6 @@ def outcome_to_data(outcome: FileOutcome) -> dict[str, Any]:
 def outcome_from_data(data: Any, relative: str) -> FileOutcome | None:
     """The outcome kept for ``relative``, or None when the entry is not exactly what
     ``outcome_to_data`` writes (a cache file is untrusted input)."""
-    from createdag.checking import FileOutcome
-
     if not isinstance(data, dict):
         return None
     try:

@@ -33,6 +33,7 @@ from types import ModuleType
 from typing import Any
 
 from createdag.errors import UserError
+from createdag.file_outcome import FileOutcome
 from createdag.progress import Progress
 
 #: Repos with fewer files than this are checked in one process: forked workers save
@@ -63,20 +64,6 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.file}: {self.rule}: {self.message}"
-
-
-@dataclass(frozen=True)
-class FileOutcome:
-    """What loading one file gave, before the repo-wide rules (unique dag_ids) are applied."""
-
-    file: str  # relative to the dags folder
-    dag_ids: tuple[str, ...]
-    seconds: float
-    import_errors: tuple[tuple[str, int | None], ...]  # (the exception's last line, line in this file)
-    #: per DAG in the bag's order: (dag_id, its line, the rules it breaks as (rule, message))
-    dags: tuple[tuple[str, int | None, tuple[tuple[str, str], ...]], ...]
-    warnings: tuple[str, ...] = ()  # trimmed, one line each
-    output: tuple[str, ...] = ()  # what the file printed, trimmed
 
 
 @dataclass(frozen=True)

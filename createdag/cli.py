@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from createdag import __version__
-from createdag.commands import COMMANDS, CREATE, say, similar
+from createdag.commands import COMMANDS, CREATE, positionals, say, similar
 from createdag.errors import (
     EXIT_INTERRUPTED,
     EXIT_OK,
@@ -118,26 +118,10 @@ def build_parser(command: str | None = None, *, epilog: bool = True) -> argparse
     return parser
 
 
-def _positionals(argv: Sequence[str], parser: argparse.ArgumentParser) -> list[str]:
-    """The words of ``argv`` that are not options nor option values of ``parser``."""
-    takes_value = {opt for action in parser._actions if action.nargs != 0 for opt in action.option_strings}
-    found: list[str] = []
-    words = iter(argv)
-    for word in words:
-        if word == "--":
-            found.extend(words)
-        elif word.startswith("-"):
-            if word in takes_value:
-                next(words, None)
-        else:
-            found.append(word)
-    return found
-
-
 def parse(argv: Sequence[str]) -> argparse.Namespace:
     """Parse ``argv``: find the command first, then parse with that command's arguments added."""
     top = build_parser(epilog=any(word in ("-h", "--help") for word in argv))
-    words = _positionals(argv, top)
+    words = positionals(argv, top)
     if words and words[0] not in COMMANDS:
         close = similar(words[0])
         hint = f" (did you mean {close!r}?)" if close else ""

@@ -200,10 +200,13 @@ def _known_settings_hint(key: str) -> str:
     fifty names would bury the message."""
     import difflib
 
+    from createdag.invocation import docs_hint
+
+    where = f'{docs_hint("usage")}, "Team config settings"'
     close = difflib.get_close_matches(key[:100], list(_SETTINGS), n=3)
     if close:
-        return f"did you mean {' or '.join(close)}? (every setting: docs/usage.md, \"Team config settings\")"
-    return 'every setting is listed in docs/usage.md, "Team config settings"'
+        return f"did you mean {' or '.join(close)}? (every setting: {where})"
+    return f"every setting is listed in {where}"
 
 
 def parse_config(path: Path, table: dict[str, Any]) -> TeamConfig:

@@ -29,21 +29,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from createdag.codemods import FIXERS, RULES, FileResult, Finding, Rule, migrate_source
 from createdag.codemods.base import Facts
 from createdag.codemods.office365 import ALERT
+from createdag.codemods.registry import FIXERS, RULES, FileResult, Finding, Rule, migrate_source
+from createdag.codemods.structure import CHECK_CHANGED, CHECK_FAILED
 
 BACKUP_SUFFIX = ".airflow2.bak"
 
 IN_PLACE_REFUSED = Rule("AIR3-in-place-refused", "blocker", "--in-place on a file git does not hold unchanged")
 BACKUP_EXISTS = Rule(
     "AIR3-backup-exists", "blocker", "<file>.py.airflow2.bak exists already: the file is not migrated over it"
-)
-CHECK_FAILED = Rule("AIR3-check-load", "blocker", "--check: the migrated file does not load in the installed Airflow")
-CHECK_CHANGED = Rule(
-    "AIR3-check-structure",
-    "blocker",
-    "--check: a DAG's dag_id, task_ids, dependencies, operators or main arguments would change",
 )
 ADOPTED = Rule("AIR3-adopted", "change", "--adopt: the migrated DAG was taken into the template (recorded)")
 NOT_ADOPTED = Rule(

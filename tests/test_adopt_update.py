@@ -64,7 +64,7 @@ def check_update_after_adopt(dags_dir: Path, name: str, text: str, monkeypatch: 
     assert path.read_text(encoding="utf-8") == text  # byte for byte
     dag_id = records.load_all(dags_dir)[0].dag_id
 
-    assert main(["update", "-o", str(dags_dir), "--set", "retries=7"]) == 0, capsys.readouterr().err
+    assert main(["update", "--all", "-o", str(dags_dir), "--set", "retries=7"]) == 0, capsys.readouterr().err
     after = path.read_text(encoding="utf-8")
     changed = _changed_lines(text, after)
     added = [line for line in changed if line.startswith("+")]
@@ -90,12 +90,12 @@ def test_default_args_on_one_line_take_a_new_value_without_conflict(
     check_update_after_adopt(dags_dir, "billing.py", ONE_LINE, monkeypatch, capsys)
     path = dags_dir / "billing.py"
     before = path.read_text(encoding="utf-8")
-    assert main(["update", "-o", str(dags_dir), "--set", "description=Invoices, monthly"]) == 0
+    assert main(["update", "--all", "-o", str(dags_dir), "--set", "description=Invoices, monthly"]) == 0
     assert _changed_lines(before, path.read_text(encoding="utf-8")) == [
         "-         schedule='0 3 * * *', catchup=False, description='Invoices'):",
         "+         schedule='0 3 * * *', catchup=False, description='Invoices, monthly'):",
     ]
-    assert main(["update", "-o", str(dags_dir), "--set", "run.image=ghcr.io/acme/billing:1.1"]) == 0
+    assert main(["update", "--all", "-o", str(dags_dir), "--set", "run.image=ghcr.io/acme/billing:1.1"]) == 0
     assert "image='ghcr.io/acme/billing:1.1'" in path.read_text(encoding="utf-8")
 
 
@@ -154,7 +154,7 @@ def test_an_answer_an_adopted_file_writes_where_it_cannot_be_edited_is_refused_n
     path = _adopt(dags_dir, "clickhouse.py", (FIXTURES / "clickhouse_with_block.py").read_text(), monkeypatch)
     before = path.read_text(encoding="utf-8")
     capsys.readouterr()
-    assert main(["update", "-o", str(dags_dir), "--set", "start_date=2025-06-01"]) == 1
+    assert main(["update", "--all", "-o", str(dags_dir), "--set", "start_date=2025-06-01"]) == 1
     err = capsys.readouterr().err
     assert "start_date cannot be changed where this file writes it" in err and "edit the file by hand" in err
     assert path.read_text(encoding="utf-8") == before  # no conflict markers over a hand-written file

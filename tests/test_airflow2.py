@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from createdag.codemods import FIXERS, migrate_source
+from createdag.codemods.registry import FIXERS, migrate_source
 from createdag.codemods import template_variables as airflow2
 from createdag.codemods.template_variables import END, START, TEMPLATE_VARIABLES, decide_intervals, translate_templates
 

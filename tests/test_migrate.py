@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from createdag import migrate
-from createdag.codemods import FIXERS, RULES, migrate_source
+from createdag.codemods.registry import FIXERS, RULES, migrate_source
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -87,7 +87,7 @@ def test_it_is_validated_written_read_back_and_updated(tool: Path, tmp_path: Pat
     )
     assert json.loads(read) == ["batch-host"]
 
-    updated = run(tool, str(tool / "create_dag.py"), "update", "-o", "dags", "--set", "hostname=etl-host",
+    updated = run(tool, str(tool / "create_dag.py"), "update", "--all", "-o", "dags", "--set", "hostname=etl-host",
                   cwd=tmp_path)  # fmt: skip
     assert updated.returncode == 0, updated.stdout + updated.stderr
     text = dag.read_text(encoding="utf-8")

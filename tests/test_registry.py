@@ -72,10 +72,9 @@ def test_the_team_config_settings_are_the_questions() -> None:
 
 
 def test_the_pod_option_tables_are_the_questions() -> None:
-    from createdag import airflow2, pipeline_source
+    from createdag import pipeline_source
 
     assert {q.key: q.default for q in POD_OPTIONS} == pipeline_source.POD_OPTION_DEFAULTS
-    assert {q.place.argument for q in POD_OPTIONS if q.place} == airflow2.TEMPLATE_POD_OPTIONS
     for question in TASK_QUESTIONS:
         if question.place and question.place.on == "pod" and not question.place.field:
             argument = question.place.argument

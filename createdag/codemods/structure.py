@@ -18,9 +18,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from createdag.codemods import tables
+from createdag.codemods.base import Rule
 
 if TYPE_CHECKING:
     from createdag.migrate import Outcome
+
+CHECK_FAILED = Rule("AIR3-check-load", "blocker", "--check: the migrated file does not load in the installed Airflow")
+CHECK_CHANGED = Rule(
+    "AIR3-check-structure",
+    "blocker",
+    "--check: a DAG's dag_id, task_ids, dependencies, operators or main arguments would change",
+)
 
 _RENAMED = {old.rpartition(".")[2]: new.rpartition(".")[2] for old, new in tables.MOVED_NAMES.items()}
 
@@ -245,7 +253,6 @@ def load(dags_dir: Path, files: list[Path]) -> dict[str, Any]:
 
 def check(result: Outcome, root: Path) -> None:
     """Load the migrated files from a copy of the dags folder; block each that fails or changes."""
-    from createdag import migrate
     from createdag.create import install_alerts_module
 
     changed = [o for o in result.files if o.changed]
@@ -278,10 +285,10 @@ def check(result: Outcome, root: Path) -> None:
             got = loaded.get(str(written.resolve()), {"error": "not loaded", "dags": {}})
             if got["error"]:
                 outcome.block(
-                    migrate.CHECK_FAILED,
+                    CHECK_FAILED,
                     1,
                     f"the migrated file does not load in the installed Airflow: {got['error']}: left as it is",
                 )
                 continue
             for problem in compare(static, got["dags"]):
-                outcome.block(migrate.CHECK_CHANGED, 1, f"{problem}: left as it is")
+                outcome.block(CHECK_CHANGED, 1, f"{problem}: left as it is")

@@ -11,7 +11,12 @@ another command. Without a command name, ``create-dag`` creates a DAG
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import argparse
 
 
 @dataclass(frozen=True)
@@ -56,3 +61,19 @@ def similar(name: str) -> str | None:
 def say(message: str) -> None:
     """Tell the user something: messages go to stderr, output (DAGs, diffs) to stdout."""
     print(message, file=sys.stderr)
+
+
+def positionals(argv: Sequence[str], parser: argparse.ArgumentParser) -> list[str]:
+    """The words of ``argv`` that are not options nor option values of ``parser``."""
+    takes_value = {opt for action in parser._actions if action.nargs != 0 for opt in action.option_strings}
+    found: list[str] = []
+    words = iter(argv)
+    for word in words:
+        if word == "--":
+            found.extend(words)
+        elif word.startswith("-"):
+            if word in takes_value:
+                next(words, None)
+        else:
+            found.append(word)
+    return found

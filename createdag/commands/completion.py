@@ -22,7 +22,7 @@ import os
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from createdag.commands import say
+from createdag.commands import COMMANDS, positionals, say
 from createdag.errors import EXIT_OK, UserError
 
 INTERRUPTED = "completion writes nothing."
@@ -55,15 +55,11 @@ def complete(build_parser: Callable[[str | None], argparse.ArgumentParser]) -> i
     """Answer the shell's completion request (argcomplete writes the words and exits)."""
     import argcomplete
 
-    from createdag.commands import COMMANDS
-
     line = os.environ.get("COMP_LINE", "")
     point = int(os.environ.get("COMP_POINT") or len(line))
     words = argcomplete.split_line(line, point)[3][1:]  # the words before the one being completed
     top = build_parser(None)
-    from createdag.cli import _positionals
-
-    named = [word for word in _positionals(words, top) if word in COMMANDS]
+    named = [word for word in positionals(words, top) if word in COMMANDS]
     parser = build_parser(named[0]) if named else top
     _attach(parser)
     argcomplete.autocomplete(parser, exit_method=_exit)
