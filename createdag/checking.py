@@ -32,7 +32,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from createdag import scan
 from createdag.errors import UserError
+from createdag.escape import printable
 from createdag.progress import Progress
 
 #: Repos with fewer files than this are checked in one process: forked workers save
@@ -62,7 +64,7 @@ class Problem:
     line: int | None = None
 
     def __str__(self) -> str:
-        return f"{self.file}: {self.rule}: {self.message}"
+        return f"{printable(self.file)}: {self.rule}: {printable(self.message)}"
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,9 @@ class Report:
     slow_share: float
     jobs: int
     seconds: float
+    #: ``*.py`` entries not loaded: FIFOs, sockets, devices, folders, symlink loops, names not
+    #: UTF-8 (``scan.python_files``), one ``skipped <path>: <why>`` line each
+    skipped: tuple[str, ...] = ()
 
     @property
     def slow(self) -> tuple[FileOutcome, ...]:
@@ -246,7 +251,8 @@ def run_check(dags_dir: Path, skip: frozenset[str] = frozenset(), *, jobs: int |
     started = time.perf_counter()
     dags_dir = dags_dir.resolve()
     module = load_integrity(dags_dir)
-    files = module.dag_files(dags_dir)
+    listed = scan.python_files(dags_dir)
+    files = [path for path in module.dag_files(dags_dir) if scan.why_not_regular(path) is None]
     jobs = min(default_jobs(len(files)) if jobs is None else max(1, jobs), max(1, len(files) - 1))
     outcomes: list[FileOutcome] = []
     for path in files if jobs == 1 else files[:1]:  # with workers: the first one warms the imports up
@@ -257,7 +263,7 @@ def run_check(dags_dir: Path, skip: frozenset[str] = frozenset(), *, jobs: int |
         outcomes += _in_workers(module, dags_dir, files[1:], jobs, progress, len(files))
     timeout, share = _settings(module)
     return Report(dags_dir, tuple(outcomes), merge(outcomes, skip, dags_dir), timeout, share, jobs,
-                  time.perf_counter() - started)  # fmt: skip
+                  time.perf_counter() - started, tuple(str(item) for item in listed.skipped))  # fmt: skip
 
 
 def _settings(module: ModuleType) -> tuple[float, float]:
@@ -331,7 +337,7 @@ def _worker_check(paths: Sequence[Path]) -> list[FileOutcome]:
 def problem_lines(report: Report) -> list[str]:
     """The default report: each problem and each slow file, one line each, in file order."""
     lines = [str(problem) for problem in report.problems]
-    lines += [f"{outcome.file}: slow: {_slow_text(report, outcome)}" for outcome in report.slow]
+    lines += [f"{printable(outcome.file)}: slow: {_slow_text(report, outcome)}" for outcome in report.slow]
     return lines
 
 
@@ -346,9 +352,10 @@ def file_lines(report: Report) -> list[str]:
     lines = []
     for outcome in report.files:
         mark = "FAIL" if outcome.file in failed else "ok"
-        lines.append(f"{mark:4} {outcome.file}: {', '.join(outcome.dag_ids) or 'no DAG'} ({outcome.seconds:.2f}s)")
-        lines += [f"       warning: {text}" for text in outcome.warnings]
-        lines += [f"       printed: {text}" for text in outcome.output]
+        dag_ids = printable(", ".join(outcome.dag_ids) or "no DAG")
+        lines.append(f"{mark:4} {printable(outcome.file)}: {dag_ids} ({outcome.seconds:.2f}s)")
+        lines += [f"       warning: {printable(text)}" for text in outcome.warnings]
+        lines += [f"       printed: {printable(text)}" for text in outcome.output]
     return lines
 
 
@@ -386,6 +393,7 @@ def to_json(report: Report) -> str:
             "dagbag_import_timeout": report.timeout,
         },
         "problems": [asdict(problem) for problem in report.problems],
+        "skipped": list(report.skipped),
         "files": [
             {
                 "file": outcome.file, "dag_ids": list(outcome.dag_ids), "seconds": round(outcome.seconds, 4),
@@ -394,7 +402,9 @@ def to_json(report: Report) -> str:
             for outcome in report.files
         ],
     }  # fmt: skip
-    return json.dumps(data, indent=2)
+    # json.dumps escapes control characters; "##[" (the runner's older command syntax) is written
+    # "#\u0023[" inside strings, the same value, so no line of the report reads as a command
+    return json.dumps(data, indent=2).replace("##[", "#\\u0023[")
 
 
 def github_annotations(report: Report, root: Path) -> Iterator[str]:
@@ -422,8 +432,9 @@ def _command(kind: str, file: str, line: int | None, title: str, message: str) -
 
 
 def escape_data(text: str) -> str:
-    """A workflow command's message: ``%``, CR and LF escaped (``@actions/core``'s ``escapeData``)."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """A workflow command's message: ``%``, CR and LF escaped (``@actions/core``'s ``escapeData``),
+    and every other control character shown as its escape (``escape.printable``)."""
+    return printable(text, keep="\r\n").replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def escape_property(text: str) -> str:

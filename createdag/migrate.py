@@ -44,9 +44,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from createdag import airflow2, dagsource, pipeline_source
+from createdag import airflow2, dagsource, pipeline_source, scan
 from createdag.airflow2 import Change, MigrationReport
 from createdag.errors import CreateDagError, Interrupted, InvalidAnswers, UnreadableSource, UserError
+from createdag.escape import printable
 from createdag.settings import Settings
 
 BACKUP_SUFFIX = ".airflow2.bak"
@@ -384,10 +385,7 @@ def _dag_ids_in(root: Path) -> dict[str, list[Path]]:
     found: dict[str, list[Path]] = {}
     if not root.is_dir():
         return found
-    for path in sorted(root.rglob("*.py")):
-        rel = path.relative_to(root).parts
-        if any(part.startswith(".") or part in ("venv", "__pycache__") for part in rel):
-            continue
+    for path in scan.python_files(root).files:
         tree = dagsource.try_read_tree(path)
         for dag_id in dagsource.dag_ids(tree) if tree is not None else ():
             found.setdefault(dag_id, []).append(path.resolve())
@@ -510,24 +508,24 @@ def _finish_aside(aside: Path, in_place: bool) -> None:
         aside.unlink(missing_ok=True)
 
 
-def find_files(paths: Iterable[Path]) -> tuple[list[Path], list[str]]:
+def find_files(paths: Iterable[Path]) -> tuple[list[Path], list[str], list[str]]:
     """The ``.py`` files named, and under the folders named (dot folders skipped), in order;
-    and the paths that are neither."""
+    the paths that are neither; and a note per ``*.py`` entry of a folder that is no regular
+    file (a FIFO, a socket, a loop: ``scan.python_files``)."""
     files: list[Path] = []
     missing: list[str] = []
+    notes: list[str] = []
     for path in paths:
         if path.is_dir():
-            for found in sorted(path.rglob("*.py")):
-                rel = found.relative_to(path).parts
-                if any(part.startswith(".") or part == "__pycache__" for part in rel):
-                    continue
-                files.append(found)
+            listed = scan.python_files(path, skip_folders=frozenset({"__pycache__"}))
+            files.extend(listed.files)
+            notes.extend(listed.notes)
         elif path.is_file():
             files.append(path)
         else:
             missing.append(f"{path} is neither a file nor a folder")
     unique = list(dict.fromkeys(files))
-    return unique, missing
+    return unique, missing, notes
 
 
 def recorded(path: Path, settings: Settings) -> bool:
@@ -577,7 +575,7 @@ def migrate(
     def settings_for_file(path: Path) -> Settings:
         return (settings_of or settings_for)(path.parent)
 
-    files, missing = find_files(paths)
+    files, missing, notes = find_files(paths)
     if missing:
         raise UserError("; ".join(missing))
     named = {p.resolve() for p in paths if p.is_file()}
@@ -589,16 +587,17 @@ def migrate(
             if say is not None:
                 say(line)
 
+    tell(*notes)
     plans: list[FilePlan] = []
     for path in files:
         settings = settings_for_file(path)
         if path.resolve() not in named:  # found in a folder
             if recorded(path, settings):
-                tell(f"skipped {path}: managed by create_dag already")
+                tell(f"skipped {printable(path)}: managed by create_dag already")
                 continue
             tree = dagsource.try_read_tree(path)
             if tree is not None and next(dagsource.dag_calls(tree), None) is None:
-                tell(f"skipped {path}: no DAG in it")
+                tell(f"skipped {printable(path)}: no DAG in it")
                 continue
         plan = plan_file(path, settings, airflow2_timezone=airflow2_timezone)
         if in_place and plan.problem is None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 import codecs
 import difflib
+import os
 import re
 import shutil
 import subprocess
@@ -26,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from createdag import dagsource, records
+from createdag import dagsource, records, scan
 from createdag.errors import (
     GitMissing,
     Interrupted,
@@ -37,6 +38,7 @@ from createdag.errors import (
     UserError,
     WriteFailed,
 )
+from createdag.escape import printable
 from createdag.faults import deferred_signals, describe_os_error
 from createdag.questions import BY_KEY, TASKS
 
@@ -193,6 +195,10 @@ def plan_one(
     from createdag.render import render_dag
 
     path = records.locate(dags_dir, rec)
+    recorded = Path(dags_dir) / rec.path
+    if path is None and os.path.lexists(recorded) and (reason := scan.why_not_regular(recorded)) is not None:
+        message = f"{rec.dag_id}: {printable(recorded)}: {reason}; skipped, the other DAGs are updated"
+        return Outcome(rec.dag_id, "unreadable", recorded, message=message)
     if path is None:
         return Outcome(
             rec.dag_id,

@@ -346,8 +346,20 @@ def legacy_message_card(facts: AlertFacts) -> dict[str, Any]:
     return card
 
 
+#: What a fact other than the error is cut to, longest first, when the card is too large even
+#: without the error text: a context may hold ids of any length (a 3 MB deadline card was seen).
+FACT_CAPS = (1_000, 200, 40)
+#: A "View log" link longer than this is left out: a cut URL leads nowhere.
+MAX_LOG_URL_CHARS = 2_000
+_CUT = "\N{HORIZONTAL ELLIPSIS} (cut)"
+
+
 def build_message(facts: AlertFacts, message_format: str = "workflows", limit: int = MAX_MESSAGE_BYTES) -> bytes:
-    """The request body, under ``limit`` bytes: the exception text is cut, never the ids."""
+    """The request body, under ``limit`` bytes whatever the facts hold.
+
+    The exception text is cut first; only when the card is too large without it are the
+    other facts (ids, dates: Airflow's are short, a context's may not be) cut too, to each
+    of ``FACT_CAPS`` in turn, and the error text given what room is left."""
     if message_format not in FORMATS:
         raise ValueError(f"message_format must be one of {FORMATS}, not {message_format!r}")
     builder = workflows_message if message_format == "workflows" else legacy_message_card
@@ -356,14 +368,41 @@ def build_message(facts: AlertFacts, message_format: str = "workflows", limit: i
         # "replace" only guards a hand-made AlertFacts: facts_from_context gives valid Unicode
         return json.dumps(builder(candidate), ensure_ascii=False).encode("utf-8", "replace")
 
+    if facts.log_url and len(facts.log_url) > MAX_LOG_URL_CHARS:
+        facts = AlertFacts(**{**facts.__dict__, "log_url": None})
+    for cap in (None, *FACT_CAPS):
+        candidate = facts if cap is None else _capped(facts, cap)
+        body = _fitted(candidate, encode, limit)
+        if body is not None:
+            return body
+    raise ValueError(f"no card fits in {limit} bytes")  # only for a limit below an empty card's size
+
+
+def _capped(facts: AlertFacts, cap: int) -> AlertFacts:
+    """``facts`` with every text but the exception cut to ``cap`` characters."""
+
+    def cut(text: str | None) -> str | None:
+        return text if text is None or len(text) <= cap else text[:cap] + _CUT
+
+    fields = ("dag_id", "task_id", "run_id", "logical_date", "deadline")
+    return AlertFacts(**{**facts.__dict__, **{name: cut(getattr(facts, name)) for name in fields}})
+
+
+def _fitted(facts: AlertFacts, encode: Callable[[AlertFacts], bytes], limit: int) -> bytes | None:
+    """The body for ``facts`` with the longest prefix of its exception text that fits ``limit``;
+    None when even no exception text does not fit."""
     body = encode(facts)
-    if len(body) <= limit or not facts.exception:
+    if len(body) <= limit:
         return body
-    low, high = 0, len(facts.exception)
+    if not facts.exception:
+        return None
     best = encode(_with_exception(facts, None))
+    if len(best) > limit:
+        return None
+    low, high = 0, len(facts.exception)
     while low <= high:  # longest prefix of the exception text that fits
         middle = (low + high) // 2
-        candidate = encode(_with_exception(facts, facts.exception[:middle] + "\N{HORIZONTAL ELLIPSIS} (cut)"))
+        candidate = encode(_with_exception(facts, facts.exception[:middle] + _CUT))
         if len(candidate) <= limit:
             best, low = candidate, middle + 1
         else:
@@ -485,6 +524,8 @@ class SendResult:
     attempts: int
     status: int | None
     reason: str
+    #: the card went out but no answer said whether Teams took it: it may be in the channel
+    unknown: bool = False
 
 
 def _retry_after(value: str | None, now: Callable[[], float] = time.time) -> float | None:
@@ -531,6 +572,10 @@ class _Attempt:
         self.reason = ""
         self.retry_after: str | None = None
         self.error: BaseException | None = None
+        #: the whole request, body included, went out: from now on the server may have the card
+        self.body_sent = False
+        #: the caller stopped waiting (its deadline) before the worker finished
+        self.timed_out = False
         self._lock = threading.Lock()
         self._abandoned = False
         self._connections: list[http.client.HTTPConnection] = []
@@ -595,12 +640,20 @@ def _opener(attempt: _Attempt) -> urllib.request.OpenerDirector:
             attempt.connecting(self)
             super().connect()
 
+        def request(self, *args: Any, **kwargs: Any) -> None:
+            super().request(*args, **kwargs)
+            attempt.body_sent = True
+
     class HTTPSConnection(http.client.HTTPSConnection):
         response_class = Response
 
         def connect(self) -> None:
             attempt.connecting(self)
             super().connect()
+
+        def request(self, *args: Any, **kwargs: Any) -> None:
+            super().request(*args, **kwargs)
+            attempt.body_sent = True
 
     class HTTPHandler(urllib.request.HTTPHandler):
         def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
@@ -635,7 +688,9 @@ def _post_once(url: str, body: bytes, limit: float) -> _Attempt:
         target=attempt.run, args=(_opener(attempt), request, limit), name="teams-alert-post", daemon=True
     )
     worker.start()
-    attempt.done.wait(limit)
+    # decided before abandon(): shutting the socket makes the worker fail at once (a status line
+    # cut in two is a BadStatusLine), and that failure is the deadline's doing, not the server's
+    attempt.timed_out = not attempt.done.wait(limit)
     attempt.abandon()
     return attempt
 
@@ -662,20 +717,25 @@ def post_with_retries(
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
 ) -> SendResult:
-    """POST ``body`` to ``url``; retry 408/429/5xx and network errors; end by ``total_timeout``.
+    """POST ``body`` to ``url`` once per failure at most; end by ``total_timeout``.
 
     ``total_timeout`` is a wall-clock deadline for everything: name lookup, connection,
     TLS, the answer's last byte and the waits between tries; no server can stretch it by
     answering slowly. ``timeout`` bounds each attempt the same way. A 2xx status line is
-    success (Workflows answers 202 with an empty body) and ends the call at once: a slow or
-    missing body after it is never a reason to post the card again. A try that timed out
-    before any status line is retried, so a server that took the card without saying so in
-    time may get it twice; a retried 429 or 5xx was refused, and gets it once.
-    Other answers are permanent: retrying a 404 only delays the log line that says the
-    flow is gone. A ``Retry-After`` header replaces the exponential backoff; when the wait
+    success (Workflows answers 202 with an empty body) and ends the call at once.
+
+    One card per failure: a request whose body went out is sent again only when the
+    server answered that it did not take it (408, 429, 5xx). When the connection failed
+    before the body was sent (refused, reset, no name, the deadline during connect), the
+    card cannot have arrived and is sent again. When the body went out and then no answer
+    came in time, the connection broke or the answer was garbage, the server may have
+    taken the card: it is not sent again, and the log says so. Other answers are
+    permanent: retrying a 404 only delays the log line that says the flow is gone.
+    A ``Retry-After`` header replaces the exponential backoff; when the wait
     it asks for would pass the deadline we stop now rather than retry early.
     ``max_attempts`` stops a server that keeps answering ``Retry-After: 0`` from being
-    hammered. Never raises; ``reason`` holds no form of the secret (``log_safe``).
+    hammered. Every try that is repeated is logged with why. Never raises; ``reason``
+    holds no form of the secret (``log_safe``).
     """
     deadline = clock() + total_timeout
     attempt, status, reason = 0, None, "not sent"
@@ -695,25 +755,38 @@ def post_with_retries(
         if outcome.accepted:
             return SendResult(True, attempt, outcome.status, f"HTTP {outcome.status}")
         status = outcome.status
-        if not outcome.finished:  # the deadline, or this try's share of it, passed first
-            heard = f"HTTP {status} {outcome.reason}, then " if status is not None else ""
-            reason = log_safe(f"{heard}TimeoutError: no complete answer within {limit:.3g}s", url)
-        elif outcome.error is not None:
-            status, reason = None, _describe(outcome.error, url)
-            transient = isinstance(outcome.error, OSError | http.client.HTTPException)
-            if not transient or isinstance(outcome.error, http.client.InvalidURL):
-                return SendResult(False, attempt, None, reason)  # a malformed URL: retrying will not help
-        else:
+        if status is not None:  # the server answered, and not with a 2xx
             reason = log_safe(f"HTTP {status} {outcome.reason}".rstrip(), url)
+            if outcome.timed_out:
+                reason = log_safe(f"{reason}, then no complete answer within {limit:.3g}s", url)
             if status not in RETRYABLE_STATUS:
                 return SendResult(False, attempt, status, reason)
+            reason += ": Teams did not take the card"
             wait = _retry_after(outcome.retry_after)
+        else:
+            if outcome.timed_out:
+                failure = f"TimeoutError: no complete answer within {limit:.3g}s (the alert's deadline)"
+            else:
+                error = outcome.error or TimeoutError()
+                failure = _describe(error, url)
+                if not isinstance(error, OSError | http.client.HTTPException) or isinstance(
+                    error, http.client.InvalidURL
+                ):
+                    return SendResult(False, attempt, None, failure)  # a malformed URL: retrying will not help
+            if outcome.body_sent:
+                reason = log_safe(
+                    f"{failure} after the card was sent; not sent again, as Teams may have taken it "
+                    "(a card is never posted twice for one failure)", url,
+                )  # fmt: skip
+                return SendResult(False, attempt, None, reason, unknown=True)
+            reason = log_safe(f"{failure} before the card was sent", url)
         if attempt >= max_attempts:
             return SendResult(False, attempt, status, f"{reason}; gave up after {attempt} attempts")
         if wait is None:
             wait = backoff * 2 ** (attempt - 1)
         if clock() + wait >= deadline:
             return SendResult(False, attempt, status, f"{reason}; gave up, next try would pass {total_timeout:.3g}s")
+        log.warning("Teams alert: try %d failed (%s); trying again in %.3gs", attempt, reason, wait)
         sleep(wait)
 
 
@@ -821,6 +894,8 @@ def _deliver(
     result = post_with_retries(url, body, timeout=timeout, total_timeout=left, backoff=backoff, sleep=sleep)
     if result.sent:
         _log(logging.INFO, url, "Teams alert for %s sent (%s)", _subject(facts), result.reason)
+    elif result.unknown:
+        _log(logging.ERROR, url, "Teams alert for %s may not have arrived (%s)", _subject(facts), result.reason)
     elif result.status in PERMANENT_STATUS:
         _log(
             logging.ERROR, url,

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from createdag.commands import say
+from createdag.commands import out, say
 from createdag.errors import EXIT_OK, Interrupted, NoTerminal, UserError
 from createdag.settings import Settings, settings_for
 
@@ -164,7 +164,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.dry_run:
         for item in generate.iter_rendered(all_answers, settings.output_dir):
-            sys.stdout.write(item.source)
+            out(item.source)
         return EXIT_OK
     with TextProgress("rendering") as progress:  # a bar for big batches on a terminal
         created = create.write_dags(all_answers, settings, progress=progress)

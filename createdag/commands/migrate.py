@@ -14,11 +14,11 @@ it did and the report (docs/migrate.md). Exit codes: 0 every DAG migrated,
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-from createdag.commands import say
+from createdag.commands import out, say
 from createdag.errors import EXIT_OK, EXIT_USER_ERROR
+from createdag.escape import printable
 
 #: What the CLI says on Ctrl-C or SIGTERM: what is on disk then.
 INTERRUPTED = "the files migrated before it are written; the file being migrated then was put back."
@@ -46,18 +46,18 @@ def run(args: argparse.Namespace) -> int:
         dry_run=args.dry_run,
         in_place=args.in_place,
         airflow2_timezone=args.airflow2_timezone,
-        write=sys.stdout.write,
+        write=out,
         say=say,
     )
     for plan in outcome.plans:
         if not plan.migratable:
-            say(f"{plan.path}: {migrate.refusal(plan)}")
+            say(f"{printable(plan.path)}: {migrate.refusal(plan)}")
         elif args.dry_run:
             names = ", ".join(str(p.target) for p in plan.dags)
-            say(f"{plan.path}: would be migrated to {names} (--dry-run: nothing written)")
+            say(f"{printable(plan.path)}: would be migrated to {names} (--dry-run: nothing written)")
     text = migrate.report_text(outcome)
     if text:
-        sys.stdout.write(("\n" if args.dry_run else "") + text)
+        out(("\n" if args.dry_run else "") + text)
     if args.report is not None:
         write_atomic(args.report, migrate.report_markdown(outcome), force=True)
         say(f"wrote the report to {args.report}")

@@ -9,10 +9,9 @@ diffs (--dry-run) to stdout.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-from createdag.commands import say
+from createdag.commands import out, say
 from createdag.errors import EXIT_OK, EXIT_USER_ERROR, UserError
 
 EPILOG = """\
@@ -72,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
         if not args.dry_run:
             say(item.message)
             continue
-        sys.stdout.write(item.diff(dags_dir))
+        out(item.diff(dags_dir))
         if item.status == "updated":
             say(f"would update {item.path}")
         elif item.status == "conflict":
