@@ -767,10 +767,10 @@ def post_with_retries(
             if outcome.timed_out:
                 failure = f"TimeoutError: no complete answer within {limit:.3g}s (the alert's deadline)"
             else:
-                error = outcome.error or TimeoutError()
-                failure = _describe(error, url)
-                if not isinstance(error, OSError | http.client.HTTPException) or isinstance(
-                    error, http.client.InvalidURL
+                failed = outcome.failed or TimeoutError()
+                failure = _describe(failed, url)
+                if not isinstance(failed, OSError | http.client.HTTPException) or isinstance(
+                    failed, http.client.InvalidURL
                 ):
                     return SendResult(False, attempt, None, failure)  # a malformed URL: retrying will not help
             if outcome.body_sent:
