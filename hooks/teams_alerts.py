@@ -767,7 +767,7 @@ def post_with_retries(
             if outcome.timed_out:
                 failure = f"TimeoutError: no complete answer within {limit:.3g}s (the alert's deadline)"
             else:
-                failed = outcome.failed or TimeoutError()
+                failed = outcome.error or TimeoutError()
                 failure = _describe(failed, url)
                 if not isinstance(failed, OSError | http.client.HTTPException) or isinstance(
                     failed, http.client.InvalidURL
