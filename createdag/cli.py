@@ -46,7 +46,8 @@ def _epilog() -> str:
         "  create_dag.py --answers etl.yaml --set load.image=ghcr.io/acme/load:2.0   one task's answer\n"
         "  create_dag.py COMMAND --help                    the options of a command\n"
         "\n"
-        "exit codes: 0 done, 1 invalid input or refused overwrite (nothing written), 130 interrupted.\n"
+        "exit codes: 0 done, 1 invalid input or refused overwrite (nothing written), 3 written but\n"
+        "  --check found a file Airflow cannot load, 130 interrupted, 143 terminated (SIGTERM).\n"
         + textwrap.fill(
             "DAG keys for --set and answers files: " + ", ".join(DAG_KEYS) + " (concurrency = max_active_tasks)",
             width=78,
