@@ -21,6 +21,7 @@ from typing import Any
 from createdag import dagsource, pipeline_source, records
 from createdag.dagsource import NOT_FOUND, argument, call_name, kwargs, line_of, literal, source_of
 from createdag.errors import InvalidAnswer, InvalidAnswers, RecordError, UserError
+from createdag.escape import printable
 from createdag.pipeline_source import Unread
 
 #: DAG-level answer keys the reader looks for, in the order they are reported when not read
@@ -275,7 +276,7 @@ def read_answers(path: Path) -> tuple[dict[str, Any], list[str]]:
 
     dag = next(dagsource.dag_calls(tree), None)
     if dag is None:
-        raise UserError(f"{path} has no DAG(...) call nor @dag decorator: nothing to adopt")
+        raise UserError(f"{printable(path)} has no DAG(...) call nor @dag decorator: nothing to adopt")
     take("dag_id", dag.dag_id)
     given = kwargs(dag.call)
     for key in ("description", "tags", "catchup", "max_active_runs", "max_active_tasks"):
@@ -303,7 +304,7 @@ def read_answers(path: Path) -> tuple[dict[str, Any], list[str]]:
     if unread or pipeline.refused:
         raise UserError(refusal(path, sorted([*unread, *pipeline.refused], key=lambda item: item.line)))
     if not pipeline.tasks:
-        raise UserError(f"{path} has no {pipeline_source.POD} task: nothing create_dag can manage")
+        raise UserError(f"{printable(path)} has no {pipeline_source.POD} task: nothing create_dag can manage")
     found.update(pipeline.answers())
     found = {key: value for key, value in found.items() if value is not NOT_FOUND}
     return found, [key for key in READ_KEYS if key not in found]
@@ -316,7 +317,7 @@ def refusal(path: Path, refused: list[pipeline_source.Unread]) -> str:
     if len(refused) > REFUSED_SHOWN:
         lines.append(f"  ... and {len(refused) - REFUSED_SHOWN} more")
     return "\n".join([
-        f"{path} is not adopted: a record would say something else than the file, which has",
+        f"{printable(path)} is not adopted: a record would say something else than the file, which has",
         *lines,
         "Write these the way create_dag writes them (see 'What adopt reads' in docs/update.md), "
         "or keep this DAG unmanaged.",
@@ -350,9 +351,9 @@ def plan_adopt(dags_dir: Path, path: Path, sets: Mapping[str, Any] | None = None
 
     dags_dir, path = Path(dags_dir), Path(path)
     if not path.is_file():
-        raise UserError(f"{path} is not a file: give the DAG file to adopt")
+        raise UserError(f"{printable(path)} is not a file: give the DAG file to adopt")
     if not path.resolve().is_relative_to(dags_dir.resolve()):
-        raise UserError(f"{path} is not inside {dags_dir}: pass the dags folder that holds it with -o")
+        raise UserError(f"{printable(path)} is not inside {dags_dir}: pass the dags folder that holds it with -o")
     found, missing = read_answers(path)
     raw = {**found, **dict(sets or {})}
     _refuse_recorded(dags_dir, raw.get("dag_id"))

@@ -353,7 +353,7 @@ def plan_file(path: Path, settings: Settings, *, airflow2_timezone: str = "UTC")
         plan.problem = str(exc)
         return plan
     if not plan.reports:
-        plan.problem = f"{path} has no DAG(...) call nor @dag decorator"
+        plan.problem = f"{printable(path)} has no DAG(...) call nor @dag decorator"
         return plan
     check = Settings(
         output_dir=settings.output_dir, force=True, today=settings.today, team=settings.team, existing_dag=True
@@ -366,7 +366,7 @@ def plan_file(path: Path, settings: Settings, *, airflow2_timezone: str = "UTC")
         if raw is None:
             continue
         try:
-            answers, _ = resolve(raw, check, source=f"{path} ({report.name})")
+            answers, _ = resolve(raw, check, source=f"{printable(path)} ({report.name})")
         except InvalidAnswers as exc:
             for problem in exc.problems:
                 _block(report, "invalid-answer", report.line, str(problem))
@@ -423,7 +423,7 @@ def check_targets(plans: Sequence[FilePlan], settings_of: Callable[[Path], Setti
                 _block(report, "already-recorded", report.line,
                        f"{dag_id} is already recorded by create_dag: use update")  # fmt: skip
         if plan.migratable and plan.backup.exists():
-            plan.problem = f"{plan.backup} exists already: remove it (or move it) first"
+            plan.problem = f"{printable(plan.backup)} exists already: remove it (or move it) first"
 
 
 def git_committed(path: Path) -> str | None:
@@ -434,17 +434,22 @@ def git_committed(path: Path) -> str | None:
             ["git", "-C", str(folder), "rev-parse", "--is-inside-work-tree"], capture_output=True, text=True, timeout=30
         )
         if inside.returncode != 0 or inside.stdout.strip() != "true":
-            return f"{path} is not in a git work tree: --in-place needs git to hold the original (or drop --in-place)"
+            return (
+                f"{printable(path)} is not in a git work tree: --in-place needs git to hold the original "
+                "(or drop --in-place)"
+            )
         tracked = subprocess.run(
             ["git", "-C", str(folder), "ls-files", "--error-unmatch", "--", path.name], capture_output=True, timeout=30
         )
         if tracked.returncode != 0:
-            return f"{path} is not committed: commit it first, so git holds the original (or drop --in-place)"
+            return (
+                f"{printable(path)} is not committed: commit it first, so git holds the original (or drop --in-place)"
+            )
         changed = subprocess.run(
             ["git", "-C", str(folder), "diff", "--quiet", "HEAD", "--", path.name], capture_output=True, timeout=30
         )
         if changed.returncode != 0:
-            return f"{path} has changes not committed: commit them first, so git holds the original"
+            return f"{printable(path)} has changes not committed: commit them first, so git holds the original"
     except (OSError, subprocess.SubprocessError) as exc:
         return f"git could not be run ({exc}): --in-place needs git to hold the original"
     return None
@@ -458,17 +463,17 @@ def diff(plan: FilePlan, in_place: bool) -> str:
             difflib.unified_diff(
                 plan.original.splitlines(keepends=True),
                 planned.text.splitlines(keepends=True),
-                fromfile=str(plan.path),
-                tofile=str(planned.target),
+                fromfile=printable(plan.path),
+                tofile=printable(planned.target),
             )
         )
     if not any(p.target.resolve() == plan.path.resolve() for p in plan.dags):
         if in_place:
-            out.append(f"deleted {plan.path} (git holds it)\n")
+            out.append(f"deleted {printable(plan.path)} (git holds it)\n")
         else:
-            out.append(f"renamed {plan.path} -> {plan.backup}\n")
+            out.append(f"renamed {printable(plan.path)} -> {printable(plan.backup)}\n")
     elif not in_place:
-        out.append(f"the Airflow 2 file is kept as {plan.backup}\n")
+        out.append(f"the Airflow 2 file is kept as {printable(plan.backup)}\n")
     return "".join(out)
 
 
@@ -497,9 +502,9 @@ def write_file(plan: FilePlan, settings: Settings, *, in_place: bool) -> list[st
         raise
     _finish_aside(aside, in_place)
     if in_place:
-        done = [f"removed {plan.path} (git holds the Airflow 2 version)"]
+        done = [f"removed {printable(plan.path)} (git holds the Airflow 2 version)"]
     else:
-        done = [f"renamed {plan.path} to {plan.backup}"]
+        done = [f"renamed {printable(plan.path)} to {printable(plan.backup)}"]
     return [*done, *created.messages, *created.notices]
 
 
@@ -523,7 +528,7 @@ def find_files(paths: Iterable[Path]) -> tuple[list[Path], list[str], list[str]]
         elif path.is_file():
             files.append(path)
         else:
-            missing.append(f"{path} is neither a file nor a folder")
+            missing.append(f"{printable(path)} is neither a file nor a folder")
     unique = list(dict.fromkeys(files))
     return unique, missing, notes
 
@@ -629,9 +634,9 @@ def refusal(plan: FilePlan) -> str:
     if len(plan.reports) > 1:
         return (
             f"not migrated: {', '.join(blocked)} cannot be migrated (a file is migrated whole: nothing was "
-            f"written for {plan.path})"
+            f"written for {printable(plan.path)})"
         )
-    return f"not migrated: nothing was written for {plan.path} (see the blockers)"
+    return f"not migrated: nothing was written for {printable(plan.path)} (see the blockers)"
 
 
 def report_text(outcome: Outcome) -> str:

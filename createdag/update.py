@@ -95,9 +95,10 @@ def _black(text: str) -> str:
 
 
 def unified(before: str, after: str, name: str) -> str:
+    shown = printable(name)  # a file name is one line of the diff's header, whatever it holds
     return "".join(
         difflib.unified_diff(
-            before.splitlines(keepends=True), after.splitlines(keepends=True), f"a/{name}", f"b/{name}"
+            before.splitlines(keepends=True), after.splitlines(keepends=True), f"a/{shown}", f"b/{shown}"
         )
     )
 
@@ -147,7 +148,7 @@ def read_dag_text(path: Path) -> tuple[str, TextStyle]:
     try:
         text = data.decode("utf-8-sig" if bom else "utf-8")
     except UnicodeDecodeError as exc:
-        raise UnreadableSource(f"{path} is not UTF-8 text (byte {exc.start}): save it as UTF-8") from None
+        raise UnreadableSource(f"{printable(path)} is not UTF-8 text (byte {exc.start}): save it as UTF-8") from None
     crlf = "\r\n" in text
     return (text.replace("\r\n", "\n") if crlf else text), TextStyle(bom, crlf)
 
@@ -203,7 +204,7 @@ def plan_one(
         return Outcome(
             rec.dag_id,
             "deleted",
-            message=f"{rec.dag_id}: {rec.path} is gone and no file defines it: not recreated "
+            message=f"{rec.dag_id}: {printable(rec.path)} is gone and no file defines it: not recreated "
             f"(delete {records.RECORD_DIR}/{rec.dag_id}.json to stop tracking it)",
         )
     try:
@@ -213,7 +214,8 @@ def plan_one(
     if rec.pending and has_markers(ours):
         return Outcome(
             rec.dag_id, "unresolved", path, ours, ours,
-            message=f"{path}: still has conflict markers from the last update: resolve them, then run update again",
+            message=f"{printable(path)}: still has conflict markers from the last update: resolve them, then run "
+            "update again",
         )  # fmt: skip
     old_answers, old_version, base = _base_of(rec)
     answers = resolve_recorded(dags_dir, old_answers, sets, rec.dag_id)
@@ -237,7 +239,7 @@ def plan_one(
         new_rec.pending = {"answers": records.jsonable(answers), "template": dict(version), "pristine": theirs}
         return Outcome(
             rec.dag_id, status, path, ours, merged, count, record=new_rec, style=style,
-            message=f"{path}: {count} conflict(s) between your edits and the template: both versions are "
+            message=f"{printable(path)}: {count} conflict(s) between your edits and the template: both versions are "
             "in the file between <<<<<<< and >>>>>>> markers; edit them, then run update again",
         )  # fmt: skip
     if merged != ours:
@@ -246,13 +248,13 @@ def plan_one(
         except SyntaxError as exc:
             return Outcome(
                 rec.dag_id, "broken", path, ours, merged,
-                message=f"{path}: the merge is clean but does not parse (line {exc.lineno}: {exc.msg}): "
+                message=f"{printable(path)}: the merge is clean but does not parse (line {exc.lineno}: {exc.msg}): "
                 "nothing written; see it with --dry-run and apply the change by hand",
             )  # fmt: skip
         if _is_black(ours):
             merged = _black(merged)
     return Outcome(rec.dag_id, status, path, ours, merged, record=new_rec, style=style,
-                   message=f"{'updated' if status == 'updated' else 'up to date:'} {path}")  # fmt: skip
+                   message=f"{'updated' if status == 'updated' else 'up to date:'} {printable(path)}")  # fmt: skip
 
 
 def select(dags_dir: Path, selectors: Sequence[str | Path] = ()) -> list[records.Record]:

@@ -184,3 +184,22 @@ def test_no_printed_line_can_be_a_command(lines: list[str]) -> None:
 def test_undecodable_bytes_show_as_the_bytes() -> None:
     assert printable(os.fsdecode(b"bad\xff\xfe.py")) == "bad\\xff\\xfe.py"
     assert printable("a\nb\r\x1b\u2028") == "a\\nb\\r\\x1b\\u2028"
+
+
+def test_a_dag_file_whose_name_breaks_lines_is_adopted_and_updated_safely(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    assert cli("init", ".", cwd=repo).returncode == 0
+    assert cli(*GOOD, "--set", "dag_id=named", cwd=repo).returncode == 0
+    dags = repo / "dags"
+    hostile = dags / "nl\n::warning::hi.py"
+    (dags / "named.py").rename(hostile)
+    (dags / ".create_dag" / "named.json").unlink()
+    adopted = cli("adopt", "--yes", str(hostile.relative_to(repo)), cwd=repo)
+    assert adopted.returncode == 0, adopted.stderr
+    assert "read from dags/nl\\n::warning::hi.py:" in assert_log_safe(adopted)
+    for args in (("update",), ("update", "--dry-run", "--set", "retries=4"), ("check", "--drift"),
+                 ("migrate", "dags", "--dry-run")):  # fmt: skip
+        result = cli(*args, cwd=repo)
+        assert result.returncode in (0, 1), (args, result.stderr)
+        assert_log_safe(result)

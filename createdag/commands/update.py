@@ -13,6 +13,7 @@ from pathlib import Path
 
 from createdag.commands import out, say
 from createdag.errors import EXIT_OK, EXIT_USER_ERROR, UserError
+from createdag.escape import printable
 
 EPILOG = """\
 examples:
@@ -73,14 +74,15 @@ def run(args: argparse.Namespace) -> int:
             continue
         out(item.diff(dags_dir))
         if item.status == "updated":
-            say(f"would update {item.path}")
+            say(f"would update {printable(item.path)}")
         elif item.status == "conflict":
-            say(f"{item.path}: {item.conflicts} conflict(s): the diff shows the markers update would write")
+            say(f"{printable(item.path)}: {item.conflicts} conflict(s): the diff shows the markers update would write")
         else:
             say(item.message)
     failed = [item for item in outcomes if item.failed]
     if failed:
-        say(f"{len(failed)} DAG(s) need you: " + ", ".join(f"{item.path} ({item.status})" for item in failed))
+        named = ", ".join(f"{printable(item.path)} ({item.status})" for item in failed)
+        say(f"{len(failed)} DAG(s) need you: {named}")
         return EXIT_USER_ERROR
     if args.dry_run:
         say("dry run: nothing written")
