@@ -41,11 +41,15 @@ without dag_id, task_id or run_id is a logged warning, not an empty card.
 An alert never changes the task's outcome: every error is logged (without
 the URL) and swallowed. ``total_timeout`` is a wall-clock deadline for the
 whole alert, from connection look-up to the answer's last byte, that no slow
-or drip-feeding server can stretch. Sending retries 408, 429, 5xx and network
-errors with backoff, honouring ``Retry-After``, within that deadline and a
-bounded number of attempts. A 2xx status line counts as delivered at once,
-whatever follows it, so a slow or missing body never posts the card twice;
-redirects are not followed (urllib would replay the POST as an empty GET).
+or drip-feeding server can stretch. One card per failure: a request whose body
+went out is sent again only when the server answered that it did not take it
+(408, 429, 5xx), with backoff, honouring ``Retry-After``, within that deadline
+and a bounded number of attempts; a connection that failed before the body
+went out is tried again too. A body sent and then met by silence, a reset or
+garbage is not sent again (Teams may have it), and the log says so. A 2xx
+status line counts as delivered at once, whatever follows it; redirects are
+not followed (urllib would replay the POST as an empty GET). The card stays
+under ``MAX_MESSAGE_BYTES`` whatever the context holds (``build_message``).
 
 This module imports only the Airflow SDK's ``BaseNotifier`` at parse time;
 connection look-up and HTTP happen when a callback fires.
