@@ -267,7 +267,7 @@ def test_garbage_answer_is_an_error_not_an_exception(
 
     assert sleeps == []  # one card per failure: never posted again once its body went out
     logged = assert_no_secret(caplog, capfd)
-    assert "BadStatusLine" in logged and "after the card was sent; not sent again" in logged
+    assert "BadStatusLine" in logged and "after the message was sent; not sent again" in logged
 
 
 def test_connection_refused_ends_after_max_attempts(

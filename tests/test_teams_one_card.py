@@ -165,7 +165,7 @@ def test_a_card_whose_body_went_out_is_never_posted_again(
     sent = SENDERS[kind](timeout=0.5, total_timeout=30.0, sleep=sleeps)
     assert sent is False
     assert len(server.bodies) == 1 and sleeps == []
-    assert "after the card was sent; not sent again, as Teams may have taken it" in caplog.text
+    assert "after the message was sent; not sent again, as the webhook may have taken it" in caplog.text
     assert "may not have arrived" in caplog.text
     if answer is drip:  # the deadline cut the status line in two: logged as the deadline, not as garbage
         assert "no complete answer within 0.5s (the alert's deadline)" in caplog.text
@@ -184,7 +184,7 @@ def test_a_card_the_server_refused_is_posted_again(
     sleeps = Sleeps()
     assert SENDERS[kind](timeout=5.0, total_timeout=30.0, sleep=sleeps) is True
     assert len(server.bodies) == 2 and server.bodies[0] == server.bodies[1]
-    assert "Teams did not take the card); trying again" in caplog.text
+    assert "the webhook did not take the message); trying again" in caplog.text
 
 
 @pytest.mark.parametrize("kind", SENDERS)
@@ -199,7 +199,7 @@ def test_a_connection_that_failed_before_the_body_is_tried_again(
     sleeps = Sleeps()
     assert SENDERS[kind](timeout=5.0, total_timeout=30.0, backoff=0.01, sleep=sleeps) is False
     assert len(sleeps) == 9  # ten attempts: none of them got the card out
-    assert "ConnectionRefusedError: [Errno 111] Connection refused before the card was sent" in caplog.text
+    assert "ConnectionRefusedError: [Errno 111] Connection refused before the message was sent" in caplog.text
 
 
 MEGA = "x" * 1_000_000
