@@ -149,9 +149,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     from createdag.faults import handle_sigterm
 
     handle_sigterm()
-    args = parse(list(sys.argv[1:] if argv is None else argv))
-    module = _command_module(args.command)
+    module = None  # a signal while the command is being found (imports: slow on a loaded machine) ends here too
     try:
+        args = parse(list(sys.argv[1:] if argv is None else argv))
+        module = _command_module(args.command)
         return int(module.run(args))
     except Terminated:
         say(f"\nTerminated (SIGTERM): {getattr(module, 'INTERRUPTED', 'nothing was written.')}")

@@ -60,6 +60,18 @@ def wait_for(condition, timeout: float = 60.0) -> None:
         time.sleep(0.005)
 
 
+def catches_sigterm(pid: int) -> bool:
+    """The process has installed its SIGTERM handler (``cli.main`` does so first): from then on a
+    signal is the CLI's to handle. Before it, a loaded machine may still be starting Python, and a
+    signal then is the interpreter's (no handler yet), not what this test is about."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text(encoding="ascii")
+    except OSError:
+        return True  # gone (it finished), or no /proc: let the test go on
+    caught = next((line.split()[1] for line in status.splitlines() if line.startswith("SigCgt:")), "0")
+    return bool(int(caught, 16) >> (signal.SIGTERM - 1) & 1)
+
+
 def staging_exists(dags: Path) -> bool:
     return dags.is_dir() and any(dags.glob(".create_dag-staging-*/*.staged"))
 
@@ -85,8 +97,8 @@ def test_signal_at_each_phase_of_a_batch(tmp_path: Path, sig: signal.Signals, ph
     dags = tmp_path / "dags"
     child = subprocess.Popen([*CLI, "--answers", str(answers), "-o", str(dags)], cwd=tmp_path, env=env(),
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
-    if phase == "start":
-        time.sleep(0.3)
+    if phase == "start":  # as soon as the CLI handles signals, before anything is on disk
+        wait_for(lambda: catches_sigterm(child.pid) or child.poll() is not None)
     else:
         wait_for(lambda: PHASES[phase](dags) or child.poll() is not None)
     child.send_signal(sig)
