@@ -8,15 +8,19 @@ was answered survives Ctrl-C (``commands.create`` keeps it for
 ``KeyboardInterrupt`` (and Ctrl-D as ``EOFError``) for the CLI to turn into
 an exit code, instead of ``None``.
 
-After the last question, ``review`` shows every answer and offers to write,
-to change one answer (it is asked again with the same checks, and so are
-the questions whose ``depends_on`` names an answer that changed) or to quit.
+The answers nothing can default come first; then the user writes with the
+defaults for the rest, reviews, adds a task or goes on through the other
+questions (``ask_all``). Shift-Tab at any question goes back one question.
+The review shows the answers that differ from their defaults and the task
+graph as a drawing, and offers to write, to change one answer (it is asked
+again with the same checks, and so are the questions whose ``depends_on``
+names an answer that changed), to show every answer, or to quit.
 """
 
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import questionary
@@ -28,7 +32,7 @@ from createdag.answers import check_one, coerce
 from createdag.errors import BadValue
 from createdag.pipeline import task_view
 from createdag.questions import DAG_QUESTIONS as QUESTIONS_OF_DAG
-from createdag.questions import QUESTIONS, TASK_QUESTIONS, TASKS, Question
+from createdag.questions import ESSENTIAL_KEYS, QUESTIONS, TASK_QUESTIONS, TASKS, Question
 from createdag.settings import Settings
 
 _HELP_STYLE = "fg:ansibrightblack"
@@ -115,20 +119,70 @@ def _live(hint: Callable[[str], str]) -> Callable[[], str]:
     return lambda: " " + wrap(hint(get_app().current_buffer.text), _columns() - 2)
 
 
-def ask(question: Question, answers: Mapping[str, Any], settings: Settings, default: Any) -> Any:
-    """Ask one question with its kind's widget; return its checked value."""
+class GoBack(Exception):
+    """Shift-Tab at a question: the session goes back one question (``ask_all`` catches it)."""
+
+
+#: the key that goes back one question, as prompt_toolkit names it, and as the help says it
+BACK_KEY, BACK_KEY_NAME = "s-tab", "Shift-Tab"
+_BACK = object()
+
+
+def _extend_keys(question: questionary.Question, keys: Mapping[str, Any]) -> None:
+    """Keys that end ``question`` at once with a result: ``_BACK`` for the back key (not while
+    Tab's completion menu is open, where Shift-Tab steps back through it), a choice's value for
+    its shortcut. Added after questionary's own bindings, so they win over them."""
+    from prompt_toolkit.filters import has_completions
+    from prompt_toolkit.key_binding import KeyBindings, merge_key_bindings
+
+    bindings = KeyBindings()
+    for key, result in keys.items():
+
+        def end(event: Any, result: Any = result) -> None:
+            event.app.exit(result=result)
+
+        bindings.add(key, filter=~has_completions if result is _BACK else True, eager=True)(end)
+    app = question.application
+    app.key_bindings = merge_key_bindings([app.key_bindings, bindings]) if app.key_bindings else bindings
+
+
+def _run(question: questionary.Question, back: bool) -> Any:
+    """Ask; Ctrl-C stays a ``KeyboardInterrupt``, the back key becomes ``GoBack``."""
+    if back:
+        _extend_keys(question, {BACK_KEY: _BACK})
+    result = question.unsafe_ask()
+    if result is _BACK:
+        raise GoBack()
+    return result
+
+
+def choose(message: str, choices: Sequence[tuple[str, str, str]], back: bool = False) -> str:
+    """A list of ``(label, value, key)``: a choice's key picks it at once (Enter picks the one
+    under the cursor), where questionary's shortcut keys only move the cursor."""
+    question = questionary.select(
+        message, choices=[questionary.Choice(label, value, shortcut_key=key) for label, value, key in choices],
+        use_shortcuts=True, use_jk_keys=False,
+        instruction=f"(a key picks; arrows and Enter too{f'; {BACK_KEY_NAME}: back' if back else ''})",
+    )  # fmt: skip
+    _extend_keys(question, {key: value for _, value, key in choices})
+    return str(_run(question, back))
+
+
+def ask(question: Question, answers: Mapping[str, Any], settings: Settings, default: Any, back: bool = False) -> Any:
+    """Ask one question with its kind's widget; return its checked value. With ``back``, the
+    back key raises ``GoBack`` instead."""
     tab = " (Tab completes)" if question.complete is not None else ""
     questionary.print(f"  {question.help}{tab}", style=_HELP_STYLE)
     widget = question.kind_of.widget
     if widget == "confirm":
-        return bool(questionary.confirm(question.prompt, default=bool(default)).unsafe_ask())
+        return bool(_run(questionary.confirm(question.prompt, default=bool(default)), back))
     if widget == "checkbox":
         options = question.options(answers) if question.options is not None else question.choices
-        chosen = questionary.checkbox(
+        chosen = _run(questionary.checkbox(
             question.prompt,
             choices=[questionary.Choice(choice, checked=choice in (default or ())) for choice in options],
             instruction="(space to toggle, enter to confirm)",
-        ).unsafe_ask()
+        ), back)  # fmt: skip
         return check_one(question, list(chosen), answers, settings)
     extra: dict[str, Any] = {}
     if question.live_hint is not None:
@@ -144,7 +198,7 @@ def ask(question: Question, answers: Mapping[str, Any], settings: Settings, defa
         **extra,
     )
     _fit_layout(prompt, live_hint=question.live_hint is not None)
-    text = prompt.unsafe_ask()
+    text = _run(prompt, back)
     value = check_one(question, text, answers, settings)
     said = question.echo(value) if question.echo is not None else ""
     if said:
@@ -181,47 +235,145 @@ def _given_for_task(given: Mapping[str, Any], task_id: str | None) -> dict[str, 
     return result
 
 
+class _Flow:
+    """One pass through the questions, and what going back needs: the questions asked so far
+    (``log``, in order, each with its answer). Going back starts a new pass that takes the
+    logged answers without asking, up to the question before the one the back key was pressed
+    at, which is asked again with its answer as the default. Answers are a function of the
+    answers before them, so the new pass meets the same questions in the same order."""
+
+    def __init__(self, settings: Settings, answers: dict[str, Any], given: Mapping[str, Any],
+                 kept: Mapping[str, Any], yes: str) -> None:  # fmt: skip
+        self.settings, self.answers, self.given, self.kept, self.yes = settings, answers, given, kept, yes
+        self.log: list[tuple[str, Any]] = []
+        self.replay: list[tuple[str, Any]] = []
+        self.again: tuple[str, Any] | None = None
+        self.group: str | None = None
+        #: "ask": the rest of the questions are asked; "fill": they take their defaults
+        self.mode = "ask"
+
+    def back(self) -> None:
+        """Set up the pass that goes back one question."""
+        self.again = self.log.pop() if self.log else None
+        self.replay, self.log = self.log, []
+        self.answers.clear()  # the caller's dict: refilled as the new pass takes the answers
+        self.mode = "ask"
+
+    def asked(self, where: str, group: str, asking: Callable[[Any], Any], default: Any) -> Any:
+        """The answer at ``where``: from the pass being replayed, else asked (``asking(default)``)."""
+        if self.replay:
+            taken, value = self.replay[0]
+            if taken == where:
+                self.replay.pop(0)
+                self.log.append((where, value))
+                return value
+            self.replay = []  # the questions went another way: ask from here
+        if self.again is not None:
+            if self.again[0] == where:
+                default = self.again[1]
+            self.again = None
+        if group != self.group:
+            self.group = group
+            questionary.print(f"\n{group}", style=_GROUP_STYLE)
+        value = asking(default)
+        self.log.append((where, value))
+        return value
+
+
 def ask_all(
     settings: Settings,
     answers: dict[str, Any],
     given: Mapping[str, Any] | None = None,
     kept: Mapping[str, Any] | None = None,
-) -> dict[str, Any]:
-    """Ask every question whose ``when`` holds, filling ``answers`` in place as they come.
+    yes: str = "Yes, write it",
+) -> str:
+    """Ask the questions, filling ``answers`` in place as they come; return what the user
+    chose next: ``"write"`` (at once) or ``"review"``.
 
-    The DAG's questions come in table order; at the first task question, the
-    task questions are asked for a first task, then for each task added
-    ("Add another task?"), into ``answers["tasks"]``. ``given`` answers
-    (``--set``) become the defaults shown. ``kept`` answers (``--resume``) are
-    taken without asking when they still pass their check; one that no longer
-    does is asked, its kept value as the default.
+    First the answers nothing can default: the DAG id, the schedule, the first task's image
+    and command (``questions.ESSENTIAL_KEYS``). Then a choice: write with the defaults for the
+    rest, review, add another task (its id, image, command and the tasks it runs after), or go
+    on through the other questions, grouped, in table order. ``given`` answers (``--set``)
+    become the defaults shown. ``kept`` answers (``--resume``) are taken without asking when
+    they still pass their check; one that no longer does is asked, its kept value as the
+    default. The back key (Shift-Tab) at any question goes back one question.
     """
-    given, kept = given or {}, kept or {}
-    dag_given = {key: value for key, value in given.items() if "." not in key}
-    state = {"group": None}
-    tasks_done = False
+    flow = _Flow(settings, answers, given or {}, kept or {}, yes)
+    questionary.print(f"{BACK_KEY_NAME} goes back one question; Ctrl-C stops (the answers are kept for --resume).",
+                      style=_HELP_STYLE)  # fmt: skip
+    while True:
+        try:
+            return _one_pass(flow)
+        except GoBack:
+            flow.back()
+
+
+def _one_pass(flow: _Flow) -> str:
+    answers, kept = flow.answers, flow.kept
+    dag_given = {key: value for key, value in flow.given.items() if "." not in key}
+    tasks: list[dict[str, Any]] = answers.setdefault(TASKS, [])
+    kept_tasks = _kept_tasks(kept)
+    for question in QUESTIONS_OF_DAG:
+        if question.key in ESSENTIAL_KEYS:
+            _ask_or_take(flow, question, answers, answers, dag_given, kept)
+    _task_questions(flow, 0, essential=True)
+    while True:
+        # the kept session had another task: on to it
+        choice = "add" if len(tasks) < len(kept_tasks) else _next_step(flow)
+        if choice != "add":
+            break
+        if len(tasks) == 1:  # a pipeline: its first task gets a name of its own
+            _task_questions(flow, 0, essential=True, also=("task_id",))
+        tasks[-1]["more_tasks"] = True
+        _task_questions(flow, len(tasks), essential=True)
+    flow.mode = "ask" if choice == "go" else "fill"
+    done_tasks = False
     for question in QUESTIONS:
         if question.scope == "task":
-            if not tasks_done:
-                _ask_tasks(settings, answers, given, kept.get(TASKS) or [], state)
-                tasks_done = True
-            continue
-        _ask_or_take(question, answers, answers, settings, dag_given, kept, state)
-    return answers
+            if not done_tasks:
+                _rest_of_tasks(flow)
+                done_tasks = True
+        elif question.key not in answers:
+            _ask_or_take(flow, question, answers, answers, dag_given, kept)
+    return "write" if choice == "write" else "review"
+
+
+def _kept_tasks(kept: Mapping[str, Any]) -> list[Any]:
+    tasks = kept.get(TASKS)
+    return tasks if isinstance(tasks, list) else []
+
+
+def _next_step(flow: _Flow) -> str:
+    """After the answers nothing defaults: write, review, add a task, or go on."""
+    tasks = flow.answers[TASKS]
+    what = flow.yes.removeprefix("Yes, ")
+    choices = [
+        (f"{what[:1].upper()}{what[1:]}, every other answer at its default", "write", "w"),
+        ("Review the answers first (the others at their defaults)", "review", "r"),
+        (f"Add another task (task {len(tasks) + 1}: its id, image, command, the tasks it runs after)", "add", "a"),
+        ("Go on through the other questions, grouped", "go", "g"),
+    ]
+    return str(flow.asked(f"next:{len(tasks)}", "Next", lambda default: choose(NEXT_PROMPT, choices, back=True), None))
+
+
+#: the question after the answers nothing defaults
+NEXT_PROMPT = "Next? The other answers have defaults"
 
 
 def _ask_or_take(
+    flow: _Flow,
     question: Question,
     into: dict[str, Any],
     view: Mapping[str, Any],
-    settings: Settings,
     given: Mapping[str, Any],
     kept: Mapping[str, Any],
-    state: dict[str, Any],
     default: Any = _MISSING,
     header: str | None = None,
+    where: str | None = None,
 ) -> None:
-    """One question: filled when its ``when`` is false, taken from ``kept`` while it passes, else asked."""
+    """One question: filled when its ``when`` is false, taken from ``kept`` while it passes;
+    else asked, or in ``fill`` mode its default taken (asked when the default does not pass)."""
+    settings = flow.settings
     if default is _MISSING or question.key in given:
         default = _default(question, view, settings, given)
     if not question.when(view):
@@ -234,57 +386,80 @@ def _ask_or_take(
             return
         except BadValue as exc:
             default, refused = _default(question, view, settings, kept), exc
-    group = header or question.group
-    if group != state["group"]:
-        state["group"] = group
-        questionary.print(f"\n{group}", style=_GROUP_STYLE)
-    if refused is not None:  # say why a kept answer is asked again
-        questionary.print(wrap(f"  the kept answer no longer passes: {refused}", _columns() - 1), style=_WARN_STYLE)
-    into[question.key] = ask(question, view, settings, default)
+    if flow.mode == "fill" and refused is None:
+        if question.prompt_only:  # kept as answered: the review can change it
+            into[question.key] = check_one(question, default, view, settings)
+            return
+        if _passes(question, default, view, settings):
+            _fill(question, into, settings, default, view)
+            return
+
+    def asking(shown_default: Any) -> Any:
+        if refused is not None:  # say why a kept answer is asked again
+            questionary.print(wrap(f"  the kept answer no longer passes: {refused}", _columns() - 1),
+                              style=_WARN_STYLE)  # fmt: skip
+        return ask(question, view, settings, shown_default, back=True)
+
+    into[question.key] = flow.asked(where or question.key, header or question.group, asking, default)
 
 
-def _ask_tasks(
-    settings: Settings,
-    answers: dict[str, Any],
-    given: Mapping[str, Any],
-    kept_tasks: list[Any],
-    state: dict[str, Any],
-) -> None:
-    """The task questions, once per task, until "Add another task?" is answered no.
+def _task_questions(flow: _Flow, number: int, essential: bool, also: tuple[str, ...] = ()) -> None:
+    """Task ``number``'s questions: with ``essential``, those nothing defaults (the image and
+    command; a later task also its id and the tasks it runs after) and ``also``, adding the
+    task; else the others, still unanswered.
 
     A later task's defaults: the image (``inherit``) of the task before it;
     answers asked once (``once``: namespace, pull secrets) are the first task's;
     "runs after" the task before it.
     """
-    tasks: list[dict[str, Any]] = answers.setdefault(TASKS, [])
+    answers, tasks = flow.answers, flow.answers[TASKS]
+    if number == len(tasks):
+        tasks.append({})  # at once: what is answered survives Ctrl-C
+    task = tasks[number]
+    kept_tasks = _kept_tasks(flow.kept)
+    kept = kept_tasks[number] if number < len(kept_tasks) and isinstance(kept_tasks[number], dict) else {}
+    view = task_view(answers, number)
+    header = "Task" if number == 0 else f"Task {number + 1}"
+    for question in TASK_QUESTIONS:
+        if question.key in task:
+            continue
+        if essential and not (
+            question.key in (*ESSENTIAL_KEYS, *also) or (number and question.key in LATER_TASK_KEYS)
+        ):
+            continue
+        own_given = _given_for_task(flow.given, task.get("task_id"))
+        default: Any = _MISSING
+        if number and question.key not in own_given:
+            previous = tasks[number - 1]
+            if question.once and question.key in tasks[0]:
+                if question.key not in kept:
+                    task[question.key] = tasks[0][question.key]
+                    continue
+            elif question.inherit and question.key in previous:
+                default = previous[question.key]
+            elif question.key == "after":
+                default = [previous["task_id"]]
+            elif question.key == "task_id":
+                default = ""
+        if question.key == "more_tasks" and number + 1 < len(kept_tasks):
+            task[question.key] = True  # the kept session went on to another task
+            continue
+        _ask_or_take(flow, question, task, view, own_given, kept, default, header, f"{number}:{question.key}")
+
+
+def _rest_of_tasks(flow: _Flow) -> None:
+    """Every task's other questions, until "Add another task?" is answered no."""
+    tasks = flow.answers[TASKS]
+    number = 0
     while True:
-        number = len(tasks)
-        task: dict[str, Any] = {}
-        tasks.append(task)  # at once: what is answered survives Ctrl-C
-        kept = kept_tasks[number] if number < len(kept_tasks) and isinstance(kept_tasks[number], dict) else {}
-        view = task_view(answers, number)
-        for question in TASK_QUESTIONS:
-            header = "Task" if number == 0 else f"Task {number + 1}"
-            own_given = _given_for_task(given, task.get("task_id"))
-            default: Any = _MISSING
-            if number and question.key not in own_given:
-                previous = tasks[number - 1]
-                if question.once and question.key in tasks[0]:
-                    if question.key not in kept:
-                        task[question.key] = tasks[0][question.key]
-                        continue
-                elif question.inherit and question.key in previous:
-                    default = previous[question.key]
-                elif question.key == "after":
-                    default = [previous["task_id"]]
-                elif question.key == "task_id":
-                    default = ""
-            if question.key == "more_tasks" and number + 1 < len(kept_tasks):
-                task[question.key] = True  # the kept session went on to another task
-                continue
-            _ask_or_take(question, task, view, settings, own_given, kept, state, default, header)
-        if not task.get("more_tasks"):
+        _task_questions(flow, number, essential=False)
+        if not tasks[number].get("more_tasks"):
             return
+        number += 1
+
+
+#: a later task's answers asked before the choice (its image and command besides)
+LATER_TASK_KEYS = ("task_id", "after")
 
 
 def change(settings: Settings, answers: dict[str, Any], key: str) -> list[str]:
@@ -339,11 +514,12 @@ def _passes(question: Question, value: Any, answers: Mapping[str, Any], settings
     return True
 
 
-def show_summary(answers: Mapping[str, Any], settings: Settings) -> None:
+def show_summary(answers: Mapping[str, Any], settings: Settings, folded: bool = False) -> None:
     from createdag.review import summary
 
-    groups, notices = summary(answers, settings)
-    questionary.print("\nReview", style=_GROUP_STYLE)
+    groups, notices = summary(answers, settings, folded=folded, width=_columns() - 1)
+    hint = f"  (answers at their defaults folded: {UNFOLD_KEY} shows them)" if folded else ""
+    questionary.print(f"\nReview{hint}", style=_GROUP_STYLE)
     for group, lines in groups:
         questionary.print(f"  {group}", style=_GROUP_STYLE)
         for line in lines:
@@ -371,26 +547,50 @@ def _pick(answers: Mapping[str, Any]) -> str | None:
     return key or None
 
 
+#: the review's key that shows every answer (and folds them again)
+UNFOLD_KEY = "u"
+
+
 def review(
     settings: Settings,
     answers: dict[str, Any],
     write_prompt: Callable[[Mapping[str, Any]], str],
     yes: str = "Yes, write it",
 ) -> bool:
-    """Show every answer; change any of them until the user writes (True) or quits (False)."""
+    """Show the answers, those at their defaults folded; change any of them until the user
+    writes (True) or quits (False). Each choice's key acts at once."""
+    folded = True
     while True:
-        show_summary(answers, settings)
-        action = questionary.select(
-            write_prompt(answers),
-            choices=[
-                questionary.Choice(yes, "write", shortcut_key="y"),
-                questionary.Choice("Change an answer", "change", shortcut_key="c"),
-                questionary.Choice("No, quit (nothing is written)", "quit", shortcut_key="n"),
-            ],
-            use_shortcuts=True,
-        ).unsafe_ask()
+        show_summary(answers, settings, folded)
+        action = choose(write_prompt(answers), [
+            (yes, "write", "y"),
+            ("Change an answer", "change", "c"),
+            ("Show every answer" if folded else "Fold the answers at their defaults", "fold", UNFOLD_KEY),
+            ("No, quit (nothing is written)", "quit", "n"),
+        ])  # fmt: skip
+        if action == "fold":
+            folded = not folded
+            continue
         if action != "change":
             return bool(action == "write")
         key = _pick(answers)
         if key is not None:
             change(settings, answers, key)
+
+
+def session(
+    settings: Settings,
+    answers: dict[str, Any],
+    given: Mapping[str, Any],
+    kept: Mapping[str, Any],
+    write_prompt: Callable[[Mapping[str, Any]], str],
+    yes: str = "Yes, write it",
+) -> bool:
+    """The questions, then the review unless the user chose to write at once: True to write."""
+    if ask_all(settings, answers, given, kept, yes) != "write":
+        return review(settings, answers, write_prompt, yes)
+    from createdag.answers import finish
+
+    for notice in finish(answers, settings)[1]:  # what the review would have noted
+        questionary.print(wrap(f"  note: {notice}", _columns() - 1), style=_WARN_STYLE)
+    return True

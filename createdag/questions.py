@@ -488,3 +488,6 @@ ALIASES: dict[str, str] = {alias: q.key for q in QUESTIONS for alias in q.aliase
 ANSWER_KEYS: tuple[str, ...] = tuple(q.key for q in QUESTIONS if not q.prompt_only)
 #: The DAG's own answers; the template gets these and ``tasks``.
 DAG_KEYS: tuple[str, ...] = tuple(q.key for q in DAG_QUESTIONS if not q.prompt_only)
+#: The answers nothing can default, asked first; the prompt then offers to write with the
+#: defaults for the rest, to review, to add a task or to go on through the other questions.
+ESSENTIAL_KEYS: tuple[str, ...] = ("dag_id", "schedule", "image", "cmds")

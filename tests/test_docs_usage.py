@@ -74,12 +74,15 @@ def test_readme_example_session_replays(tmp_path: Path) -> None:
     assert 'tags=["orders", "sync"]' in source
     assert "pendulum.datetime(2026, 1, 15" in source
     assert 'task_id="extract"' in source and 'task_id="load"' in source
-    assert "    extract >> load\n" in source and "extract >> load" in session
+    assert "    extract >> load\n" in source and "extract ───> load" in session  # the review draws the graph
 
 
 def test_readme_session_asks_the_real_questions_in_order() -> None:
-    """The recorded session shows every question the prompt asks for those answers, in order."""
-    from createdag.questions import QUESTIONS
+    """The recorded session shows every question the prompt asks for those answers, in order:
+    the answers nothing defaults, a second task added from the choice after them, then the
+    other questions, grouped."""
+    from createdag.prompt import NEXT_PROMPT
+    from createdag.questions import ESSENTIAL_KEYS, QUESTIONS
 
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     start = readme.index("$ python create_dag.py")
@@ -89,13 +92,18 @@ def test_readme_session_asks_the_real_questions_in_order() -> None:
     tasks = [q for q in QUESTIONS if q.scope == "task"]
     off = {"run_options"}  # answered No in the session (pod options and resources: below)
     behind = {q.key for q in QUESTIONS if set(q.depends_on) & off and not q.prompt_only}
-    before = [q.prompt for q in dag if q.group != "Upstream DAG" and q.key not in behind]
+    essential = [q.prompt for q in QUESTIONS if q.key in ESSENTIAL_KEYS]
+    second_essential = [q.prompt for q in tasks if q.key in (*ESSENTIAL_KEYS, "task_id", "after")]
+    first_steps = [*essential, NEXT_PROMPT, "Task id", *second_essential, NEXT_PROMPT]
+    before = [q.prompt for q in dag
+              if q.group != "Upstream DAG" and q.key not in behind and q.key not in ESSENTIAL_KEYS]  # fmt: skip
     resources = ("cpu_", "memory_")
     pod = [q for q in tasks if not q.group.startswith("Pod ") and q.key not in behind]  # behind a No: not asked
-    first = [q.prompt for q in pod if q.key != "after" and not q.key.startswith(resources)]  # resources: No
-    second = [q.prompt for q in pod if not q.once]  # namespace and pull secrets: the first task's
+    rest = [q for q in pod if q.key not in (*ESSENTIAL_KEYS, "task_id", "after")]
+    first = [q.prompt for q in rest if not q.key.startswith(resources) and q.key != "more_tasks"]  # resources: No
+    second = [q.prompt for q in rest if not q.once]  # namespace and pull secrets: the first task's
     after = [q.prompt for q in dag if q.group == "Upstream DAG" and q.key == "upstream"]  # No
-    expected = [*before, *first, *second, *after, "Write dags/orders_sync.py?"]
+    expected = [*first_steps, *before, *first, *second, *after, "Write dags/orders_sync.py?"]
     assert len(shown) == len(expected), (shown, expected)
     for line, prompt in zip(shown, expected, strict=True):
         assert line.startswith(prompt), f"README shows {line!r} where the prompt asks {prompt!r}"

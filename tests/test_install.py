@@ -180,7 +180,16 @@ def test_the_prompt_runs_to_a_written_file(venv: Path, tmp_path: Path, user_env:
                           dimensions=(50, 140), timeout=30)  # fmt: skip
     try:
         answers = {"DAG id": "from_wheel", "Owner": "data-team", "Tags": "sales", "Container image": "ghcr.io/acme/x:1"}
-        for prompt in ("DAG id", "Description", "Owner", "Tags", "Schedule", "Start date", "Timezone"):
+        for prompt in ("DAG id", "Schedule", "Container image", "Command"):  # what nothing defaults, first
+            child.expect_exact(prompt)
+            child.send(answers.get(prompt, "") + "\r")
+        child.expect_exact("Next?")
+        child.send("g")  # go on through the other questions
+        child.expect_exact("Description")
+        child.send("\x1b[Z")  # Shift-Tab: back one question, the choice
+        child.expect_exact("Next?")
+        child.send("g")
+        for prompt in ("Description", "Owner", "Tags", "Start date", "Timezone"):
             child.expect_exact(prompt)
             child.send(("\x15" if prompt == "Owner" else "") + answers.get(prompt, "") + "\r")
         for prompt in ("Catch up missed runs?", "Depends on past?", "Wait for downstream?"):
@@ -192,17 +201,17 @@ def test_the_prompt_runs_to_a_written_file(venv: Path, tmp_path: Path, user_env:
             child.send(answers.get(prompt, "") + "\r")
         child.expect_exact("Set a run timeout, deadline alert, params, assets or data intervals?")
         child.send("n")
-        for prompt in ("Task id", "Container image", "Namespace", "Parallel pods", "Command", "Arguments",
-                       "Secret env vars", "Env vars", "Image pull secrets"):  # fmt: skip
+        for prompt in ("Task id", "Namespace", "Parallel pods", "Arguments", "Secret env vars", "Env vars",
+                       "Image pull secrets"):  # fmt: skip
             child.expect_exact(prompt)
             child.send(answers.get(prompt, "") + "\r")
         for prompt in ("Set pod options", "Set CPU and memory requests/limits?", "Add another task?",
                        "Does this DAG wait for another DAG?"):  # fmt: skip
             child.expect_exact(prompt)
             child.send("n")
-        child.expect_exact("Review")  # every answer, then: y writes, c changes an answer, n quits
+        child.expect_exact("Review")  # what differs from the defaults, then: y writes, c changes, u unfolds, n quits
         child.expect_exact("Write dags/from_wheel.py?")
-        child.send("y\r")
+        child.send("y")
         child.expect(pexpect.EOF)
     finally:
         child.close(force=True)

@@ -26,6 +26,7 @@ class Key(str, Enum):
     CTRL_C = "\x03"
     CTRL_D = "\x04"
     CTRL_U = "\x15"  # clear the line (drop the default)
+    BACK = "\x1b[Z"  # Shift-Tab: back one question
     SPACE = " "
     DOWN = "\x1b[B"
     TAB = "\t"
@@ -74,21 +75,24 @@ def yes_no(child: pexpect.spawn, prompt: str, key: str) -> None:
 
 
 def write(child: pexpect.spawn, path: str, key: str = "y") -> None:
-    """At the review: y writes, c changes an answer, n quits."""
+    """At the review: y writes, c changes an answer, u shows every answer, n quits (the key alone acts)."""
     child.expect_exact("Review")
     child.expect_exact(f"Write {path}?")
-    child.send(key + Key.ENTER)
+    child.send(key)
 
 
 def test_answer_every_question_get_the_file(spawn, tmp_path: Path) -> None:
     child = spawn()
     answer(child, "DAG id", "orders_sync")
-    answer(child, "Description", "Sync 'orders' {{ not jinja }} ✓")
-    answer(child, "Owner", "data-team", clear=True)
-    answer(child, "Tags", "orders, sync")
     child.expect_exact("When runs start")  # the help line is on screen
     answer(child, "Schedule", "30 6 * * 1-5", clear=True)
     child.expect_exact("at 06:30, on Monday to Friday")  # the schedule, said back in words
+    answer(child, "Container image", "ghcr.io/acme/orders:2.0.1")
+    answer(child, "Command", "python -m orders.sync")
+    yes_no(child, "Next?", "g")  # go on through the other questions
+    answer(child, "Description", "Sync 'orders' {{ not jinja }} ✓")
+    answer(child, "Owner", "data-team", clear=True)
+    answer(child, "Tags", "orders, sync")
     answer(child, "Start date", "2026-01-15", clear=True)
     answer(child, "Timezone", "Europe/Paris", clear=True)
     yes_no(child, "Catch up missed runs?", "n")
@@ -103,10 +107,8 @@ def test_answer_every_question_get_the_file(spawn, tmp_path: Path) -> None:
     answer(child, "Teams connection id")
     yes_no(child, "Set a run timeout", "n")
     answer(child, "Task id", "sync", clear=True)
-    answer(child, "Container image", "ghcr.io/acme/orders:2.0.1")
     answer(child, "Namespace", "orders", clear=True)
     answer(child, "Parallel pods")
-    answer(child, "Command", "python -m orders.sync")
     answer(child, "Arguments", "--date '{{ ds }}'")
     answer(child, "Secret env vars", "DB_PASSWORD=orders-db:password")
     answer(child, "Env vars", "MODE=full, REGION=eu")
@@ -150,7 +152,7 @@ def test_invalid_answer_is_flagged_while_typing(spawn, tmp_path: Path) -> None:
     child.expect_exact("use only letters, digits")  # shown before Enter is pressed
     child.send(Key.ENTER)  # refused: the prompt stays
     child.send(Key.CTRL_U + "good_id" + Key.ENTER)
-    child.expect_exact("Description")
+    child.expect_exact("When runs start")
     child.send(Key.CTRL_C)
     child.expect(pexpect.EOF)
     child.close()
@@ -173,10 +175,9 @@ def test_existing_file_flagged_at_dag_id(spawn, tmp_path: Path) -> None:
 def test_ctrl_c_midway_leaves_nothing(spawn, tmp_path: Path) -> None:
     child = spawn()
     answer(child, "DAG id", "halfway")
-    answer(child, "Description", "x")
-    answer(child, "Owner")
-    answer(child, "Tags")
-    child.expect_exact("Schedule")
+    answer(child, "Schedule")
+    answer(child, "Container image", "busybox:1.36")
+    expect_prompt(child, "Command")
     child.send(Key.CTRL_C)
     child.expect_exact("nothing was written")
     child.expect(pexpect.EOF)
@@ -188,8 +189,8 @@ def test_ctrl_c_midway_leaves_nothing(spawn, tmp_path: Path) -> None:
 def test_end_of_input_exits_cleanly(spawn, tmp_path: Path) -> None:
     child = spawn()
     answer(child, "DAG id", "eof_case")
-    child.expect_exact("Description")
-    child.send(Key.CTRL_D)
+    expect_prompt(child, "Schedule")
+    child.send(Key.CTRL_U + Key.CTRL_D)  # an empty line: Ctrl-D ends the input
     child.expect_exact("Input ended")
     child.expect(pexpect.EOF)
     child.close()
@@ -198,11 +199,16 @@ def test_end_of_input_exits_cleanly(spawn, tmp_path: Path) -> None:
 
 
 def test_enter_everywhere_takes_the_defaults_and_declining_writes_nothing(spawn, tmp_path: Path) -> None:
-    from createdag.questions import QUESTIONS
+    from createdag.questions import ESSENTIAL_KEYS, QUESTIONS
 
     child = spawn("--set", "image=busybox:1.36")  # --set values become the defaults shown
     answer(child, "DAG id", "declined")
+    for prompt in ("Schedule", "Container image", "Command"):
+        answer(child, prompt)
+    yes_no(child, "Next?", "g")
     for question in QUESTIONS[1:]:
+        if question.key in ESSENTIAL_KEYS:
+            continue  # asked first
         if question.key.endswith(("_request", "_limit")) or question.key.startswith(("external_", "sensor_")):
             continue  # behind yes/no questions that default to no
         if question.key == "after" or question.group.startswith("Pod ") or "run_options" in question.depends_on:
@@ -224,7 +230,10 @@ def test_upstream_offset_is_computed_from_the_upstream_source(spawn, tmp_path: P
     write_dag(tmp_path / "dags", dag_id="extract", schedule="0 5 * * *", task_id="load")
     child = spawn("--set", "image=busybox:1.36", "--set", "schedule=30 6 * * *")
     answer(child, "DAG id", "report")
-    for question in ("Description", "Owner", "Tags", "Schedule", "Start date", "Timezone"):
+    for question in ("Schedule", "Container image", "Command"):
+        answer(child, question)
+    yes_no(child, "Next?", "g")
+    for question in ("Description", "Owner", "Tags", "Start date", "Timezone"):
         answer(child, question)
     for question in ("Catch up missed runs?", "Depends on past?", "Wait for downstream?"):
         yes_no(child, question, "n")
@@ -234,8 +243,8 @@ def test_upstream_offset_is_computed_from_the_upstream_source(spawn, tmp_path: P
     child.send(Key.ENTER)
     answer(child, "Teams connection id")
     yes_no(child, "Set a run timeout", "n")
-    for question in ("Task id", "Container image", "Namespace", "Parallel pods", "Command",
-                     "Arguments", "Secret env vars", "Env vars", "Image pull secrets"):  # fmt: skip
+    for question in ("Task id", "Namespace", "Parallel pods", "Arguments", "Secret env vars", "Env vars",
+                     "Image pull secrets"):  # fmt: skip
         answer(child, question)
     yes_no(child, "Set pod options", "n")
     yes_no(child, "Set CPU and memory requests/limits?", "n")
@@ -264,13 +273,14 @@ def test_upstream_offset_is_computed_from_the_upstream_source(spawn, tmp_path: P
 #: (prompt, what to type) for a session taking the defaults but for a few answers; a yes/no
 #: prompt takes one key, the alerts checkbox Enter.
 def standard_session(dag_id: str = "daily_report", image: str = "busybox:1.36", **typed: str) -> list[tuple[str, str]]:
-    steps = [("DAG id", dag_id), ("Description", ""), ("Owner", ""), ("Tags", ""), ("Schedule", ""),
+    steps = [("DAG id", dag_id), ("Schedule", ""), ("Container image", image), ("Command", ""), ("Next?", "g"),
+             ("Description", ""), ("Owner", ""), ("Tags", ""),
              ("Start date", ""), ("Timezone", ""), ("Catch up missed runs?", "n"), ("Depends on past?", "n"),
              ("Wait for downstream?", "n"), ("Max active runs", ""), ("Max active tasks", ""), ("Retries", ""),
              ("Minutes between retries", ""), ("Teams alerts on", ""), ("Teams connection id", ""),
              ("Set a run timeout, deadline alert, params, assets or data intervals?", "n"),
-             ("Task id", ""), ("Container image", image), ("Namespace", ""), ("Parallel pods", ""),
-             ("Command", ""), ("Arguments", ""), ("Secret env vars", ""), ("Env vars", ""), ("Image pull secrets", ""),
+             ("Task id", ""), ("Namespace", ""), ("Parallel pods", ""),
+             ("Arguments", ""), ("Secret env vars", ""), ("Env vars", ""), ("Image pull secrets", ""),
              ("Set pod options (service account, placement, volumes, labels, lifecycle)?", "n"),
              ("Set CPU and memory requests/limits?", "n"), ("Add another task?", "n"),
              ("Does this DAG wait for another DAG?", "n")]  # fmt: skip
@@ -312,10 +322,11 @@ def test_review_shows_every_answer_and_changing_one_asks_its_dependents_again(sp
     steps = standard_session(Retries="0")
     play(child, [step for step in steps if step[0] != "Minutes between retries"])  # no retries: no delay asked
     child.expect_exact("Review")
-    for shown in ("Schedule", "@daily", "Retries", "Container image", "busybox:1.36", "Tasks", "main"):
-        child.expect_exact(shown)  # grouped like the questions, in their order
+    for shown in ("Schedule: 4 at the defaults", "Retries and alerts", "Retries", "0",
+                  "Container image", "busybox:1.36", "Tasks", "main"):  # fmt: skip
+        child.expect_exact(shown)  # folded to what differs from the defaults, in the questions' order
     child.expect_exact("Write dags/daily_report.py?")
-    child.send("c" + Key.ENTER)
+    child.send("c")  # the key alone starts the change
     child.expect_exact("Change which answer?")
     child.send("Retries: 0" + Key.ENTER)  # typing filters the list
     reasked(child, "How many times a failed task is tried again", "Retries", "3")
@@ -324,7 +335,7 @@ def test_review_shows_every_answer_and_changing_one_asks_its_dependents_again(sp
     child.expect_exact("Review")
     child.expect_exact("Write dags/daily_report.py?")
     assert "IANA timezone" not in child.before  # nothing else was asked again
-    child.send("c" + Key.ENTER)
+    child.send("c")
     child.expect_exact("Change which answer?")
     child.send("Schedule: " + Key.ENTER)
     reasked(child, "When runs start", "Schedule", "@continuous")
@@ -332,7 +343,7 @@ def test_review_shows_every_answer_and_changing_one_asks_its_dependents_again(sp
     child.expect_exact("Review")
     child.expect_exact("Write dags/daily_report.py?")
     assert "IANA timezone" not in child.before and "First date the schedule" not in child.before
-    child.send("y" + Key.ENTER)
+    child.send("y")
     finish_ok(child)
     source = (tmp_path / "dags" / "daily_report.py").read_text(encoding="utf-8")
     assert '"retries": 3' in source and "datetime.timedelta(minutes=7)" in source
@@ -342,7 +353,12 @@ def test_review_shows_every_answer_and_changing_one_asks_its_dependents_again(sp
 def test_quit_from_the_review_writes_nothing_and_keeps_the_answers(spawn, tmp_path: Path, cache: Path) -> None:
     child = spawn()
     play(child, standard_session())
-    write(child, "dags/daily_report.py", "n")
+    write(child, "dags/daily_report.py", "u")  # every answer, unfolded
+    child.expect_exact("Review")
+    for shown in ("Runs", "Depends on past?", "No", "Max active tasks", "16", "Task", "Namespace", "airflow"):
+        child.expect_exact(shown)
+    child.expect_exact("Fold the answers at their defaults")
+    child.send("n")
     child.expect_exact("Nothing written.")
     child.expect_exact("kept in")
     finish_ok(child)
@@ -377,8 +393,8 @@ def test_ctrl_c_then_resume_writes_what_an_uninterrupted_session_writes(spawn, t
     finish_ok(child)
 
     child = spawn("-o", "halves")
-    play(child, steps[:18])  # up to the task id
-    child.expect_exact("Container image")
+    play(child, steps[:21])  # up to the task id
+    expect_prompt(child, "Namespace")
     child.send(Key.CTRL_C)
     child.expect_exact("nothing was written in halves")
     child.expect_exact("kept in")
@@ -391,7 +407,7 @@ def test_ctrl_c_then_resume_writes_what_an_uninterrupted_session_writes(spawn, t
 
     child = spawn("--resume", "-o", "halves")
     child.expect_exact("Resuming from")
-    play(child, steps[18:])  # the kept answers are not asked again
+    play(child, [("Next?", "g"), *steps[21:]])  # the kept answers are not asked again
     write(child, "halves/daily_report.py")
     finish_ok(child)
     whole = (tmp_path / "whole" / "daily_report.py").read_bytes()
@@ -401,12 +417,12 @@ def test_ctrl_c_then_resume_writes_what_an_uninterrupted_session_writes(spawn, t
 
 def test_tab_completes_a_timezone(spawn, tmp_path: Path) -> None:
     child = spawn("--save-answers", "a.json")
-    play(child, standard_session()[:6])
-    child.expect_exact("Timezone")
+    play(child, standard_session()[:9])
+    expect_prompt(child, "Timezone")
     child.send(Key.CTRL_U + "Europe/Par" + Key.TAB)
     child.expect_exact("is")  # completed on screen
     child.send(Key.ENTER)
-    play(child, standard_session()[7:])
+    play(child, standard_session()[10:])
     write(child, "dags/daily_report.py")
     finish_ok(child)
     assert json.loads((tmp_path / "a.json").read_text())["timezone"] == "Europe/Paris"
@@ -414,13 +430,13 @@ def test_tab_completes_a_timezone(spawn, tmp_path: Path) -> None:
 
 def test_unpinned_image_is_warned_while_typing_and_after(spawn, tmp_path: Path) -> None:
     child = spawn()
-    play(child, standard_session()[:18])
-    child.expect_exact("Container image")
+    play(child, standard_session()[:2])
+    expect_prompt(child, "Container image")
     child.send("busybox")
     child.expect_exact("has no tag")  # before Enter
     child.send(Key.ENTER)  # a warning, not a refusal
     child.expect_exact("warning: 'busybox' has no tag")  # and it stays on screen
-    play(child, standard_session()[19:])
+    play(child, standard_session()[3:])
     child.expect_exact("Review")
     child.expect_exact("note: warning: 'busybox' has no tag")
     child.expect_exact("Write dags/daily_report.py?")  # Ctrl-C at the review's question
@@ -444,8 +460,7 @@ def test_owner_default_is_the_git_author_name(spawn, tmp_path: Path) -> None:
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
     subprocess.run(["git", "-C", str(tmp_path), "config", "user.name", "Ada Lovelace"], check=True)
     child = spawn()
-    answer(child, "DAG id", "by_ada")
-    answer(child, "Description")
+    play(child, standard_session(dag_id="by_ada")[:6])
     child.expect_exact("Owner")
     child.expect_exact("Ada Lovelace")
     child.send(Key.CTRL_C)
@@ -454,7 +469,7 @@ def test_owner_default_is_the_git_author_name(spawn, tmp_path: Path) -> None:
 
 def test_resume_asks_again_a_kept_answer_that_no_longer_passes(spawn, tmp_path: Path) -> None:
     child = spawn()
-    play(child, standard_session(dag_id="taken_later")[:3])
+    play(child, standard_session(dag_id="taken_later")[:7])
     expect_prompt(child, "Tags")
     child.send(Key.CTRL_C)
     child.expect(pexpect.EOF)
@@ -466,7 +481,7 @@ def test_resume_asks_again_a_kept_answer_that_no_longer_passes(spawn, tmp_path: 
     child.expect_exact("already exists")
     expect_prompt(child, "DAG id")
     child.send(Key.CTRL_U + "free_name" + Key.ENTER)
-    play(child, standard_session()[3:])  # description and owner were kept: not asked
+    play(child, [("Next?", "g"), *standard_session()[7:]])  # the rest kept up to the tags: not asked
     write(child, "dags/free_name.py")
     finish_ok(child)
     assert (tmp_path / "dags" / "taken_later.py").read_text() == "# someone else's, meanwhile\n"
@@ -492,9 +507,10 @@ def test_review_turning_the_upstream_on_asks_its_questions_with_tab_for_the_dag_
     play(child, [("Upstream task_id", "load"), ("Upstream run offset (minutes)", ""),
                  ("Give up waiting after (minutes)", ""), ("Check every (seconds)", "")])  # fmt: skip
     child.expect_exact("Review")
-    child.expect_exact("wait_for_upstream (waits for extract.load) >> main")  # the task graph
+    child.expect_exact("wait_for_upstream ───> main")  # the task graph, drawn
+    child.expect_exact("wait_for_upstream: waits for extract.load")
     child.expect_exact("Write dags/daily_report.py?")
-    child.send("y" + Key.ENTER)
+    child.send("y")
     finish_ok(child)
     source = (tmp_path / "dags" / "daily_report.py").read_text()
     assert 'external_dag_id="extract"' in source and "execution_delta=datetime.timedelta(minutes=90)" in source
@@ -524,11 +540,108 @@ def test_a_second_task_inherits_the_image_runs_after_the_first_and_the_review_sh
     play(child, [("Add another task?", "n"), ("Does this DAG wait for another DAG?", "n")])
     child.expect_exact("Review")
     child.expect_exact("Task load")
-    child.expect_exact("extract >> load")  # the task graph, as the file writes it
+    child.expect_exact("extract ───> load")  # the task graph, drawn
     child.expect_exact("Write dags/daily_report.py?")
-    child.send("y" + Key.ENTER)
+    child.send("y")
     finish_ok(child)
     source = (tmp_path / "dags" / "daily_report.py").read_text(encoding="utf-8")
     assert source.count('image="busybox:1.36"') == 2
     assert 'env_vars={"TARGET": "warehouse"}' in source
     assert "    extract >> load\n" in source
+
+
+# --- the answers nothing defaults first, going back, the folded review ----------------------
+
+
+def test_a_one_task_dag_taking_every_default_is_five_questions(spawn, tmp_path: Path) -> None:
+    child = spawn()
+    play(child, [("DAG id", "few_questions"), ("Schedule", ""), ("Container image", "busybox:1.36"),
+                 ("Command", "python -m job")])  # fmt: skip
+    expect_prompt(child, "Next?")
+    child.send("w")  # write at once: every other answer at its default
+    child.expect_exact("wrote dags/few_questions.py")
+    finish_ok(child)
+    asked = [line for line in child.before.splitlines() if line.startswith("? ")]
+    assert asked == []  # nothing asked after the choice
+    source = (tmp_path / "dags" / "few_questions.py").read_text(encoding="utf-8")
+    assert 'cmds=["python", "-m", "job"]' in source and 'schedule="@daily"' in source and '"retries": 2' in source
+
+
+def test_a_three_task_pipeline_with_a_sensor_and_its_review_on_one_40_line_screen(spawn, tmp_path: Path) -> None:
+    """Fan-out and fan-in: extract feeds clean_a and clean_b, load runs after both; the upstream
+    sensor is turned on at the review: 30 answers and keys in all, where the grouped questions
+    took 60."""
+    from helpers import write_dag
+
+    (tmp_path / "dags").mkdir()
+    write_dag(tmp_path / "dags", dag_id="sales", schedule="0 5 * * *", task_id="publish")
+    child = spawn("--set", "schedule=30 6 * * *", dimensions=(40, 100))
+    play(child, [("DAG id", "pipeline"), ("Schedule", ""), ("Container image", "busybox:1.36"),
+                 ("Command", "python -m extract"), ("Next?", "a"), ("Task id", "extract"),
+                 ("Task id", "clean_a"), ("Container image", ""), ("Command", "python -m clean a")])  # fmt: skip
+    expect_prompt(child, "Runs after")
+    child.send(Key.ENTER)  # extract, the task before it
+    play(child, [("Next?", "a"), ("Task id", "clean_b"), ("Container image", ""), ("Command", "python -m clean b")])
+    expect_prompt(child, "Runs after")
+    child.send(Key.SPACE + Key.DOWN + Key.SPACE + Key.ENTER)  # extract, not clean_a
+    play(child, [("Next?", "a"), ("Task id", "load"), ("Container image", ""), ("Command", "python -m load")])
+    expect_prompt(child, "Runs after")
+    child.send(Key.DOWN + Key.SPACE + Key.ENTER)  # clean_b was checked: clean_a too
+    play(child, [("Next?", "r")])
+    write(child, "dags/pipeline.py", "c")
+    child.expect_exact("Change which answer?")
+    child.send("wait for another" + Key.ENTER)
+    yes_no(child, "Does this DAG wait for another DAG?", "y")
+    play(child, [("Upstream dag_id", "sales"), ("Upstream task_id", "publish"), ("Upstream run offset (minutes)", ""),
+                 ("Give up waiting after (minutes)", ""), ("Check every (seconds)", "")])  # fmt: skip
+    child.expect_exact("\nReview")
+    child.expect_exact("No, quit (nothing is written)")
+    review = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", child.before)
+    lines = [line.rstrip("\r") for line in ("Review" + review).split("\n")]
+    assert len(lines) + 1 <= 40, "\n".join(lines)  # the review and its question, on one screen
+    drawing = [line.strip() for line in lines if "─" in line]
+    assert drawing == [
+        "wait_for_upstream ───> extract ─┬─> clean_a ─┬─> load",
+        "└─> clean_b ─┘",
+    ], drawing
+    assert "wait_for_upstream: waits for sales.publish" in review
+    child.send("y")
+    finish_ok(child)
+    source = (tmp_path / "dags" / "pipeline.py").read_text(encoding="utf-8")
+    assert "extract >> [clean_a, clean_b] >> load" in source
+
+
+def test_shift_tab_goes_back_one_question_with_its_answer_as_the_default(spawn, tmp_path: Path) -> None:
+    child = spawn()
+    play(child, [("DAG id", "went_back"), ("Schedule", "0 5 * * *")])
+    expect_prompt(child, "Container image")
+    child.send(Key.BACK)
+    child.expect(r"\?(?:\x1b\[[0-9;]*m)* Schedule (?:\x1b\[[0-9;]*m)*0 5 \* \* \*")  # its answer, the default
+    child.send(Key.CTRL_U + "0 6 * * *" + Key.ENTER)
+    play(child, [("Container image", "busybox:1.36"), ("Command", "")])
+    expect_prompt(child, "Next?")
+    child.send("g")
+    play(child, [("Description", "x"), ("Owner", "me"), ("Tags", ""), ("Start date", "2026-01-15"),
+                 ("Timezone", ""), ("Catch up missed runs?", "y")])  # fmt: skip
+    expect_prompt(child, "Depends on past?")
+    child.send(Key.BACK)  # back at a yes/no: the catch-up again, its Yes the default
+    expect_prompt(child, "Catch up missed runs?")
+    child.expect_exact("(Y/n)")
+    child.send(Key.ENTER)
+    expect_prompt(child, "Depends on past?")
+    child.send(Key.BACK + Key.BACK)  # twice: back to the timezone
+    expect_prompt(child, "Timezone")
+    child.send(Key.CTRL_U + "Europe/Paris" + Key.ENTER)
+    expect_prompt(child, "Catch up missed runs?")
+    child.send("y")
+    expect_prompt(child, "Depends on past?")
+    child.send(Key.CTRL_C)  # Ctrl-C still interrupts, and keeps the answers for --resume
+    child.expect_exact("--resume")
+    child.expect(pexpect.EOF)
+    child = spawn("--resume")
+    child.expect_exact("Resuming from")
+    expect_prompt(child, "Next?")
+    child.send("w")
+    finish_ok(child)
+    source = (tmp_path / "dags" / "went_back.py").read_text(encoding="utf-8")
+    assert 'schedule="0 6 * * *"' in source and 'tz="Europe/Paris"' in source and "catchup=True" in source

@@ -90,7 +90,30 @@ def test_review_summary_groups_answers_and_ends_with_the_task_graph(dags_dir: Pa
     lines = dict(groups)
     assert any(line.startswith("Upstream dag_id") and line.endswith("extract") for line in lines["Upstream DAG"])
     assert any(line.endswith("No") for line in lines["Schedule"])  # catchup, as yes/no
-    assert lines["Tasks"] == ["wait_for_upstream (waits for extract.load) >> main"]
+    assert lines["Tasks"] == ["wait_for_upstream ───> main", "wait_for_upstream: waits for extract.load"]
+
+
+def test_folded_review_shows_what_differs_from_the_defaults_and_fits_one_screen(dags_dir: Path) -> None:
+    """Four tasks (a fan-out of two between two), resources set, and an upstream sensor: folded,
+    the review's lines, with its heading and the question under it (five lines), fit a 40-line
+    terminal."""
+    from createdag.review import summary
+
+    answers, settings_ = full_answers(dags_dir)
+    first = answers["tasks"][0]
+    tasks = [{**first, "task_id": "extract", "after": []}]
+    tasks += [{**first, "task_id": f"part_{n}", "after": ["extract"]} for n in range(2)]
+    tasks.append({**first, "task_id": "load", "after": [f"part_{n}" for n in range(2)]})
+    answers = {**answers, "tasks": tasks}
+    groups, notices = summary(answers, settings_, folded=True, width=100)
+    lines = [title for title, _ in groups] + [line for _, body in groups for line in body] + notices
+    assert len(lines) + 1 + 5 <= 40, "\n".join(lines)
+    assert all(len(line) + 4 <= 100 for _, body in groups for line in body)
+    titles = dict(groups)
+    assert "Runs: 4 at the defaults" in titles  # a group at its defaults is one line
+    assert titles["DAG (and 3 at the defaults)"] == ["DAG id                               report"]
+    every, _ = summary(answers, settings_, folded=False)
+    assert sum(map(len, (body for _, body in every))) > 3 * sum(map(len, (body for _, body in groups)))
 
 
 @pytest.mark.parametrize("image, pinned", [

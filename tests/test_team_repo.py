@@ -113,6 +113,11 @@ def test_rule_violation_while_typing(repo: Path) -> None:
     child.send("sales")
     child.expect_exact("naming rule")
     child.send("__v1\r")
+    for prompt, text in (("Schedule", ""), ("Container image", "\x15ghcr.io/acme/etl:1.0"), ("Command", "")):
+        child.expect(r"\?(?:\x1b\[[0-9;]*m)* " + prompt)
+        child.send(text + "\r")
+    child.expect_exact("Next?")
+    child.send("g")  # go on through the other questions
     child.expect_exact("Description")
     child.send("\r")
     child.expect(r"Owner \S*data-team")  # the config's default, shown in the prompt

@@ -68,7 +68,7 @@ def test_catastrophic_pattern_cannot_hang_the_prompt(tmp_path: Path) -> None:
     child.send("a" * 60)  # 60 checks, the last one of 60 characters
     child.expect_exact("naming rule")
     child.send("c\r")
-    child.expect_exact("Description")
+    child.expect_exact("When runs start")  # accepted: the schedule is next
     child.sendcontrol("c")
     child.expect(pexpect.EOF)
     child.close()

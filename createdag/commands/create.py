@@ -95,9 +95,8 @@ def ask(args: argparse.Namespace, settings: Settings, sets: dict[str, str]) -> d
             "checked again); change any of them at the review.")  # fmt: skip
     answers: dict[str, Any] = {}
     try:
-        prompt.ask_all(settings, answers, sets, kept)
-        write = prompt.review(settings, answers, lambda given: _write_prompt(args, settings, given),
-                              "Yes, print it" if args.dry_run else "Yes, write it")  # fmt: skip
+        write = prompt.session(settings, answers, sets, kept, lambda given: _write_prompt(args, settings, given),
+                               "Yes, print it" if args.dry_run else "Yes, write it")  # fmt: skip
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (errors.Terminated)
         kept_where = _keep(args, settings, answers)
         raise Interrupted(f"interrupted: nothing was written in {settings.output_dir}.{kept_where}", exc) from None
