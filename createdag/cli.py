@@ -146,9 +146,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     code, never a traceback; ``CREATE_DAG_TRACEBACK=1`` shows the traceback of
     an OS error too, for debugging.
     """
-    from createdag.faults import handle_sigterm
+    from createdag.faults import handle_sigterm, ignore_late_signals
 
     handle_sigterm()
+    try:
+        return _main(argv)
+    finally:
+        if argv is None:  # the program itself (not a caller in-process): its outcome is decided
+            ignore_late_signals()
+
+
+def _main(argv: Sequence[str] | None) -> int:
     module = None  # a signal while the command is being found (imports: slow on a loaded machine) ends here too
     try:
         args = parse(list(sys.argv[1:] if argv is None else argv))
