@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import REPO
+from helpers import REPO, catches_sigterm
 
 CLI = [sys.executable, str(REPO / "create_dag.py")]
 BASE = {"image": "ghcr.io/acme/x:1.0.0", "owner": "data-team", "start_date": "2026-01-01"}
@@ -58,18 +58,6 @@ def wait_for(condition, timeout: float = 60.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError("condition not reached")
         time.sleep(0.005)
-
-
-def catches_sigterm(pid: int) -> bool:
-    """The process has installed its SIGTERM handler (``cli.main`` does so first): from then on a
-    signal is the CLI's to handle. Before it, a loaded machine may still be starting Python, and a
-    signal then is the interpreter's (no handler yet), not what this test is about."""
-    try:
-        status = Path(f"/proc/{pid}/status").read_text(encoding="ascii")
-    except OSError:
-        return True  # gone (it finished), or no /proc: let the test go on
-    caught = next((line.split()[1] for line in status.splitlines() if line.startswith("SigCgt:")), "0")
-    return bool(int(caught, 16) >> (signal.SIGTERM - 1) & 1)
 
 
 def staging_exists(dags: Path) -> bool:

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from helpers import catches_sigterm
 
 REPO = Path(__file__).resolve().parent.parent
 JOBS = 3
@@ -44,16 +45,6 @@ def group_alive(pgid: int) -> bool:
     except ProcessLookupError:
         return False
     return True
-
-
-def catches_sigterm(pid: int) -> bool:
-    """The process has installed its SIGTERM handler (the first thing ``cli.main`` does)."""
-    try:
-        status = Path(f"/proc/{pid}/status").read_text(encoding="ascii")
-    except OSError:
-        return True
-    caught = next((line.split()[1] for line in status.splitlines() if line.startswith("SigCgt:")), "0")
-    return bool(int(caught, 16) >> (signal.SIGTERM - 1) & 1)
 
 
 def run_and_check(argv: list[str], cwd: Path, signal_after: float | None = None) -> int:
