@@ -160,7 +160,7 @@ def test_the_core_does_not_reach_into_the_teams_card() -> None:
     """Every function and class above the Teams section names nothing of the Teams card: a second
     channel gets the core whole, and the Teams part can be read on its own."""
     source = (REPO / "hooks" / "teams_alerts.py").read_text(encoding="utf-8")
-    core, marker, _ = source.partition("# === the Teams channel")
+    core, marker, _ = source.partition("\n# === the Teams channel")
     assert marker
     tree = ast.parse(core)
     for node in tree.body:
