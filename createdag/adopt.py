@@ -13,24 +13,18 @@ render of the answers.
 from __future__ import annotations
 
 import ast
+import copy
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from createdag import dagsource, pipeline_source, records
+from createdag import dagmodel, dagsource, pipeline_source, records
 from createdag.dagsource import NOT_FOUND, argument, call_name, kwargs, line_of, literal, source_of
 from createdag.errors import InvalidAnswer, InvalidAnswers, RecordError, UserError
 from createdag.escape import printable
 from createdag.pipeline_source import Unread
 
-#: DAG-level answer keys the reader looks for, in the order they are reported when not read
-#: (the tasks' answers are read, or adopt refuses the file).
-READ_KEYS = (
-    "dag_id", "description", "schedule", "start_date", "timezone", "catchup", "max_active_runs",
-    "max_active_tasks", "tags", "owner", "retries", "retry_delay_minutes", "depends_on_past",
-    "wait_for_downstream", "alerts", "namespace",
-)  # fmt: skip
 #: Lines of a refusal shown in its message, at most.
 REFUSED_SHOWN = 30
 
@@ -55,22 +49,6 @@ def _start_date(node: ast.AST) -> tuple[Any, Any]:
     elif isinstance(tz, ast.Attribute) and tz.attr in ("utc", "UTC"):
         zone = "UTC"
     return date, zone
-
-
-def _alerts(default_args: ast.Dict) -> tuple[list[str], Any]:
-    events, conn = [], NOT_FOUND
-    for key, value in zip(default_args.keys, default_args.values, strict=True):
-        name = literal(key)
-        if not (isinstance(name, str) and name.startswith("on_") and name.endswith("_callback")):
-            continue
-        for call in dagsource.calls_named(value, "TeamsNotifier"):
-            given = kwargs(call)
-            event = literal(given.get("event"))
-            if isinstance(event, str):
-                events.append(event)
-            if isinstance(literal(given.get("conn_id")), str):
-                conn = literal(given["conn_id"])
-    return events, conn
 
 
 #: The timetables the template writes, and whether each is Airflow 2's data intervals.
@@ -263,51 +241,188 @@ def _run_options(tree: ast.Module, given: dict[str, ast.expr], found: dict[str, 
     return unread
 
 
-def read_answers(path: Path) -> tuple[dict[str, Any], list[str]]:
-    """What the source of a hand-written DAG says, as raw answers (its tasks under ``tasks``),
-    and the DAG-level answer keys it could not read. ``UserError`` when a task, a dependency or
-    anything else in the DAG cannot be read as answers: each such line is named."""
-    tree = dagsource.read_tree(path)
-    found: dict[str, Any] = {}
+#: Keywords of ``DAG(...)`` that are answers (read above); any other is kept as written.
+DAG_ANSWER_ARGUMENTS = frozenset({
+    "dag_id", "description", "schedule", "start_date", "catchup", "max_active_runs", "max_active_tasks",
+    "concurrency", "tags", "default_args", "dagrun_timeout", "params", "deadline",
+})  # fmt: skip
+#: ``default_args`` keys that are answers; any other is kept as written.
+DEFAULT_ARGS_ANSWERS = {"owner": "owner", "retries": "retries", "retry_delay": "retry_delay_minutes",
+                        "depends_on_past": "depends_on_past", "wait_for_downstream": "wait_for_downstream"}  # fmt: skip
+#: The kind each plain DAG-level answer must be, read from a literal.
+_KINDS: dict[str, tuple[type | tuple[type, ...], str]] = {
+    "description": ((str, type(None)), "a string"), "tags": ((list, tuple), "a list of strings"),
+    "catchup": (bool, "True or False"), "max_active_runs": (int, "a whole number"),
+    "max_active_tasks": (int, "a whole number"), "owner": (str, "a string"), "retries": (int, "a whole number"),
+    "depends_on_past": (bool, "True or False"), "wait_for_downstream": (bool, "True or False"),
+}  # fmt: skip
 
-    def take(key: str, value: Any) -> None:
-        if value is not NOT_FOUND:
-            found[key] = value
 
-    dag = next(dagsource.dag_calls(tree), None)
+@dataclass
+class Reading:
+    """What the source of a hand-written DAG says: answers (its tasks under ``tasks``), the
+    answer keys it leaves out (Airflow's defaults apply: recorded as absent) and the arguments
+    no answer stands for, kept as written (``carried``: ``dag``, ``default_args``, ``tasks``)."""
+
+    found: dict[str, Any]
+    absent: list[str]
+    carried: dict[str, Any]
+    notes: list[Unread]
+
+    @property
+    def adopted(self) -> dict[str, Any]:
+        """The record's ``adopted`` block: what the template needs beside the answers."""
+        return {"absent": list(self.absent), **{key: value for key, value in self.carried.items() if value}}
+
+
+class _DagReader:
+    """The DAG-level answers of ``DAG(...)`` and its ``default_args``, as Python sees them."""
+
+    def __init__(self, model: dagmodel.DagFile, dag: dagsource.DagCall) -> None:
+        self.model, self.dag = model, dag
+        self.found: dict[str, Any] = {}
+        self.carried: dict[str, dict[str, str]] = {"dag": {}, "default_args": {}}
+        self.unread: list[Unread] = []
+
+    def refuse(self, node: ast.AST, what: str) -> None:
+        hint = dagmodel.why_unread(node, self.model.tree)
+        self.unread.append(Unread(line_of(node), f"{what}{f' ({hint})' if hint else ''}"))
+
+    def keep(self, where: str, key: str, node: ast.AST, label: str) -> bool:
+        """Keep ``key=node`` as written (under ``where``); refused when its value cannot be read."""
+        try:
+            self.carried[where][key] = dagmodel.carry(node, self.model.imports)
+        except dagmodel.NotPure as exc:
+            hint = dagmodel.why_unread(node, self.model.tree) or f"{exc}: write the value itself"
+            self.unread.append(Unread(line_of(node), f"{label} {key}={source_of(node)} is not read: {hint}"))
+            return False
+        return True
+
+    def plain(self, key: str, node: ast.AST, label: str) -> None:
+        kinds, words = _KINDS[key]
+        value = literal(node)
+        ok = isinstance(value, kinds) and not (isinstance(value, bool) and bool not in _as_tuple(kinds))
+        if key == "tags" and ok:
+            ok = all(isinstance(item, str) for item in value)
+            value = list(value)
+        if ok:
+            self.found[key] = value
+        else:
+            self.refuse(node, f"{label} {key}={source_of(node)} is not read: create_dag reads {words} here")
+
+    def read(self) -> None:
+        given = kwargs(self.dag.call)
+        self.found["dag_id"] = self.dag.dag_id
+        for key, node in given.items():
+            if key == "description" and literal(node) == "":  # not None, which the answer "" writes
+                self.keep("dag", key, node, "DAG(...)")
+            elif key in _KINDS:
+                self.plain(key, node, "DAG(...)")
+            elif key == "concurrency" and "max_active_tasks" not in given:
+                self.plain("max_active_tasks", node, "DAG(...)")
+            elif key == "start_date":
+                date, zone = _start_date(node)
+                exact = isinstance(node, ast.Call) and len(node.args) == 3 and set(kwargs(node)) <= {"tz", "tzinfo"}
+                if date is not NOT_FOUND and zone is not NOT_FOUND and exact:
+                    self.found.update(start_date=date, timezone=zone)
+                else:  # a time of day, another calendar: kept as written, or refused
+                    self.keep("dag", key, node, "DAG(...)")
+            elif key not in DAG_ANSWER_ARGUMENTS:
+                self.keep("dag", key, node, "DAG(...)")
+        self.found["alerts"] = []
+        if "default_args" in given:
+            self.default_args(given["default_args"])
+
+    def default_args(self, node: ast.AST) -> None:
+        if literal(node) is None and isinstance(node, ast.Constant):
+            return
+        if not isinstance(node, ast.Dict) or any(key is None for key in node.keys):
+            self.refuse(node, f"default_args={source_of(node)} is not read: create_dag reads a dict, written "
+                              "here or bound once to a module-level name")  # fmt: skip
+            return
+        events: list[str] = []
+        for key_node, value in zip(node.keys, node.values, strict=True):
+            key = literal(key_node)
+            if not isinstance(key, str):
+                self.refuse(value, f"default_args key {source_of(key_node) if key_node else '**'} is not a string")
+                continue
+            answer = DEFAULT_ARGS_ANSWERS.get(key)
+            if answer == "retry_delay_minutes":
+                minutes = dagsource.timedelta_minutes(value)
+                if isinstance(minutes, int):
+                    self.found[answer] = minutes
+                else:
+                    self.keep("default_args", key, value, "default_args")
+            elif answer is not None:
+                self.plain(answer, value, "default_args")
+            elif key.startswith("on_") and key.endswith("_callback") and self.teams(value, events):
+                continue
+            else:
+                self.keep("default_args", key, value, "default_args")
+        self.found["alerts"] = events
+
+    def teams(self, node: ast.AST, events: list[str]) -> bool:
+        """``TeamsNotifier(event=..., conn_id=...)`` (or a list of one): the Teams alert create_dag writes."""
+        items = node.elts if isinstance(node, ast.List | ast.Tuple) else [node]
+        if len(items) != 1 or call_name(items[0]) != "TeamsNotifier" or not isinstance(items[0], ast.Call):
+            return False
+        given = kwargs(items[0])
+        event, conn = literal(given.get("event")), literal(given.get("conn_id"))
+        if not isinstance(event, str) or not isinstance(conn, str):
+            return False
+        events.append(event)
+        self.found["teams_conn_id"] = conn
+        return True
+
+
+def _as_tuple(kinds: type | tuple[type, ...]) -> tuple[type, ...]:
+    return kinds if isinstance(kinds, tuple) else (kinds,)
+
+
+#: Answers whose "none" is what a file that leaves them out says (no alert, run timeout, deadline,
+#: params, assets, data intervals or upstream wait): recorded so, never as a team's default.
+LEFT_OUT: dict[str, Any] = {"alerts": [], "dagrun_timeout_minutes": 0, "deadline_minutes": 0, "params": {},
+                            "assets": [], "data_intervals": False, "external_dag_id": ""}  # fmt: skip
+#: DAG-level answers a file may leave out: recorded as absent, rendered absent.
+ABSENT_KEYS = (
+    "description", "schedule", "start_date", "timezone", "catchup", "max_active_runs", "max_active_tasks", "tags",
+    "owner", "retries", "retry_delay_minutes", "depends_on_past", "wait_for_downstream", "namespace",
+)  # fmt: skip
+
+
+def read_dag(path: Path) -> Reading:
+    """What the source of a hand-written DAG says (``Reading``). ``UserError`` when a task, a
+    dependency or a value cannot be read as answers: every such line of the file is named, once."""
+    try:
+        model = dagmodel.DagFile.parse(dagsource.read_tree(path))
+    except RecursionError:  # past any hand-written file
+        raise UserError(f"{printable(path)} is nested too deeply to read: nothing to adopt") from None
+    dag = next(iter(model.dags), None)
     if dag is None:
         raise UserError(f"{printable(path)} has no DAG(...) call nor @dag decorator: nothing to adopt")
-    take("dag_id", dag.dag_id)
-    given = kwargs(dag.call)
-    for key in ("description", "tags", "catchup", "max_active_runs", "max_active_tasks"):
-        take(key, literal(given.get(key)))
-    if "max_active_tasks" not in found:
-        take("max_active_tasks", literal(given.get("concurrency")))
-    if "start_date" in given:
-        date, zone = _start_date(given["start_date"])
-        take("start_date", date)
-        take("timezone", zone)
-    default_args = given.get("default_args")
-    if isinstance(default_args, ast.Dict):
-        items = {
-            literal(k): v for k, v in zip(default_args.keys, default_args.values, strict=True) if k is not None
-        }
-        for key in ("owner", "retries", "depends_on_past", "wait_for_downstream"):
-            take(key, literal(items.get(key)))
-        if "retry_delay" in items:
-            take("retry_delay_minutes", dagsource.timedelta_minutes(items["retry_delay"]))
-        events, conn = _alerts(default_args)
-        found["alerts"] = events
-        take("teams_conn_id", conn)
-    unread = _run_options(tree, given, found)
-    pipeline = pipeline_source.read_pipeline(tree, dag)
+    reader = _DagReader(model, dag)
+    reader.read()
+    found = reader.found
+    unread = [*reader.unread, *_run_options(model.view, kwargs(dag.call), found)]
+    pipeline = pipeline_source.read_pipeline(model.view, dag)
     if unread or pipeline.refused:
-        raise UserError(refusal(path, sorted([*unread, *pipeline.refused], key=lambda item: item.line)))
+        raise UserError(refusal(path, sorted(dict.fromkeys([*unread, *pipeline.refused]), key=lambda item: item.line)))
     if not pipeline.tasks:
         raise UserError(f"{printable(path)} has no {pipeline_source.POD} task: nothing create_dag can manage")
     found.update(pipeline.answers())
     found = {key: value for key, value in found.items() if value is not NOT_FOUND}
-    return found, [key for key in READ_KEYS if key not in found]
+    for key, nothing in LEFT_OUT.items():  # what a file that leaves these out means: nothing of them
+        found.setdefault(key, copy.deepcopy(nothing))
+    if not any("namespace" in task for task in found["tasks"]) and "namespace" not in found:
+        found.pop("namespace", None)
+    carried = {**reader.carried, "tasks": pipeline.carried, "unnamed": pipeline.unnamed}
+    return Reading(found, [key for key in ABSENT_KEYS if key not in found], carried, pipeline.notes)
+
+
+def read_answers(path: Path) -> tuple[dict[str, Any], list[str]]:
+    """What the source of a hand-written DAG says as raw answers, and the answer keys it leaves out."""
+    reading = read_dag(path)
+    return reading.found, reading.absent
 
 
 def refusal(path: Path, refused: list[pipeline_source.Unread]) -> str:
@@ -338,9 +453,36 @@ def _refuse_recorded(dags_dir: Path, dag_id: Any) -> None:
 class Adoption:
     path: Path
     found: dict[str, Any]
-    missing: list[str]
+    #: answer keys the file leaves out: recorded as absent, so Airflow's defaults still apply
+    absent: list[str]
     answers: dict[str, Any]
     pristine: str
+    #: the record's ``adopted`` block (absent keys, arguments kept as written)
+    adopted: dict[str, Any]
+    notes: list[Unread]
+
+    @property
+    def missing(self) -> list[str]:
+        """Nothing takes a default any more: what a file leaves out is recorded as absent."""
+        return []
+
+    @property
+    def kept(self) -> list[str]:
+        """The arguments kept as written, one line each, for adopt's summary."""
+        lines = [f"DAG(...) {key}={source}" for key, source in self.adopted.get("dag", {}).items()]
+        lines += [f"default_args {key!r}: {source}" for key, source in self.adopted.get("default_args", {}).items()]
+        for task_id, given in self.adopted.get("tasks", {}).items():
+            lines += [f"task {task_id!r} {key}={source}" for key, source in given.items()]
+        return lines
+
+    #: the answer keys given with ``--set``
+    sets: tuple[str, ...] = ()
+
+    @property
+    def recorded(self) -> dict[str, Any]:
+        """The answers the record holds: only what the file says (and ``--set``), never a default."""
+        given = {*self.found, *self.sets}
+        return {key: value for key, value in self.answers.items() if key in given and key not in self.absent}
 
 
 def plan_adopt(dags_dir: Path, path: Path, sets: Mapping[str, Any] | None = None) -> Adoption:
@@ -348,13 +490,15 @@ def plan_adopt(dags_dir: Path, path: Path, sets: Mapping[str, Any] | None = None
     from createdag.answers import resolve
     from createdag.render import render_dag
     from createdag.settings import settings_for
+    from createdag.update import with_adopted
 
     dags_dir, path = Path(dags_dir), Path(path)
     if not path.is_file():
         raise UserError(f"{printable(path)} is not a file: give the DAG file to adopt")
     if not path.resolve().is_relative_to(dags_dir.resolve()):
         raise UserError(f"{printable(path)} is not inside {dags_dir}: pass the dags folder that holds it with -o")
-    found, missing = read_answers(path)
+    reading = read_dag(path)
+    found = reading.found
     raw = {**found, **dict(sets or {})}
     _refuse_recorded(dags_dir, raw.get("dag_id"))
     try:
@@ -363,11 +507,13 @@ def plan_adopt(dags_dir: Path, path: Path, sets: Mapping[str, Any] | None = None
         hint = InvalidAnswer("hint", "give what could not be read with --set KEY=VALUE", str(path))
         raise InvalidAnswers([*exc.problems, hint]) from None
     _refuse_recorded(dags_dir, answers["dag_id"])
-    return Adoption(
-        path, found, [key for key in missing if key not in (sets or {})], answers, render_dag(answers)
-    )
+    absent = [key for key in reading.absent if key not in (sets or {})]
+    adopted = {**reading.adopted, "absent": absent}
+    pristine = render_dag(with_adopted(answers, adopted))
+    return Adoption(path, found, absent, answers, pristine, adopted, reading.notes, tuple(sets or {}))
+
 
 
 def adopt(dags_dir: Path, plan: Adoption) -> Path:
     """Record an adopted DAG; its base is the template's render of the answers read from it."""
-    return records.record(Path(dags_dir), plan.answers, plan.pristine, plan.path)
+    return records.record(Path(dags_dir), plan.recorded, plan.pristine, plan.path, extra={"adopted": plan.adopted})

@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeGuard
 
-from createdag import dagsource
+from createdag import dagmodel, dagsource
 from createdag.dagsource import NOT_FOUND, DagCall, call_name, kwargs, line_of, literal, quoted, source_of
 
 POD = "KubernetesPodOperator"
@@ -81,6 +81,12 @@ class Pipeline:
     #: secrets, after, and the ``INHERITED`` keys and pod options where the task differs from ``defaults``
     tasks: list[dict[str, Any]]
     refused: list[Unread]
+    #: each task's arguments no answer stands for, kept as written: task id -> name -> source
+    carried: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: statements that do nothing (a bare task name, ``globals()[...] = dag``): left alone
+    notes: list[Unread] = field(default_factory=list)
+    #: the tasks whose file gives no ``name=``: the provider names their pods
+    unnamed: list[str] = field(default_factory=list)
 
     def answers(self) -> dict[str, Any]:
         """The answers the tasks give, in the shape answers files hold (``tasks:``)."""
@@ -185,8 +191,8 @@ def _resources(node: ast.AST) -> Any:
     if not (isinstance(node, ast.Call) and call_name(node) == "V1ResourceRequirements"):
         return NOT_FOUND
     given = kwargs(node)
-    if node.args or dagsource.spread(node) or set(given) - {"requests", "limits"}:
-        return NOT_FOUND
+    if node.args or dagsource.spread(node) or set(given) != {"requests", "limits"}:
+        return NOT_FOUND  # one side only: kept as written (the template writes both)
     requests, limits = _quantities(given.get("requests")), _quantities(given.get("limits"))
     if requests is NOT_FOUND or limits is NOT_FOUND:
         return NOT_FOUND
@@ -567,6 +573,15 @@ POD_READERS: dict[str, tuple[Callable[[ast.AST], Any], str]] = {
     "outlets": (_outlets, '[Asset("uri"), ...]'),
     "execution_timeout": (_execution_timeout, "datetime.timedelta(...) of whole minutes, or None"),
 }
+#: Pod arguments the template writes only when their answer says something: a value in a form no
+#: answer holds (``nvidia.com/gpu`` resources, a pod anti-affinity, a ``host_path`` volume,
+#: ``value_from``) is kept as written instead, its answer left empty for that task.
+KEPT_WHEN_NO_ANSWER_SAYS_IT = frozenset({
+    "secrets", "env_vars", "image_pull_secrets", "container_resources", "service_account_name",
+    "container_security_context", "node_selector", "affinity", "tolerations", "priority_class_name", "env_from",
+    "volumes", "volume_mounts", "labels", "annotations", "image_pull_policy", "pool", "pod_template_file",
+    "outlets", "execution_timeout",
+})  # fmt: skip
 #: The answer each pod option argument gives.
 POD_ANSWER_OF = {argument: answer for answer, argument in POD_ARGUMENT_OF.items()}
 
@@ -630,6 +645,8 @@ class _Pod:
     #: the INHERITED keys this task gives (namespace may be absent) and every pod option
     inherited: dict[str, Any]
     after: list[str] = field(default_factory=list)
+    carried: dict[str, str] = field(default_factory=dict)  # argument -> its source, kept as written
+    named: bool = True  # the file gives name=
 
 
 @dataclass
@@ -657,6 +674,7 @@ class _Reader:
         self.dag = dag
         self.names_imported = dagsource.imported_names(tree)
         self.refused: list[Unread] = []
+        self.notes: list[Unread] = []
         self.pods: dict[str, _Pod] = {}
         self.task_ids: set[str] = set()  # of every task read, whole or not
         self.joins: dict[str, _Join] = {}  # EmptyOperators written as the template's join, by task id
@@ -789,6 +807,9 @@ class _Reader:
             return
         if isinstance(stmt, ast.Assign | ast.AnnAssign) and stmt.value is not None and self.assignment(stmt, in_dag):
             return
+        if self.does_nothing(stmt):
+            self.notes.append(Unread(line_of(stmt), f"`{source_of(stmt)}` does nothing to the DAG: left alone"))
+            return
         if isinstance(stmt, ast.Expr):
             if self.is_dependency(stmt.value):
                 self.dependency(stmt.value, in_dag)
@@ -797,6 +818,17 @@ class _Reader:
                 self.define(stmt.value, in_dag)
                 return
         self.other(stmt, in_dag)
+
+    def does_nothing(self, stmt: ast.stmt) -> bool:
+        """A bare task or DAG name as a statement, or ``globals()[...] = dag``: no task, no edge."""
+        known = set(self.tasks_by_name) | self.dag_names
+        if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Name):
+            return stmt.value.id in known
+        if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Name) and stmt.value.id in self.dag_names:
+            return all(
+                isinstance(target, ast.Subscript) and call_name(target.value) == "globals" for target in stmt.targets
+            )
+        return False
 
     def with_dag(self, stmt: ast.With | ast.AsyncWith) -> bool:
         contexts = [item.context_expr for item in stmt.items]
@@ -877,13 +909,36 @@ class _Reader:
             owner = targets[0].value
             if isinstance(owner, ast.Name) and owner.id in self.dag_names and not self.makes_tasks(value):
                 return True
-        if self.makes_tasks(stmt) or (in_dag and literal(value) is NOT_FOUND):
+        if self.makes_tasks(stmt) or (in_dag and literal(value) is NOT_FOUND and not self.pure(value)):
             return False  # reported by ``other``
         if len(names) == len(targets):
             for name in names:
                 self.tasks_by_name.pop(name, None)
             return True
         return False
+
+    def pod_name(self, task_id: str) -> str:
+        from createdag import resources
+
+        return str(resources.template_extensions().template_pod_name(self.dag.dag_id, task_id))
+
+    def pure(self, value: ast.AST) -> bool:
+        """A value kept as written could be: literals and constructors of literals."""
+        try:
+            dagmodel.carry(value, self.names_imported)
+        except dagmodel.NotPure:
+            return False
+        return True
+
+    def carry(self, node: ast.AST, label: str, key: str, reason: str = "") -> str | None:
+        """The source of an argument kept as written; refused (None) when it is not pure."""
+        try:
+            return dagmodel.carry(node, self.names_imported)
+        except dagmodel.NotPure as exc:
+            hint = dagmodel.why_unread(node, self.tree) or f"{exc}: write the value itself"
+            reason = f" {reason.strip()} nor kept as written" if reason else ""
+            self.refuse(node, f"{label} argument {key}={source_of(node)} is not read{reason}: {hint}")
+            return None
 
     def other(self, stmt: ast.stmt, in_dag: bool) -> None:
         """A statement the reader does not read: fine outside the DAG unless it makes tasks."""
@@ -1006,17 +1061,30 @@ class _Reader:
             **dict.fromkeys(INHERITED[2:], ""),
             **copy.deepcopy(POD_OPTION_DEFAULTS),
         }
+        carried: dict[str, str] = {}
         for key, node in given.items():
-            if key in ("task_id", "dag") or key in POD_AS_WRITTEN:
+            if key in ("task_id", "dag"):
                 continue
-            if key not in POD_READERS:
-                self.refuse(node, f"{label} argument {key}=... is not an answer create_dag knows")
+            if key == "name" and literal(node) == self.pod_name(task_id):
+                continue  # the name the template writes itself
+            if key not in POD_READERS:  # no answer stands for it: kept as written, when it can be read
+                source = self.carry(node, label, key)
+                if source is not None:
+                    carried[key] = source
                 continue
             reader, expected = POD_READERS[key]
             value = reader(node)
-            if value is NOT_FOUND:
+            if value is NOT_FOUND and key in KEPT_WHEN_NO_ANSWER_SAYS_IT and not (expand and key == "env_vars"):
+                # a form no answer holds (a gpu resource, a host_path volume, value_from): as written
+                source = self.carry(node, label, key, f" as an answer ({expected})")
+                if source is not None:
+                    carried[key] = source
+            elif value is NOT_FOUND:
+                hint = dagmodel.why_unread(node, self.tree)
                 self.refuse(
-                    node, f"{label} argument {key}={source_of(node)} is not read: create_dag reads {expected} here"
+                    node,
+                    f"{label} argument {key}={source_of(node)} is not read: create_dag reads {expected} here"
+                    + (f" ({hint})" if hint else ""),
                 )
             elif key == "container_resources":
                 inherited.update(value)
@@ -1044,7 +1112,9 @@ class _Reader:
         self.task_ids.add(task_id)
         if len(self.refused) > before:
             return None
-        self.pods[task_id] = _Pod(line_of(call), getattr(call, "col_offset", 0), answers, inherited)
+        self.pods[task_id] = _Pod(
+            line_of(call), getattr(call, "col_offset", 0), answers, inherited, carried=carried, named="name" in given
+        )
         return task_id
 
     def read_sensor(self, call: ast.Call, label: str) -> str | None:
@@ -1261,7 +1331,9 @@ class _Reader:
         tasks = self.task_answers()
         defaults, tasks = self.shared(tasks)
         refused = sorted(dict.fromkeys(self.refused), key=lambda item: item.line)  # then as found
-        return Pipeline(defaults, dict(self.sensor or {}), tasks, refused)
+        carried = {task_id: pod.carried for task_id, pod in self.pods.items() if pod.carried}
+        unnamed = [task["task_id"] for task in tasks if not self.pods[task["task_id"]].named]
+        return Pipeline(defaults, dict(self.sensor or {}), tasks, refused, carried, list(self.notes), unnamed)
 
     def leftovers(self) -> None:
         """Report every task, dependency or DAG the reading above did not reach."""
@@ -1429,11 +1501,13 @@ def join_task_id(task_ids: list[str], leaves: list[str]) -> str:
 def read_pipeline(tree: ast.Module, dag: DagCall | None = None) -> Pipeline:
     """The pod tasks, the upstream sensor and the dependencies of ``dag`` (the file's first DAG
     when not given) as answers, and what could not be read as ``Pipeline.refused``."""
-    if dag is None:
-        dag = next(dagsource.dag_calls(tree), None)
-        if dag is None:
-            return Pipeline({}, {}, [], [Unread(1, "no DAG(...) call nor @dag decorator")])
     try:
+        if dag is None:  # read the file as Python sees it (``dagmodel``); given a DAG, ``tree`` is that view
+            tree = dagmodel.resolved(tree)
+            dag = next(dagsource.dag_calls(tree), None)
+            if dag is None:
+                return Pipeline({}, {}, [], [Unread(1, "no DAG(...) call nor @dag decorator")])
         return _Reader(tree, dag).read()
     except RecursionError:  # nested past what the reader follows (a file past any hand-written one)
-        return Pipeline({}, {}, [], [Unread(line_of(dag.call), "the DAG's tasks are nested too deeply to read")])
+        line = line_of(dag.call) if dag is not None else 1
+        return Pipeline({}, {}, [], [Unread(line, "the DAG's tasks are nested too deeply to read")])

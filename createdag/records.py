@@ -52,7 +52,10 @@ class Record:
         data = asdict(self)
         data.pop("extra")
         data.update(self.extra)
-        return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n"
+        # the fields in name order; what they hold in its own order: a DAG's labels, env vars and
+        # the arguments an adopted file keeps as written render in the order the file gives them
+        ordered = {key: data[key] for key in sorted(data)}
+        return json.dumps(ordered, indent=2, ensure_ascii=False, default=str) + "\n"
 
 
 def template_version(template_dir: Path | None = None) -> dict[str, str]:
@@ -128,10 +131,14 @@ def record(
     pristine: str,
     dag_path: Path,
     template_dir: Path | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> Path:
     """Record one DAG (adopt); returns the record file's path. ``create.write_dags``
-    writes a generation run's records beside its DAG files instead, all or none."""
-    return save(dags_dir, new_record(dags_dir, answers, pristine, dag_path, template_version(template_dir)))
+    writes a generation run's records beside its DAG files instead, all or none.
+    ``extra``: more fields (adopt's ``adopted``: what the file leaves out and keeps as written)."""
+    rec = new_record(dags_dir, answers, pristine, dag_path, template_version(template_dir))
+    rec.extra.update(extra or {})
+    return save(dags_dir, rec)
 
 
 _RECORD_HELP = "restore it from git, or delete it and adopt the DAG again"

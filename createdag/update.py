@@ -34,6 +34,7 @@ from createdag.errors import (
     InvalidAnswer,
     InvalidAnswers,
     NotRecorded,
+    RecordError,
     UnreadableSource,
     UserError,
     WriteFailed,
@@ -43,6 +44,12 @@ from createdag.faults import deferred_signals, describe_os_error
 from createdag.questions import BY_KEY, TASKS
 
 LABELS = ("current", "recorded", "template")
+RECORD_HELP = "restore it from git, or delete it and adopt the DAG again"
+
+
+def with_adopted(answers: Mapping[str, Any], adopted: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The template's context for a DAG: its answers, and an adopted DAG's ``adopted`` block."""
+    return {**answers, "_adopted": dict(adopted)} if adopted else dict(answers)
 
 
 # --- merging -----------------------------------------------------------------------
@@ -126,6 +133,140 @@ def resolve_recorded(
     return result
 
 
+# --- adopted DAGs: what the file leaves out, what it keeps as written ------------------------
+
+#: The argument (``DAG(...)``, ``default_args`` or the task's) an answer is written as, where
+#: its name differs: a ``--set`` of the answer replaces an argument kept as written there.
+ARGUMENT_OF = {"retry_delay_minutes": "retry_delay", "node_affinity": "affinity",
+               "execution_timeout_minutes": "execution_timeout", "cpu_request": "container_resources",
+               "memory_request": "container_resources", "cpu_limit": "container_resources",
+               "memory_limit": "container_resources"}  # fmt: skip
+
+
+def _sources(path: Path, value: Any, where: str) -> dict[str, str]:
+    """Argument names to source text, each a literal or a constructor of literals (checked by the
+    template's own rule, as it will be when rendered): never code from a record."""
+    from createdag import resources
+
+    if not (isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())):
+        raise RecordError(f"{path}: field adopted.{where} must map argument names to source text: {RECORD_HELP}")
+    extensions = resources.template_extensions()
+    for key, source in value.items():
+        try:
+            extensions.check_pure_source(source)
+            if where != "default_args" and not (key.isidentifier() and key.isascii()):
+                raise ValueError(key)
+        except (ValueError, SyntaxError, RecursionError, MemoryError):
+            raise RecordError(f"{path}: field adopted.{where}.{key[:40]} is not a value adopt keeps as written: "
+                              f"{RECORD_HELP}") from None  # fmt: skip
+    return value
+
+
+def adopted_of(rec: records.Record, path: Path) -> dict[str, Any] | None:
+    """The record's ``adopted`` block, checked (records are input from strangers); None for a
+    DAG create_dag generated. Its sources are parsed again, and refused unless pure, when rendered."""
+    block = (rec.pending or {}).get("adopted", rec.extra.get("adopted"))  # a conflict's, until resolved
+    if block is None:
+        return None
+    if not isinstance(block, dict) or set(block) - {"absent", "dag", "default_args", "tasks", "unnamed"}:
+        raise RecordError(f"{path}: field adopted is not what adopt records: {RECORD_HELP}")
+    absent, unnamed = block.get("absent", []), block.get("unnamed", [])
+    for name, given in (("absent", absent), ("unnamed", unnamed)):
+        if not (isinstance(given, list) and all(isinstance(key, str) for key in given)):
+            raise RecordError(f"{path}: field adopted.{name} must list names: {RECORD_HELP}")
+    tasks = block.get("tasks", {})
+    if not isinstance(tasks, dict):
+        raise RecordError(f"{path}: field adopted.tasks must map task ids to arguments: {RECORD_HELP}")
+    return {
+        "absent": list(absent),
+        "unnamed": list(unnamed),
+        "dag": dict(_sources(path, block.get("dag", {}), "dag")),
+        "default_args": dict(_sources(path, block.get("default_args", {}), "default_args")),
+        "tasks": {task_id: dict(_sources(path, given, f"tasks.{task_id}")) for task_id, given in tasks.items()},
+    }
+
+
+def adopted_after_sets(adopted: dict[str, Any], sets: Mapping[str, Any]) -> dict[str, Any]:
+    """What an adopted DAG leaves out and keeps as written once ``--set`` gives answers: a set
+    answer is no longer absent, and replaces the argument kept as written in its place."""
+    from createdag.answers import canonical_key
+
+    result = {**adopted, "absent": list(adopted["absent"]), "unnamed": list(adopted["unnamed"]),
+              "dag": dict(adopted["dag"]),
+              "default_args": dict(adopted["default_args"]),
+              "tasks": {task_id: dict(given) for task_id, given in adopted["tasks"].items()}}  # fmt: skip
+    for key in sets:
+        task_id, dot, name = str(key).rpartition(".")
+        name = canonical_key(name)
+        argument = ARGUMENT_OF.get(name, name)
+        if name in result["absent"]:
+            result["absent"].remove(name)
+        if name == "start_date":
+            result["dag"].pop("start_date", None)
+            result["absent"] = [key for key in result["absent"] if key != "timezone"]
+        result["dag"].pop(argument, None)
+        result["default_args"].pop(argument, None)
+        for each, given in result["tasks"].items():
+            if not dot or each == task_id:
+                given.pop(argument, None)
+    return result
+
+
+def recorded_answers(answers: Mapping[str, Any], before: Mapping[str, Any], adopted: Mapping[str, Any] | None,
+                     sets: Mapping[str, Any]) -> dict[str, Any]:  # fmt: skip
+    """The answers a record keeps: an adopted DAG's only what its file says and ``--set`` gave
+    (never a default filled in to check them); a generated DAG's all of them."""
+    if adopted is None:
+        return records.jsonable(answers)
+    given = {*before, *(str(key).rpartition(".")[2] for key in sets)}
+    kept = {key: value for key, value in answers.items() if key in given and key not in adopted["absent"]}
+    return records.jsonable(kept)
+
+
+# --- editing in place -------------------------------------------------------------------
+
+
+def changes_of(answers: Mapping[str, Any], sets: Mapping[str, Any]) -> list[Any] | None:
+    """The answers ``--set`` gave, with their checked values, one ``edit_source.Change`` each
+    (a task answer given for every task: one per task); None when the answers have no tasks."""
+    from createdag.answers import canonical_key
+    from createdag.edit_source import Change
+    from createdag.pipeline import is_task_key
+
+    tasks = answers.get(TASKS)
+    if not isinstance(tasks, list):
+        return None
+    changes = []
+    for key in sets:
+        task_id, dot, name = str(key).rpartition(".")
+        name = canonical_key(name)
+        if dot:
+            changes += [Change(name, task.get(name), task_id) for task in tasks if task.get("task_id") == task_id]
+        elif is_task_key(name):
+            changes += [Change(name, task.get(name), str(task.get("task_id"))) for task in tasks]
+        else:
+            changes.append(Change(name, answers.get(name)))
+    return changes
+
+
+def edit_in_place(ours: str, base: str, answers: Mapping[str, Any], sets: Mapping[str, Any], *,
+                  same_template: bool, theirs: str) -> tuple[str, str] | None:  # fmt: skip
+    """The file with each ``--set`` answer changed where it writes it (``edit_source``), and the
+    base to merge the template's change against: the new render when the template is the same
+    (nothing else to merge), else the recorded base edited the same way. None when an answer
+    cannot be placed: update merges the re-render then, as before."""
+    from createdag import edit_source
+
+    changes = changes_of(answers, sets)
+    if not changes:
+        return None
+    edited = edit_source.edit(ours, changes)
+    merge_base = theirs if same_template else edit_source.edit(base, changes)
+    if edited is None or merge_base is None:
+        return None
+    return edited, merge_base
+
+
 # --- planning and applying ----------------------------------------------------------
 
 
@@ -156,7 +297,7 @@ def read_dag_text(path: Path) -> tuple[str, TextStyle]:
 @dataclass
 class Outcome:
     dag_id: str
-    status: str  # updated | unchanged | conflict | unresolved | broken | deleted
+    status: str  # updated | unchanged | conflict | unresolved | broken | deleted | refused
     path: Path | None = None
     current: str = ""
     merged: str = ""
@@ -167,7 +308,7 @@ class Outcome:
 
     @property
     def failed(self) -> bool:
-        return self.status in ("conflict", "unresolved", "broken", "unreadable")
+        return self.status in ("conflict", "unresolved", "broken", "unreadable", "refused")
 
     def diff(self, dags_dir: Path) -> str:
         if self.path is None:
@@ -219,24 +360,44 @@ def plan_one(
         )  # fmt: skip
     old_answers, old_version, base = _base_of(rec)
     answers = resolve_recorded(dags_dir, old_answers, sets, rec.dag_id)
-    theirs = render_dag(answers, template_dir)
+    adopted = adopted_of(rec, records.record_path(dags_dir, rec.dag_id))
+    if adopted is not None:
+        adopted = adopted_after_sets(adopted, sets or {})
+    theirs = render_dag(with_adopted(answers, adopted), template_dir)
     new_rec = records.Record(
         dag_id=rec.dag_id,
         path=path.relative_to(dags_dir).as_posix() if path.is_relative_to(dags_dir) else rec.path,
-        answers=records.jsonable(answers),
+        answers=recorded_answers(answers, old_answers, adopted, sets or {}),
         template=dict(version),
         pristine=theirs,
-        extra=rec.extra,
+        extra={**rec.extra, **({"adopted": adopted} if adopted is not None else {})},
     )
-    if theirs == base:
-        status = "unchanged"
-        merged, count = ours, 0
+    edited, merge_base = ours, base
+    if sets:  # each answer changed where the file writes it, then only the template's change merged
+        placed = edit_in_place(ours, base, answers, sets, same_template=old_version.get("template_hash")
+                               == version.get("template_hash"), theirs=theirs)  # fmt: skip
+        if placed is not None:
+            edited, merge_base = placed
+        elif adopted is not None:  # a file written by hand: a merge against a re-render would conflict
+            keys = ", ".join(str(key) for key in sets)
+            return Outcome(
+                rec.dag_id, "refused", path, ours, ours,
+                message=f"{path}: {keys} cannot be changed where this file writes it (update --set changes the "
+                "DAG and default_args answers and each task's arguments written as one value): edit the file by "
+                "hand; nothing written",
+            )  # fmt: skip
+    if theirs == merge_base:
+        merged, count = edited, 0
+        status = "updated" if merged != ours else "unchanged"
     else:
-        merged, count = merge3(ours, base, theirs)
+        merged, count = merge3(edited, merge_base, theirs)
         status = "conflict" if count else ("updated" if merged != ours else "unchanged")
     if status == "conflict":
+        pending = {"answers": new_rec.answers, "template": dict(version), "pristine": theirs}
+        if adopted is not None:  # what the merge was against, as the answers are
+            pending["adopted"] = adopted
         new_rec.answers, new_rec.template, new_rec.pristine = records.jsonable(old_answers), dict(old_version), base
-        new_rec.pending = {"answers": records.jsonable(answers), "template": dict(version), "pristine": theirs}
+        new_rec.pending, new_rec.extra = pending, rec.extra
         return Outcome(
             rec.dag_id, status, path, ours, merged, count, record=new_rec, style=style,
             message=f"{printable(path)}: {count} conflict(s) between your edits and the template: both versions are "
@@ -349,7 +510,9 @@ def drift(dags_dir: Path, template_dir: Path | None = None) -> list[str]:
         if records.locate(Path(dags_dir), rec) is None:
             continue  # deleted: update reports it
         try:
-            fresh = render_dag(resolve_recorded(Path(dags_dir), answers, None, rec.dag_id), template_dir)
+            adopted = adopted_of(rec, records.record_path(Path(dags_dir), rec.dag_id))
+            resolved = resolve_recorded(Path(dags_dir), answers, None, rec.dag_id)
+            fresh = render_dag(with_adopted(resolved, adopted), template_dir)
         except InvalidAnswers:
             fresh = None
         if fresh != base:

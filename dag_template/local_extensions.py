@@ -345,9 +345,124 @@ def schedule_source(c: Any) -> dict:
     return {"expr": f"AssetOrTimeSchedule(timetable={timetable}, assets={condition})", "names": names}
 
 
+# --- arguments an adopted DAG keeps as written ------------------------------------------------
+
+#: The constructors a value kept as written may call, as the template imports them.
+_PURE_CALLS = frozenset({"Secret", "datetime.timedelta", "datetime.datetime", "datetime.date",
+                         "datetime.timezone", "pendulum.datetime", "pendulum.duration"})
+
+
+def pure_callable(name: str) -> bool:
+    """A constructor the template may write in a value kept as written: ``k8s.V1...`` models,
+    ``Secret``, the ``datetime``/``pendulum`` ones above."""
+    return name in _PURE_CALLS or bool(re.fullmatch(r"k8s\.V[0-9]+[A-Za-z0-9]*", name))
+
+
+def _dotted(node: Any) -> str:
+    import ast
+
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    return ".".join([node.id, *reversed(parts)]) if isinstance(node, ast.Name) else ""
+
+
+def _check_pure(node: Any) -> None:
+    import ast
+
+    if isinstance(node, ast.Constant) and (node.value is None or isinstance(node.value, str | int | float | bool)):
+        return
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        if isinstance(node.operand, ast.Constant) and isinstance(node.operand.value, int | float):
+            return
+    elif isinstance(node, ast.List | ast.Tuple | ast.Set):
+        for item in node.elts:
+            _check_pure(item)
+        return
+    elif isinstance(node, ast.Dict) and None not in node.keys:
+        for item in [*node.keys, *node.values]:
+            _check_pure(item)
+        return
+    elif isinstance(node, ast.Attribute) and re.fullmatch(r"k8s\.V[0-9]+[A-Za-z0-9]*\.[A-Za-z_][A-Za-z0-9_]*",
+                                                         _dotted(node)):
+        return
+    elif isinstance(node, ast.Call) and pure_callable(_dotted(node.func)):
+        if all(keyword.arg for keyword in node.keywords):
+            for item in [*node.args, *(keyword.value for keyword in node.keywords)]:
+                _check_pure(item)
+            return
+    raise ValueError("a value kept as written is not a literal or a constructor of literals")
+
+
+def pure_source(source: Any) -> str:
+    """A value an adopted DAG keeps as written (source text from its record), written back as
+    Python source once it parses as a pure expression: literals, and ``k8s.V1...``, ``Secret``,
+    ``datetime``/``pendulum`` constructors of literals. Anything else is refused, never evaluated."""
+    import ast
+
+    tree = ast.parse(str(source), mode="eval")
+    _check_pure(tree.body)
+    return _pure_text(tree.body)
+
+
+def _pure_text(node: Any) -> str:
+    """A pure expression (checked above) as Python source, strings as ``py_literal`` writes them."""
+    import ast
+
+    if isinstance(node, ast.Constant):
+        return _literal(node.value)
+    if isinstance(node, ast.UnaryOp):
+        return ("-" if isinstance(node.op, ast.USub) else "+") + _pure_text(node.operand)
+    if isinstance(node, ast.List):
+        return "[" + ", ".join(_pure_text(item) for item in node.elts) + "]"
+    if isinstance(node, ast.Tuple):
+        items = [_pure_text(item) for item in node.elts]
+        return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+    if isinstance(node, ast.Set):
+        return "{" + ", ".join(_pure_text(item) for item in node.elts) + "}"
+    if isinstance(node, ast.Dict):
+        return "{" + ", ".join(f"{_pure_text(k)}: {_pure_text(v)}" for k, v in zip(node.keys, node.values)) + "}"
+    if isinstance(node, ast.Attribute):
+        return _dotted(node)
+    arguments = [_pure_text(arg) for arg in node.args]
+    arguments += [f"{keyword.arg}={_pure_text(keyword.value)}" for keyword in node.keywords]
+    return f"{_dotted(node.func)}({', '.join(arguments)})"
+
+
+def carried_key(key: Any) -> str:
+    """The name of a keyword argument kept as written: a Python name, never code."""
+    import keyword
+
+    name = str(key)
+    if not name.isidentifier() or keyword.iskeyword(name):
+        raise ValueError(f"{name[:40]!r} is not an argument name")
+    return name
+
+
+def carried_names(adopted: Any) -> list:
+    """The names the values kept as written use (``k8s``, ``Secret``, ``datetime``, ``pendulum``)."""
+    import ast
+
+    adopted = adopted or {}
+    sources = [*dict(adopted.get("dag", {})).values(), *dict(adopted.get("default_args", {})).values()]
+    for task in dict(adopted.get("tasks", {})).values():
+        sources.extend(dict(task).values())
+    names: set = set()
+    for source in sources:
+        for node in ast.walk(ast.parse(str(source), mode="eval")):
+            if isinstance(node, ast.Name):
+                names.add(node.id)
+    return sorted(names)
+
+
 # the plain functions, for the code above: the names below become Jinja extensions
 _as_list, _as_int, _as_dict, _as_bool, _task_variable = as_list, as_int, as_dict, as_bool, task_variable
 _k8s_args = k8s_args
+#: for create_dag's reader, which checks a value kept as written by the template's own rule
+check_pure_source = pure_source
+template_pod_name = pod_name
+literal_text = py_literal
 
 py_literal = simple_filter(py_literal)
 pipeline = simple_filter(pipeline)
@@ -361,3 +476,6 @@ date_args = simple_filter(date_args)
 pod_name = simple_filter(pod_name)
 k8s_args = simple_filter(k8s_args)
 k8s_volume = simple_filter(k8s_volume)
+pure_source = simple_filter(pure_source)
+carried_key = simple_filter(carried_key)
+carried_names = simple_filter(carried_names)

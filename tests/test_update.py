@@ -358,7 +358,8 @@ def test_adopt_then_update(dags_dir: Path, monkeypatch, capsys) -> None:
     assert main(["adopt", str(path), "-o", str(dags_dir), "--yes"]) == 0
     err = capsys.readouterr().err
     assert "dag_id = 'warehouse_load'" in err and "timezone = 'Europe/Paris'" in err
-    assert "could not read" in err and "description" in err
+    assert "left out by the file (recorded as absent: Airflow's defaults apply): description" in err
+    assert "kept as written" in err and "task 'load' name=\"warehouse-load\"" in err
     rec = records.load(records.record_path(dags_dir, "warehouse_load"))
     (task,) = rec.answers["tasks"]
     assert rec.path == "warehouse.py" and task["secrets"] == [
@@ -423,13 +424,21 @@ def test_adopt_a_pipeline_then_update(dags_dir: Path, capsys) -> None:
     assert all(task.retries == 2 for task in dag.tasks if task.task_id != "wait_for_upstream")
 
 
-def test_adopt_reads_what_it_can(tmp_path: Path) -> None:
+def test_adopt_refuses_a_value_computed_while_the_file_is_parsed(tmp_path: Path) -> None:
     path = tmp_path / "x.py"
     path.write_text(HAND_WRITTEN.replace('"retries": 1,', '"retries": int("1"),'))
-    found, missing = adopt.read_answers(path)
+    with pytest.raises(UserError, match=r"line 21: default_args retries=int\('1'\) is not read: create_dag reads "
+                       r"a whole number here \(`int\('1'\)` is computed when the file is parsed: write the value"):
+        adopt.read_answers(path)  # never recorded as a default: the file says something
+
+
+def test_adopt_reads_what_it_can(tmp_path: Path) -> None:
+    path = tmp_path / "x.py"
+    path.write_text(HAND_WRITTEN)
+    found, absent = adopt.read_answers(path)
     assert found["schedule"] == "0 6 * * *" and found["start_date"] == "2025-03-01"
     assert found["retry_delay_minutes"] == 10 and found["image_pull_secrets"] == ["regcred"]
-    assert "retries" in missing and "retries" not in found
+    assert found["retries"] == 1 and absent == ["description", "max_active_runs", "max_active_tasks"]
     (task,) = found["tasks"]
     assert task == {
         "task_id": "load", "image": "ghcr.io/acme/dwh:2.0.1", "shards": 1, "cmds": ["python", "-m", "dwh.load"],
@@ -470,14 +479,14 @@ def test_adopt_reads_every_task_and_the_upstream_wait(tmp_path: Path) -> None:
 def test_adopt_refuses_what_it_cannot_read_naming_each_line(dags_dir: Path, capsys) -> None:
     path = dags_dir / "warehouse.py"
     text = HAND_WRITTEN.replace('        name="warehouse-load",\n',
-                                '        name="warehouse-load",\n        hostnetwork=True,\n')
+                                '        name="warehouse-load",\n        hostnetwork=os.getenv("HOSTNET"),\n')
     text += '    done = EmptyOperator(task_id="done")\n    load >> done >> notify\n'  # fmt: skip
     path.write_text(text)
     assert main(["adopt", str(path), "-o", str(dags_dir), "--yes"]) == 1
     err = capsys.readouterr().err
     assert f"{path} is not adopted" in err and "Traceback" not in err
-    assert ('line 29: KubernetesPodOperator(task_id="load") argument hostnetwork=... is not an '
-            "answer create_dag knows") in err  # fmt: skip
+    assert ('line 29: KubernetesPodOperator(task_id="load") argument hostnetwork=os.getenv(\'HOSTNET\') is not '
+            "read: `os.getenv('HOSTNET')` is computed when the file is parsed: write the value itself") in err
     assert 'line 37: EmptyOperator(task_id="done") is not a KubernetesPodOperator' in err
     assert "line 38: notify in a dependency is not a task create_dag knows" in err
     assert not records.record_path(dags_dir, "warehouse_load").exists()
@@ -815,3 +824,38 @@ def test_a_record_of_the_release_before_pipelines_takes_set_task_keys(dags_dir: 
     assert changed_lines(before, path.read_text()) == [
         ('        cmds=["python", "-m", "sales"],', '        cmds=["python", "-m", "sales.v2"],')
     ]
+
+
+REFUSED_ONCE = '''\
+import os
+from airflow.models import Variable
+from airflow.providers.standard.operators.bash import BashOperator
+from dags.kube_secrets import RELEASE_LOCATION
+import pendulum
+from airflow.sdk import DAG
+from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator
+
+with DAG("etl", start_date=pendulum.today("UTC").add(days=-2), schedule=Variable.get("etl_schedule")) as dag:
+    load = KubernetesPodOperator(task_id="load", image=os.getenv("IMAGE"), secrets=[RELEASE_LOCATION])
+    for part in ["a", "b"]:
+        KubernetesPodOperator(task_id=f"part_{part}", image="busybox:1.36")
+    report = BashOperator(task_id="report", bash_command="echo")
+    load >> report
+'''
+
+
+def test_adopt_lists_every_blocker_of_a_file_in_one_run_with_what_to_write(tmp_path: Path) -> None:
+    """The example of docs/update.md: computed values, an imported value, a loop, another operator."""
+    path = tmp_path / "etl.py"
+    path.write_text(REFUSED_ONCE)
+    with pytest.raises(UserError) as refused:
+        adopt.read_answers(path)
+    lines = str(refused.value).splitlines()[1:-1]
+    assert [line.split(":")[0].strip() for line in lines] == [f"line {n}" for n in (9, 9, 10, 10, 11, 13)]
+    assert "`pendulum.today('UTC').add(d...` is computed when the file is parsed: write the value itself" in lines[0]
+    assert "`os.getenv('IMAGE')` is computed when the file is parsed" in lines[2]
+    assert "`RELEASE_LOCATION` is imported (dags.kube_secrets.RELEASE_LOCATION): write its value in this file" in (
+        lines[3]
+    )
+    docs = (Path(__file__).parent.parent / "docs" / "update.md").read_text(encoding="utf-8")
+    assert all(line in docs for line in lines[:1] + lines[2:])  # the docs show what adopt says

@@ -61,10 +61,14 @@ def run(args: argparse.Namespace) -> int:
     say(f"read from {printable(path)}:")
     for line in found_lines(plan.found, pipeline.graph_line(plan.answers)):
         say(line)
-    if plan.missing:
-        say("could not read (defaults used; give them with --set KEY=VALUE):")
-        for key in plan.missing:
-            say(f"  {key} -> {plan.answers.get(key)!r}")
+    if plan.absent:
+        say("left out by the file (recorded as absent: Airflow's defaults apply): " + ", ".join(plan.absent))
+    if plan.kept:
+        say("kept as written (no question stands for them; every update keeps them):")
+        for line in plan.kept:
+            say(f"  {line}")
+    for note in plan.notes:
+        say(f"  {note}")
     if not args.yes:
         if not sys.stdin.isatty():
             raise UserError("adopt records the DAG only when confirmed: pass --yes (no terminal to ask on)")

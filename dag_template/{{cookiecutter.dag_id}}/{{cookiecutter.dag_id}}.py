@@ -10,6 +10,16 @@
 {%- endfor -%}
 {%- set callbacks = {"failure": "on_failure_callback", "retry": "on_retry_callback", "success": "on_success_callback"} -%}
 {%- set delta = c.external_delta_minutes | as_int -%}
+{#- an adopted DAG: what its file leaves out (absent) and the arguments it keeps as written #}
+{%- set adopted = c.get("_adopted") or {} -%}
+{%- set absent = adopted.get("absent") or [] -%}
+{%- set carried_dag = adopted.get("dag") or {} -%}
+{%- set carried_args = adopted.get("default_args") or {} -%}
+{%- set carried_tasks = adopted.get("tasks") or {} -%}
+{%- set unnamed = adopted.get("unnamed") or [] -%}
+{%- set carried_names = adopted | carried_names -%}
+{%- if "k8s" in carried_names %}{% set ns.k8s = true %}{% endif -%}
+{%- if "Secret" in carried_names %}{% set ns.secrets = true %}{% endif -%}
 {% if tasks | length == 1 -%}
 """A DAG that runs one container on Kubernetes.
 {%- else -%}
@@ -26,10 +36,19 @@ Every setting below is an answer given to create_dag.
 {%- endif %}
 
 from __future__ import annotations
+{%- set ns.datetime = "retry_delay_minutes" not in absent or "datetime" in carried_names or delta
+    or (c.dagrun_timeout_minutes | as_int) or (c.deadline_minutes | as_int)
+    or (("schedule" not in absent) and "datetime." in (c | schedule_source).expr) %}
+{%- for t in tasks %}{% if t.execution_timeout_minutes %}{% set ns.datetime = true %}{% endif %}{% endfor %}
+{%- if ns.datetime %}
 
 import datetime
+{%- endif %}
+{%- if "start_date" not in absent or "pendulum" in carried_names %}
 
 import pendulum
+{%- else %}
+{% endif %}
 from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator
 {%- if ns.secrets %}
 from airflow.providers.cncf.kubernetes.secret import Secret
@@ -61,13 +80,30 @@ from {{ c.alerts_module }} import {{ ", ".join((["TeamsNotifier"] if alerts else
 
 with DAG(
     dag_id={{ c.dag_id | py_literal }},
+{%- if "description" not in absent %}
     description={{ (c.description or None) | py_literal }},
+{%- endif %}
+{%- if "schedule" not in absent %}
     schedule={{ schedule.expr }},
+{%- endif %}
+{%- if "start_date" not in absent %}
     start_date=pendulum.datetime({{ c.start_date | date_args }}, tz={{ c.timezone | py_literal }}),
+{%- endif %}
+{%- if "catchup" not in absent %}
     catchup={{ c.catchup | as_bool | py_literal }},
+{%- endif %}
+{%- if "max_active_runs" not in absent %}
     max_active_runs={{ c.max_active_runs | as_int | py_literal }},
+{%- endif %}
+{%- if "max_active_tasks" not in absent %}
     max_active_tasks={{ c.max_active_tasks | as_int | py_literal }},
+{%- endif %}
+{%- if "tags" not in absent %}
     tags={{ c.tags | as_list | py_literal }},
+{%- endif %}
+{%- for key, source in carried_dag.items() %}
+    {{ key | carried_key }}={{ source | pure_source }},
+{%- endfor %}
 {%- if c.dagrun_timeout_minutes | as_int %}
     dagrun_timeout=datetime.timedelta(minutes={{ c.dagrun_timeout_minutes | as_int }}),
 {%- endif %}
@@ -87,12 +123,30 @@ with DAG(
 {%- endfor %}
     },
 {%- endif %}
+{%- set da = namespace(given=alerts or carried_args) %}
+{%- for key in ("owner", "depends_on_past", "wait_for_downstream", "retries", "retry_delay_minutes") %}
+{%- if key not in absent %}{% set da.given = true %}{% endif %}
+{%- endfor %}
+{%- if da.given %}
     default_args={
+{%- if "owner" not in absent %}
         "owner": {{ c.owner | py_literal }},
+{%- endif %}
+{%- if "depends_on_past" not in absent %}
         "depends_on_past": {{ c.depends_on_past | as_bool | py_literal }},
+{%- endif %}
+{%- if "wait_for_downstream" not in absent %}
         "wait_for_downstream": {{ c.wait_for_downstream | as_bool | py_literal }},
+{%- endif %}
+{%- if "retries" not in absent %}
         "retries": {{ c.retries | as_int | py_literal }},
+{%- endif %}
+{%- if "retry_delay_minutes" not in absent %}
         "retry_delay": datetime.timedelta(minutes={{ c.retry_delay_minutes | as_int | py_literal }}),
+{%- endif %}
+{%- for key, source in carried_args.items() %}
+        {{ key | string | py_literal }}: {{ source | pure_source }},
+{%- endfor %}
 {%- for event in alerts %}
 {%- set notifier = "TeamsNotifier(event=" ~ (event | py_literal) ~ ", conn_id=" ~ (c.teams_conn_id | py_literal) ~ ")" %}
 {%- set joined = (callbacks[event] | py_literal) ~ ": [" ~ notifier ~ "]," %}
@@ -105,6 +159,7 @@ with DAG(
 {%- endif %}
 {%- endfor %}
     },
+{%- endif %}
 ):
 {%- if c.external_dag_id %}
     wait_for_upstream = ExternalTaskSensor(
@@ -146,9 +201,17 @@ with DAG(
 {%- else %}
     {{ opening }}KubernetesPodOperator(
 {%- endif %}
+{%- set kept = carried_tasks.get(t.task_id | string) or {} %}
         task_id={{ t.task_id | py_literal }},
+{%- if "name" in kept %}
+        name={{ kept.name | pure_source }},
+{%- elif (t.task_id | string) in unnamed %}{# the file gives no name: the provider names the pod #}
+{%- else %}
         name={{ c.dag_id | pod_name(t.task_id) | py_literal }},
+{%- endif %}
+{%- if "namespace" not in absent %}
         namespace={{ t.namespace | py_literal }},
+{%- endif %}
         image={{ t.image | py_literal }},
         cmds={{ t.cmds | py_literal }},
         arguments={{ t.arguments | py_literal }},
@@ -276,6 +339,9 @@ with DAG(
 {%- if t.execution_timeout_minutes %}
         execution_timeout=datetime.timedelta(minutes={{ t.execution_timeout_minutes }}),
 {%- endif %}
+{%- for key, source in kept.items() if key != "name" %}
+        {{ key | carried_key }}={{ source | pure_source }},
+{%- endfor %}
 {#- the defaults as literals: what every DAG has written since before these were answers #}
 {%- if t.get_logs %}
         get_logs=True,
