@@ -35,6 +35,15 @@ class TeamConfig:
     output_dir: Path | None = None
     check_skip: tuple[str, ...] = ()  # DAG files (relative) exempt from `check` rules
     require_pinned_image: bool = False  # refuse images without a tag, or :latest (else a warning)
+    # rules `check` and creation enforce, each off by default (docs/deploy.md, "Rules for the cluster")
+    require_memory_resources: bool = False  # every pod task has a memory request and limit
+    require_pod_timeouts: bool = False  # every pod task has a pending timeout and an execution timeout
+    remote_logging: bool | None = None  # False: the deployment keeps no logs remotely, so no delete_pod
+    require_run_date_templates: bool = False  # no template reads the logical date, in any DAG
+    # what the cluster runs, when it differs from what is installed here: pod options that need a newer
+    # release are refused (rules.POD_OPTION_NEEDS)
+    cluster_airflow_version: tuple[int, int] | None = None
+    cluster_cncf_kubernetes_version: tuple[int, int] | None = None
 
     @property
     def root(self) -> Path | None:
@@ -138,6 +147,12 @@ _SETTINGS: dict[str, tuple[type | tuple[type, ...], str | None]] = {
     "alerts": (list, "alerts"),
     "check_skip": (list, None),
     "require_pinned_image": (bool, None),
+    "require_memory_resources": (bool, None),
+    "require_pod_timeouts": (bool, None),
+    "remote_logging": (bool, None),
+    "require_run_date_templates": (bool, None),
+    "cluster_airflow_version": (str, None),
+    "cluster_cncf_kubernetes_version": (str, None),
     # pod options (issue 14): every pod task's default; labels and annotations are merged into the task's
     "service_account_name": (str, "service_account_name"),
     "container_security_context": ((dict, str), "container_security_context"),
@@ -153,6 +168,12 @@ _SETTINGS: dict[str, tuple[type | tuple[type, ...], str | None]] = {
     "image_pull_policy": (str, "image_pull_policy"),
     "startup_timeout_seconds": (int, "startup_timeout_seconds"),
     "on_finish_action": (str, "on_finish_action"),
+    "schedule_timeout_seconds": (int, "schedule_timeout_seconds"),
+    "active_deadline_seconds": (int, "active_deadline_seconds"),
+    "termination_grace_period": (int, "termination_grace_period"),
+    "on_kill_action": (str, "on_kill_action"),
+    "deferrable": (bool, "deferrable"),
+    "durable": (bool, "durable"),
     "do_xcom_push": (bool, "do_xcom_push"),
     "get_logs": (bool, "get_logs"),
     "pool": (str, "pool"),
@@ -202,13 +223,24 @@ def find_config(start: Path) -> tuple[Path, dict[str, Any]] | None:
     return None
 
 
+def _known_settings_hint(key: str) -> str:
+    """The settings a mistyped key may mean, else where the list is: the full list of some
+    fifty names would bury the message."""
+    import difflib
+
+    close = difflib.get_close_matches(key[:100], list(_SETTINGS), n=3)
+    if close:
+        return f"did you mean {' or '.join(close)}? (every setting: docs/usage.md, \"Team config settings\")"
+    return 'every setting is listed in docs/usage.md, "Team config settings"'
+
+
 def parse_config(path: Path, table: dict[str, Any]) -> TeamConfig:
     """Check every setting; raise ``ConfigError`` naming the file, the key and the fix."""
     where = f"{path} [tool.create_dag]" if path.name == "pyproject.toml" else str(path)
     values: dict[str, Any] = {}
     for key, value in table.items():
         if key not in _SETTINGS:
-            raise ConfigError(f"{where}: unknown setting {shown(key)}: known settings are {', '.join(_SETTINGS)}")
+            raise ConfigError(f"{where}: unknown setting {shown(key)}: {_known_settings_hint(key)}")
         kind, _ = _SETTINGS[key]
         if not isinstance(value, kind) or (isinstance(value, bool) and kind is int):
             names = " or ".join(k.__name__ for k in kind) if isinstance(kind, tuple) else kind.__name__
@@ -250,6 +282,12 @@ def parse_config(path: Path, table: dict[str, Any]) -> TeamConfig:
         output_dir=_inside_repo(path, where, "output_dir", values["output_dir"]) if "output_dir" in values else None,
         check_skip=tuple(values.get("check_skip", ())),
         require_pinned_image=values.get("require_pinned_image", False),
+        require_memory_resources=values.get("require_memory_resources", False),
+        require_pod_timeouts=values.get("require_pod_timeouts", False),
+        remote_logging=values.get("remote_logging"),
+        require_run_date_templates=values.get("require_run_date_templates", False),
+        cluster_airflow_version=_release(values, "cluster_airflow_version", where),
+        cluster_cncf_kubernetes_version=_release(values, "cluster_cncf_kubernetes_version", where),
     )
 
 
@@ -269,6 +307,18 @@ def _inside_repo(path: Path, where: str, key: str, value: str) -> Path:
             f"inside it, relative to the config, e.g. {key} = \"dags\"; to write elsewhere, pass -o"
         )
     return path.parent / value
+
+
+def _release(values: dict[str, Any], key: str, where: str) -> tuple[int, int] | None:
+    """``"3.2"`` or ``"10.12.1"`` -> (3, 2) / (10, 12)."""
+    import re
+
+    if key not in values:
+        return None
+    found = re.fullmatch(r"(\d{1,4})\.(\d{1,4})(?:\.\d{1,4})?", values[key].strip())
+    if not found:
+        raise ConfigError(f"{where}: {key} {shown(values[key])} is not a release like \"3.2\" or \"10.12.1\"")
+    return int(found[1]), int(found[2])
 
 
 def _check_alerts_module(module: str, where: str) -> None:
@@ -352,6 +402,13 @@ CONFIG_TEMPLATE = """\
 # output_dir = "dags"                 # relative to this file
 # check_skip = []                     # DAG files exempt from `create_dag.py check` rules
 # require_pinned_image = false        # true: refuse images without a tag, or :latest (else a warning)
+# Rules for the cluster, enforced by creation and `check` (docs/deploy.md, "Rules for the cluster"):
+# require_memory_resources = false    # true: every pod task has a memory request and limit
+# require_pod_timeouts = false        # true: every pod task has a pending timeout and an execution_timeout
+# remote_logging = true               # false: logs are not kept remotely, so no on_finish_action="delete_pod"
+# require_run_date_templates = false  # true: no template reads the logical date ({{ ds }}), in any DAG
+# cluster_airflow_version = "3.3"     # what the cluster runs: pod options that need newer are refused
+# cluster_cncf_kubernetes_version = "10.25"
 # Pod options: every pod task's default (docs/options.md, "Pods on a real cluster")
 # service_account_name = "etl-runner"
 # container_security_context = {run_as_non_root = true, run_as_user = 1000, read_only_root_filesystem = true}

@@ -162,6 +162,7 @@ def write_dags(
     a signal that arrives then ends the run right after it, with ``Interrupted``.
     """
     from createdag import records
+    from createdag.airflowignore import IgnoreChange, ensure_ignored, module_file
     from createdag.errors import Interrupted, WriteFailed
     from createdag.faults import deferred_signals, describe_os_error
     from createdag.generate import iter_sources
@@ -181,6 +182,7 @@ def write_dags(
     record_dir = records.record_dir(output_dir)
     made_record_dir = not record_dir.is_dir()
     new_files: list[Path] = []  # files this run created, and nobody else had
+    ignored: IgnoreChange | None = None
     replaced = 0
     committed = False
     staging: Path | None = None
@@ -211,6 +213,12 @@ def write_dags(
                     if message.startswith("wrote "):
                         new_files.append(output_dir.joinpath(*module.split(".")).with_suffix(".py"))
                         created.files.append(new_files[-1])
+            if modules - {None}:  # the alert module is no DAG file: keep the DAG processor from parsing it
+                ignored = ensure_ignored(output_dir, sorted(module_file(m) for m in modules if m))
+                if ignored is not None:
+                    created.messages.append(ignored.message)
+                    if ignored.changed:
+                        created.files.append(ignored.path)
             record_dir.mkdir(exist_ok=True)
             for number, (answers, path) in enumerate(zip(all_answers, paths, strict=True)):
                 existed = path.exists()
@@ -238,6 +246,8 @@ def write_dags(
             ) from None
         for path in reversed(new_files):
             path.unlink(missing_ok=True)
+        if ignored is not None:
+            ignored.undo()
         _remove_staging(staging)
         for folder, made in ((record_dir, made_record_dir), (output_dir, made_dir)):
             if made:

@@ -477,8 +477,8 @@ def _flag(node: ast.AST) -> Any:
 
 
 def _on_finish_action(node: ast.AST) -> Any:
-    """``"keep_pod"``, or the provider's enum ``OnFinishAction.KEEP_POD``."""
-    if isinstance(node, ast.Attribute) and dagsource.dotted(node.value).endswith("OnFinishAction"):
+    """``"keep_pod"``, or the provider's enum ``OnFinishAction.KEEP_POD`` (``OnKillAction`` alike)."""
+    if isinstance(node, ast.Attribute) and dagsource.dotted(node.value).endswith(("OnFinishAction", "OnKillAction")):
         return node.attr.lower()
     return _text(node)
 
@@ -513,6 +513,12 @@ POD_OPTION_DEFAULTS: dict[str, Any] = {
     "annotations": {},
     "image_pull_policy": "",
     "startup_timeout_seconds": 120,
+    "schedule_timeout_seconds": 0,
+    "active_deadline_seconds": 0,
+    "termination_grace_period": 0,
+    "on_kill_action": "delete_pod",
+    "deferrable": False,
+    "durable": True,
     "on_finish_action": "delete_pod",
     "do_xcom_push": False,
     "get_logs": True,
@@ -564,6 +570,12 @@ POD_READERS: dict[str, tuple[Callable[[ast.AST], Any], str]] = {
     "annotations": (_mapping, "a dict of strings"),
     "image_pull_policy": (_optional_text, "a string"),
     "startup_timeout_seconds": (_whole, "a whole number"),
+    "schedule_timeout_seconds": (_whole, "a whole number"),
+    "active_deadline_seconds": (_whole, "a whole number"),
+    "termination_grace_period": (_whole, "a whole number"),
+    "on_kill_action": (_on_finish_action, 'a string ("delete_pod", "keep_pod")'),
+    "deferrable": (_flag, "True or False"),
+    "durable": (_flag, "True or False"),
     "on_finish_action": (_on_finish_action, 'a string ("delete_pod", "delete_succeeded_pod", "keep_pod")'),
     "do_xcom_push": (_flag, "True or False"),
     "get_logs": (_flag, "True or False"),

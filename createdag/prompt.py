@@ -376,10 +376,13 @@ def _ask_or_take(
     settings = flow.settings
     if default is _MISSING or question.key in given:
         default = _default(question, view, settings, given)
-    if not question.when(view):
-        _fill(question, into, settings, default, view)
-        return
     refused = None
+    if not question.when(view):
+        try:
+            _fill(question, into, settings, default, view)
+            return
+        except BadValue as exc:  # a default the team's rules refuse (no memory limit, say): asked instead
+            refused = exc
     if question.key in kept:
         try:
             into[question.key] = check_one(question, kept[question.key], view, settings)
@@ -395,9 +398,9 @@ def _ask_or_take(
             return
 
     def asking(shown_default: Any) -> Any:
-        if refused is not None:  # say why a kept answer is asked again
-            questionary.print(wrap(f"  the kept answer no longer passes: {refused}", _columns() - 1),
-                              style=_WARN_STYLE)  # fmt: skip
+        if refused is not None:  # say why a kept answer, or a default the team's rules refuse, is asked
+            said = "the kept answer no longer passes" if question.key in kept else "the default does not pass"
+            questionary.print(wrap(f"  {said}: {refused}", _columns() - 1), style=_WARN_STYLE)
         return ask(question, view, settings, shown_default, back=True)
 
     into[question.key] = flow.asked(where or question.key, header or question.group, asking, default)

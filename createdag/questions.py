@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from createdag import images, rules
+from createdag import images, rules, run_dates
 from createdag import schedule as schedules
 from createdag import validators as v
 from createdag.errors import BadValue
@@ -323,16 +323,20 @@ QUESTIONS: tuple[Question, ...] = (
              "int", 1, _simple(lambda n: v.int_between(n, 1, 1024)), scope="task"),
     Question("cmds", "Task", "Command",
              "Entrypoint override as shell words, e.g. python -m etl (empty: the image's ENTRYPOINT).",
-             "list", [], rules.check_templates, list_syntax="shell", scope="task", depends_on=("params",)),
+             "list", [], rules.check_templates, list_syntax="shell", scope="task", depends_on=("params",),
+             live_hint=run_dates.live_hint, echo=run_dates.echo),
     Question("arguments", "Task", "Arguments",
-             "Arguments as shell words (empty: the image's CMD); Airflow renders {{ ds }} and the like.",
-             "list", [], rules.check_templates, list_syntax="shell", scope="task", depends_on=("params",)),
+             "Arguments as shell words (empty: the image's CMD); the run's date on every run: "
+             "--date '" + run_dates.RUN_DATE + "'.",
+             "list", [], rules.check_templates, list_syntax="shell", scope="task", depends_on=("params",),
+             live_hint=run_dates.live_hint, echo=run_dates.echo),
     Question("secrets", "Task", "Secret env vars",
              "ENV=secret:key, comma-separated: env var ENV from key 'key' of Kubernetes Secret 'secret'.",
              "secrets", [], rules.check_secrets, scope="task"),
     Question("env_vars", "Task", "Env vars",
              "Plain (non-secret) environment variables, NAME=value, comma-separated (empty: none).",
-             "mapping", {}, rules.check_env_vars, scope="task", depends_on=("shards", "secrets", "params")),
+             "mapping", {}, rules.check_env_vars, scope="task", depends_on=("shards", "secrets", "params"),
+             live_hint=run_dates.live_hint, echo=run_dates.echo),
     Question("image_pull_secrets", "Task", "Image pull secrets",
              "Kubernetes Secrets with registry credentials for pulling the image, comma-separated.",
              "list", ["regcred"], _check_each(v.k8s_name), scope="task", once=True),
@@ -398,9 +402,38 @@ QUESTIONS: tuple[Question, ...] = (
     Question("on_finish_action", "Pod lifecycle", "When the pod finishes",
              "delete_pod: frees the namespace, logs only in Airflow; delete_succeeded_pod: keeps failed pods to debug; "
              "keep_pod: keeps all, they fill the namespace.",
-             "text", "delete_pod", _simple(lambda s: v.choice(s, v.ON_FINISH_ACTIONS, "on_finish_action")),
+             "text", "delete_pod", rules.check_on_finish_action,
              when=_wants_pod_options, depends_on=("pod_options",), scope="task", inherit=True,
              complete=lambda answers, settings: v.ON_FINISH_ACTIONS),
+    # reliability options of today's provider (issue 26): its own argument names; 0 / the default writes nothing
+    Question("schedule_timeout_seconds", "Pod lifecycle", "Schedule timeout (seconds)",
+             "The task fails when no node took the pod by then (0: the startup timeout). cncf-kubernetes 10.5+.",
+             "int", 0, rules.pod_option_check("schedule_timeout_seconds", lambda n: v.int_at_least(n, 0)),
+             when=_wants_pod_options, depends_on=("pod_options",), scope="task", inherit=True),
+    Question("active_deadline_seconds", "Pod lifecycle", "Pod deadline (seconds)",
+             "Kubernetes kills the pod after N seconds (DeadlineExceeded), even if the worker is gone (0: never).",
+             "int", 0, rules.pod_option_check("active_deadline_seconds", lambda n: v.int_at_least(n, 0)),
+             when=_wants_pod_options, depends_on=("pod_options",), scope="task", inherit=True),
+    Question("termination_grace_period", "Pod lifecycle", "Termination grace period (seconds)",
+             "Time between SIGTERM and SIGKILL when the pod is stopped (0: Kubernetes' 30 s). cncf-kubernetes 10.9+.",
+             "int", 0, rules.pod_option_check("termination_grace_period", lambda n: v.int_at_least(n, 0)),
+             when=_wants_pod_options, depends_on=("pod_options",), scope="task", inherit=True),
+    Question("on_kill_action", "Pod lifecycle", "When the task is killed",
+             "delete_pod: the pod is stopped with the task (marked failed, timed out); keep_pod: it runs on. "
+             "cncf-kubernetes 10.15+ for keep_pod.",
+             "text", "delete_pod",
+             rules.pod_option_check("on_kill_action", lambda s: v.choice(s, v.ON_KILL_ACTIONS, "on_kill_action")),
+             when=_wants_pod_options, depends_on=("pod_options",), scope="task", inherit=True,
+             complete=lambda answers, settings: v.ON_KILL_ACTIONS),
+    Question("deferrable", "Pod lifecycle", "Deferrable?",
+             "Wait for the pod in the triggerer, freeing the worker slot (needs a triggerer). cncf-kubernetes 10.10+.",
+             "bool", False, rules.pod_option_check("deferrable", bool),
+             when=_wants_pod_options, depends_on=("pod_options",), scope="task", inherit=True),
+    Question("durable", "Pod lifecycle", "Reattach to a running pod on retry?",
+             "Yes: a retry after the worker died picks its pod up again (durable; was reattach_on_restart). "
+             "No needs Airflow 3.3+.",
+             "bool", True, rules.pod_option_check("durable", bool),
+             when=_wants_pod_options, depends_on=("pod_options",), scope="task", inherit=True),
     Question("do_xcom_push", "Pod lifecycle", "Push XCom?",
              "Adds a sidecar container; when the container ends, Airflow reads /airflow/xcom/return.json "
              "through it as the task's XCom.",
@@ -444,7 +477,7 @@ QUESTIONS: tuple[Question, ...] = (
     Question("execution_timeout_minutes", "Task", "Task timeout (minutes)",
              "A try still running after N minutes fails with a timeout: retried, then the failure alert "
              "goes out (0: no limit).",
-             "int", 0, _simple(lambda n: v.int_at_least(n, 0)), scope="task", when=_wants_run_options,
+             "int", 0, rules.check_execution_timeout, scope="task", when=_wants_run_options,
              depends_on=("run_options",)),
     Question("after", "Task", "Runs after",
              "The tasks this one starts after, once they all succeeded (none: it starts first).",

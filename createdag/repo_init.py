@@ -1,8 +1,11 @@
 """Prepare a dags repo for create_dag: the files ``init`` writes.
 
 Writes, only where absent (an existing file is never touched, and is
-listed as kept): the config with commented defaults, the alert module the
-DAGs import, an ``.airflowignore`` that keeps non-DAG files out of parsing,
+listed as kept; the one exception: a team's own ``.airflowignore`` that does
+not name the alert module gains that one line at its end, or the DAG
+processor would parse the module on every loop): the config with commented
+defaults, the alert module the DAGs import, an ``.airflowignore`` that keeps
+non-DAG files out of parsing,
 a pre-commit configuration running black, ``ruff --select AIR`` and
 create-dag's own hooks (``check`` and ``check --drift``), and the DAG
 integrity test.
@@ -14,17 +17,13 @@ import os
 from pathlib import Path
 
 from createdag import __version__, resources
+from createdag.airflowignore import HEADER, ignore_line
 from createdag.config import CONFIG_FILE, CONFIG_TEMPLATE
 from createdag.errors import UserError
 from createdag.escape import printable
 from createdag.output import write_atomic
 
-AIRFLOWIGNORE = """\
-# Files Airflow's DAG processor does not parse as DAGs (regexp syntax, one per line).
-# They stay importable: the dags folder is on sys.path.
-teams_alerts\\.py
-\\.create_dag/
-"""
+AIRFLOWIGNORE = HEADER + ignore_line(resources.ALERTS_FILE) + "\n" + ignore_line(".create_dag") + "/\n"
 
 #: black and ruff's Airflow rules on every commit, then create-dag's own hooks
 #: (``.pre-commit-hooks.yaml`` of the create-dag repo, at the tag of this version).
@@ -68,7 +67,10 @@ def files_for(root: Path, dags: str = "dags") -> dict[Path, str]:
 
 
 def init_repo(root: Path, dags: str = "dags") -> tuple[list[Path], list[Path]]:
-    """Write what is missing; return (written, kept)."""
+    """Write what is missing; return (written, kept). A kept ``.airflowignore`` that lacks the
+    alert module's line gains it, and is listed as written."""
+    from createdag.airflowignore import ensure_ignored
+
     written, kept = [], []
     for path, text in files_for(root, dags).items():
         if path.is_symlink() and not path.exists():
@@ -81,4 +83,10 @@ def init_repo(root: Path, dags: str = "dags") -> tuple[list[Path], list[Path]]:
         else:
             write_atomic(path, text)
             written.append(path)
+    ignore = root / dags / ".airflowignore"
+    if ignore in kept:
+        change = ensure_ignored(root / dags, [resources.ALERTS_FILE])
+        if change is not None and change.changed:
+            kept.remove(ignore)
+            written.append(ignore)
     return written, kept

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from createdag import images
+from createdag import images, run_dates
 from createdag import schedule as schedules
 from createdag import validators as v
 from createdag.errors import BadValue
@@ -99,7 +99,7 @@ def check_env_vars(values: dict[str, str], answers: Answers, settings: Settings)
         if name in SHARD_ENV and answers.get("shards", 1) > 1:
             raise BadValue(f"{name} is set by parallel pods (SHARD=0..N-1, SHARDS=N): choose another name")
         result[name] = v.airflow_template(value)  # env_vars is a templated field: {{ ds }} works
-    problem = unknown_param(result.values(), answers)
+    problem = unknown_param(result.values(), answers) or run_date_refusal(result.values(), settings)
     if problem:
         raise BadValue(problem)
     return result
@@ -108,6 +108,13 @@ def check_env_vars(values: dict[str, str], answers: Answers, settings: Settings)
 def check_quantity(resource: str, request_key: str | None = None) -> Check:
     def run(value: str, answers: Answers, settings: Settings) -> str:
         value = v.quantity(value, resource)
+        if not value and resource == "memory" and settings.team.require_memory_resources:
+            what = "limit" if request_key else "request"
+            raise BadValue(
+                f"the team config requires a memory {what} on every pod task (require_memory_resources): without "
+                "a limit a leaking pod is OOMKilled with its node's other pods, without a request the node is "
+                f"overcommitted; e.g. {'1Gi' if request_key else '512Mi'}"
+            )
         request = answers.get(request_key) if request_key else None
         if value and request and v.quantity_value(request) > v.quantity_value(value):
             raise BadValue(
@@ -117,6 +124,81 @@ def check_quantity(resource: str, request_key: str | None = None) -> Check:
         return value
 
     return run
+
+
+#: Pod options that need more than create_dag's floor (Airflow 3.0, cncf-kubernetes 10.4) when
+#: set to anything but their default: (Airflow, cncf-kubernetes) releases, and why.
+POD_OPTION_NEEDS: dict[str, tuple[tuple[int, int] | None, tuple[int, int] | None, str]] = {
+    "schedule_timeout_seconds": (None, (10, 5), "the separate schedule timeout came in 10.5.0"),
+    "termination_grace_period": (None, (10, 9), "10.9.0 first applies it to the pod (#56402)"),
+    "deferrable": (None, (10, 10), "deferrable pods before 10.10.0 lose logs and deleted pods (#57531, #56976)"),
+    "on_kill_action": (None, (10, 15), "on_kill_action came in 10.15.0"),
+    "durable": ((3, 3), (10, 22), "durable needs Airflow 3.3's task state store; below it durable=False does "
+                "nothing: there reattach_on_restart=False is the lever"),
+}
+PROVIDER = "apache-airflow-providers-cncf-kubernetes"
+
+
+def installed_version(package: str) -> tuple[int, int] | None:
+    """An installed distribution's (major, minor) from its metadata (never imported); None if absent."""
+    from importlib import metadata
+
+    try:
+        parts = re.findall(r"\d+", metadata.version(package))
+    except metadata.PackageNotFoundError:
+        return None
+    return (int(parts[0]), int(parts[1])) if len(parts) >= 2 else None
+
+
+def pod_option_check(key: str, check: Callable[[Any], Any]) -> Check:
+    """``check`` of one value, then, when the value is not the option's default, the Airflow and
+    cncf-kubernetes releases it needs (``POD_OPTION_NEEDS``) against what is installed here and
+    what the team config says the cluster runs (``cluster_airflow_version``,
+    ``cluster_cncf_kubernetes_version``)."""
+
+    def run(value: Any, answers: Answers, settings: Settings) -> Any:
+        from createdag.questions import BY_KEY
+
+        value = check(value)
+        if key not in POD_OPTION_NEEDS or value == BY_KEY[key].default:
+            return value
+        airflow_needed, provider_needed, why = POD_OPTION_NEEDS[key]
+        team = settings.team
+        for package, needed, installed, cluster in (
+            ("Airflow", airflow_needed, installed_airflow(), team.cluster_airflow_version),
+            ("cncf-kubernetes", provider_needed, installed_version(PROVIDER), team.cluster_cncf_kubernetes_version),
+        ):
+            if needed is None:
+                continue
+            for where, have in (("installed here", installed), ("the cluster runs (team config)", cluster)):
+                if have is not None and have < needed:
+                    raise BadValue(
+                        f"{key}={value!r} needs {package} {needed[0]}.{needed[1]} or later ({why}); "
+                        f"{package} {where} is {have[0]}.{have[1]}: upgrade it, or leave the default"
+                    )
+        return value
+
+    return run
+
+
+def check_execution_timeout(value: int, answers: Answers, settings: Settings) -> int:
+    value = v.int_at_least(value, 0)
+    if not value and settings.team.require_pod_timeouts:
+        raise BadValue(
+            "the team config requires a task timeout on every pod task (require_pod_timeouts): without one a pod "
+            "that never ends holds its slot for ever; e.g. 60"
+        )
+    return value
+
+
+def check_on_finish_action(value: str, answers: Answers, settings: Settings) -> str:
+    value = v.choice(value, v.ON_FINISH_ACTIONS, "on_finish_action")
+    if value == "delete_pod" and settings.team.remote_logging is False:
+        raise BadValue(
+            "delete_pod deletes the pod with its logs, and the team config says this deployment keeps no logs "
+            "remotely (remote_logging = false): choose delete_succeeded_pod (failed pods kept to read) or keep_pod"
+        )
+    return value
 
 
 def upstream_of(answers: Answers, settings: Settings) -> Any:
@@ -227,6 +309,9 @@ def cross_answer_notices(answers: dict[str, Any], settings: Settings | None) -> 
         if unpinned:  # refused instead when the team config sets require_pinned_image
             notices.append(f"warning: {unpinned}" + (f" (task {task['task_id']})" if len(tasks) > 1 else ""))
         notices.extend(pod_option_notices(task, f" (task {task['task_id']})" if len(tasks) > 1 else ""))
+        undated = run_dates.task_notice(task, answers)
+        if undated:
+            notices.append(undated + (f" (task {task['task_id']})" if len(tasks) > 1 else ""))
     if settings is not None and not settings.existing_dag:
         from createdag import upstream
 
@@ -510,10 +595,21 @@ def unknown_param(texts: Iterable[str], answers: Answers) -> str | None:
 def check_templates(values: list[str], answers: Answers, settings: Settings) -> list[str]:
     """Shell words that Airflow renders: valid Jinja, and every ``{{ params.X }}`` declared."""
     values = [v.airflow_template(item) for item in values]
-    problem = unknown_param(values, answers)
+    problem = unknown_param(values, answers) or run_date_refusal(values, settings)
     if problem:
         raise BadValue(problem)
     return values
+
+
+def run_date_refusal(values: Iterable[str], settings: Settings) -> str | None:
+    """With ``require_run_date_templates`` in the team config, a template that reads the
+    logical date is refused (else a warning says so): the message, or None."""
+    if not settings.team.require_run_date_templates:
+        return None
+    names = run_dates.values_needing_logical_date(list(values))
+    if not names:
+        return None
+    return run_dates.warning(names).removeprefix("warning: ") + " (require_run_date_templates)"
 
 
 # --- assets ----------------------------------------------------------------------------------------
@@ -594,16 +690,7 @@ DEADLINE_AIRFLOW = (3, 1)
 def installed_airflow() -> tuple[int, int] | None:
     """The installed Airflow's (major, minor), read from the package metadata (Airflow is never
     imported for this); None when it is not installed here."""
-    from importlib import metadata
-
-    for name in ("apache-airflow-core", "apache-airflow"):
-        try:
-            parts = re.findall(r"\d+", metadata.version(name))
-        except metadata.PackageNotFoundError:
-            continue
-        if len(parts) >= 2:
-            return int(parts[0]), int(parts[1])
-    return None
+    return installed_version("apache-airflow-core") or installed_version("apache-airflow")
 
 
 def check_deadline_minutes(value: int, answers: Answers, settings: Settings) -> int:

@@ -276,6 +276,7 @@ TAINT_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
 IMAGE_PULL_POLICIES = ("Always", "IfNotPresent", "Never")
 #: KubernetesPodOperator's on_finish_action, and what each costs
 ON_FINISH_ACTIONS = ("delete_pod", "delete_succeeded_pod", "keep_pod")
+ON_KILL_ACTIONS = ("delete_pod", "keep_pod")
 
 
 def k8s_subdomain(value: str, what: str, example: str) -> str:

@@ -112,16 +112,19 @@ def task_variable(task_id: Any) -> str:
 TASK_KEYS = ("task_id", "image", "namespace", "shards", "cmds", "arguments", "secrets", "env_vars",
              "image_pull_secrets", "service_account_name", "container_security_context", "node_selector",
              "node_affinity", "tolerations", "priority_class_name", "env_from", "volumes", "volume_mounts", "labels",
-             "annotations", "image_pull_policy", "startup_timeout_seconds", "on_finish_action", "do_xcom_push",
+             "annotations", "image_pull_policy", "startup_timeout_seconds", "schedule_timeout_seconds",
+             "active_deadline_seconds", "termination_grace_period", "on_kill_action", "deferrable", "durable",
+             "on_finish_action", "do_xcom_push",
              "get_logs", "pool", "priority_weight", "pod_template_file", "cpu_request", "memory_request",
              "cpu_limit", "memory_limit", "after",
              "outlets", "execution_timeout_minutes")
 #: the pod options of a task, by how a plain ``cookiecutter`` run's text becomes their value
 _POD_MAPPINGS = ("container_security_context", "node_selector", "node_affinity", "labels", "annotations")
 _POD_LISTS = ("tolerations", "env_from", "volumes", "volume_mounts")
+_POD_SECONDS = ("schedule_timeout_seconds", "active_deadline_seconds", "termination_grace_period")  # 0: not written
 _POD_DEFAULTS = {"startup_timeout_seconds": 120, "on_finish_action": "delete_pod", "do_xcom_push": False,
                  "get_logs": True, "priority_weight": 1, "service_account_name": "", "priority_class_name": "",
-                 "image_pull_policy": "", "pool": "", "pod_template_file": ""}
+                 "image_pull_policy": "", "pool": "", "pod_template_file": "", "on_kill_action": "delete_pod"}
 SENSOR = "wait_for_upstream"
 
 
@@ -226,6 +229,9 @@ def pipeline(c: Any) -> dict:
             **{key: _as_list(merged.get(key, [])) for key in _POD_LISTS},
             **{key: merged.get(key, default) for key, default in _POD_DEFAULTS.items()},
             "startup_timeout_seconds": _as_int(merged.get("startup_timeout_seconds", 120)),
+            **{key: _as_int(merged.get(key, 0)) for key in _POD_SECONDS},
+            "deferrable": _as_bool(merged.get("deferrable", False)),
+            "durable": _as_bool(merged.get("durable", True)),
             "priority_weight": _as_int(merged.get("priority_weight", 1)),
             "do_xcom_push": _as_bool(merged.get("do_xcom_push", False)),
             "get_logs": _as_bool(merged.get("get_logs", True)),

@@ -177,6 +177,36 @@ def _attribute(obj: object, name: str) -> Any:
         return None
 
 
+#: Why a pod failed, as the cncf-kubernetes provider's errors carry it: the ``remote_pod`` dump
+#: after "Pod ... returned a failure." (a container's ``terminated`` state, or the pod's own
+#: reason such as DeadlineExceeded or Evicted), and "Image cannot be pulled, unable to start: R".
+_TERMINATED = re.compile(r"'terminated':\s*\{(?P<state>[^{}]*)\}")
+_EXIT_CODE = re.compile(r"'exit_code':\s*(-?\d+)")
+_REASON = re.compile(r"'reason':\s*'([A-Za-z]+)'")
+_POD_FAILED = re.compile(r"'phase':\s*'Failed',(?P<rest>.{0,600}?)'reason':\s*'([A-Za-z]+)'", re.S)
+_PULL = re.compile(r"Image cannot be pulled, unable to start: ([A-Za-z]+)")
+
+
+def pod_reason(message: str) -> str | None:
+    """The pod's reason in a KubernetesPodOperator error (``OOMKilled (exit code 137)``,
+    ``ImagePullBackOff``, ``exit code 2``, ``DeadlineExceeded``), or None when it carries none.
+
+    Shown first on the card: the provider's own first line ("Pod x returned a failure.")
+    says only that it failed, and the reason is deep in a pod dump that the card cuts."""
+    pulled = _PULL.search(message)
+    if pulled:
+        return pulled.group(1)
+    for state in _TERMINATED.finditer(message):
+        code = _EXIT_CODE.search(state.group("state"))
+        if code and code.group(1) != "0":
+            reason = _REASON.search(state.group("state"))
+            if reason and reason.group(1) != "Error":  # Error: Kubernetes' word for a non-zero exit
+                return f"{reason.group(1)} (exit code {code.group(1)})"
+            return f"exit code {code.group(1)}"
+    failed = _POD_FAILED.search(message)
+    return failed.group(2) if failed else None
+
+
 def _exception_summary(exception: object) -> str | None:
     """``Type: message`` (or just ``Type``), cut to ``MAX_EXCEPTION_CHARS`` so one card stays readable.
 
@@ -191,6 +221,9 @@ def _exception_summary(exception: object) -> str | None:
         text = f"{name}: {message}" if message else name
     else:
         text = _text(exception) or name
+    reason = pod_reason(text)
+    if reason:
+        text = f"Pod: {reason}. {text}"
     if len(text) > MAX_EXCEPTION_CHARS:
         text = text[: MAX_EXCEPTION_CHARS - 1] + "\N{HORIZONTAL ELLIPSIS}"
     return text

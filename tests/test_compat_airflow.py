@@ -119,7 +119,7 @@ def test_check_and_the_written_integrity_test_run_and_catch_a_broken_file(tmp_pa
     assert "0 problems" in checked.stderr
     tested = subprocess.run(integrity, cwd=repo, capture_output=True, text=True, timeout=300, check=False)
     assert tested.returncode == 0, tested.stdout + tested.stderr
-    assert "6 passed" in tested.stdout
+    assert "10 passed" in tested.stdout  # every DAG loads, and each of the nine rules
 
     (repo / "dags" / "broken.py").write_text("from airflow.sdk import DAG\nimport no_such_module\n")
     checked = cli("check", cwd=repo)
@@ -180,3 +180,35 @@ def test_failure_callback_posts_one_card_through_a_real_connection(
     card = json.dumps(request.get_json())
     for shown in ("sales_daily", task.task_id, run_id, "returned a failure"):
         assert shown in card
+
+
+def test_the_run_date_template_renders_without_a_logical_date_on_this_airflow(dags_dir: Path) -> None:
+    """Issue 26, on every supported Airflow: the task runner's ``dag_run`` model has ``run_after``,
+    and the template create_dag suggests renders with the DAG's own Jinja environment (strict
+    undefined) on a run without a logical date, where ``{{ ds }}`` fails. The whole run is proven
+    on the 3.3 engine in ``test_run_dates_engine.py``."""
+    import datetime as dt
+    from types import SimpleNamespace
+
+    import jinja2
+    from airflow.sdk.api.datamodels._generated import DagRun
+    from helpers import write_dag
+
+    from createdag.run_dates import RUN_DATE, RUN_TS
+
+    assert {"run_after", "logical_date"} <= set(DagRun.model_fields)
+    path = write_dag(dags_dir, dag_id="run_dates", schedule=None, arguments=["--date", RUN_DATE, RUN_TS, "{{ ds }}"])
+    from createdag.integrity import integrity_module
+
+    ((_, bag, _),) = integrity_module().load_each(dags_dir, [path])  # this version's loader
+    dag = bag.dags["run_dates"]
+    env = dag.get_template_env()
+    after = dt.datetime(2026, 3, 2, 6, 30, tzinfo=dt.timezone.utc)
+    context = {"dag_run": SimpleNamespace(logical_date=None, run_after=after)}  # what such a run's context holds
+    date, ts, ds = dag.get_task("main").arguments[1:]
+    assert env.from_string(date).render(context) == "2026-03-02"
+    assert env.from_string(ts).render(context) == "2026-03-02T06:30:00+00:00"
+    with pytest.raises(jinja2.UndefinedError, match="'ds' is undefined"):
+        env.from_string(ds).render(context)
+    given = {"dag_run": SimpleNamespace(logical_date=after - dt.timedelta(days=1), run_after=after)}
+    assert env.from_string(date).render(given) == "2026-03-01"  # the logical date where the run has one

@@ -70,7 +70,9 @@ def test_readme_example_session_replays(tmp_path: Path) -> None:
                    "500m", "2Gi"):  # fmt: skip
         assert answer in session and answer in source
     assert 'cmds=["python", "-m", "orders.extract"]' in source and 'cmds=["python", "-m", "orders.load"]' in source
-    assert source.count('arguments=["--date", "{{ ds }}"]') == 2
+    from createdag.run_dates import RUN_DATE
+
+    assert source.count(f'arguments=["--date", "{RUN_DATE}"]') == 2  # renders on every run (issue 26)
     assert 'tags=["orders", "sync"]' in source
     assert "pendulum.datetime(2026, 1, 15" in source
     assert 'task_id="extract"' in source and 'task_id="load"' in source

@@ -31,11 +31,12 @@ def long_id(length: int, fill: str = "a") -> str:
 
 
 def leftovers(dags: Path) -> list[str]:
-    """Anything in the dags folder that is neither a DAG, the alert module nor a record."""
+    """Anything in the dags folder that is neither a DAG, the alert module, a record nor the
+    .airflowignore that keeps the alert module out of parsing."""
     found = []
     for path in dags.rglob("*"):
         rel = path.relative_to(dags)
-        if path.is_dir() and rel.as_posix() in (".create_dag", "__pycache__"):
+        if path.is_dir() and rel.as_posix() in (".create_dag", "__pycache__") or rel.as_posix() == ".airflowignore":
             continue
         if rel.parts[0] == ".create_dag" and path.suffix == ".json" or path.suffix == ".py":
             continue

@@ -86,16 +86,30 @@ OPTIONS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "keep": ({"on_finish_action": "keep_pod"}, {}),
     "no_logs": ({"get_logs": False}, {}),
     "pooled": ({"pool": "k8s_pool", "priority_weight": 5}, {}),
+    # today's provider (issue 26): two reach the pod spec, the rest are the operator's own
+    "deadline": ({"active_deadline_seconds": 3600}, {"activeDeadlineSeconds": 3600}),
+    "grace": ({"termination_grace_period": 90}, {"terminationGracePeriodSeconds": 90}),
+    "scheduled": ({"schedule_timeout_seconds": 900}, {}),
+    "kill_keeps": ({"on_kill_action": "keep_pod"}, {}),
+    "deferred": ({"deferrable": True}, {}),
+    "not_durable": ({"durable": False}, {}),
 }  # fmt: skip
 TASK_FIELDS: dict[str, dict[str, Any]] = {
-    "startup": {"startup_timeout_seconds": 600},
+    "startup": {"startup_timeout_seconds": 600, "schedule_timeout_seconds": 600},  # unset: the startup timeout
     "finish": {"on_finish_action": "delete_succeeded_pod"},
     "keep": {"on_finish_action": "keep_pod"},
     "no_logs": {"get_logs": False},
     "pooled": {"pool": "k8s_pool", "priority_weight": 5},
+    "scheduled": {"schedule_timeout_seconds": 900},
+    "kill_keeps": {"on_kill_action": "keep_pod"},
+    "deferred": {"deferrable": True},
+    "not_durable": {"durable": False},
 }
 DEFAULT_TASK_FIELDS = {"startup_timeout_seconds": 120, "on_finish_action": "delete_pod", "get_logs": True,
-                       "pool": "default_pool", "priority_weight": 1, "do_xcom_push": False}  # fmt: skip
+                       "pool": "default_pool", "priority_weight": 1, "do_xcom_push": False,
+                       # the provider's defaults: the schedule timeout is the startup timeout; reattached on retry
+                       "schedule_timeout_seconds": 120, "on_kill_action": "delete_pod", "deferrable": False,
+                       "durable": True}  # fmt: skip
 
 COMBINED: dict[str, Any] = {
     "service_account_name": "etl-runner", "container_security_context": SECURITY,
@@ -136,7 +150,8 @@ def option_fields(pod: dict[str, Any]) -> dict[str, Any]:
     """What the pod options set in a pod (as its API dict), without the operator's labels."""
     spec, container = pod["spec"], pod["spec"]["containers"][0]
     fields = {key: spec[key] for key in ("serviceAccountName", "nodeSelector", "affinity", "tolerations",
-                                         "priorityClassName") if key in spec}  # fmt: skip
+                                         "priorityClassName", "activeDeadlineSeconds",
+                                         "terminationGracePeriodSeconds") if key in spec}  # fmt: skip
     fields.update({key: container[key] for key in ("securityContext", "envFrom", "volumeMounts", "imagePullPolicy")
                    if key in container})  # fmt: skip
     if spec.get("volumes"):
@@ -202,6 +217,7 @@ def test_each_option_reaches_the_pod_and_nothing_else(loaded: tuple[Any, Path], 
     expected = {**DEFAULT_TASK_FIELDS, **TASK_FIELDS.get(task_id, {}), "do_xcom_push": task_id == "xcom"}
     actual = {field: getattr(task, field) for field in expected}
     actual["on_finish_action"] = task.on_finish_action.value
+    actual["on_kill_action"] = task.on_kill_action.value
     assert actual == expected
 
 
@@ -582,3 +598,78 @@ def test_a_bad_team_label_says_it_is_the_teams_even_when_a_task_gives_labels(tmp
         resolve({"labels": {"app": "sales"}}, tmp_path, 'labels = {team = "Data Team"}\n')
     (problem,) = caught.value.problems
     assert "the value of label team" in problem.reason and str(tmp_path / ".create_dag.toml") in problem.reason
+
+
+# --- the releases today's pod options need (issue 26) ------------------------------------------
+
+def team_settings(root: Path) -> Any:
+    """The settings of a run in ``root``, with the team config there (as the CLI finds it)."""
+    from createdag.settings import settings_for
+
+    return settings_for(root / "dags")
+
+
+NEEDING = [("schedule_timeout_seconds", 900, "10.4", "10.5"), ("termination_grace_period", 30, "10.8", "10.9"),
+           ("deferrable", True, "10.9", "10.10"), ("on_kill_action", "keep_pod", "10.14", "10.15"),
+           ("durable", False, "10.21", "10.22")]  # fmt: skip
+
+
+@pytest.mark.parametrize(("key", "value", "older", "enough"), NEEDING)
+def test_an_option_the_clusters_provider_lacks_is_refused_with_the_release_it_needs(
+    tmp_path: Path, key: str, value: Any, older: str, enough: str
+) -> None:
+    from createdag.answers import resolve
+    from createdag.errors import InvalidAnswers
+
+    (tmp_path / ".create_dag.toml").write_text(f'cluster_cncf_kubernetes_version = "{older}.3"\n')
+    settings = team_settings(tmp_path)
+    with pytest.raises(InvalidAnswers, match=rf"{key}=.* needs cncf-kubernetes {enough} or later .*the cluster runs"):
+        resolve({**BASE_ANSWERS, key: value}, settings)
+    (tmp_path / ".create_dag.toml").write_text(f'cluster_cncf_kubernetes_version = "{enough}"\n')
+    assert resolve({**BASE_ANSWERS, key: value}, team_settings(tmp_path))[0]["tasks"][0][key] == value
+    default = {"deferrable": False, "durable": True, "on_kill_action": "delete_pod"}.get(key, 0)
+    (tmp_path / ".create_dag.toml").write_text(f'cluster_cncf_kubernetes_version = "{older}"\n')
+    resolve({**BASE_ANSWERS, key: default}, team_settings(tmp_path))  # the default needs nothing
+
+
+def test_durable_false_needs_airflow_3_3_where_the_cluster_runs_older(tmp_path: Path) -> None:
+    from createdag.answers import resolve
+    from createdag.errors import InvalidAnswers
+
+    (tmp_path / ".create_dag.toml").write_text('cluster_airflow_version = "3.2.2"\n')
+    with pytest.raises(InvalidAnswers, match=r"durable=False needs Airflow 3\.3 or later .*reattach_on_restart"):
+        resolve({**BASE_ANSWERS, "durable": False}, team_settings(tmp_path))
+
+
+def test_the_installed_releases_are_checked_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from createdag import rules
+    from createdag.answers import resolve
+    from createdag.errors import InvalidAnswers
+
+    monkeypatch.setattr(rules, "installed_version", lambda package: (10, 4) if "kubernetes" in package else (3, 0))
+    with pytest.raises(InvalidAnswers, match=r"cncf-kubernetes installed here is 10\.4"):
+        resolve({**BASE_ANSWERS, "deferrable": True}, team_settings(tmp_path))
+
+
+@pytest.mark.parametrize("bad", ['"three"', '"3"', '"3.x"'])
+def test_a_cluster_release_that_is_not_one_is_refused(tmp_path: Path, bad: str) -> None:
+    from createdag.config import load_team_config
+    from createdag.errors import ConfigError
+
+    (tmp_path / ".create_dag.toml").write_text(f"cluster_airflow_version = {bad}\n")
+    with pytest.raises(ConfigError, match="is not a release like"):
+        load_team_config(tmp_path)
+
+
+@pytest.mark.airflow
+def test_the_installed_provider_takes_each_option_by_its_own_name() -> None:
+    """The answer keys are the provider's argument names: the installed operator accepts each."""
+    import inspect
+
+    from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator
+
+    from createdag.rules import POD_OPTION_NEEDS
+
+    parameters = inspect.signature(KubernetesPodOperator.__init__).parameters
+    for key in (*POD_OPTION_NEEDS, "active_deadline_seconds"):
+        assert key in parameters, key

@@ -40,8 +40,9 @@ def write_batch(batch: Any, out: Path, *, force: bool = False, progress: Any = N
 
 
 def visible(folder: Path) -> list[str]:
-    """What the DAG processor sees in ``folder``, after checking each DAG has its record."""
-    names = sorted(p.name for p in folder.iterdir() if p.name != ".create_dag")
+    """What the DAG processor sees in ``folder``, after checking each DAG has its record (the
+    records' folder and the .airflowignore that names the alert module are no DAG files)."""
+    names = sorted(p.name for p in folder.iterdir() if p.name not in (".create_dag", ".airflowignore"))
     for name in names:
         if name.startswith("dag_"):
             assert (folder / ".create_dag" / name.replace(".py", ".json")).is_file(), name
@@ -272,7 +273,8 @@ def test_streaming_write_equals_render_then_write(tmp_path: Path) -> None:
         assert written.read_text(encoding="utf-8") == item.source
         assert written.stat().st_mode & 0o777 == 0o644 & ~_umask()
     assert messages[0].startswith("wrote ") and "teams_alerts.py" in messages[0]
-    assert messages[1:] == [f"wrote {tmp_path / 'b' / item['dag_id']}.py" for item in batch]
+    assert messages[1].startswith(f"wrote {tmp_path / 'b' / '.airflowignore'}")  # the module is no DAG file
+    assert messages[2:] == [f"wrote {tmp_path / 'b' / item['dag_id']}.py" for item in batch]
     assert calls == list(range(1, 12))
 
 

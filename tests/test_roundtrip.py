@@ -97,6 +97,12 @@ POD_OPTIONS: dict[str, tuple[Any, ...]] = {
     "pool": ("", "k8s_pods", "a pool, named freely"),
     "priority_weight": (1, 0, -5, 100),
     "pod_template_file": ("", "/opt/airflow/pod_templates/base.yaml"),
+    "schedule_timeout_seconds": (0, 1, 900),
+    "active_deadline_seconds": (0, 60, 86400),
+    "termination_grace_period": (0, 1, 120),
+    "on_kill_action": ("delete_pod", "keep_pod"),
+    "deferrable": (False, True),
+    "durable": (True, False),
 }  # fmt: skip
 #: volumes and their mounts are answered together: a mount names a volume of its task
 STORAGE: tuple[tuple[list[dict[str, Any]], list[dict[str, Any]]], ...] = (

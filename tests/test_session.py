@@ -211,7 +211,7 @@ def test_after_writing_the_record_and_the_next_steps_are_listed(tmp_path: Path) 
     err = result.stderr
     assert "wrote dags/.create_dag/told.json (the DAG's record: create_dag.py update re-renders" in err
     assert "commit it with the DAG" in err
-    assert "git add dags/teams_alerts.py dags/told.py dags/.create_dag/told.json && git commit" in err
+    assert "git add dags/teams_alerts.py dags/.airflowignore dags/told.py dags/.create_dag/told.json && git commit" in err
     assert "python create_dag.py check" in err and "Teams connection msteams_webhook_url" in err
 
 

@@ -164,7 +164,8 @@ def test_init_never_rewrites(tmp_path: Path) -> None:
     result = cli("init", cwd=tmp_path)
     assert result.returncode == 0
     assert (tmp_path / ".create_dag.toml").read_text() == "owner = 'mine'\n"
-    assert (tmp_path / "dags" / ".airflowignore").read_text() == "my_helpers/\n"
+    ignore = (tmp_path / "dags" / ".airflowignore").read_text()  # the team's line kept, the module's added
+    assert ignore.startswith("my_helpers/\n") and ignore.endswith("\nteams_alerts\\.py\n")
     assert "kept" in result.stderr and (tmp_path / "tests" / "test_dag_integrity.py").exists()
 
 

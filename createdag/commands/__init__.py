@@ -33,7 +33,9 @@ COMMANDS: dict[str, Command] = {
     "adopt": Command(
         "createdag.commands.adopt", "record a hand-written DAG so that update can manage it", ("output", "answers")
     ),
-    "migrate": Command("createdag.commands.migrate", "turn Airflow 2 pod DAG files into recorded Airflow 3 DAGs", ()),
+    "migrate": Command(
+        "createdag.commands.migrate", "migrate Airflow 1.10/2 DAG files to Airflow 3 as they are written", ()
+    ),
 }  # fmt: skip
 
 CREATE = "createdag.commands.create"

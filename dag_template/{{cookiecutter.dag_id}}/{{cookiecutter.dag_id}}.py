@@ -318,8 +318,27 @@ with DAG(
 {%- if t.image_pull_policy %}
         image_pull_policy={{ t.image_pull_policy | py_literal }},
 {%- endif %}
-{%- if t.startup_timeout_seconds != 120 %}
+{#- a task with a time limit names its pending limit too (the pod timeouts rule of check reads both) #}
+{%- if t.startup_timeout_seconds != 120 or t.execution_timeout_minutes %}
         startup_timeout_seconds={{ t.startup_timeout_seconds | py_literal }},
+{%- endif %}
+{%- if t.schedule_timeout_seconds %}
+        schedule_timeout_seconds={{ t.schedule_timeout_seconds | py_literal }},
+{%- endif %}
+{%- if t.active_deadline_seconds %}
+        active_deadline_seconds={{ t.active_deadline_seconds | py_literal }},
+{%- endif %}
+{%- if t.termination_grace_period %}
+        termination_grace_period={{ t.termination_grace_period | py_literal }},
+{%- endif %}
+{%- if t.on_kill_action != "delete_pod" %}
+        on_kill_action={{ t.on_kill_action | py_literal }},
+{%- endif %}
+{%- if t.deferrable %}
+        deferrable=True,
+{%- endif %}
+{%- if not t.durable %}
+        durable=False,
 {%- endif %}
 {%- if t.do_xcom_push %}
         do_xcom_push=True,
