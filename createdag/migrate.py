@@ -224,17 +224,22 @@ def git_committed(path: Path) -> str | None:
             ["git", "-C", str(folder), "rev-parse", "--is-inside-work-tree"], capture_output=True, text=True, timeout=30
         )
         if inside.returncode != 0 or inside.stdout.strip() != "true":
-            return f"{path} is not in a git work tree: --in-place needs git to hold the original (or drop --in-place)"
+            return (
+                f"{printable(path)} is not in a git work tree: --in-place needs git to hold the original "
+                "(or drop --in-place)"
+            )
         tracked = subprocess.run(
             ["git", "-C", str(folder), "ls-files", "--error-unmatch", "--", path.name], capture_output=True, timeout=30
         )
         if tracked.returncode != 0:
-            return f"{path} is not committed: commit it first, so git holds the original (or drop --in-place)"
+            return (
+                f"{printable(path)} is not committed: commit it first, so git holds the original (or drop --in-place)"
+            )
         changed = subprocess.run(
             ["git", "-C", str(folder), "diff", "--quiet", "HEAD", "--", path.name], capture_output=True, timeout=30
         )
         if changed.returncode != 0:
-            return f"{path} has changes not committed: commit them first, so git holds the original"
+            return f"{printable(path)} has changes not committed: commit them first, so git holds the original"
     except (OSError, subprocess.SubprocessError) as exc:
         return f"git could not be run ({exc}): --in-place needs git to hold the original"
     return None
@@ -250,8 +255,8 @@ def diff(outcome: FileOutcome) -> str:
         difflib.unified_diff(
             outcome.result.source.splitlines(keepends=True),
             outcome.result.new_source.splitlines(keepends=True),
-            fromfile=f"{outcome.path} (Airflow 2)",
-            tofile=f"{outcome.path} (Airflow 3)",
+            fromfile=f"{printable(outcome.path)} (Airflow 2)",
+            tofile=f"{printable(outcome.path)} (Airflow 3)",
         )
     )
 
@@ -309,7 +314,7 @@ def migrate(
             shutil.copy2(outcome.path, backup_path(outcome.path))
             outcome.done.append(f"kept the Airflow 2 file as {backup_path(outcome.path)}")
         write_atomic(outcome.path, outcome.result.new_source, force=True)
-        outcome.done.append(f"wrote {outcome.path}")
+        outcome.done.append(f"wrote {printable(outcome.path)}")
         outcome.status = "migrated"
         needs_alerts |= any(f.code == ALERT.code for f in outcome.findings)
     if needs_alerts:
@@ -368,7 +373,7 @@ def report_text(result: Outcome) -> str:
     for outcome in result.files:
         if not outcome.findings and outcome.status == "unchanged":
             continue
-        lines.append(f"{outcome.path}: {outcome.status}")
+        lines.append(f"{printable(outcome.path)}: {outcome.status}")
         for finding in outcome.findings:
             lines.append(f"  line {finding.line}: {finding.kind}: {finding.message} [{finding.code}]")
     counts = summary(result)
@@ -387,7 +392,7 @@ def report_markdown(result: Outcome) -> str:
         if not outcome.findings and outcome.status == "unchanged":
             continue
         lines += [
-            f"## {outcome.path}: {outcome.status}",
+            f"## {printable(outcome.path)}: {outcome.status}",
             "",
             "| Line | Kind | Code | What |",
             "| --- | --- | --- | --- |",
