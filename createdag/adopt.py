@@ -22,6 +22,7 @@ from typing import Any
 from createdag import dagmodel, dagsource, pipeline_source, records
 from createdag.dagsource import NOT_FOUND, argument, call_name, kwargs, line_of, literal, source_of
 from createdag.errors import InvalidAnswer, InvalidAnswers, RecordError, UserError
+from createdag.escape import printable
 from createdag.invocation import docs_hint
 from createdag.pipeline_source import Unread
 
@@ -396,10 +397,10 @@ def read_dag(path: Path) -> Reading:
     try:
         model = dagmodel.DagFile.parse(dagsource.read_tree(path))
     except RecursionError:  # past any hand-written file
-        raise UserError(f"{path} is nested too deeply to read: nothing to adopt") from None
+        raise UserError(f"{printable(path)} is nested too deeply to read: nothing to adopt") from None
     dag = next(iter(model.dags), None)
     if dag is None:
-        raise UserError(f"{path} has no DAG(...) call nor @dag decorator: nothing to adopt")
+        raise UserError(f"{printable(path)} has no DAG(...) call nor @dag decorator: nothing to adopt")
     reader = _DagReader(model, dag)
     reader.read()
     found = reader.found
@@ -408,7 +409,7 @@ def read_dag(path: Path) -> Reading:
     if unread or pipeline.refused:
         raise UserError(refusal(path, sorted(dict.fromkeys([*unread, *pipeline.refused]), key=lambda item: item.line)))
     if not pipeline.tasks:
-        raise UserError(f"{path} has no {pipeline_source.POD} task: nothing create_dag can manage")
+        raise UserError(f"{printable(path)} has no {pipeline_source.POD} task: nothing create_dag can manage")
     found.update(pipeline.answers())
     found = {key: value for key, value in found.items() if value is not NOT_FOUND}
     for key, nothing in LEFT_OUT.items():  # what a file that leaves these out means: nothing of them
@@ -432,7 +433,7 @@ def refusal(path: Path, refused: list[pipeline_source.Unread]) -> str:
     if len(refused) > REFUSED_SHOWN:
         lines.append(f"  ... and {len(refused) - REFUSED_SHOWN} more")
     return "\n".join([
-        f"{path} is not adopted: a record would say something else than the file, which has",
+        f"{printable(path)} is not adopted: a record would say something else than the file, which has",
         *lines,
         f"Write these the way create_dag writes them (see 'What adopt reads' in {docs_hint('update')}), "
         "or keep this DAG unmanaged.",
@@ -494,9 +495,9 @@ def plan_adopt(dags_dir: Path, path: Path, sets: Mapping[str, Any] | None = None
 
     dags_dir, path = Path(dags_dir), Path(path)
     if not path.is_file():
-        raise UserError(f"{path} is not a file: give the DAG file to adopt")
+        raise UserError(f"{printable(path)} is not a file: give the DAG file to adopt")
     if not path.resolve().is_relative_to(dags_dir.resolve()):
-        raise UserError(f"{path} is not inside {dags_dir}: pass the dags folder that holds it with -o")
+        raise UserError(f"{printable(path)} is not inside {dags_dir}: pass the dags folder that holds it with -o")
     reading = read_dag(path)
     found = reading.found
     raw = {**found, **dict(sets or {})}

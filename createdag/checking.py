@@ -32,7 +32,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from createdag import scan
 from createdag.errors import UserError
+from createdag.escape import printable
 from createdag.file_outcome import FileOutcome
 from createdag.progress import Progress
 
@@ -63,7 +65,7 @@ class Problem:
     line: int | None = None
 
     def __str__(self) -> str:
-        return f"{self.file}: {self.rule}: {self.message}"
+        return f"{printable(self.file)}: {self.rule}: {printable(self.message)}"
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,9 @@ class Report:
     seconds: float
     #: files whose outcome came from the cache (``check_cache``): unchanged since they were checked
     cached: int = 0
+    #: ``*.py`` entries not loaded: FIFOs, sockets, devices, folders, symlink loops, names not
+    #: UTF-8 (``scan.python_files``), one ``skipped <path>: <why>`` line each
+    skipped: tuple[str, ...] = ()
 
     @property
     def slow(self) -> tuple[FileOutcome, ...]:
@@ -250,10 +255,12 @@ def run_check(dags_dir: Path, skip: frozenset[str] = frozenset(), *, jobs: int |
             if progress:
                 progress(len(unchanged), len(unchanged))
             return Report(dags_dir, tuple(unchanged), merge(unchanged, skip, dags_dir), *settings, 1,
-                          time.perf_counter() - started, len(unchanged))  # fmt: skip
+                          time.perf_counter() - started, cached=len(unchanged))  # fmt: skip
     module = load_integrity(dags_dir)
     listed = remembered.listing() if remembered is not None else None
-    files = listed if listed is not None else module.dag_files(dags_dir)
+    scanned = scan.python_files(dags_dir)  # what is no regular file is skipped, with a note
+    listing = listed if listed is not None else module.dag_files(dags_dir)
+    files = [path for path in listing if scan.why_not_regular(path) is None]
     hits: dict[Path, FileOutcome] = {}
     if remembered is not None:
         for path in files:
@@ -275,7 +282,8 @@ def run_check(dags_dir: Path, skip: frozenset[str] = frozenset(), *, jobs: int |
     if remembered is not None:
         remembered.save(files, outcomes, (timeout, share))
     return Report(dags_dir, tuple(outcomes), merge(outcomes, skip, dags_dir), timeout, share, jobs,
-                  time.perf_counter() - started, len(hits))  # fmt: skip
+                  time.perf_counter() - started, cached=len(hits),
+                  skipped=tuple(str(item) for item in scanned.skipped))  # fmt: skip
 
 
 def _relative(path: Path, dags_dir: Path) -> str:
@@ -353,7 +361,7 @@ def _worker_check(paths: Sequence[Path]) -> list[FileOutcome]:
 def problem_lines(report: Report) -> list[str]:
     """The default report: each problem and each slow file, one line each, in file order."""
     lines = [str(problem) for problem in report.problems]
-    lines += [f"{outcome.file}: slow: {_slow_text(report, outcome)}" for outcome in report.slow]
+    lines += [f"{printable(outcome.file)}: slow: {_slow_text(report, outcome)}" for outcome in report.slow]
     return lines
 
 
@@ -368,9 +376,10 @@ def file_lines(report: Report) -> list[str]:
     lines = []
     for outcome in report.files:
         mark = "FAIL" if outcome.file in failed else "ok"
-        lines.append(f"{mark:4} {outcome.file}: {', '.join(outcome.dag_ids) or 'no DAG'} ({outcome.seconds:.2f}s)")
-        lines += [f"       warning: {text}" for text in outcome.warnings]
-        lines += [f"       printed: {text}" for text in outcome.output]
+        dag_ids = printable(", ".join(outcome.dag_ids) or "no DAG")
+        lines.append(f"{mark:4} {printable(outcome.file)}: {dag_ids} ({outcome.seconds:.2f}s)")
+        lines += [f"       warning: {printable(text)}" for text in outcome.warnings]
+        lines += [f"       printed: {printable(text)}" for text in outcome.output]
     return lines
 
 
@@ -411,6 +420,7 @@ def to_json(report: Report) -> str:
             "cached_files": report.cached,
         },
         "problems": [asdict(problem) for problem in report.problems],
+        "skipped": list(report.skipped),
         "files": [
             {
                 "file": outcome.file, "dag_ids": list(outcome.dag_ids), "seconds": round(outcome.seconds, 4),
@@ -419,7 +429,9 @@ def to_json(report: Report) -> str:
             for outcome in report.files
         ],
     }  # fmt: skip
-    return json.dumps(data, indent=2)
+    # json.dumps escapes control characters; "##[" (the runner's older command syntax) is written
+    # "#\u0023[" inside strings, the same value, so no line of the report reads as a command
+    return json.dumps(data, indent=2).replace("##[", "#\\u0023[")
 
 
 def github_annotations(report: Report, root: Path) -> Iterator[str]:
@@ -447,8 +459,9 @@ def _command(kind: str, file: str, line: int | None, title: str, message: str) -
 
 
 def escape_data(text: str) -> str:
-    """A workflow command's message: ``%``, CR and LF escaped (``@actions/core``'s ``escapeData``)."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """A workflow command's message: ``%``, CR and LF escaped (``@actions/core``'s ``escapeData``),
+    and every other control character shown as its escape (``escape.printable``)."""
+    return printable(text, keep="\r\n").replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def escape_property(text: str) -> str:

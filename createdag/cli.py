@@ -52,7 +52,8 @@ def _epilog() -> str:
         "examples:\n"
         + "".join(f"{line:{width}}   {note}".rstrip() + "\n" for line, (_, note) in zip(lines, examples, strict=True))
         + "\n"
-        "exit codes: 0 done, 1 invalid input or refused overwrite (nothing written), 130 interrupted.\n"
+        "exit codes: 0 done, 1 invalid input or refused overwrite (nothing written), 3 written but\n"
+        "  --check found a file Airflow cannot load, 130 interrupted, 143 terminated (SIGTERM).\n"
         + textwrap.fill(
             "DAG keys for --set and answers files: " + ", ".join(DAG_KEYS) + " (concurrency = max_active_tasks)",
             width=78,
@@ -141,10 +142,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         from createdag.commands.completion import complete
 
         return complete(build_parser)
-    from createdag.faults import handle_sigterm
+    from createdag.faults import handle_sigterm, ignore_late_signals
 
     handle_sigterm()
-    module: Any = None  # a signal may come while the command's modules still load
+    try:
+        return _main(argv)
+    finally:
+        if argv is None:  # the program itself (not a caller in-process): its outcome is decided
+            ignore_late_signals()
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    module = None  # a signal while the command is being found (imports: slow on a loaded machine) ends here too
     try:
         args = parse(list(sys.argv[1:] if argv is None else argv))
         module = _command_module(args.command)

@@ -254,7 +254,7 @@ def parse_config(path: Path, table: dict[str, Any]) -> TeamConfig:
         # with its "/": messages then say what an image must start with ("ghcr.io/acme/")
         image_registry=registry.rstrip("/") + "/" if registry is not None else None,
         alerts_module=module,
-        output_dir=(path.parent / values["output_dir"]) if "output_dir" in values else None,
+        output_dir=_inside_repo(path, where, "output_dir", values["output_dir"]) if "output_dir" in values else None,
         check_skip=tuple(values.get("check_skip", ())),
         require_pinned_image=values.get("require_pinned_image", False),
         require_memory_resources=values.get("require_memory_resources", False),
@@ -264,6 +264,24 @@ def parse_config(path: Path, table: dict[str, Any]) -> TeamConfig:
         cluster_airflow_version=_release(values, "cluster_airflow_version", where),
         cluster_cncf_kubernetes_version=_release(values, "cluster_cncf_kubernetes_version", where),
     )
+
+
+def _inside_repo(path: Path, where: str, key: str, value: str) -> Path:
+    """``value``, a folder the config names, relative to the config's folder (the repo), when it
+    stays inside the repo once ``..`` and symlinks are followed. A config is a committed file anyone
+    may change in a pull request: what it names must never make create_dag write elsewhere."""
+    import os
+
+    root = Path(os.path.realpath(path.parent))
+    if "\x00" in value:
+        raise ConfigError(f"{where}: {key} {shown(value)} holds a NUL character: give a folder inside the repo")
+    target = Path(os.path.realpath(root / value))
+    if not target.is_relative_to(root):
+        raise ConfigError(
+            f"{where}: {key} {shown(value)} is outside the repo {root} (it leads to {target}): give a folder "
+            f"inside it, relative to the config, e.g. {key} = \"dags\"; to write elsewhere, pass -o"
+        )
+    return path.parent / value
 
 
 def _release(values: dict[str, Any], key: str, where: str) -> tuple[int, int] | None:

@@ -17,6 +17,7 @@ rendered, so an error or Ctrl-C during the long part leaves nothing written.
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -66,20 +67,39 @@ def create(
     return created
 
 
-def install_alerts_module(output_dir: Path, module: str = "teams_alerts") -> str | None:
+def install_alerts_module(output_dir: Path, module: str = "teams_alerts", *, force: bool = False) -> str | None:
     """Write the alert module where the DAGs import it from (``a.b`` -> ``a/b.py`` in the dags
     folder, which is on sys.path) when absent; never replace a different one.
 
-    Returns what to tell the user, or None when the module is already there as shipped.
+    A symlink to nothing there is replaced with ``force`` and refused, with what to do,
+    without; anything else that is no regular file (a FIFO, a folder, a loop) is refused.
+    Another run that installs it at the same moment is no error: the module it wrote is the
+    same. Returns what to tell the user, or None when the module is already there as shipped.
     """
-    from createdag import resources
+    from createdag import resources, scan
+    from createdag.errors import UserError
+    from createdag.escape import printable
     from createdag.output import write_atomic
 
     target = output_dir.joinpath(*module.split(".")).with_suffix(".py")
     shipped = resources.alerts_module_source()
-    if not target.exists():
-        write_atomic(target, shipped)
-        return f"wrote {target} (the Teams alert module the DAG imports)"
+    if target.is_symlink() and not target.exists():
+        if not force:
+            raise UserError(
+                f"{printable(target)} is a symlink to {printable(os.readlink(target))}, which does not exist: "
+                "point it at the alert module, remove it, or pass --force to replace the link with the module"
+            )
+        write_atomic(target, shipped, force=True)  # os.replace: the link itself is replaced, not its target
+        return f"wrote {target} (the Teams alert module the DAG imports), replacing a symlink to nothing"
+    if not os.path.lexists(target):
+        try:
+            write_atomic(target, shipped)
+            return f"wrote {target} (the Teams alert module the DAG imports)"
+        except OutputExists:
+            pass  # another run wrote it meanwhile: compare with it below
+    reason = scan.why_not_regular(target)
+    if reason is not None:
+        raise UserError(f"{printable(target)} is {reason}: the DAGs import the alert module from there; remove it")
     if target.read_text(encoding="utf-8") != shipped:
         return (
             f"note: {target} differs from the version shipped with create_dag; kept yours. "
@@ -103,8 +123,6 @@ def _stale_staging(output_dir: Path) -> list[Path]:
 
 
 def _alive(pid: int) -> bool:
-    import os
-
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -130,8 +148,6 @@ def write_dags(
     That last step holds signals back, so a DAG and its record appear together:
     a signal that arrives then ends the run right after it, with ``Interrupted``.
     """
-    import os
-
     from createdag import records
     from createdag.airflowignore import IgnoreChange, ensure_ignored, module_file
     from createdag.errors import Interrupted, WriteFailed
@@ -157,8 +173,10 @@ def write_dags(
     replaced = 0
     committed = False
     staging: Path | None = None
+    lock = None
     try:
         output_dir.mkdir(parents=True, exist_ok=True)
+        lock = folder_lock(output_dir)  # held until the files have their names: see folder_lock
         for stale in _stale_staging(output_dir):
             shutil.rmtree(stale, ignore_errors=True)
             created.messages.append(f"note: removed {stale}, left by an interrupted run (it held no finished file)")
@@ -176,7 +194,7 @@ def write_dags(
         with deferred_signals():
             modules = {alerts_module_of(answers) for answers in all_answers}
             for module in sorted(m for m in modules if m):
-                message = install_alerts_module(output_dir, module)
+                message = install_alerts_module(output_dir, module, force=force)
                 if message:
                     created.messages.append(message)
                     if message.startswith("wrote "):
@@ -232,6 +250,31 @@ def write_dags(
         raise
     finally:
         _remove_staging(staging)  # the files in it now have their names, or were taken back
+        if lock is not None:
+            os.close(lock)  # releases the lock
+
+
+def folder_lock(folder: Path) -> int | None:
+    """Wait for, then hold, an exclusive lock on the dags folder ``folder``; returns the descriptor
+    whose closing releases it (None where locks do not exist).
+
+    Runs in the same dags folder take turns from staging to commit: two ``--force`` runs of
+    one dag_id would otherwise each commit a DAG file and a record, and could leave the file
+    of one beside the record of the other (which ``update`` then takes for a hand edit); two
+    runs installing the alert module would race for its name. ``flock`` on the folder itself
+    leaves no file behind, and the kernel drops the lock when the process dies, however.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        return None
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # interrupted by SIGTERM/Ctrl-C: the handler raises, we close
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
 
 
 def _remove_staging(staging: Path | None) -> None:

@@ -12,6 +12,7 @@ skipped.
 from __future__ import annotations
 
 import ast
+import errno
 import json
 import math
 import sys
@@ -22,6 +23,8 @@ from pathlib import Path
 from typing import Any, Final
 
 from createdag.errors import UnreadableSource
+from createdag.escape import printable
+from createdag.scan import read_regular, why_not_regular
 
 
 class _NotFound:
@@ -53,12 +56,17 @@ def read_tree(path: Path) -> ast.Module:
 
 def read_bytes(path: Path) -> bytes:
     """The bytes of a DAG file, within ``MAX_SOURCE_BYTES``; ``UnreadableSource`` otherwise."""
+    reason = why_not_regular(path)  # a FIFO, a socket, a loop...: never opened, so never a hang
+    if reason is not None:
+        raise UnreadableSource(f"cannot read {printable(path)}: {reason}")
     try:
-        if path.stat().st_size > MAX_SOURCE_BYTES:
-            raise UnreadableSource(f"{path} is larger than {MAX_SOURCE_BYTES // 2**20} MiB: not read as a DAG file")
-        return path.read_bytes()
+        return read_regular(path, MAX_SOURCE_BYTES)
     except OSError as exc:
-        raise UnreadableSource(f"cannot read {path}: {exc.strerror or exc}") from None
+        if exc.errno == errno.EFBIG:
+            raise UnreadableSource(
+                f"{printable(path)} is larger than {MAX_SOURCE_BYTES // 2**20} MiB: not read as a DAG file"
+            ) from None
+        raise UnreadableSource(f"cannot read {printable(path)}: {exc.strerror or exc}") from None
 
 
 def read_source(path: Path) -> str:
@@ -66,7 +74,7 @@ def read_source(path: Path) -> str:
     try:
         return read_bytes(path).decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise UnreadableSource(f"{path} is not UTF-8 text (byte {exc.start}): save it as UTF-8") from None
+        raise UnreadableSource(f"{printable(path)} is not UTF-8 text (byte {exc.start}): save it as UTF-8") from None
 
 
 #: Python 3.10's ``ast.parse`` has no depth guard while it builds the tree: a chain of about
@@ -103,12 +111,13 @@ def _parse(text: str, filename: str) -> ast.Module:
 
 def parse_text(text: str, path: Path) -> ast.Module:
     """``ast.parse`` with every way it can fail on hostile input turned into ``UnreadableSource``."""
+    shown = printable(path)
     try:
         return _parse(text, str(path))
     except SyntaxError as exc:
-        raise UnreadableSource(f"{path} does not parse (line {exc.lineno}: {exc.msg}): fix it first") from None
+        raise UnreadableSource(f"{shown} does not parse (line {exc.lineno}: {exc.msg}): fix it first") from None
     except (RecursionError, MemoryError, ValueError) as exc:  # too deeply nested, too big, NUL bytes
-        raise UnreadableSource(f"{path} cannot be parsed ({type(exc).__name__}): not read as a DAG file") from None
+        raise UnreadableSource(f"{shown} cannot be parsed ({type(exc).__name__}): not read as a DAG file") from None
 
 
 def try_read_tree(path: Path, *, containing: tuple[str, ...] = ()) -> ast.Module | None:

@@ -13,6 +13,8 @@ from typing import Any
 EXIT_OK = 0
 EXIT_USER_ERROR = 1
 EXIT_INTERNAL_ERROR = 2
+#: ``--check``: the files were written, and Airflow cannot load one of them (1 means nothing written)
+EXIT_CHECK_FAILED = 3
 EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143  # 128 + SIGTERM, what shells report for a terminated process
 

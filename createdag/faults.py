@@ -51,6 +51,14 @@ def handle_sigterm() -> None:
         signal.signal(signal.SIGTERM, _raise_terminated)
 
 
+def ignore_late_signals() -> None:
+    """Once the run's outcome and exit code are decided, SIGINT and SIGTERM are ignored: one that
+    arrived while the interpreter shuts down would only turn a clean exit into a traceback."""
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, signal.SIG_IGN)
+
+
 @contextmanager
 def deferred_signals() -> Iterator[None]:
     """Hold SIGINT and SIGTERM back for a short critical section; re-raise the first one

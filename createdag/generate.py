@@ -18,6 +18,7 @@ Speed, for the hundreds of DAGs of a migration (numbers in docs/performance.md):
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -123,16 +124,60 @@ def default_jobs(count: int) -> int:
 
 
 _WORKER_RENDERER: Any = None
+#: what the parent holds back while its pool starts (see ``_starting_pool``)
+_STOPPING = frozenset({signal.SIGINT, signal.SIGTERM})
 
 
-def _worker_start(template_dir: Path | None) -> None:
-    import signal
+def _worker_start(template_dir: Path | None, parent: int) -> None:
+    """In each forked worker, first: it dies with its parent, whatever becomes of the parent.
 
+    ``PR_SET_PDEATHSIG`` has the kernel send SIGKILL when the parent goes (even by SIGKILL);
+    a parent gone before that was set is seen by ``getppid``. SIGTERM kills the worker
+    outright (it inherited the parent's handler, which would raise inside the pool's loop),
+    Ctrl-C is the parent's to handle, and the signals the parent held back while the pool
+    started are let through again.
+    """
     from createdag import render
 
     global _WORKER_RENDERER
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    _die_with_parent()
+    if os.getppid() != parent:
+        os._exit(0)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPPING)
     _WORKER_RENDERER = render.renderer(template_dir)  # inherited through fork: no reload
+
+
+def _die_with_parent() -> None:
+    """Linux: SIGKILL this process when its parent ends (``prctl(PR_SET_PDEATHSIG)``)."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # pragma: no cover - not Linux: the parent's teardown remains
+        pass
+
+
+def _starting_pool(jobs: int, template_dir: Path | None) -> Any:
+    """A fork pool of ``jobs`` workers, started with SIGINT and SIGTERM held back.
+
+    A signal that arrived while ``Pool()`` was forking would raise in the middle of it, before
+    the caller holds the pool to tear down: workers already forked would be left blocked on
+    their queue after the parent exits, holding its pipes open. Held back, it is raised as soon
+    as the caller is inside the ``try`` whose ``finally`` terminates the pool.
+    """
+    import multiprocessing
+
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPPING)
+    try:
+        return multiprocessing.get_context("fork").Pool(
+            jobs, initializer=_worker_start, initargs=(template_dir, os.getpid())
+        )
+    except BaseException:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        raise
 
 
 def _worker_render(answers: Mapping[str, Any]) -> str:
@@ -160,14 +205,13 @@ def iter_sources(
         for answers in all_answers:
             yield renderer.render(answers)
         return
-    import multiprocessing
-
     import black  # noqa: F401 - imported once, here, for every worker
 
     render._black_mode()
     chunk = max(1, min(16, len(all_answers) // (jobs * 8)))
-    pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_worker_start, initargs=(template_dir,))
+    pool = _starting_pool(jobs, template_dir)
     try:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPPING)  # a signal held back is raised here
         yield from pool.imap(_worker_render, all_answers, chunksize=chunk)
         pool.close()
     finally:

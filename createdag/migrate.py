@@ -29,10 +29,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from createdag import scan as scan_folder
 from createdag.codemods.base import Facts
 from createdag.codemods.office365 import ALERT
 from createdag.codemods.registry import FIXERS, RULES, FileResult, Finding, Rule, migrate_source
 from createdag.codemods.structure import CHECK_CHANGED, CHECK_FAILED
+from createdag.escape import printable
 
 BACKUP_SUFFIX = ".airflow2.bak"
 
@@ -93,15 +95,13 @@ class Outcome:
 # ---- which files -------------------------------------------------------------------------------------------
 
 
-def _python_files(path: Path) -> list[Path]:
+def _python_files(path: Path) -> tuple[list[Path], list[str]]:
+    """The ``.py`` files of ``path`` (itself, for a file), and a note per special entry skipped
+    (a FIFO, a socket, a loop, a name not UTF-8: ``scan.python_files``)."""
     if path.is_file():
-        return [path]
-    found = []
-    for file in sorted(path.rglob("*.py")):
-        if any(part.startswith(".") or part == "__pycache__" for part in file.relative_to(path).parts):
-            continue
-        found.append(file)
-    return found
+        return [path], []
+    listed = scan_folder.python_files(path, skip_folders=frozenset({"__pycache__"}))
+    return list(listed.files), listed.notes
 
 
 _EVENTS = {"on_failure_callback": "failure", "on_retry_callback": "retry", "on_success_callback": "success"}
@@ -169,9 +169,11 @@ def find_files(paths: Iterable[Path]) -> tuple[list[Path], list[str]]:
     missing: list[str] = []
     for path in paths:
         if path.exists():
-            files.extend(_python_files(path))
+            found, notes = _python_files(path)
+            files.extend(found)
+            missing.extend(notes)
         else:
-            missing.append(f"{path} is neither a file nor a folder")
+            missing.append(f"{printable(path)} is neither a file nor a folder")
     return list(dict.fromkeys(files)), missing
 
 
@@ -201,7 +203,7 @@ def plan(paths: Iterable[Path]) -> tuple[list[FileOutcome], list[str]]:
     for path in files:
         scan = scans[path]
         if scan is None:
-            messages.append(f"{path}: not read (not UTF-8 text, or unreadable): left as it is")
+            messages.append(f"{printable(path)}: not read (not UTF-8 text, or unreadable): left as it is")
             continue
         elsewhere = {name for name, n in counts.items() if n > (1 if name in scan.names else 0)}
         folder = Facts(callback_events=events, imported_elsewhere=elsewhere)
@@ -217,17 +219,22 @@ def git_committed(path: Path) -> str | None:
             ["git", "-C", str(folder), "rev-parse", "--is-inside-work-tree"], capture_output=True, text=True, timeout=30
         )
         if inside.returncode != 0 or inside.stdout.strip() != "true":
-            return f"{path} is not in a git work tree: --in-place needs git to hold the original (or drop --in-place)"
+            return (
+                f"{printable(path)} is not in a git work tree: --in-place needs git to hold the original "
+                "(or drop --in-place)"
+            )
         tracked = subprocess.run(
             ["git", "-C", str(folder), "ls-files", "--error-unmatch", "--", path.name], capture_output=True, timeout=30
         )
         if tracked.returncode != 0:
-            return f"{path} is not committed: commit it first, so git holds the original (or drop --in-place)"
+            return (
+                f"{printable(path)} is not committed: commit it first, so git holds the original (or drop --in-place)"
+            )
         changed = subprocess.run(
             ["git", "-C", str(folder), "diff", "--quiet", "HEAD", "--", path.name], capture_output=True, timeout=30
         )
         if changed.returncode != 0:
-            return f"{path} has changes not committed: commit them first, so git holds the original"
+            return f"{printable(path)} has changes not committed: commit them first, so git holds the original"
     except (OSError, subprocess.SubprocessError) as exc:
         return f"git could not be run ({exc}): --in-place needs git to hold the original"
     return None
@@ -243,8 +250,8 @@ def diff(outcome: FileOutcome) -> str:
         difflib.unified_diff(
             outcome.result.source.splitlines(keepends=True),
             outcome.result.new_source.splitlines(keepends=True),
-            fromfile=f"{outcome.path} (Airflow 2)",
-            tofile=f"{outcome.path} (Airflow 3)",
+            fromfile=f"{printable(outcome.path)} (Airflow 2)",
+            tofile=f"{printable(outcome.path)} (Airflow 3)",
         )
     )
 
@@ -302,7 +309,7 @@ def migrate(
             shutil.copy2(outcome.path, backup_path(outcome.path))
             outcome.done.append(f"kept the Airflow 2 file as {backup_path(outcome.path)}")
         write_atomic(outcome.path, outcome.result.new_source, force=True)
-        outcome.done.append(f"wrote {outcome.path}")
+        outcome.done.append(f"wrote {printable(outcome.path)}")
         outcome.status = "migrated"
         needs_alerts |= any(f.code == ALERT.code for f in outcome.findings)
     if needs_alerts:
@@ -361,7 +368,7 @@ def report_text(result: Outcome) -> str:
     for outcome in result.files:
         if not outcome.findings and outcome.status == "unchanged":
             continue
-        lines.append(f"{outcome.path}: {outcome.status}")
+        lines.append(f"{printable(outcome.path)}: {outcome.status}")
         for finding in outcome.findings:
             lines.append(f"  line {finding.line}: {finding.kind}: {finding.message} [{finding.code}]")
     counts = summary(result)
@@ -380,7 +387,7 @@ def report_markdown(result: Outcome) -> str:
         if not outcome.findings and outcome.status == "unchanged":
             continue
         lines += [
-            f"## {outcome.path}: {outcome.status}",
+            f"## {printable(outcome.path)}: {outcome.status}",
             "",
             "| Line | Kind | Code | What |",
             "| --- | --- | --- | --- |",

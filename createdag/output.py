@@ -33,8 +33,11 @@ def staged_name(path: Path) -> str:
     return f"{path.name[:40]}.{digest}.staged"
 
 
-def write_atomic(path: Path, text: str, *, force: bool = False) -> None:
-    """Write ``text`` to ``path`` in one step; refuse to replace it unless ``force``."""
+def write_atomic(path: Path, text: str, *, force: bool = False, mode: int = 0o644) -> None:
+    """Write ``text`` to ``path`` in one step; refuse to replace it unless ``force``.
+
+    The file gets ``mode`` less the umask; it has it before it takes its name (``0o600``:
+    never readable by others, not even for a moment)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     if not force and path.exists():
         raise OutputExists(str(path))
@@ -45,7 +48,7 @@ def write_atomic(path: Path, text: str, *, force: bool = False) -> None:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644 & ~_umask())
+        os.chmod(tmp, mode & ~_umask())
         commit(tmp, path, force=force)
     finally:
         tmp.unlink(missing_ok=True)

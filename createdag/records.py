@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
@@ -171,8 +172,8 @@ def inside(dags_dir: Path, relative: str, path: Path, what: str) -> Path:
     candidate = Path(relative)
     if not relative or candidate.is_absolute() or "\x00" in relative:
         raise RecordError(f"{path}: {what} {relative!r} is not a path relative to the dags folder: {_RECORD_HELP}")
-    root = Path(dags_dir).resolve()
-    target = (root / candidate).resolve()
+    root = Path(os.path.realpath(dags_dir))
+    target = Path(os.path.realpath(root / candidate))  # never raises: a symlink loop stays as it is
     if not target.is_relative_to(root) or target == root:
         raise RecordError(f"{path}: {what} {relative!r} points outside the dags folder {dags_dir}: {_RECORD_HELP}")
     return Path(dags_dir) / candidate
@@ -244,6 +245,6 @@ def locate(dags_dir: Path, rec: Record) -> Path | None:
     if recorded.is_file():
         return recorded
     found = find_upstream(dags_dir, rec.dag_id)
-    if found is None or not found.path.resolve().is_relative_to(Path(dags_dir).resolve()):
+    if found is None or not Path(os.path.realpath(found.path)).is_relative_to(os.path.realpath(dags_dir)):
         return None  # never a file reached through a link out of the dags folder
     return found.path

@@ -13,11 +13,14 @@ integrity test.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from createdag import __version__, resources
 from createdag.airflowignore import HEADER, ignore_line
 from createdag.config import CONFIG_FILE, CONFIG_TEMPLATE
+from createdag.errors import UserError
+from createdag.escape import printable
 from createdag.output import write_atomic
 
 AIRFLOWIGNORE = HEADER + ignore_line(resources.ALERTS_FILE) + "\n" + ignore_line(".create_dag") + "/\n"
@@ -70,6 +73,11 @@ def init_repo(root: Path, dags: str = "dags") -> tuple[list[Path], list[Path]]:
 
     written, kept = [], []
     for path, text in files_for(root, dags).items():
+        if path.is_symlink() and not path.exists():
+            raise UserError(
+                f"{printable(path)} is a symlink to {printable(os.readlink(path))}, which does not exist: "
+                "remove the link (or point it at a file), then run init again"
+            )
         if path.exists():
             kept.append(path)
         else:

@@ -9,6 +9,11 @@ writing, the answers given so far are kept in the user's cache folder
 (``$XDG_CACHE_HOME/create_dag``, else ``~/.cache/create_dag``), one file per
 dags folder, and never in the dags folder itself: nothing is written
 there. ``--resume`` starts from them; a written DAG forgets them.
+
+Kept answers hold env var values, so the file is the user's alone: written
+``0600`` in a ``0700`` folder, and a kept file that another user owns, that
+others may write, or that is a symlink is refused with a message, never
+loaded: its answers would become the next DAG.
 """
 
 from __future__ import annotations
@@ -77,14 +82,40 @@ def keep(answers: Mapping[str, Any], output_dir: Path) -> Path:
         "kept_at": dt.datetime.now().isoformat(timespec="seconds"),
         "answers": {key: answers[key] for key in (*BY_KEY, TASKS) if key in answers},
     }
-    write_atomic(path, json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n", force=True)
+    folder = path.parent
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if folder.stat().st_uid == os.getuid():
+        folder.chmod(0o700)  # a folder an older release made 0755
+    write_atomic(path, json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n", force=True, mode=0o600)
     return path
+
+
+def _trusted(path: Path) -> None:
+    """Refuse kept answers that are not the user's own: another user's file, one others may
+    write (or in a folder they may write), or a symlink."""
+    import stat
+
+    for where in (path.parent, path):
+        info = where.lstat()
+        if stat.S_ISLNK(info.st_mode):
+            raise UserError(f"{where} is a symlink: kept answers are never read through one; delete it and start again")
+        if info.st_uid != os.getuid():
+            raise UserError(
+                f"{where} belongs to user id {info.st_uid}, not to you ({os.getuid()}): kept answers are not read "
+                "from another user's file; delete it and start again"
+            )
+        if info.st_mode & 0o022:
+            raise UserError(
+                f"{where} can be changed by other users (mode {stat.S_IMODE(info.st_mode):04o}): kept answers "
+                f"are not read from it; delete it (or chmod {'700' if where.is_dir() else '600'} it) and start again"
+            )
 
 
 def load_kept(output_dir: Path) -> tuple[dict[str, Any], Path]:
     """The answers kept for ``output_dir`` and where they were; ``UserError`` when there are none."""
     path = kept_path(output_dir)
     try:
+        _trusted(path)
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise UserError(

@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 import codecs
 import difflib
+import os
 import re
 import shutil
 import subprocess
@@ -26,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from createdag import dagsource, records
+from createdag import dagsource, records, scan
 from createdag.errors import (
     GitMissing,
     Interrupted,
@@ -38,6 +39,7 @@ from createdag.errors import (
     UserError,
     WriteFailed,
 )
+from createdag.escape import printable
 from createdag.faults import deferred_signals, describe_os_error
 from createdag.invocation import command
 from createdag.questions import BY_KEY, TASKS
@@ -101,9 +103,10 @@ def _black(text: str) -> str:
 
 
 def unified(before: str, after: str, name: str) -> str:
+    shown = printable(name)  # a file name is one line of the diff's header, whatever it holds
     return "".join(
         difflib.unified_diff(
-            before.splitlines(keepends=True), after.splitlines(keepends=True), f"a/{name}", f"b/{name}"
+            before.splitlines(keepends=True), after.splitlines(keepends=True), f"a/{shown}", f"b/{shown}"
         )
     )
 
@@ -287,7 +290,7 @@ def read_dag_text(path: Path) -> tuple[str, TextStyle]:
     try:
         text = data.decode("utf-8-sig" if bom else "utf-8")
     except UnicodeDecodeError as exc:
-        raise UnreadableSource(f"{path} is not UTF-8 text (byte {exc.start}): save it as UTF-8") from None
+        raise UnreadableSource(f"{printable(path)} is not UTF-8 text (byte {exc.start}): save it as UTF-8") from None
     crlf = "\r\n" in text
     return (text.replace("\r\n", "\n") if crlf else text), TextStyle(bom, crlf)
 
@@ -335,11 +338,15 @@ def plan_one(
     from createdag.render import render_dag
 
     path = records.locate(dags_dir, rec)
+    recorded = Path(dags_dir) / rec.path
+    if path is None and os.path.lexists(recorded) and (reason := scan.why_not_regular(recorded)) is not None:
+        message = f"{rec.dag_id}: {printable(recorded)}: {reason}; skipped, the other DAGs are updated"
+        return Outcome(rec.dag_id, "unreadable", recorded, message=message)
     if path is None:
         return Outcome(
             rec.dag_id,
             "deleted",
-            message=f"{rec.dag_id}: {rec.path} is gone and no file defines it: not recreated "
+            message=f"{rec.dag_id}: {printable(rec.path)} is gone and no file defines it: not recreated "
             f"(delete {records.RECORD_DIR}/{rec.dag_id}.json to stop tracking it)",
         )
     try:
@@ -349,7 +356,8 @@ def plan_one(
     if rec.pending and has_markers(ours):
         return Outcome(
             rec.dag_id, "unresolved", path, ours, ours,
-            message=f"{path}: still has conflict markers from the last update: resolve them, then run update again",
+            message=f"{printable(path)}: still has conflict markers from the last update: resolve them, then run "
+            "update again",
         )  # fmt: skip
     old_answers, old_version, base = _base_of(rec)
     answers = resolve_recorded(dags_dir, old_answers, sets, rec.dag_id)
@@ -393,7 +401,7 @@ def plan_one(
         new_rec.pending, new_rec.extra = pending, rec.extra
         return Outcome(
             rec.dag_id, status, path, ours, merged, count, record=new_rec, style=style,
-            message=f"{path}: {count} conflict(s) between your edits and the template: both versions are "
+            message=f"{printable(path)}: {count} conflict(s) between your edits and the template: both versions are "
             "in the file between <<<<<<< and >>>>>>> markers; edit them, then run update again",
         )  # fmt: skip
     if merged != ours:
@@ -402,13 +410,13 @@ def plan_one(
         except SyntaxError as exc:
             return Outcome(
                 rec.dag_id, "broken", path, ours, merged,
-                message=f"{path}: the merge is clean but does not parse (line {exc.lineno}: {exc.msg}): "
+                message=f"{printable(path)}: the merge is clean but does not parse (line {exc.lineno}: {exc.msg}): "
                 "nothing written; see it with --dry-run and apply the change by hand",
             )  # fmt: skip
         if _is_black(ours):
             merged = _black(merged)
     return Outcome(rec.dag_id, status, path, ours, merged, record=new_rec, style=style,
-                   message=f"{'updated' if status == 'updated' else 'up to date:'} {path}")  # fmt: skip
+                   message=f"{'updated' if status == 'updated' else 'up to date:'} {printable(path)}")  # fmt: skip
 
 
 def select(dags_dir: Path, selectors: Sequence[str | Path] = ()) -> list[records.Record]:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, TypeGuard
 from zoneinfo import ZoneInfo
 
-from createdag import dagsource
+from createdag import dagsource, scan
 from createdag import schedule as schedules
 from createdag.errors import UnreadableSource
 
@@ -97,13 +97,11 @@ def index_of(root: Path) -> RepoIndex:
     """Every literal dag_id defined in the Python files under ``root``, from source only;
     a file that cannot be read or parsed is listed, never a reason to stop."""
     found: dict[str, Path] = {}
-    unreadable: list[str] = []
     if not root.is_dir():
         return RepoIndex(found)
-    for path in sorted(root.rglob("*.py")):
-        rel = path.relative_to(root).parts
-        if any(part.startswith(".") or part in ("node_modules", "venv", "__pycache__") for part in rel):
-            continue
+    listed = scan.python_files(root)
+    unreadable: list[str] = [str(item) for item in listed.skipped]
+    for path in listed.files:
         try:
             text = dagsource.read_source(path)
             if "DAG" not in text and "dag" not in text:
@@ -183,10 +181,7 @@ def asset_producers(root: Path) -> dict[str, list[tuple[str, Path]]]:
     found: dict[str, list[tuple[str, Path]]] = {}
     if not root.is_dir():
         return found
-    for path in sorted(root.rglob("*.py")):
-        rel = path.relative_to(root).parts
-        if any(part.startswith(".") or part in ("node_modules", "venv", "__pycache__") for part in rel):
-            continue
+    for path in scan.python_files(root).files:
         tree = dagsource.try_read_tree(path, containing=("outlets",))
         if tree is None:
             continue
@@ -208,11 +203,19 @@ def asset_producers_cached(root: Path) -> dict[str, list[tuple[str, Path]]]:
     files: list[tuple[str, int]] = []
     for folder, _ in stamp:
         try:
-            files.extend((str(p), p.stat().st_mtime_ns) for p in Path(folder).glob("*.py"))
+            files.extend((str(p), _mtime(p)) for p in Path(folder).glob("*.py"))
         except OSError:
             continue
     cached = _producers_at(root, stamp, tuple(files))
     return {uri: list(dags) for uri, dags in cached.items()}
+
+
+def _mtime(path: Path) -> int:
+    """When ``path`` last changed; -1 for an entry that cannot be stat'ed (a symlink loop)."""
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return -1
 
 
 # --- alignment ---------------------------------------------------------------------------

@@ -41,14 +41,39 @@ without dag_id, task_id or run_id is a logged warning, not an empty card.
 An alert never changes the task's outcome: every error is logged (without
 the URL) and swallowed. ``total_timeout`` is a wall-clock deadline for the
 whole alert, from connection look-up to the answer's last byte, that no slow
-or drip-feeding server can stretch. Sending retries 408, 429, 5xx and network
-errors with backoff, honouring ``Retry-After``, within that deadline and a
-bounded number of attempts. A 2xx status line counts as delivered at once,
-whatever follows it, so a slow or missing body never posts the card twice;
-redirects are not followed (urllib would replay the POST as an empty GET).
+or drip-feeding server can stretch. One card per failure: a request whose body
+went out is sent again only when the server answered that it did not take it
+(408, 429, 5xx), with backoff, honouring ``Retry-After``, within that deadline
+and a bounded number of attempts; a connection that failed before the body
+went out is tried again too. A body sent and then met by silence, a reset or
+garbage is not sent again (Teams may have it), and the log says so. A 2xx
+status line counts as delivered at once, whatever follows it; redirects are
+not followed (urllib would replay the POST as an empty GET). The card stays
+under ``MAX_MESSAGE_BYTES`` whatever the context holds (``build_message``).
 
 This module imports only the Airflow SDK's ``BaseNotifier`` at parse time;
 connection look-up and HTTP happen when a callback fires.
+
+Two parts, one file. Above ``# === the Teams channel``, the channel-neutral
+core: the facts of an alert (``AlertFacts``, from a task's or a deadline's
+context), the connection, redaction, the HTTP transport with its deadline and
+retries (``post_with_retries``), and the Airflow glue (``Channel``,
+``deliver``, ``alert_task``, ``alert_deadline``, ``AlertNotifier``). Below it,
+the Teams card and the names DAGs import (``TeamsNotifier``,
+``on_failure_alert``, ``deadline_alert``). Another channel is a ``Channel``
+subclass (its name, connection, formats and ``build``) and an
+``AlertNotifier`` subclass naming it, in its own module beside this one::
+
+    from teams_alerts import AlertNotifier, Channel
+
+    class SlackChannel(Channel):
+        name, default_conn_id, formats = "Slack", "slack_webhook_url", ("text",)
+
+        def build(self, facts, message_format):
+            return json.dumps({"text": f"{facts.dag_id}.{facts.task_id} {facts.event}"}).encode()
+
+    class SlackNotifier(AlertNotifier):
+        channel = SlackChannel()
 """
 
 from __future__ import annotations
@@ -237,175 +262,38 @@ def missing_facts(facts: AlertFacts) -> list[str]:
     return [name for name in ("dag_id", "task_id", "run_id") if not getattr(facts, name)]
 
 
-#: What Adaptive Card Markdown can read as markup anywhere in a line: emphasis (``*``, and
-#: ``_`` unless inside a word), links and images (``[``), autolinks and Teams mentions (``<at>``),
-#: entities (``&lt;``), code and strike-through. Each gets a CommonMark backslash escape.
-_MARKDOWN_INLINE = re.compile(r"[\\`*\[\]<~]|&(?=[#A-Za-z0-9])|_+")
-#: After ``<``, what would make a Teams mention tag: ``<at>``, ``</at>``, in any case.
-_MENTION_TAIL = re.compile(r"/?\s*at", re.IGNORECASE)
-#: What makes a line a quote, list item, heading or rule when it starts one.
-_MARKDOWN_LINE_START = re.compile(r"^(\s*)(?:(>|[-+#](?=\s|$)|-(?=\s*-))|(\d+)([.)])(?=\s|$))")
-
-
-def markdown_text(text: str) -> str:
-    """``text`` for a TextBlock or a fact value (both Markdown in Teams), shown as the text it is.
-
-    Markup characters are backslash-escaped, so a task cannot plant a link, an ``<at>``
-    mention or formatting through its error message or ids; each line break becomes the
-    blank line (``"\\n\\n"``) that Teams needs to show a break at all (it ignores a single one).
-    Underscores inside a word (``sales_daily``) stay as they are: Markdown never reads
-    them as emphasis, and ids stay readable where a client shows the escapes.
-    """
-    lines = []
-    for line in text.splitlines():
-        line = _MARKDOWN_INLINE.sub(_escape_inline, line)  # leaves ">", digits, "-", "+", "#", "." and ")"
-        lines.append(_MARKDOWN_LINE_START.sub(_escape_line_start, line, count=1))
-    return "\n\n".join(lines)
-
-
-def _escape_inline(match: re.Match[str]) -> str:
-    found, line, start, end = match[0], match.string, match.start(), match.end()
-    if found[0] == "_" and start > 0 and end < len(line) and line[start - 1].isalnum() and line[end].isalnum():
-        return found  # intraword: sales_daily, manual__2026
-    if found == "<" and _MENTION_TAIL.match(line, end):
-        # "\<at>" still holds the substring "<at>": a word joiner (invisible) breaks the tag itself
-        return "\\<\N{WORD JOINER}"
-    return "".join("\\" + char for char in found)
-
-
-def _escape_line_start(match: re.Match[str]) -> str:
-    indent, marker, digits, dot = match.groups()
-    return f"{indent}\\{marker}" if marker else f"{indent}{digits}\\{dot}"
-
-
-def _title(facts: AlertFacts) -> str:
-    word, _, _, emoji = _EVENTS[facts.event]
-    return f"{emoji} Airflow {'task' if facts.task_id else 'run'} {word}"
+def deadline_facts(context: Mapping[str, Any] | None) -> AlertFacts | None:
+    """The facts of a missed deadline from the context Airflow's deadline machinery passes its
+    callback (``Deadline.handle_miss``: ``{"dag_run": <the run as the REST API shows it>,
+    "deadline": {"id", "deadline_time"}}``); None when it names no run."""
+    if not context or not hasattr(context, "get"):
+        return None
+    dag_run = context.get("dag_run")
+    deadline = context.get("deadline")
+    run = dag_run if isinstance(dag_run, Mapping) else {}
+    due = deadline.get("deadline_time") if isinstance(deadline, Mapping) else None
+    isoformat = _attribute(due, "isoformat")
+    try:
+        due_text = _text(isoformat()) if callable(isoformat) else _text(due)
+    except Exception:  # noqa: BLE001 - an odd date object: leave the row out
+        due_text = ""
+    facts = AlertFacts(
+        event=DEADLINE_EVENT,
+        dag_id=_text(run.get("dag_id") or _attribute(dag_run, "dag_id")),
+        task_id="",
+        run_id=_text(run.get("dag_run_id") or run.get("run_id") or _attribute(dag_run, "run_id")),
+        logical_date=_text(run.get("logical_date")) or None,
+        try_number=None,
+        log_url=None,
+        exception=None,
+        deadline=due_text or None,
+    )
+    return facts if facts.dag_id and facts.run_id else None
 
 
 def _subject(facts: AlertFacts) -> str:
     """``dag.task`` for a task's alert, ``dag`` for a run's."""
     return f"{facts.dag_id}.{facts.task_id}" if facts.task_id else facts.dag_id
-
-
-def _fact_list(facts: AlertFacts) -> list[tuple[str, str]]:
-    rows = [("DAG", facts.dag_id), ("Task", facts.task_id), ("Run", facts.run_id)]
-    if not facts.task_id:  # a run's alert (a missed deadline)
-        rows.remove(("Task", facts.task_id))
-    if facts.logical_date:
-        rows.append(("Logical date", facts.logical_date))
-    if facts.deadline:
-        rows.append(("Deadline", facts.deadline))
-    if facts.try_number is not None:
-        rows.append(("Try", str(facts.try_number)))
-    return rows
-
-
-def adaptive_card(facts: AlertFacts) -> dict[str, Any]:
-    """An Adaptive Card 1.5 for the event, as data."""
-    _, colour, _, _ = _EVENTS[facts.event]
-    body: list[dict[str, Any]] = [
-        {
-            "type": "TextBlock",
-            "text": _title(facts),
-            "weight": "Bolder",
-            "size": "Medium",
-            "color": colour,
-            "wrap": True,
-        },
-        {
-            "type": "FactSet",
-            "facts": [{"title": title, "value": markdown_text(value)} for title, value in _fact_list(facts)],
-        },
-    ]
-    if facts.exception:
-        body.append(
-            {
-                "type": "TextBlock",
-                "text": markdown_text(facts.exception),
-                "wrap": True,
-                "fontType": "Monospace",
-                "size": "Small",
-            }
-        )
-    card: dict[str, Any] = {
-        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
-        "type": "AdaptiveCard",
-        "version": "1.5",
-        "msteams": {"width": "Full"},
-        "body": body,
-    }
-    if facts.log_url:
-        card["actions"] = [{"type": "Action.OpenUrl", "title": "View log", "url": facts.log_url}]
-    return card
-
-
-def workflows_message(facts: AlertFacts) -> dict[str, Any]:
-    """The envelope a Power Automate Workflows webhook expects around the card."""
-    return {
-        "type": "message",
-        "attachments": [
-            {
-                "contentType": "application/vnd.microsoft.card.adaptive",
-                "contentUrl": None,
-                "content": adaptive_card(facts),
-            }
-        ],
-    }
-
-
-def legacy_message_card(facts: AlertFacts) -> dict[str, Any]:
-    """A MessageCard, for a team still on an Office 365 connector webhook."""
-    _, _, theme, _ = _EVENTS[facts.event]
-    section: dict[str, Any] = {
-        "activityTitle": _title(facts),
-        "facts": [{"name": title, "value": value} for title, value in _fact_list(facts)],
-        "markdown": False,
-    }
-    if facts.exception:
-        section["text"] = facts.exception
-    card: dict[str, Any] = {
-        "@type": "MessageCard",
-        "@context": "https://schema.org/extensions",
-        "summary": f"{_subject(facts)} {_EVENTS[facts.event][0]}",
-        "themeColor": theme,
-        "title": _title(facts),
-        "sections": [section],
-    }
-    if facts.log_url:
-        card["potentialAction"] = [
-            {"@type": "OpenUri", "name": "View log", "targets": [{"os": "default", "uri": facts.log_url}]}
-        ]
-    return card
-
-
-def build_message(facts: AlertFacts, message_format: str = "workflows", limit: int = MAX_MESSAGE_BYTES) -> bytes:
-    """The request body, under ``limit`` bytes: the exception text is cut, never the ids."""
-    if message_format not in FORMATS:
-        raise ValueError(f"message_format must be one of {FORMATS}, not {message_format!r}")
-    builder = workflows_message if message_format == "workflows" else legacy_message_card
-
-    def encode(candidate: AlertFacts) -> bytes:
-        # "replace" only guards a hand-made AlertFacts: facts_from_context gives valid Unicode
-        return json.dumps(builder(candidate), ensure_ascii=False).encode("utf-8", "replace")
-
-    body = encode(facts)
-    if len(body) <= limit or not facts.exception:
-        return body
-    low, high = 0, len(facts.exception)
-    best = encode(_with_exception(facts, None))
-    while low <= high:  # longest prefix of the exception text that fits
-        middle = (low + high) // 2
-        candidate = encode(_with_exception(facts, facts.exception[:middle] + "\N{HORIZONTAL ELLIPSIS} (cut)"))
-        if len(candidate) <= limit:
-            best, low = candidate, middle + 1
-        else:
-            high = middle - 1
-    return best
-
-
-def _with_exception(facts: AlertFacts, exception: str | None) -> AlertFacts:
-    return AlertFacts(**{**facts.__dict__, "exception": exception})
 
 
 # --- where it goes -------------------------------------------------------------------------
@@ -518,6 +406,8 @@ class SendResult:
     attempts: int
     status: int | None
     reason: str
+    #: the card went out but no answer said whether Teams took it: it may be in the channel
+    unknown: bool = False
 
 
 def _retry_after(value: str | None, now: Callable[[], float] = time.time) -> float | None:
@@ -564,6 +454,10 @@ class _Attempt:
         self.reason = ""
         self.retry_after: str | None = None
         self.error: BaseException | None = None
+        #: the whole request, body included, went out: from now on the server may have the card
+        self.body_sent = False
+        #: the caller stopped waiting (its deadline) before the worker finished
+        self.timed_out = False
         self._lock = threading.Lock()
         self._abandoned = False
         self._connections: list[http.client.HTTPConnection] = []
@@ -628,12 +522,20 @@ def _opener(attempt: _Attempt) -> urllib.request.OpenerDirector:
             attempt.connecting(self)
             super().connect()
 
+        def request(self, *args: Any, **kwargs: Any) -> None:
+            super().request(*args, **kwargs)
+            attempt.body_sent = True
+
     class HTTPSConnection(http.client.HTTPSConnection):
         response_class = Response
 
         def connect(self) -> None:
             attempt.connecting(self)
             super().connect()
+
+        def request(self, *args: Any, **kwargs: Any) -> None:
+            super().request(*args, **kwargs)
+            attempt.body_sent = True
 
     class HTTPHandler(urllib.request.HTTPHandler):
         def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
@@ -668,7 +570,9 @@ def _post_once(url: str, body: bytes, limit: float) -> _Attempt:
         target=attempt.run, args=(_opener(attempt), request, limit), name="teams-alert-post", daemon=True
     )
     worker.start()
-    attempt.done.wait(limit)
+    # decided before abandon(): shutting the socket makes the worker fail at once (a status line
+    # cut in two is a BadStatusLine), and that failure is the deadline's doing, not the server's
+    attempt.timed_out = not attempt.done.wait(limit)
     attempt.abandon()
     return attempt
 
@@ -694,21 +598,28 @@ def post_with_retries(
     max_attempts: int = 10,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
+    label: str = "alert",
 ) -> SendResult:
-    """POST ``body`` to ``url``; retry 408/429/5xx and network errors; end by ``total_timeout``.
+    """POST ``body`` to ``url`` once per failure at most; end by ``total_timeout``.
 
     ``total_timeout`` is a wall-clock deadline for everything: name lookup, connection,
     TLS, the answer's last byte and the waits between tries; no server can stretch it by
     answering slowly. ``timeout`` bounds each attempt the same way. A 2xx status line is
-    success (Workflows answers 202 with an empty body) and ends the call at once: a slow or
-    missing body after it is never a reason to post the card again. A try that timed out
-    before any status line is retried, so a server that took the card without saying so in
-    time may get it twice; a retried 429 or 5xx was refused, and gets it once.
-    Other answers are permanent: retrying a 404 only delays the log line that says the
-    flow is gone. A ``Retry-After`` header replaces the exponential backoff; when the wait
+    success (Workflows answers 202 with an empty body) and ends the call at once.
+
+    One card per failure: a request whose body went out is sent again only when the
+    server answered that it did not take it (408, 429, 5xx). When the connection failed
+    before the body was sent (refused, reset, no name, the deadline during connect), the
+    card cannot have arrived and is sent again. When the body went out and then no answer
+    came in time, the connection broke or the answer was garbage, the server may have
+    taken the card: it is not sent again, and the log says so. Other answers are
+    permanent: retrying a 404 only delays the log line that says the flow is gone.
+    A ``Retry-After`` header replaces the exponential backoff; when the wait
     it asks for would pass the deadline we stop now rather than retry early.
     ``max_attempts`` stops a server that keeps answering ``Retry-After: 0`` from being
-    hammered. Never raises; ``reason`` holds no form of the secret (``log_safe``).
+    hammered. Every try that is repeated is logged, as ``label`` (``Teams alert for
+    sales_daily.main``), with why. Never raises; ``reason`` holds no form of the secret
+    (``log_safe``).
     """
     deadline = clock() + total_timeout
     attempt, status, reason = 0, None, "not sent"
@@ -728,29 +639,43 @@ def post_with_retries(
         if outcome.accepted:
             return SendResult(True, attempt, outcome.status, f"HTTP {outcome.status}")
         status = outcome.status
-        if not outcome.finished:  # the deadline, or this try's share of it, passed first
-            heard = f"HTTP {status} {outcome.reason}, then " if status is not None else ""
-            reason = log_safe(f"{heard}TimeoutError: no complete answer within {limit:.3g}s", url)
-        elif outcome.error is not None:
-            status, reason = None, _describe(outcome.error, url)
-            transient = isinstance(outcome.error, OSError | http.client.HTTPException)
-            if not transient or isinstance(outcome.error, http.client.InvalidURL):
-                return SendResult(False, attempt, None, reason)  # a malformed URL: retrying will not help
-        else:
+        if status is not None:  # the server answered, and not with a 2xx
             reason = log_safe(f"HTTP {status} {outcome.reason}".rstrip(), url)
+            if outcome.timed_out:
+                reason = log_safe(f"{reason}, then no complete answer within {limit:.3g}s", url)
             if status not in RETRYABLE_STATUS:
                 return SendResult(False, attempt, status, reason)
+            reason += ": the webhook did not take the message"
             wait = _retry_after(outcome.retry_after)
+        else:
+            cause = getattr(outcome.error, "reason", outcome.error)  # urllib wraps what happens while connecting
+            if outcome.timed_out or isinstance(cause, TimeoutError):  # the socket's timeout is this try's limit
+                failure = f"TimeoutError: no complete answer within {limit:.3g}s (the alert's deadline)"
+            else:
+                failed = outcome.error or TimeoutError()
+                failure = _describe(failed, url)
+                if not isinstance(failed, OSError | http.client.HTTPException) or isinstance(
+                    failed, http.client.InvalidURL
+                ):
+                    return SendResult(False, attempt, None, failure)  # a malformed URL: retrying will not help
+            if outcome.body_sent:
+                reason = log_safe(
+                    f"{failure} after the message was sent; not sent again, as the webhook may have taken it "
+                    "(one message per failure, never two)", url,
+                )  # fmt: skip
+                return SendResult(False, attempt, None, reason, unknown=True)
+            reason = log_safe(f"{failure} before the message was sent", url)
         if attempt >= max_attempts:
             return SendResult(False, attempt, status, f"{reason}; gave up after {attempt} attempts")
         if wait is None:
             wait = backoff * 2 ** (attempt - 1)
         if clock() + wait >= deadline:
             return SendResult(False, attempt, status, f"{reason}; gave up, next try would pass {total_timeout:.3g}s")
+        _log(logging.WARNING, url, "%s: try %d failed (%s); trying again in %.3gs", label, attempt, reason, wait)
         sleep(wait)
 
 
-# --- the Airflow side ---------------------------------------------------------------------------
+# --- the Airflow side: a channel, its delivery and the notifier -----------------------------------------
 
 
 def _mask(url: str) -> None:
@@ -781,50 +706,409 @@ def _base_hook() -> Any:
         return importlib.import_module("airflow.hooks.base").BaseHook
 
 
-def send_alert(
-    context: Mapping[str, Any],
-    event: str = "failure",
-    conn_id: str = DEFAULT_CONN_ID,
-    message_format: str = "workflows",
-    *,
-    timeout: float = 10.0,
-    total_timeout: float = 30.0,
-    backoff: float = 1.0,
-    sleep: Callable[[float], None] = time.sleep,
-) -> bool:
-    """Post one alert for ``context``; return whether Teams accepted it.
+class Channel:
+    """What an alert channel adds to the core: everything else (the facts, the connection, the
+    transport with its deadline and retries, redaction, the notifier) is shared.
 
-    Never raises: the task's outcome is decided before the callback runs, and
-    an exception here would only bury the task's own error under ours.
+    A channel names itself in log lines (``name``), reads its webhook from a connection
+    (``default_conn_id``), writes the message formats it lists (``formats``, the first one
+    the default), and builds the request body for a set of facts (``build``), under the
+    size its service accepts. The Teams channel below is one; a second one is a subclass
+    of this and of ``AlertNotifier``, beside this module, with no transport of its own.
     """
-    try:
-        return _send_alert(context, event, conn_id, message_format, timeout, total_timeout, backoff, sleep)
-    except Exception as error:  # noqa: BLE001 - an alert must never fail the task
-        log.error("Teams alert not sent: unexpected %s", type(error).__name__)
-        return False
+
+    name = "webhook"
+    default_conn_id = "alert_webhook_url"
+    formats: tuple[str, ...] = ("json",)
+    #: what to check when the service refuses a message for good (a 4xx), in the log line
+    rejected_hint = "check that connection {conn_id!r} holds the webhook's current URL"
+
+    def build(self, facts: AlertFacts, message_format: str) -> bytes:
+        """The request body (JSON) for ``facts``."""
+        raise NotImplementedError
+
+    def url_from_connection(self, conn: Any) -> str:
+        """The webhook URL an Airflow connection holds (see ``webhook_url_from_connection``)."""
+        return webhook_url_from_connection(conn)
+
+    def deliver(self, facts: AlertFacts, conn_id: str, message_format: str, timeout: float, total_timeout: float,
+                backoff: float, sleep: Callable[[float], None], started: float) -> bool:  # fmt: skip
+        """Send ``facts`` through this channel: ``deliver``."""
+        return deliver(self, facts, conn_id, message_format, timeout, total_timeout, backoff, sleep, started)
 
 
-def _send_alert(
-    context: Mapping[str, Any],
-    event: str,
+def deliver(
+    channel: Channel,
+    facts: AlertFacts,
     conn_id: str,
     message_format: str,
     timeout: float,
     total_timeout: float,
     backoff: float,
     sleep: Callable[[float], None],
+    started: float,
 ) -> bool:
-    started = time.monotonic()
-    facts = facts_from_context(context, event) if context and hasattr(context, "get") else None
-    missing = missing_facts(facts) if facts else ["context"]
-    if facts is None or missing:
-        log.warning(
-            "Teams alert (%s) skipped: the callback context has no %s; an alert that names no task "
-            "would be an empty card (is TeamsNotifier a DAG-level callback? use it in the tasks' callbacks)",
-            event, ", ".join(missing),
-        )  # fmt: skip
+    """Build the message for ``facts``, read the connection, post with retries, log the outcome."""
+    what = f"{channel.name} alert"
+    try:
+        body = channel.build(facts, message_format)
+    except Exception as error:  # noqa: BLE001 - an alert must never fail the task
+        log.error("%s not sent: could not build the message (%s)", what, type(error).__name__)
         return False
-    return _deliver(facts, conn_id, message_format, timeout, total_timeout, backoff, sleep, started)
+    try:
+        url = channel.url_from_connection(_base_hook().get_connection(conn_id))
+    except Exception as error:  # noqa: BLE001 - AirflowNotFoundException, AlertConfigError, ...
+        detail = str(error) if isinstance(error, AlertConfigError) else type(error).__name__
+        log.error("%s for %s not sent: connection %r unusable (%s)", what, _subject(facts), conn_id, detail)
+        return False
+    _mask(url)
+    left = max(0.0, total_timeout - (time.monotonic() - started))  # the connection look-up counts too
+    label = f"{what} for {_subject(facts)}"
+    result = post_with_retries(
+        url, body, timeout=timeout, total_timeout=left, backoff=backoff, sleep=sleep, label=label
+    )
+    if result.sent:
+        _log(logging.INFO, url, "%s alert for %s sent (%s)", channel.name, _subject(facts), result.reason)
+    elif result.unknown:
+        _log(logging.ERROR, url, "%s may not have arrived (%s)", label, result.reason)
+    elif result.status in PERMANENT_STATUS:
+        _log(
+            logging.ERROR, url, "%s rejected the alert for %s (%s); not retried: %s",
+            channel.name, _subject(facts), result.reason, channel.rejected_hint.format(conn_id=conn_id),
+        )  # fmt: skip
+    else:
+        _log(logging.ERROR, url, "%s not sent after %d attempt(s) (%s)", label, result.attempts, result.reason)
+    return result.sent
+
+
+def _log(level: int, url: str, message: str, *args: object) -> None:
+    """Log with every text argument passed through ``log_safe``: the one way out once the URL is known."""
+    log.log(level, message, *(log_safe(arg, url) if isinstance(arg, str) else arg for arg in args))
+
+
+def alert_task(
+    channel: Channel,
+    context: Mapping[str, Any],
+    event: str,
+    conn_id: str,
+    message_format: str,
+    *,
+    timeout: float = 10.0,
+    total_timeout: float = 30.0,
+    backoff: float = 1.0,
+    sleep: Callable[[float], None] = time.sleep,
+) -> bool:
+    """Post one alert for a task callback's ``context`` through ``channel``; return whether it was taken.
+
+    Never raises: the task's outcome is decided before the callback runs, and
+    an exception here would only bury the task's own error under ours.
+    """
+    try:
+        started = time.monotonic()
+        facts = facts_from_context(context, event) if context and hasattr(context, "get") else None
+        missing = missing_facts(facts) if facts else ["context"]
+        if facts is None or missing:
+            log.warning(
+                "%s alert (%s) skipped: the callback context has no %s; an alert that names no task "
+                "would be an empty message (is the notifier a DAG-level callback? use it in the tasks' callbacks)",
+                channel.name, event, ", ".join(missing),
+            )  # fmt: skip
+            return False
+        return channel.deliver(facts, conn_id, message_format, timeout, total_timeout, backoff, sleep, started)
+    except Exception as error:  # noqa: BLE001 - an alert must never fail the task
+        log.error("%s alert not sent: unexpected %s", channel.name, type(error).__name__)
+        return False
+
+
+def alert_deadline(
+    channel: Channel,
+    context: Mapping[str, Any] | None,
+    conn_id: str,
+    message_format: str,
+    *,
+    timeout: float = 10.0,
+    total_timeout: float = 30.0,
+    backoff: float = 1.0,
+    sleep: Callable[[float], None] = time.sleep,
+) -> bool:
+    """Post one "missed deadline" alert for a deadline callback's ``context`` through ``channel``.
+    Never raises."""
+    try:
+        facts = deadline_facts(context)
+        if facts is None:
+            log.warning("%s deadline alert skipped: the callback context names no DAG run", channel.name)
+            return False
+        return channel.deliver(facts, conn_id, message_format, timeout, total_timeout, backoff, sleep, time.monotonic())
+    except Exception as error:  # noqa: BLE001 - an alert must never fail its caller
+        log.error("%s deadline alert not sent: unexpected %s", channel.name, type(error).__name__)
+        return False
+
+
+class AlertNotifier(BaseNotifier):
+    """Airflow's notifier for a channel: post an alert when a task fails, retries or succeeds.
+
+    A channel's notifier is this with ``channel`` set (see ``TeamsNotifier``); Airflow calls
+    it with the task's context, and ``alert_task`` does the rest.
+    """
+
+    template_fields = ("conn_id",)
+    channel: Channel = Channel()
+
+    def __init__(
+        self,
+        event: str = "failure",
+        conn_id: str | None = None,
+        message_format: str | None = None,
+        timeout: float = 10.0,
+        total_timeout: float = 30.0,
+    ) -> None:
+        super().__init__()
+        formats = self.channel.formats
+        message_format = formats[0] if message_format is None else message_format
+        if event not in EVENTS:
+            raise ValueError(f"event must be one of {EVENTS}, not {event!r}")
+        if message_format not in formats:
+            raise ValueError(f"message_format must be one of {formats}, not {message_format!r}")
+        self.event = event
+        self.conn_id = self.channel.default_conn_id if conn_id is None else conn_id
+        self.message_format = message_format
+        self.timeout = timeout
+        self.total_timeout = total_timeout
+
+    def notify(self, context: Any) -> None:
+        alert_task(
+            self.channel, context, self.event, self.conn_id, self.message_format,
+            timeout=self.timeout, total_timeout=self.total_timeout,
+        )  # fmt: skip
+
+
+# === the Teams channel =====================================================================================
+# Everything above is channel-neutral. Below: the Teams card (an Adaptive Card in a Workflows message, or
+# a legacy MessageCard), the Teams channel, and the names DAGs import: TeamsNotifier, on_failure_alert,
+# deadline_alert (and send_alert, send_deadline_alert).
+
+
+#: What Adaptive Card Markdown can read as markup anywhere in a line: emphasis (``*``, and
+#: ``_`` unless inside a word), links and images (``[``), autolinks and Teams mentions (``<at>``),
+#: entities (``&lt;``), code and strike-through. Each gets a CommonMark backslash escape.
+_MARKDOWN_INLINE = re.compile(r"[\\`*\[\]<~]|&(?=[#A-Za-z0-9])|_+")
+#: After ``<``, what would make a Teams mention tag: ``<at>``, ``</at>``, in any case.
+_MENTION_TAIL = re.compile(r"/?\s*at", re.IGNORECASE)
+#: What makes a line a quote, list item, heading or rule when it starts one.
+_MARKDOWN_LINE_START = re.compile(r"^(\s*)(?:(>|[-+#](?=\s|$)|-(?=\s*-))|(\d+)([.)])(?=\s|$))")
+
+
+def markdown_text(text: str) -> str:
+    """``text`` for a TextBlock or a fact value (both Markdown in Teams), shown as the text it is.
+
+    Markup characters are backslash-escaped, so a task cannot plant a link, an ``<at>``
+    mention or formatting through its error message or ids; each line break becomes the
+    blank line (``"\\n\\n"``) that Teams needs to show a break at all (it ignores a single one).
+    Underscores inside a word (``sales_daily``) stay as they are: Markdown never reads
+    them as emphasis, and ids stay readable where a client shows the escapes.
+    """
+    lines = []
+    for line in text.splitlines():
+        line = _MARKDOWN_INLINE.sub(_escape_inline, line)  # leaves ">", digits, "-", "+", "#", "." and ")"
+        lines.append(_MARKDOWN_LINE_START.sub(_escape_line_start, line, count=1))
+    return "\n\n".join(lines)
+
+
+def _escape_inline(match: re.Match[str]) -> str:
+    found, line, start, end = match[0], match.string, match.start(), match.end()
+    if found[0] == "_" and start > 0 and end < len(line) and line[start - 1].isalnum() and line[end].isalnum():
+        return found  # intraword: sales_daily, manual__2026
+    if found == "<" and _MENTION_TAIL.match(line, end):
+        # "\<at>" still holds the substring "<at>": a word joiner (invisible) breaks the tag itself
+        return "\\<\N{WORD JOINER}"
+    return "".join("\\" + char for char in found)
+
+
+def _escape_line_start(match: re.Match[str]) -> str:
+    indent, marker, digits, dot = match.groups()
+    return f"{indent}\\{marker}" if marker else f"{indent}{digits}\\{dot}"
+
+
+def _title(facts: AlertFacts) -> str:
+    word, _, _, emoji = _EVENTS[facts.event]
+    return f"{emoji} Airflow {'task' if facts.task_id else 'run'} {word}"
+
+
+def _fact_list(facts: AlertFacts) -> list[tuple[str, str]]:
+    rows = [("DAG", facts.dag_id), ("Task", facts.task_id), ("Run", facts.run_id)]
+    if not facts.task_id:  # a run's alert (a missed deadline)
+        rows.remove(("Task", facts.task_id))
+    if facts.logical_date:
+        rows.append(("Logical date", facts.logical_date))
+    if facts.deadline:
+        rows.append(("Deadline", facts.deadline))
+    if facts.try_number is not None:
+        rows.append(("Try", str(facts.try_number)))
+    return rows
+
+
+def adaptive_card(facts: AlertFacts) -> dict[str, Any]:
+    """An Adaptive Card 1.5 for the event, as data."""
+    _, colour, _, _ = _EVENTS[facts.event]
+    body: list[dict[str, Any]] = [
+        {
+            "type": "TextBlock",
+            "text": _title(facts),
+            "weight": "Bolder",
+            "size": "Medium",
+            "color": colour,
+            "wrap": True,
+        },
+        {
+            "type": "FactSet",
+            "facts": [{"title": title, "value": markdown_text(value)} for title, value in _fact_list(facts)],
+        },
+    ]
+    if facts.exception:
+        body.append(
+            {
+                "type": "TextBlock",
+                "text": markdown_text(facts.exception),
+                "wrap": True,
+                "fontType": "Monospace",
+                "size": "Small",
+            }
+        )
+    card: dict[str, Any] = {
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "type": "AdaptiveCard",
+        "version": "1.5",
+        "msteams": {"width": "Full"},
+        "body": body,
+    }
+    if facts.log_url:
+        card["actions"] = [{"type": "Action.OpenUrl", "title": "View log", "url": facts.log_url}]
+    return card
+
+
+def workflows_message(facts: AlertFacts) -> dict[str, Any]:
+    """The envelope a Power Automate Workflows webhook expects around the card."""
+    return {
+        "type": "message",
+        "attachments": [
+            {
+                "contentType": "application/vnd.microsoft.card.adaptive",
+                "contentUrl": None,
+                "content": adaptive_card(facts),
+            }
+        ],
+    }
+
+
+def legacy_message_card(facts: AlertFacts) -> dict[str, Any]:
+    """A MessageCard, for a team still on an Office 365 connector webhook."""
+    _, _, theme, _ = _EVENTS[facts.event]
+    section: dict[str, Any] = {
+        "activityTitle": _title(facts),
+        "facts": [{"name": title, "value": value} for title, value in _fact_list(facts)],
+        "markdown": False,
+    }
+    if facts.exception:
+        section["text"] = facts.exception
+    card: dict[str, Any] = {
+        "@type": "MessageCard",
+        "@context": "https://schema.org/extensions",
+        "summary": f"{_subject(facts)} {_EVENTS[facts.event][0]}",
+        "themeColor": theme,
+        "title": _title(facts),
+        "sections": [section],
+    }
+    if facts.log_url:
+        card["potentialAction"] = [
+            {"@type": "OpenUri", "name": "View log", "targets": [{"os": "default", "uri": facts.log_url}]}
+        ]
+    return card
+
+
+#: What a fact other than the error is cut to, longest first, when the card is too large even
+#: without the error text: a context may hold ids of any length (a 3 MB deadline card was seen).
+FACT_CAPS = (1_000, 200, 40)
+#: A "View log" link longer than this is left out: a cut URL leads nowhere.
+MAX_LOG_URL_CHARS = 2_000
+_CUT = "\N{HORIZONTAL ELLIPSIS} (cut)"
+
+
+def build_message(facts: AlertFacts, message_format: str = "workflows", limit: int = MAX_MESSAGE_BYTES) -> bytes:
+    """The request body, under ``limit`` bytes whatever the facts hold.
+
+    The exception text is cut first; only when the card is too large without it are the
+    other facts (ids, dates: Airflow's are short, a context's may not be) cut too, to each
+    of ``FACT_CAPS`` in turn, and the error text given what room is left."""
+    if message_format not in FORMATS:
+        raise ValueError(f"message_format must be one of {FORMATS}, not {message_format!r}")
+    builder = workflows_message if message_format == "workflows" else legacy_message_card
+
+    def encode(candidate: AlertFacts) -> bytes:
+        # "replace" only guards a hand-made AlertFacts: facts_from_context gives valid Unicode
+        return json.dumps(builder(candidate), ensure_ascii=False).encode("utf-8", "replace")
+
+    if facts.log_url and len(facts.log_url) > MAX_LOG_URL_CHARS:
+        facts = AlertFacts(**{**facts.__dict__, "log_url": None})
+    for cap in (None, *FACT_CAPS):
+        candidate = facts if cap is None else _capped(facts, cap)
+        body = _fitted(candidate, encode, limit)
+        if body is not None:
+            return body
+    raise ValueError(f"no card fits in {limit} bytes")  # only for a limit below an empty card's size
+
+
+def _capped(facts: AlertFacts, cap: int) -> AlertFacts:
+    """``facts`` with every text but the exception cut to ``cap`` characters."""
+
+    def cut(text: str | None) -> str | None:
+        return text if text is None or len(text) <= cap else text[:cap] + _CUT
+
+    fields = ("dag_id", "task_id", "run_id", "logical_date", "deadline")
+    return AlertFacts(**{**facts.__dict__, **{name: cut(getattr(facts, name)) for name in fields}})
+
+
+def _fitted(facts: AlertFacts, encode: Callable[[AlertFacts], bytes], limit: int) -> bytes | None:
+    """The body for ``facts`` with the longest prefix of its exception text that fits ``limit``;
+    None when even no exception text does not fit."""
+    body = encode(facts)
+    if len(body) <= limit:
+        return body
+    if not facts.exception:
+        return None
+    best = encode(_with_exception(facts, None))
+    if len(best) > limit:
+        return None
+    low, high = 0, len(facts.exception)
+    while low <= high:  # longest prefix of the exception text that fits
+        middle = (low + high) // 2
+        candidate = encode(_with_exception(facts, facts.exception[:middle] + _CUT))
+        if len(candidate) <= limit:
+            best, low = candidate, middle + 1
+        else:
+            high = middle - 1
+    return best
+
+
+def _with_exception(facts: AlertFacts, exception: str | None) -> AlertFacts:
+    return AlertFacts(**{**facts.__dict__, "exception": exception})
+
+
+class TeamsChannel(Channel):
+    """Microsoft Teams through a Workflows (or legacy connector) webhook."""
+
+    name = "Teams"
+    default_conn_id = DEFAULT_CONN_ID
+    formats = FORMATS
+    rejected_hint = "check that the Workflows flow still exists and that connection {conn_id!r} holds its current URL"
+
+    def build(self, facts: AlertFacts, message_format: str) -> bytes:
+        return build_message(facts, message_format)
+
+    def deliver(self, *args: Any) -> bool:
+        return _deliver(*args)  # by its module name, which older code and tests patch
+
+
+TEAMS = TeamsChannel()
 
 
 def _deliver(
@@ -837,45 +1121,27 @@ def _deliver(
     sleep: Callable[[float], None],
     started: float,
 ) -> bool:
-    """Build the card for ``facts``, read the connection, post with retries, log the outcome."""
-    try:
-        body = build_message(facts, message_format)
-    except Exception as error:  # noqa: BLE001 - an alert must never fail the task
-        log.error("Teams alert not sent: could not build the message (%s)", type(error).__name__)
-        return False
-    try:
-        url = webhook_url_from_connection(_base_hook().get_connection(conn_id))
-    except Exception as error:  # noqa: BLE001 - AirflowNotFoundException, AlertConfigError, ...
-        detail = str(error) if isinstance(error, AlertConfigError) else type(error).__name__
-        log.error("Teams alert for %s not sent: connection %r unusable (%s)", _subject(facts), conn_id, detail)
-        return False
-    _mask(url)
-    left = max(0.0, total_timeout - (time.monotonic() - started))  # the connection look-up counts too
-    result = post_with_retries(url, body, timeout=timeout, total_timeout=left, backoff=backoff, sleep=sleep)
-    if result.sent:
-        _log(logging.INFO, url, "Teams alert for %s sent (%s)", _subject(facts), result.reason)
-    elif result.status in PERMANENT_STATUS:
-        _log(
-            logging.ERROR, url,
-            "Teams rejected the alert for %s (%s); not retried: check that the Workflows flow "
-            "still exists and that connection %r holds its current URL",
-            _subject(facts), result.reason, conn_id,
-        )  # fmt: skip
-    else:
-        _log(
-            logging.ERROR, url,
-            "Teams alert for %s not sent after %d attempt(s) (%s)",
-            _subject(facts), result.attempts, result.reason,
-        )  # fmt: skip
-    return result.sent
+    """Build the Teams card for ``facts``, read the connection, post with retries, log the outcome."""
+    return deliver(TEAMS, facts, conn_id, message_format, timeout, total_timeout, backoff, sleep, started)
 
 
-def _log(level: int, url: str, message: str, *args: object) -> None:
-    """Log with every text argument passed through ``log_safe``: the one way out once the URL is known."""
-    log.log(level, message, *(log_safe(arg, url) if isinstance(arg, str) else arg for arg in args))
+def send_alert(
+    context: Mapping[str, Any],
+    event: str = "failure",
+    conn_id: str = DEFAULT_CONN_ID,
+    message_format: str = "workflows",
+    *,
+    timeout: float = 10.0,
+    total_timeout: float = 30.0,
+    backoff: float = 1.0,
+    sleep: Callable[[float], None] = time.sleep,
+) -> bool:
+    """Post one Teams card for a task callback's ``context``; return whether Teams accepted it. Never raises."""
+    return alert_task(TEAMS, context, event, conn_id, message_format, timeout=timeout, total_timeout=total_timeout,
+                      backoff=backoff, sleep=sleep)  # fmt: skip
 
 
-class TeamsNotifier(BaseNotifier):
+class TeamsNotifier(AlertNotifier):
     """Post a Teams card when a task fails, retries or succeeds.
 
     Use one per event in a task's (or ``default_args``') callbacks::
@@ -884,7 +1150,7 @@ class TeamsNotifier(BaseNotifier):
         "on_retry_callback": [TeamsNotifier(event="retry")],
     """
 
-    template_fields = ("conn_id",)
+    channel = TEAMS
 
     def __init__(
         self,
@@ -894,59 +1160,12 @@ class TeamsNotifier(BaseNotifier):
         timeout: float = 10.0,
         total_timeout: float = 30.0,
     ) -> None:
-        super().__init__()
-        if event not in EVENTS:
-            raise ValueError(f"event must be one of {EVENTS}, not {event!r}")
-        if message_format not in FORMATS:
-            raise ValueError(f"message_format must be one of {FORMATS}, not {message_format!r}")
-        self.event = event
-        self.conn_id = conn_id
-        self.message_format = message_format
-        self.timeout = timeout
-        self.total_timeout = total_timeout
-
-    def notify(self, context: Any) -> None:
-        send_alert(
-            context, self.event, self.conn_id, self.message_format,
-            timeout=self.timeout, total_timeout=self.total_timeout,
-        )  # fmt: skip
+        super().__init__(event, conn_id, message_format, timeout, total_timeout)
 
 
 def on_failure_alert(context: Any) -> None:
     """A plain callback function, for code that prefers one: ``on_failure_callback=on_failure_alert``."""
     send_alert(context, "failure")
-
-
-# --- deadline alerts (Airflow 3.1+) -------------------------------------------------------------------
-
-
-def deadline_facts(context: Mapping[str, Any] | None) -> AlertFacts | None:
-    """The facts of a missed deadline from the context Airflow's deadline machinery passes its
-    callback (``Deadline.handle_miss``: ``{"dag_run": <the run as the REST API shows it>,
-    "deadline": {"id", "deadline_time"}}``); None when it names no run."""
-    if not context or not hasattr(context, "get"):
-        return None
-    dag_run = context.get("dag_run")
-    deadline = context.get("deadline")
-    run = dag_run if isinstance(dag_run, Mapping) else {}
-    due = deadline.get("deadline_time") if isinstance(deadline, Mapping) else None
-    isoformat = _attribute(due, "isoformat")
-    try:
-        due_text = _text(isoformat()) if callable(isoformat) else _text(due)
-    except Exception:  # noqa: BLE001 - an odd date object: leave the row out
-        due_text = ""
-    facts = AlertFacts(
-        event=DEADLINE_EVENT,
-        dag_id=_text(run.get("dag_id") or _attribute(dag_run, "dag_id")),
-        task_id="",
-        run_id=_text(run.get("dag_run_id") or run.get("run_id") or _attribute(dag_run, "run_id")),
-        logical_date=_text(run.get("logical_date")) or None,
-        try_number=None,
-        log_url=None,
-        exception=None,
-        deadline=due_text or None,
-    )
-    return facts if facts.dag_id and facts.run_id else None
 
 
 def send_deadline_alert(
@@ -960,15 +1179,8 @@ def send_deadline_alert(
     sleep: Callable[[float], None] = time.sleep,
 ) -> bool:
     """Post one "missed deadline" card for ``context``; return whether Teams accepted it. Never raises."""
-    try:
-        facts = deadline_facts(context)
-        if facts is None:
-            log.warning("Teams deadline alert skipped: the callback context names no DAG run")
-            return False
-        return _deliver(facts, conn_id, message_format, timeout, total_timeout, backoff, sleep, time.monotonic())
-    except Exception as error:  # noqa: BLE001 - an alert must never fail its caller
-        log.error("Teams deadline alert not sent: unexpected %s", type(error).__name__)
-        return False
+    return alert_deadline(TEAMS, context, conn_id, message_format, timeout=timeout, total_timeout=total_timeout,
+                          backoff=backoff, sleep=sleep)  # fmt: skip
 
 
 async def deadline_alert(

@@ -129,3 +129,17 @@ def alerts_module_constant(name: str) -> Any:
         if any(isinstance(t, ast.Name) and t.id == name for t in targets) and node.value is not None:
             return ast.literal_eval(node.value)
     raise LookupError(f"hooks/teams_alerts.py assigns no literal {name}")
+
+
+def catches_sigterm(pid: int) -> bool:
+    """The process ``pid`` has installed its SIGTERM handler (the first thing ``cli.main`` does): from
+    then on a signal is the CLI's to handle. Before it, a loaded machine may still be starting Python.
+    True once the process is gone, or without ``/proc``."""
+    import signal
+
+    try:
+        status = Path(f"/proc/{pid}/status").read_text(encoding="ascii")
+    except OSError:
+        return True
+    caught = next((line.split()[1] for line in status.splitlines() if line.startswith("SigCgt:")), "0")
+    return bool(int(caught, 16) >> (signal.SIGTERM - 1) & 1)

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import REPO
+from helpers import REPO, catches_sigterm
 
 CLI = [sys.executable, str(REPO / "create_dag.py")]
 BASE = {"image": "ghcr.io/acme/x:1.0.0", "owner": "data-team", "start_date": "2026-01-01"}
@@ -85,8 +85,8 @@ def test_signal_at_each_phase_of_a_batch(tmp_path: Path, sig: signal.Signals, ph
     dags = tmp_path / "dags"
     child = subprocess.Popen([*CLI, "--answers", str(answers), "-o", str(dags)], cwd=tmp_path, env=env(),
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
-    if phase == "start":
-        time.sleep(0.3)
+    if phase == "start":  # as soon as the CLI handles signals, before anything is on disk
+        wait_for(lambda: catches_sigterm(child.pid) or child.poll() is not None)
     else:
         wait_for(lambda: PHASES[phase](dags) or child.poll() is not None)
     child.send_signal(sig)

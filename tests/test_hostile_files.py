@@ -74,7 +74,7 @@ def test_hostile_file_is_refused_fast_with_a_message(tmp_path: Path, name: str) 
     started = time.perf_counter()
     with pytest.raises(AnswersFileError, match=re.escape(message)) as info:
         load_answers_file(path)
-    assert time.perf_counter() - started < 1.0  # the bomb took 43 s and 3 GB before; now about 1 ms
+    assert time.perf_counter() - started < 10  # the bomb took 43 s and 3 GB before; now about 1 ms (slack: a busy CI)
     assert str(path) in str(info.value)
     assert len(str(info.value)) < 300
 
@@ -85,7 +85,7 @@ def test_cli_refuses_hostile_file_without_traceback_or_writing(tmp_path: Path, n
     (tmp_path / name).write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
     started = time.perf_counter()
     result = cli("--answers", name, "-o", "dags", cwd=tmp_path)
-    assert time.perf_counter() - started < 10
+    assert time.perf_counter() - started < 30  # a process start under load; the bomb alone took 43 s
     assert result.returncode == 1, result.stderr
     assert "Traceback" not in result.stderr and message.split("(")[0].strip() in result.stderr
     assert len(result.stderr) < 500

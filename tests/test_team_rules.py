@@ -48,7 +48,7 @@ def test_no_pattern_takes_more_than_linear_time(pattern: str) -> None:
     for length in range(1, 251):  # as the prompt checks it: once per key press
         for filler in ("a", "_", "a_"):
             team.dag_id_matches((filler * length)[:length] + "!")
-    assert time.perf_counter() - started < 2.0
+    assert time.perf_counter() - started < 20  # linear: well under 1 s idle; a backtracking engine takes hours
 
 
 def test_catastrophic_pattern_cannot_hang_create(tmp_path: Path) -> None:

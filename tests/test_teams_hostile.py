@@ -562,22 +562,25 @@ def alert_threads() -> list[threading.Thread]:
 def test_drip_fed_answer_is_cut_at_the_deadline(
     raw_server: Any, monkeypatch: pytest.MonkeyPatch, caplog: Any, capfd: Any
 ) -> None:
-    """Seen: one byte every 5 s held the callback 460 s. Each byte resets a socket timeout; not this."""
-    base, posts = raw_server(answer(b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n", drip=0.2))
+    """Seen: one byte every 5 s held the callback 460 s. Each byte resets a socket timeout; not this.
+    The status line takes 22 s to arrive, so the bounds below leave 10 s for a loaded machine."""
+    base, posts = raw_server(answer(b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n", drip=1.0))
     use_webhook(monkeypatch, f"{base}{PATH}?{QUERY_STRING}")
     notifier = ta.TeamsNotifier(conn_id=CONN_ID, timeout=10.0, total_timeout=2.0)
 
     started = time.monotonic()
-    notifier(context(exception="boom"))  # the status line alone would take 4.4 s to arrive
+    notifier(context(exception="boom"))  # the status line alone would take 22 s to arrive
     elapsed = time.monotonic() - started
 
-    assert 1.5 < elapsed < 2.0 + 1.5  # it waited for the deadline, and not much past it
+    assert 2.0 <= elapsed < 2.0 + 10  # it waited for the deadline, and ended long before the status line
     assert len(posts) == 1
-    # the deadline is the whole alert's: what the connection look-up took is not waited again (1.9x s when loaded)
+    # the deadline is the whole alert's: what the connection look-up took is not waited again (1.9x s when
+    # loaded, less under heavier load), so the try's own limit is at most the 2 s
     within = re.search(r"no complete answer within (\d+(?:\.\d+)?)s", caplog.text)
-    assert "not sent" in caplog.text and within and 1.5 <= float(within[1]) <= 2.0, caplog.text
+    assert "not sent" in caplog.text and within and 0 < float(within[1]) <= 2.0, caplog.text
+    assert "BadStatusLine" not in caplog.text  # the deadline cut the status line: the deadline is the reason
     assert leaks(caplog, capfd) == []
-    deadline = time.monotonic() + 3
+    deadline = time.monotonic() + 10
     while alert_threads() and time.monotonic() < deadline:  # the worker was woken, not left to drip
         time.sleep(0.05)
     assert alert_threads() == []
@@ -591,7 +594,7 @@ def test_silent_server_is_cut_at_the_total_timeout_not_the_attempt_timeout(
 
     started = time.monotonic()
     assert ta.send_alert(context(exception="boom"), "failure", CONN_ID, timeout=30.0, total_timeout=1.0) is False
-    assert time.monotonic() - started < 1.0 + 1.5
+    assert time.monotonic() - started < 1.0 + 10  # the server never answers: only the deadline ends it
     assert len(posts) == 1
 
 
@@ -618,8 +621,8 @@ def test_2xx_status_line_is_sent_once_whatever_follows(
     sleeps = Sleeps()
 
     started = time.monotonic()
-    assert ta.send_alert(context(exception="boom"), "failure", CONN_ID, total_timeout=5.0, sleep=sleeps) is True
-    assert time.monotonic() - started < 2.0  # at once, not at the deadline
+    assert ta.send_alert(context(exception="boom"), "failure", CONN_ID, total_timeout=60.0, sleep=sleeps) is True
+    assert time.monotonic() - started < 30  # at once, not at the deadline
 
     assert len(posts) == 1 and sleeps == []
     assert "sales_daily.main sent (HTTP 20" in caplog.text
@@ -629,13 +632,13 @@ def test_2xx_status_line_is_sent_once_whatever_follows(
 def test_drip_fed_headers_after_a_202_status_line_are_not_waited_for(
     raw_server: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    headers = b"X-Slow: " + b"y" * 100 + b"\r\n\r\n"
-    base, posts = raw_server(lambda conn: (conn.sendall(b"HTTP/1.1 202 Accepted\r\n"), answer(headers, drip=0.2)(conn)))
+    headers = b"X-Slow: " + b"y" * 100 + b"\r\n\r\n"  # 112 s at a byte a second
+    base, posts = raw_server(lambda conn: (conn.sendall(b"HTTP/1.1 202 Accepted\r\n"), answer(headers, drip=1.0)(conn)))
     use_webhook(monkeypatch, f"{base}{PATH}?{QUERY_STRING}")
 
     started = time.monotonic()
-    assert ta.send_alert(context(exception="boom"), "failure", CONN_ID, total_timeout=10.0) is True
-    assert time.monotonic() - started < 2.0
+    assert ta.send_alert(context(exception="boom"), "failure", CONN_ID, total_timeout=60.0) is True
+    assert time.monotonic() - started < 30
     assert len(posts) == 1
 
 
@@ -664,7 +667,7 @@ def test_429_with_odd_retry_after_stays_within_the_deadline(retry_after: str, ra
         f"{base}{PATH}?{QUERY_STRING}", b"{}", total_timeout=30.0, backoff=0.5, sleep=sleeps,
         clock=lambda: time.monotonic() + sum(sleeps),  # the waits pass on this clock without being waited
     )  # fmt: skip
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 25  # ten quick tries, the waits not waited: far from the 30 s
 
     assert result.sent is False and result.status == 429
     assert len(posts) == result.attempts <= 10
@@ -739,14 +742,14 @@ def test_https_202_is_sent(tls_server: Any, monkeypatch: pytest.MonkeyPatch, cap
 
 
 def test_https_drip_is_cut_at_the_deadline(tls_server: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    base, posts = tls_server(answer(b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n", drip=0.2))
+    base, posts = tls_server(answer(b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n", drip=1.0))
     use_webhook(monkeypatch, f"{base}{PATH}?{QUERY_STRING}")
 
     started = time.monotonic()
     assert ta.send_alert(context(exception="boom"), "failure", CONN_ID, timeout=10.0, total_timeout=1.5) is False
-    assert time.monotonic() - started < 1.5 + 1.5
+    assert time.monotonic() - started < 1.5 + 10  # the status line alone takes 22 s
     assert len(posts) == 1
-    deadline = time.monotonic() + 3
+    deadline = time.monotonic() + 10
     while alert_threads() and time.monotonic() < deadline:  # the TLS socket was shut too
         time.sleep(0.05)
     assert alert_threads() == []

@@ -239,12 +239,17 @@ def test_tight_limit_cuts_only_the_exception_and_keeps_as_much_as_fits(message_f
     assert as_lines(facts.exception).startswith(cut.removesuffix("\u2026 (cut)"))
 
 
-def test_ids_alone_over_the_limit_are_sent_whole_rather_than_cut() -> None:
-    """Identifiers are never shortened: a card that names the wrong task is worse than a rejected one."""
+def test_ids_are_cut_only_when_the_card_would_not_fit_even_without_the_error() -> None:
+    """The error text goes first: ids that fit are sent whole (Airflow's, at most 250 characters,
+    always do). Only ids too long for any card (a context can hold anything) are cut, visibly,
+    so that the card stays under the limit Teams enforces (issue 25: a 3 MB card was seen)."""
     facts = ta.facts_from_context(fake_context(exception="boom", **LONG_IDS), "failure")
-    body = ta.build_message(facts, limit=200)
+    whole = ta.build_message(ta.AlertFacts(**{**facts.__dict__, "exception": None}))
+    body = ta.build_message(facts, limit=len(whole))
     assert facts_of(card_of(body))["Run"] == LONG_IDS["run_id"]
     assert exception_text(card_of(body)) is None
+    smaller = ta.build_message(facts, limit=len(whole) - 1)
+    assert len(smaller) < len(whole) and "(cut)" in facts_of(card_of(smaller))["Run"]
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -59,8 +59,21 @@ def similar(name: str) -> str | None:
 
 
 def say(message: str) -> None:
-    """Tell the user something: messages go to stderr, output (DAGs, diffs) to stdout."""
-    print(message, file=sys.stderr)
+    """Tell the user something: messages go to stderr, output (DAGs, diffs) to stdout.
+
+    Every line is made safe for a CI log on its way (``escape.line_safe``): none can
+    start a workflow command, whatever file name or message it quotes."""
+    from createdag.escape import line_safe
+
+    print(line_safe(message), file=sys.stderr)
+
+
+def out(text: str) -> None:
+    """Write output (a DAG, a diff, a report) to stdout, each line made safe for a CI log as
+    ``say`` does."""
+    from createdag.escape import line_safe
+
+    sys.stdout.write(line_safe(text))
 
 
 def positionals(argv: Sequence[str], parser: argparse.ArgumentParser) -> list[str]:

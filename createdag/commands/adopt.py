@@ -21,6 +21,7 @@ from typing import Any
 
 from createdag.commands import say
 from createdag.errors import EXIT_OK, UserError
+from createdag.escape import printable
 from createdag.invocation import command
 
 #: What the CLI says on Ctrl-C or SIGTERM: what is on disk then.
@@ -73,7 +74,7 @@ def _adopt(args: argparse.Namespace) -> int:
     path: Path = args.file
     dags_dir = settings_for(args.output_dir).output_dir
     plan = adopt.plan_adopt(dags_dir, path, parse_sets(args.sets))
-    say(f"read from {path}:")
+    say(f"read from {printable(path)}:")
     for line in found_lines(plan.found, pipeline.graph_line(plan.answers)):
         say(line)
     if plan.absent:

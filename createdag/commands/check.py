@@ -22,7 +22,7 @@ import argparse
 import os
 from pathlib import Path
 
-from createdag.commands import say
+from createdag.commands import out, say
 from createdag.errors import EXIT_OK, EXIT_USER_ERROR, UserError
 from createdag.invocation import docs_hint
 
@@ -77,9 +77,11 @@ def run(args: argparse.Namespace) -> int:
                 print(command)
         if args.verbose:
             for line in checking.file_lines(report):
-                print(line)
+                out(line + "\n")
         for line in checking.problem_lines(report):
             say(line)
+        for line in report.skipped:
+            say(f"note: {line}")
         say(checking.summary(report))
     return EXIT_USER_ERROR if report.problems else EXIT_OK
 

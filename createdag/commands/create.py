@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from createdag.commands import say
-from createdag.errors import EXIT_OK, Interrupted, NoTerminal, UserError
+from createdag.commands import out, say
+from createdag.errors import EXIT_CHECK_FAILED, EXIT_OK, Interrupted, NoTerminal, UserError
 from createdag.invocation import docs_hint, prog
 from createdag.settings import Settings, settings_for
 
@@ -40,7 +40,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--force", action="store_true", help="replace DAG files that already exist")
     parser.add_argument("--check", action="store_true",
                         help="load the written files with Airflow's DagBag and report import errors "
-                        "and parse time (needs apache-airflow)")
+                        "and parse time (needs apache-airflow: without it, nothing is written and the "
+                        "exit code is 1; a written file that does not load exits 3)")
     parser.add_argument("--save-answers", type=Path, metavar="FILE",
                         help="also write the answers to FILE (YAML, or JSON for .json), as --answers reads "
                         "them: --answers FILE writes the same DAG again")
@@ -108,6 +109,20 @@ def ask(args: argparse.Namespace, settings: Settings, sets: dict[str, str]) -> d
     return finish(answers, settings)[0]
 
 
+def _can_check() -> None:
+    """``--check`` loads the files with Airflow (and the integrity test's pytest): without them,
+    refuse before writing, so exit 1 keeps meaning "nothing written"."""
+    import importlib.util
+
+    for name, package in (("airflow", "apache-airflow"), ("pytest", "pytest")):
+        if importlib.util.find_spec(name) is None:
+            raise UserError(
+                f"--check loads the DAG with Airflow and needs {package}, which is not installed: nothing was "
+                "written. Install it (pip install 'create-dag[airflow]', with your cluster's Airflow version), "
+                "or drop --check to write the DAG without loading it"
+            )
+
+
 def _write_prompt(args: argparse.Namespace, settings: Settings, answers: Any) -> str:
     from createdag.create import dag_path
 
@@ -150,6 +165,8 @@ def run(args: argparse.Namespace) -> int:
             raise UserError(gallery.unknown_example(args.example))
     if args.resume and not _interactive(args):
         raise UserError("--resume goes on with the questions: drop --no-input, --answers and --example")
+    if args.check:
+        _can_check()  # before any question: refused now, nothing is written
     settings = settings_for(args.output_dir, force=args.force)
     all_answers, notices = gather(args, settings)  # the questions show their notices at the review
     if not all_answers:
@@ -164,7 +181,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.dry_run:
         for item in generate.iter_rendered(all_answers, settings.output_dir):
-            sys.stdout.write(item.source)
+            out(item.source)
         return EXIT_OK
     with TextProgress("rendering") as progress:  # a bar for big batches on a terminal
         created = create.write_dags(all_answers, settings, progress=progress)
@@ -177,7 +194,8 @@ def run(args: argparse.Namespace) -> int:
     if args.check:
         from createdag.airflow_check import check_files, report
 
-        return report(check_files(created.paths, settings.output_dir), say)
+        # written already: a file that does not load is exit 3, never 1 ("nothing written")
+        return EXIT_CHECK_FAILED if report(check_files(created.paths, settings.output_dir), say) else EXIT_OK
     return EXIT_OK
 
 

@@ -14,7 +14,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from createdag.commands import say
+from createdag.commands import out, say
 from createdag.errors import EXIT_OK, EXIT_USER_ERROR
 
 #: What the CLI says on Ctrl-C or SIGTERM: what is on disk then.
@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
         in_place=args.in_place,
         check=args.check,
         adopt=args.adopt,
-        write=sys.stdout.write if args.format == "text" else (lambda text: None),
+        write=out if args.format == "text" else (lambda text: None),
         say=say,
     )
     for file in outcome.files:
@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         sys.stdout.write(migrate.report_json(outcome))
     else:
-        sys.stdout.write(("\n" if args.dry_run else "") + migrate.report_text(outcome))
+        out(("\n" if args.dry_run else "") + migrate.report_text(outcome))
     if args.report is not None:
         write_atomic(args.report, migrate.report_markdown(outcome), force=True)
         say(f"wrote the report to {args.report}")

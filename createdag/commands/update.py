@@ -15,8 +15,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from createdag.commands import say
+from createdag.commands import out, say
 from createdag.errors import EXIT_OK, EXIT_USER_ERROR, UserError
+from createdag.escape import printable
 from createdag.invocation import command, docs_hint, prog
 
 if TYPE_CHECKING:
@@ -113,18 +114,19 @@ def run(args: argparse.Namespace) -> int:
             say(item.message)
             continue
         if args.format == "text":
-            sys.stdout.write(item.diff(dags_dir))
+            out(item.diff(dags_dir))
         if item.status == "updated":
-            say(f"would update {item.path}")
+            say(f"would update {printable(item.path)}")
         elif item.status == "conflict":
-            say(f"{item.path}: {item.conflicts} conflict(s): the diff shows the markers update would write")
+            say(f"{printable(item.path)}: {item.conflicts} conflict(s): the diff shows the markers update would write")
         else:
             say(item.message)
     if args.format == "json":
         print(to_json(dags_dir, outcomes, before, dry_run=args.dry_run))
     failed = [item for item in outcomes if item.failed]
     if failed:
-        say(f"{len(failed)} DAG(s) need you: " + ", ".join(f"{item.path} ({item.status})" for item in failed))
+        named = ", ".join(f"{printable(item.path)} ({item.status})" for item in failed)
+        say(f"{len(failed)} DAG(s) need you: {named}")
         return EXIT_USER_ERROR
     if args.dry_run:
         say("dry run: nothing written")
