@@ -315,7 +315,7 @@ def _in_workers(module: ModuleType, dags_dir: Path, files: list[Path], jobs: int
         gc.freeze()  # what is loaded now stays shared with the workers instead of copied on write
         # (no gc.collect() first: a full collection of Airflow's heap is ~0.2 s on the critical path)
     pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork" if fork else "spawn"),
-                               initializer=_worker_start, initargs=(str(dags_dir),))  # fmt: skip
+                               initializer=_worker_start, initargs=(str(dags_dir), os.getpid()))  # fmt: skip
     size = max(1, min(16, len(files) // (jobs * 8)))
     outcomes: list[FileOutcome] = []
     try:
@@ -341,9 +341,17 @@ def _in_workers(module: ModuleType, dags_dir: Path, files: list[Path], jobs: int
 _WORKER: dict[str, Any] = {}
 
 
-def _worker_start(dags_dir: str) -> None:
+def _worker_start(dags_dir: str, parent: int) -> None:
+    """In each worker, first: it dies with its parent (``faults.die_with_parent``; a parent gone
+    before that was set is seen by ``getppid``), SIGTERM ends it outright, Ctrl-C is the parent's."""
     import signal
 
+    from createdag.faults import die_with_parent
+
+    die_with_parent()
+    if os.getppid() != parent:
+        os._exit(0)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)  # stdout is the parent's report (JSON, annotations): nothing else may reach it

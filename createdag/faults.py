@@ -79,3 +79,15 @@ def deferred_signals() -> Iterator[None]:
             signal.signal(sig, handler)
     if received:
         raise Terminated() if received[0] == signal.SIGTERM else KeyboardInterrupt()
+
+
+def die_with_parent() -> None:
+    """Linux: SIGKILL this process when its parent ends (``prctl(PR_SET_PDEATHSIG)``): a worker
+    (of a batch, of ``check``) never outlives the run that forked it, however that run ends."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # pragma: no cover - not Linux: the parent's teardown remains
+        pass

@@ -138,26 +138,16 @@ def _worker_start(template_dir: Path | None, parent: int) -> None:
     started are let through again.
     """
     from createdag import render
+    from createdag.faults import die_with_parent
 
     global _WORKER_RENDERER
-    _die_with_parent()
+    die_with_parent()
     if os.getppid() != parent:
         os._exit(0)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPPING)
     _WORKER_RENDERER = render.renderer(template_dir)  # inherited through fork: no reload
-
-
-def _die_with_parent() -> None:
-    """Linux: SIGKILL this process when its parent ends (``prctl(PR_SET_PDEATHSIG)``)."""
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
-    except (OSError, AttributeError):  # pragma: no cover - not Linux: the parent's teardown remains
-        pass
 
 
 def _starting_pool(jobs: int, template_dir: Path | None) -> Any:
