@@ -254,7 +254,7 @@ def test_the_installed_tool_names_itself_and_carries_its_docs(
     wrote = cli("--no-input", "--set", "dag_id=sales_daily", *REQUIRED).stderr
     cli("--no-input", "--set", "dag_id=orders_sync", *REQUIRED)
     assert "  1. create-dag check   " in wrote and "create_dag.py" not in wrote
-    pointed = set(re.findall(r"create-dag docs (\w+)", wrote + helped))
+    pointed = set(re.findall(r"create-dag\s+docs\s+(\w+)", wrote + helped))  # the help epilog wraps
     assert {"alerts", "usage"} <= pointed
     for topic in pointed:  # piped: the doc itself, plain
         assert cli("docs", topic).stdout == (REPO / "docs" / f"{topic}.md").read_text(encoding="utf-8")
