@@ -51,6 +51,7 @@ from pathlib import Path
 from typing import Any
 
 from createdag.file_outcome import FileOutcome
+from createdag.scan import why_not_regular
 
 #: Raised when the file's shape changes: an older file is then ignored.
 FORMAT = 1
@@ -191,6 +192,8 @@ def scan(root: Path, leave_out: Path | None = None) -> Scan:
         relative_folder = os.path.relpath(folder, root)
         for name in files:
             path = os.path.join(folder, name)
+            if why_not_regular(Path(path)) is not None:  # a FIFO would block the open for ever
+                continue
             try:
                 with open(path, "rb") as handle:
                     data = handle.read()
