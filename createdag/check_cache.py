@@ -51,10 +51,12 @@ from pathlib import Path
 from typing import Any
 
 from createdag.file_outcome import FileOutcome
-from createdag.scan import why_not_regular
+from createdag.scan import read_regular
 
 #: Raised when the file's shape changes: an older file is then ignored.
 FORMAT = 1
+#: A file of the dags folder larger than this is not hashed (nor loaded by a check that remembers).
+MAX_FILE_BYTES = 256 * 1024 * 1024
 #: A cache file larger than this is not read (2,000 DAGs write about 1 MB).
 MAX_BYTES = 64 * 1024 * 1024
 #: Path-like strings longer than this are not data file references.
@@ -192,11 +194,8 @@ def scan(root: Path, leave_out: Path | None = None) -> Scan:
         relative_folder = os.path.relpath(folder, root)
         for name in files:
             path = os.path.join(folder, name)
-            if why_not_regular(Path(path)) is not None:  # a FIFO would block the open for ever
-                continue
-            try:
-                with open(path, "rb") as handle:
-                    data = handle.read()
+            try:  # never blocks: a FIFO, socket or device is refused, not read (scan.read_regular)
+                data = read_regular(Path(path), MAX_FILE_BYTES)
             except OSError:
                 continue
             relative = name if relative_folder == "." else f"{relative_folder}/{name}".replace(os.sep, "/")
@@ -342,7 +341,7 @@ class CheckCache:
             kept = self._data["refs"].get(digest)
             if not (isinstance(kept, dict) and _strings(kept.get("modules")) and _strings(kept.get("strings"))):
                 try:
-                    source = (self.dags_dir / relative).read_bytes()
+                    source = read_regular(self.dags_dir / relative, MAX_FILE_BYTES)
                 except OSError:
                     source = b""
                 kept = references(source, relative)

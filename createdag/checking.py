@@ -254,9 +254,9 @@ def run_check(dags_dir: Path, skip: frozenset[str] = frozenset(), *, jobs: int |
             unchanged = [outcome for outcome in kept if outcome is not None]
             if progress:
                 progress(len(unchanged), len(unchanged))
+            skipped = tuple(str(item) for item in scan.python_files(dags_dir).skipped)  # said every run
             return Report(dags_dir, tuple(unchanged), merge(unchanged, skip, dags_dir), *settings, 1,
-                          time.perf_counter() - started, cached=len(unchanged),
-                          skipped=tuple(str(item) for item in scan.python_files(dags_dir).skipped))  # fmt: skip
+                          time.perf_counter() - started, cached=len(unchanged), skipped=skipped)  # fmt: skip
     module = load_integrity(dags_dir)
     listed = remembered.listing() if remembered is not None else None
     scanned = scan.python_files(dags_dir)  # what is no regular file is skipped, with a note

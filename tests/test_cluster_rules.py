@@ -139,6 +139,7 @@ def test_what_create_dag_writes_under_the_rules_passes_them(tmp_path: Path) -> N
     assert ds.returncode == 1 and "require_run_date_templates" in ds.stderr
 
 
+@pytest.mark.airflow  # config_problems reads Airflow's own config options
 def test_the_remote_logging_values_the_docs_point_at_pass_the_chart_schema() -> None:
     """docs/deploy.md's rules section says remote_logging = true means the Helm values of its
     section 5: that block names the three logging options and passes the official chart's schema
