@@ -13,11 +13,10 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from helpers import CORPUS
+
 from createdag import migrate
 from createdag.codemods import structure
-
-#: ``../shared/corpus`` beside the clone (CI), or where CREATEDAG_CORPUS says (a git worktree elsewhere).
-CORPUS = Path(os.environ.get("CREATEDAG_CORPUS") or Path(__file__).resolve().parents[2] / "shared" / "corpus")
 
 
 @dataclass

@@ -8,6 +8,7 @@ fixtures stay in conftest.py.
 from __future__ import annotations
 
 import ast
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -16,6 +17,10 @@ from typing import Any
 
 #: The top of the repository: the one definition every test uses.
 REPO = Path(__file__).resolve().parent.parent
+#: The real DAG files of public repositories (test data, never copied into the repo): ``shared/corpus``
+#: beside the clone (CI clones the repo into a folder with ``shared/`` beside it), or where
+#: CREATE_DAG_CORPUS says (a git worktree elsewhere). A test that reads it skips when it is absent.
+CORPUS = Path(os.environ.get("CREATE_DAG_CORPUS") or REPO.parent / "shared" / "corpus")
 
 
 #: Answers every test starts from: the defaults plus what has no default.

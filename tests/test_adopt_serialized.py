@@ -14,13 +14,12 @@ hypothesis writes more; and the real files of ``../shared/corpus`` are run where
 from __future__ import annotations
 
 import csv
-import os
 import textwrap
 from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import REPO, load_dagbag
+from helpers import CORPUS, REPO, load_dagbag
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -30,8 +29,6 @@ from createdag.errors import InvalidAnswers, UserError
 pytestmark = pytest.mark.airflow
 
 FIXTURES = REPO / "tests" / "fixtures" / "adopt"
-#: ``../shared/corpus`` beside the clone (CI), or where CREATE_DAG_CORPUS says (a worktree elsewhere).
-CORPUS = Path(os.environ.get("CREATE_DAG_CORPUS") or REPO.parent / "shared" / "corpus")
 #: Where each file lives: the only thing a DAG rendered from its record may say differently.
 LOCATION = frozenset({"fileloc", "relative_fileloc"})
 

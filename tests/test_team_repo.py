@@ -220,6 +220,43 @@ def test_integrity_test_passes_on_a_good_repo_and_check_exits_0(good_repo: Path)
     assert "good__v1.py: good__v1 (" in check.stdout and "0 problems" in check.stderr
 
 
+def _hostile_entries(dags: Path) -> list[str]:
+    """``*.py`` entries of every kind that is no regular file, in ``dags`` and a folder under it."""
+    import socket
+
+    (dags / "nested").mkdir()
+    for folder in (dags, dags / "nested"):
+        os.mkfifo(folder / "pipe.py")
+        (folder / "package.py").mkdir()
+        (folder / "loop.py").symlink_to("loop.py")
+        (folder / "dangling.py").symlink_to("nowhere.py")
+    listening = socket.socket(socket.AF_UNIX)
+    try:
+        listening.bind(str(dags / "sock.py"))
+    finally:
+        listening.close()
+    good = (dags / "good__v1.py").read_bytes()
+    with open(os.path.join(os.fsencode(dags), b"caf\xe9.py"), "wb") as handle:  # a Latin-1 name
+        handle.write(good.replace(b"good__v1", b"latin1__v1"))
+    return ["pipe.py", "package.py", "loop.py", "dangling.py", "nested/pipe.py", "sock.py", "caf\\udce9.py"]
+
+
+@pytest.mark.airflow
+def test_integrity_test_skips_entries_that_are_no_dag_files_with_a_note(good_repo: Path) -> None:
+    """A FIFO, a socket, a folder named x.py, symlink loops and dangling ones, a name that is not
+    UTF-8: the shipped test (run as a team runs it) neither hangs nor fails on them, notes each,
+    and still loads and checks the good DAG."""
+    names = _hostile_entries(good_repo / "dags")
+    result = integrity_pytest(good_repo)  # a hang would end in its timeout, failing the test
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "10 passed" in result.stdout and "Traceback" not in result.stdout + result.stderr
+    for name in names:
+        assert f"skipped '{name}': " in result.stdout, name
+    assert "which would block whoever reads it" in result.stdout and "not valid UTF-8" in result.stdout
+    (good_repo / "dags" / "good__v1.py").write_text("import not_a_module_anywhere\n")  # still checked
+    assert integrity_pytest(good_repo).returncode == 1
+
+
 @pytest.mark.airflow
 def test_integrity_test_and_check_fail_naming_each_defect(good_repo: Path) -> None:
     """One repo with one file per kind of defect: each file is named with its rule, by both."""

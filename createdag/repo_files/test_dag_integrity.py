@@ -26,6 +26,9 @@ Rules a team turns on in its config (each off by default; docs/deploy.md says wh
 - ``require_run_date_templates = true``: the logical-date rule above for every DAG, since any DAG
   can be triggered by hand without a logical date.
 
+A ``*.py`` entry that is no regular file (a FIFO, a socket, a device, a folder, a symlink loop
+or to nothing) or whose name is not UTF-8 is not loaded; each is named in pytest's warnings summary.
+
 A file listed in ``check_skip`` of ``.create_dag.toml`` (or ``[tool.create_dag]``
 in ``pyproject.toml``) is exempt from the rules, never from import errors.
 ``create_dag.py check`` runs these same functions from the command line.
@@ -35,8 +38,10 @@ Needs Airflow 3.0 or newer and pytest (and ``tomli`` on Python 3.10); no databas
 from __future__ import annotations
 
 import os
+import stat
 import sys
 import time
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,11 +89,55 @@ def read_settings(repo: Path = REPO) -> tuple[Path, frozenset[str]]:
     return dags, frozenset(table.get("check_skip", ()))
 
 
+def not_a_dag_file(path: Path) -> str | None:
+    """Why ``path`` cannot be loaded as a DAG file, or None for a regular file.
+
+    A dags folder is shared, and not every ``*.py`` entry in it is a file: a FIFO blocks
+    whoever opens it, a socket or a device cannot be read, a folder may be named ``x.py``, a
+    symlink may loop or point at nothing, and a name that is not UTF-8 fails inside
+    Airflow's loader. Only ``os.stat`` is used: nothing is opened. (``create_dag check``
+    applies the same rule; this file cannot import create_dag.)
+    """
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        return "its name is not valid UTF-8 (Airflow cannot load it): rename it"
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        if os.path.islink(path):
+            return "a symlink loop, or a symlink to nothing"
+        return f"cannot be read ({exc.strerror or type(exc).__name__})"
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "a folder named like a Python file"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe), which would block whoever reads it"
+    return "a socket or a device, not a file"
+
+
+def skipped_entries(dags_dir: Path) -> list[tuple[Path, str]]:
+    """Every ``*.py`` entry under ``dags_dir`` that is not a regular file, with why; dot
+    folders are not walked, nor symlinks to folders (so a loop of folders cannot make it endless)."""
+    found: list[tuple[Path, str]] = []
+    for folder, folders, names in os.walk(dags_dir):
+        folders[:] = sorted(name for name in folders if not name.startswith("."))
+        for name in sorted([*names, *folders]):
+            path = Path(folder) / name
+            reason = not_a_dag_file(path) if name.endswith(".py") else None
+            if reason is not None:
+                found.append((path, reason))
+    return found
+
+
 def dag_files(dags_dir: Path) -> list[Path]:
-    """The files Airflow would parse: .airflowignore and its safe-mode heuristic respected."""
+    """The files Airflow would parse: .airflowignore and its safe-mode heuristic respected,
+    and only regular files whose names Airflow can load (``not_a_dag_file``)."""
     from airflow.utils.file import list_py_file_paths
 
-    return sorted(Path(p) for p in list_py_file_paths(str(dags_dir), safe_mode=True))
+    listed = sorted(Path(p) for p in list_py_file_paths(str(dags_dir), safe_mode=True))
+    return [path for path in listed if not_a_dag_file(path) is None]
 
 
 def load_each(dags_dir: Path, files: list[Path]) -> Iterator[tuple[Path, Any, float]]:
@@ -348,6 +397,8 @@ def slow_files(results: list[FileResult]) -> list[tuple[FileResult, float]]:
 @pytest.fixture(scope="module")
 def outcome() -> tuple[list[Problem], list[FileResult]]:
     dags_dir, skip = read_settings()
+    for path, reason in skipped_entries(dags_dir):  # a note in pytest's warnings summary
+        warnings.warn(f"skipped {str(path.relative_to(dags_dir))!a}: {reason}", UserWarning, stacklevel=1)
     if str(dags_dir) not in sys.path:
         sys.path.append(str(dags_dir))
     return collect(dags_dir, skip)
