@@ -78,3 +78,9 @@ def template_extensions():  # -> the module dag_template/local_extensions.py
         sys.modules[name] = module
         spec.loader.exec_module(module)
     return sys.modules[name]
+
+
+def doc_topics() -> dict[str, Path]:
+    """Every shipped doc by topic name (its file name without .md), in name order: what
+    ``docs TOPIC`` reads and completion offers."""
+    return {path.stem: path for path in sorted(docs_dir().glob("*.md"))}

@@ -123,6 +123,6 @@ def gallery_names(prefix: str, **_: Any) -> list[str]:
 
 
 def doc_topics(prefix: str, **_: Any) -> list[str]:
-    from createdag.commands.docs import topics
+    from createdag.resources import doc_topics
 
-    return [name for name in topics() if name.startswith(prefix)]
+    return [name for name in doc_topics() if name.startswith(prefix)]

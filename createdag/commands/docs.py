@@ -16,6 +16,7 @@ from pathlib import Path
 
 from createdag.commands import say
 from createdag.errors import EXIT_OK, UserError
+from createdag.resources import doc_topics
 
 INTERRUPTED = "docs writes nothing."
 
@@ -23,13 +24,6 @@ INTERRUPTED = "docs writes nothing."
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("topic", nargs="?", metavar="TOPIC", help="a doc's name, e.g. usage (none: list them)")
     parser.add_argument("--path", action="store_true", help="print the doc's file path instead of the doc")
-
-
-def topics() -> dict[str, Path]:
-    """Every shipped doc by topic name (its file name without .md), in name order."""
-    from createdag.resources import docs_dir
-
-    return {path.stem: path for path in sorted(docs_dir().glob("*.md"))}
 
 
 def title(path: Path) -> str:
@@ -42,7 +36,7 @@ def title(path: Path) -> str:
 
 
 def find(topic: str) -> Path:
-    known = topics()
+    known = doc_topics()
     wanted = topic.lower().removesuffix(".md").removeprefix("docs/")
     if wanted in known:
         return known[wanted]
@@ -58,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     from createdag.invocation import docs_hint
 
     if args.topic is None:
-        known = topics()
+        known = doc_topics()
         width = max(map(len, known), default=0)
         for name, path in known.items():
             print(f"  {name:{width}}  {title(path)}")
