@@ -776,11 +776,6 @@ POD_ARGUMENT_OF: dict[str, str] = {
     for q in TASK_QUESTIONS
     if q.place and q.place.on == "pod" and q.place.form != "built" and not q.place.field and q.place.argument != q.key
 }
-#: Task answers written as the operator's own argument, the value as a plain literal (``image``,
-#: ``labels``): what a new literal of that argument in the file replaces, as is.
-LITERAL_POD_ANSWERS: frozenset[str] = frozenset(
-    q.key for q in TASK_QUESTIONS if q.place and q.place.on == "pod" and q.place.form == "literal"
-)
 #: The team config's settings that give a question's default: setting -> what TOML value it takes.
 TEAM_SETTINGS: dict[str, type | tuple[type, ...]] = {
     q.key: q.kind_of.setting_type for q in QUESTIONS if q.is_team_setting
