@@ -202,6 +202,8 @@ def plan(paths: Iterable[Path]) -> tuple[list[FileOutcome], list[str]]:
     outcomes = []
     for path in files:
         scan = scans[path]
+        if _is_alert_module(path, scan):  # not an Airflow 2 file: no more to say of it than of a README
+            continue
         if scan is None:
             messages.append(f"{printable(path)}: not read (not UTF-8 text, or unreadable): left as it is")
             continue
@@ -209,6 +211,17 @@ def plan(paths: Iterable[Path]) -> tuple[list[FileOutcome], list[str]]:
         folder = Facts(callback_events=events, imported_elsewhere=elsewhere)
         outcomes.append(FileOutcome(path, migrate_source(str(path), scan.source, FIXERS, folder)))
     return outcomes, messages
+
+
+def _is_alert_module(path: Path, scan: _Scan | None) -> bool:
+    """The Teams alert module this tool ships (any version: its name, or the shipped text): it is
+    Airflow 3 code already, and its own Workflows card must not be taken for an Office 365 hook."""
+    from createdag import resources
+    from createdag.questions import ALERTS_MODULE
+
+    if path.name == f"{ALERTS_MODULE}.py":
+        return True
+    return scan is not None and scan.source == resources.alerts_module_source()
 
 
 def git_committed(path: Path) -> str | None:

@@ -304,3 +304,45 @@ def test_adopt_takes_a_migrated_pod_dag_into_the_template(tmp_path: Path) -> Non
     assert "AIR3-adopted" in codes["nightly.py"] and (dags / ".create_dag" / "nightly.json").exists()
     assert "AIR3-not-adopted" in codes["orders.py"]  # an EmptyOperator, days_ago...: stays as written
     assert "on_finish_action" in (dags / "nightly.py").read_text()
+
+
+REPO_ROOTED_DAG = """\
+from datetime import datetime
+
+from airflow import DAG
+from airflow.operators.bash_operator import BashOperator
+
+from dags.helpers.naming import team_of
+
+with DAG("repo_rooted", schedule_interval=None, start_date=datetime(2024, 1, 1), catchup=False) as dag:
+    BashOperator(task_id="hello", bash_command="echo " + team_of("x"))
+"""
+REPO_ROOTED_HELPER = """\
+from airflow.hooks.base_hook import BaseHook  # moved in Airflow 3: the original cannot load there
+
+
+def team_of(name):
+    return name + "-team"
+"""
+
+
+@pytest.mark.airflow
+def test_check_loads_the_migrated_copy_not_the_files_where_it_runs(tmp_path: Path) -> None:
+    """A repo that imports its helpers from the repo root (``from dags.helpers...``), migrated
+    from that root: ``--check`` must load the migrated copy, not the Airflow 2 originals that sit
+    in the working folder, and the folder's own alert module is never taken for one to migrate."""
+    dags = tmp_path / "dags"
+    (dags / "helpers").mkdir(parents=True)
+    (dags / "helpers" / "__init__.py").write_text("")
+    (dags / "helpers" / "naming.py").write_text(REPO_ROOTED_HELPER)
+    (dags / "repo_rooted.py").write_text(REPO_ROOTED_DAG)
+    from createdag import resources
+
+    shipped = resources.alerts_module_source()
+    (dags / "teams_alerts.py").write_text(shipped)
+    run = subprocess.run([sys.executable, str(REPO / "create_dag.py"), "migrate", "dags", "--check"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=600)  # fmt: skip
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "dags/repo_rooted.py: migrated" in run.stdout + run.stderr
+    assert "from airflow.hooks.base import BaseHook" in (dags / "helpers" / "naming.py").read_text()
+    assert (dags / "teams_alerts.py").read_text() == shipped

@@ -239,6 +239,9 @@ def load(dags_dir: Path, files: list[Path]) -> dict[str, Any]:
     }
     done = subprocess.run(
         [sys.executable, "-m", "createdag.codemods.load", str(dags_dir), *map(str, files)],
+        # ``-m`` puts the working folder first on sys.path: the copy's parent, so that a repo-rooted
+        # import (``dags.hooks...``) finds the migrated copy, never the user's files where they ran it
+        cwd=dags_dir.parent,
         capture_output=True,
         text=True,
         env=env,
