@@ -261,7 +261,7 @@ def default_delta(answers: Answers, settings: Settings) -> int:
 
     found = upstream_of(answers, settings)
     ours = answers.get("schedule")
-    if found is None or not (upstream.is_cron(ours) and upstream.is_cron(found.schedule)):
+    if found is None or not (schedules.is_cron(ours) and schedules.is_cron(found.schedule)):
         return 0
     suggested = upstream.suggest_delta(
         ours, answers.get("timezone", "UTC"), found.schedule, found.timezone, alignment_start(answers, settings)
@@ -274,7 +274,7 @@ def check_delta(value: int, answers: Answers, settings: Settings) -> int:
 
     found = upstream_of(answers, settings)
     ours = answers.get("schedule")
-    if found is None or not (upstream.is_cron(ours) and upstream.is_cron(found.schedule)):
+    if found is None or not (schedules.is_cron(ours) and schedules.is_cron(found.schedule)):
         return value  # nothing to check against; ``answers.finish`` says so
     after = alignment_start(answers, settings)
     our_tz = answers.get("timezone", "UTC")
@@ -341,7 +341,7 @@ def alignment_notices(answers: Mapping[str, Any], settings: Settings) -> list[st
             f"waits for the {name} run whose logical date is {when}"
         ]
     ours, theirs = answers["schedule"], found.schedule
-    if not (upstream.is_cron(ours) and upstream.is_cron(theirs)):
+    if not (schedules.is_cron(ours) and schedules.is_cron(theirs)):
         return [
             f"warning: this DAG runs {ours or 'manually'} and {name} runs {theirs or 'manually'}: a sensor only "
             "matches a run with exactly the expected logical date, so it will time out unless both are triggered "

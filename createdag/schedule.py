@@ -35,7 +35,7 @@ import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from createdag.errors import BadValue, CreateDagError, shown
 
@@ -586,6 +586,24 @@ def every_schedule(text: str) -> str | None:
 
 def is_every(schedule: str | None) -> bool:
     return schedule is not None and schedule.startswith("every ")
+
+
+def is_cron(schedule: object) -> TypeGuard[str]:
+    """A schedule Airflow runs on a cron timetable: a cron expression or preset its cron timetable takes.
+
+    One answer for every reader: the upstream alignment computes run times from it (so text
+    Airflow refuses, like ``'foo'``, ``'@foo'`` or ``''``, is no cron: its DAG never loads),
+    and migrate keeps Airflow 2's data-interval timetable only for what ran on one. Not cron:
+    None, ``@once``, ``@continuous``, a timedelta (``every N minutes`` or any value that is no
+    string), or a cron that never matches a date.
+    """
+    if not isinstance(schedule, str) or schedule in SPECIAL_SCHEDULES or is_every(schedule):
+        return False
+    try:
+        parse_cron(schedule)
+    except BadValue:
+        return False
+    return True
 
 
 def timedelta_args(schedule: str) -> dict[str, int]:

@@ -18,7 +18,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeGuard
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from createdag import dagsource, scan
@@ -233,11 +233,6 @@ def _is_run(schedule: str, timezone: str, when: dt.datetime) -> bool:
     wall = when.astimezone(ZoneInfo(timezone))
     on_the_minute = wall.second == 0 and wall.microsecond == 0
     return on_the_minute and schedules.parse_cron(schedule).matches(wall.replace(tzinfo=None))
-
-
-def is_cron(schedule: str | None) -> TypeGuard[str]:
-    """A cron expression or preset (not None, @once, @continuous, every N minutes): a schedule with run times."""
-    return schedule is not None and schedule not in schedules.SPECIAL_SCHEDULES and not schedules.is_every(schedule)
 
 
 def lines_up(

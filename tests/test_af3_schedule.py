@@ -119,7 +119,5 @@ def test_data_intervals_need_a_schedule_with_run_times(tmp_path: Path) -> None:
 
 
 def test_a_sensor_on_an_every_n_upstream_is_not_aligned_as_cron(tmp_path: Path) -> None:
-    from createdag import upstream
-
-    assert not upstream.is_cron("every 15 minutes")
-    assert upstream.is_cron("@daily")
+    assert not schedules.is_cron("every 15 minutes")
+    assert schedules.is_cron("@daily")

@@ -173,6 +173,36 @@ def test_croniter_schedules_have_runs_for_the_alignment_check() -> None:
                                                                            dt.datetime(2026, 2, 28)]  # fmt: skip
 
 
+@pytest.mark.parametrize(
+    ("value", "cron"),
+    [
+        ("0 6 * * *", True),  # five fields
+        ("0 0 6 * * *", True),  # six: croniter's seconds
+        ("0 0 L * *", True),  # what only croniter reads
+        ("@daily", True),
+        ("@Daily", True),  # croniter's alias, in any case
+        ("@midnight", True),
+        ("foo", False),  # one field: the two old readers disagreed here
+        ("0 6 * *", False),  # four fields
+        ("@foo", False),  # no preset: Airflow refuses it
+        ("", False),
+        ("0 0 30 2 *", False),  # never matches a date: no run times
+        (None, False),
+        ("@once", False),
+        ("@continuous", False),
+        ("every 15 minutes", False),  # the answer for timedelta(minutes=15)
+        (dt.timedelta(minutes=15), False),
+        (3600, False),
+    ],
+)
+def test_is_cron_is_one_answer_for_alignment_and_migrate(value: object, cron: bool) -> None:
+    """The upstream alignment and migrate's data-interval decision ask the same question."""
+    from createdag.codemods.template_variables import decide_intervals
+
+    assert schedule.is_cron(value) is cron
+    assert (decide_intervals(value, ["ds"]).timetable is not None) is cron
+
+
 def test_croniter_and_cron_descriptor_load_only_when_needed() -> None:
     """Startup: importing the module, the prompt's questions and a plain schedule's preview load neither."""
     code = (

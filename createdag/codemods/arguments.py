@@ -8,7 +8,8 @@ from typing import Any
 
 import libcst as cst
 
-from createdag.codemods import tables, template_variables
+from createdag import schedule as schedules
+from createdag.codemods import tables
 from createdag.codemods.base import (
     FileContext,
     Fixer,
@@ -142,7 +143,7 @@ def _kept_schedule(ctx: FileContext, call: cst.Call, value: cst.BaseExpression, 
     if not ctx.facts.keeps_intervals:
         return value
     given = literal(value)
-    if isinstance(given, str) and template_variables.is_cron(given):
+    if schedules.is_cron(given):
         zone = _timezone(call)
         ctx.need_import("airflow.timetables.interval", "CronDataIntervalTimetable")
         ctx.report(

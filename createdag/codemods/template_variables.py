@@ -20,6 +20,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from createdag.schedule import is_cron
+
 # --------------------------------------------------------------------------------------------
 # Template variables
 # --------------------------------------------------------------------------------------------
@@ -355,18 +357,6 @@ def translate_value(
 # --------------------------------------------------------------------------------------------
 # Cron schedules: keep data intervals or not
 # --------------------------------------------------------------------------------------------
-
-NOT_CRON = frozenset({"@once", "@continuous"})
-
-
-def is_cron(schedule: Any) -> bool:
-    """A cron expression or preset: Airflow 2 ran it on CronDataIntervalTimetable."""
-    return (
-        isinstance(schedule, str)
-        and schedule.strip() not in NOT_CRON
-        and (schedule.strip().startswith("@") or len(schedule.split()) in (5, 6))
-    )
-
 
 @dataclass(frozen=True)
 class IntervalDecision:
