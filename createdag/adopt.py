@@ -209,8 +209,9 @@ def _deadline(node: ast.AST) -> dict[str, Any]:
     return {"deadline_minutes": minutes, "deadline_from": DEADLINE_REFERENCES[reference.attr], "teams_conn_id": conn}
 
 
-def _run_options(tree: ast.Module, given: dict[str, ast.expr], found: dict[str, Any]) -> list[Unread]:
-    """Read schedule=, dagrun_timeout=, deadline= and params= into ``found``; what cannot be read."""
+def _run_options(bound: dict[str, ast.expr], given: dict[str, ast.expr], found: dict[str, Any]) -> list[Unread]:
+    """Read schedule=, dagrun_timeout=, deadline= and params= into ``found``; what cannot be read
+    (``bound``: the file's module-level bindings, for assets named once above the DAG)."""
     unread: list[Unread] = []
 
     def read(key: str, reader: Any) -> None:
@@ -221,7 +222,6 @@ def _run_options(tree: ast.Module, given: dict[str, ast.expr], found: dict[str, 
         except _Unreadable as exc:
             unread.append(Unread(line_of(exc.node), exc.what))
 
-    bound = dagsource.module_bindings(tree)
     read("schedule", lambda node: _schedule(node, found.get("timezone", "UTC"), bound))
 
     def timeout(node: ast.AST) -> dict[str, Any]:
@@ -404,7 +404,7 @@ def read_dag(path: Path) -> Reading:
     reader = _DagReader(model, dag)
     reader.read()
     found = reader.found
-    unread = [*reader.unread, *_run_options(model.view, kwargs(dag.call), found)]
+    unread = [*reader.unread, *_run_options(model.bindings, kwargs(dag.call), found)]
     pipeline = pipeline_source.read_pipeline(model.view, dag)
     if unread or pipeline.refused:
         raise UserError(refusal(path, sorted(dict.fromkeys([*unread, *pipeline.refused]), key=lambda item: item.line)))

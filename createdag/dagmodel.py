@@ -338,6 +338,24 @@ class DagFile:
         return cls(tree, view, imported_names(tree), data_bindings(tree), tuple(dagsource.dag_calls(view)))
 
 
+def dag_ids(tree: ast.Module) -> list[str]:
+    """The dag_ids ``DagFile.parse(tree).dags`` names, in the same order, at a fraction of its cost:
+    only a ``DAG(...)`` call whose dag_id is no literal as written (``DAG(DAG_ID)``,
+    ``DAG(**args)``) is resolved. The repo index reads every file of a dags repo for this alone."""
+    resolver: _Resolver | None = None
+    ids: list[str] = []
+    for found in dagsource.dag_calls(tree):
+        dag_id = found.dag_id
+        if dag_id is NOT_FOUND and dagsource.call_name(found.call) == "DAG":
+            resolver = resolver or _Resolver(data_bindings(tree))
+            call = _resolve_expression(found.call, resolver)
+            if isinstance(call, ast.Call):
+                dag_id = dagsource.literal(dagsource.argument(call, "dag_id", 0))
+        if isinstance(dag_id, str):
+            ids.append(dag_id)
+    return ids
+
+
 # --- carried arguments: kept as written -------------------------------------------------------
 
 

@@ -189,11 +189,6 @@ def _has_dag_id(call: ast.Call) -> bool:
     return bool(call.args) or "dag_id" in kwargs(call)
 
 
-def dag_ids(tree: ast.AST) -> list[str]:
-    """The literal dag_ids a file defines, in source order."""
-    return [found.dag_id for found in dag_calls(tree) if isinstance(found.dag_id, str)]
-
-
 @dataclass(frozen=True)
 class TaskIds:
     """The task ids a file's literals name."""
@@ -395,15 +390,6 @@ def _asset_uri(node: ast.AST, bound: dict[str, ast.expr]) -> Any:
     return NOT_FOUND
 
 
-def _module_bindings(tree: ast.Module) -> dict[str, ast.expr]:
-    """``NAME = <expr>`` at the top of the module (the last one wins, as when it runs)."""
-    bound: dict[str, ast.expr] = {}
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-            bound[node.targets[0].id] = node.value
-    return bound
-
-
 def _outlets_in(scope: ast.AST, bound: dict[str, ast.expr]) -> list[str]:
     uris: list[str] = []
     for node in ast.walk(scope):
@@ -422,13 +408,13 @@ def _outlets_in(scope: ast.AST, bound: dict[str, ast.expr]) -> list[str]:
     return uris
 
 
-def asset_outlets(tree: ast.Module) -> dict[str, list[str]]:
-    """The asset URIs each DAG of a file lists as task outlets, by dag_id, from literals only.
+def asset_outlets(tree: ast.Module, bound: dict[str, ast.expr]) -> dict[str, list[str]]:
+    """The asset URIs each DAG of a file lists as task outlets, by dag_id, from literals only;
+    ``bound``: the file's module-level bindings (``dagmodel.DagFile.bindings``).
 
     A task belongs to the DAG whose ``with DAG(...)`` block or ``@dag`` function holds it; in a
     file that defines one DAG, every task outlet is that DAG's.
     """
-    bound = _module_bindings(tree)
     calls = [found for found in dag_calls(tree) if isinstance(found.dag_id, str)]
     if len(calls) == 1:
         return {calls[0].dag_id: _outlets_in(tree, bound)}
@@ -452,11 +438,6 @@ def asset_outlets(tree: ast.Module) -> dict[str, list[str]]:
 
 
 # --- Airflow 3 DAG arguments as the template writes them (read by ``adopt``) ---------------------
-
-
-def module_bindings(tree: ast.Module) -> dict[str, ast.expr]:
-    """``NAME = <expr>`` at the top of the module (``Asset`` objects named once, say)."""
-    return _module_bindings(tree)
 
 
 def asset_uri(node: ast.AST, bound: dict[str, ast.expr]) -> Any:

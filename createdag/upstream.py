@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from createdag import dagsource, scan
+from createdag import dagmodel, dagsource, scan
 from createdag import schedule as schedules
 from createdag.errors import UnreadableSource
 
@@ -59,12 +59,13 @@ def read_dag_source(path: Path, dag_id: str) -> UpstreamDag | None:
     tree = dagsource.try_read_tree(path)
     if tree is None:
         return None
-    for found in dagsource.dag_calls(tree):
+    model = dagmodel.DagFile.parse(tree)
+    for found in model.dags:
         if found.dag_id != dag_id:
             continue
         kwargs = dagsource.kwargs(found.call)
         raw_schedule = dagsource.literal(kwargs["schedule"]) if "schedule" in kwargs else None
-        tasks = dagsource.task_ids(tree)
+        tasks = dagsource.task_ids(model.view)
         return UpstreamDag(
             path=path,
             dag_id=dag_id,
@@ -74,7 +75,7 @@ def read_dag_source(path: Path, dag_id: str) -> UpstreamDag | None:
             task_ids=tasks.ids,
             task_ids_complete=tasks.complete,
             mapped_task_ids=tasks.mapped,
-            outlets=frozenset(normalized_uris(dagsource.asset_outlets(tree).get(dag_id, []))),
+            outlets=frozenset(normalized_uris(dagsource.asset_outlets(model.view, model.bindings).get(dag_id, []))),
         )
     return None
 
@@ -110,7 +111,7 @@ def index_of(root: Path) -> RepoIndex:
         except UnreadableSource as exc:
             unreadable.append(str(exc))
             continue
-        for dag_id in dagsource.dag_ids(tree):
+        for dag_id in dagmodel.dag_ids(tree):
             found.setdefault(dag_id, path)
     return RepoIndex(found, tuple(unreadable))
 
@@ -185,7 +186,8 @@ def asset_producers(root: Path) -> dict[str, list[tuple[str, Path]]]:
         tree = dagsource.try_read_tree(path, containing=("outlets",))
         if tree is None:
             continue
-        for dag_id, uris in dagsource.asset_outlets(tree).items():
+        model = dagmodel.DagFile.parse(tree)
+        for dag_id, uris in dagsource.asset_outlets(model.view, model.bindings).items():
             for uri in normalized_uris(uris):
                 if (dag_id, path) not in found.setdefault(uri, []):
                     found[uri].append((dag_id, path))

@@ -174,12 +174,12 @@ def decorated():
 
 
 def test_producers_are_read_from_source_by_dag(tmp_path: Path) -> None:
-    from createdag import dagsource, upstream
+    from createdag import dagmodel, dagsource, upstream
 
     (tmp_path / "hand.py").write_text(HAND_WRITTEN, encoding="utf-8")
     (tmp_path / "broken.py").write_text("outlets = (", encoding="utf-8")  # skipped, never a reason to stop
-    tree = dagsource.read_tree(tmp_path / "hand.py")
-    assert dagsource.asset_outlets(tree) == {
+    model = dagmodel.DagFile.parse(dagsource.read_tree(tmp_path / "hand.py"))
+    assert dagsource.asset_outlets(model.view, model.bindings) == {
         "hand_orders": ["s3://lake/orders/", "s3://lake/extra"],
         "hand_other": ["s3://lake/other"],
         "decorated": ["S3://lake/deco"],

@@ -29,6 +29,69 @@ def test_reads_schedule_timezone_and_tasks_without_importing(dags_dir: Path) -> 
     assert found.task_ids_complete
 
 
+def test_values_named_once_above_the_dag_are_read_as_python_sees_them(dags_dir: Path) -> None:
+    """The index and the upstream reader read the file through the one DAG model (``dagmodel``)."""
+    (dags_dir / "named.py").write_text(
+        "from airflow.sdk import DAG, Asset\n"
+        "DAG_ID = 'named'\nSCHEDULE = '0 5 * * *'\nTASK = 'load'\n"
+        "with DAG(dag_id=DAG_ID, schedule=SCHEDULE):\n"
+        "    ORDERS = Asset('s3://lake/orders')\n"
+        "    A(task_id=TASK, outlets=[ORDERS])\n"
+        "    RETRIED = 1\n    RETRIED = 2\n"
+        "    B(task_id='t', outlets=[Asset(f's3://lake/{RETRIED}')])\n"  # bound twice: not a literal
+    )
+    assert upstream.dag_ids_in(dags_dir) == {"named": dags_dir / "named.py"}
+    found = upstream.find_upstream(dags_dir, "named")
+    assert found is not None
+    assert (found.schedule, found.task_ids, found.outlets) == ("0 5 * * *", {"load", "t"}, {"s3://lake/orders"})
+    assert upstream.asset_producers(dags_dir) == {"s3://lake/orders": [("named", dags_dir / "named.py")]}
+
+
+MANY_DAGS = """
+from airflow.sdk import DAG, dag
+DAG_ID = "by_name"
+ARGS = {"dag_id": "by_spread", "schedule": None}
+PREFIX = "team"
+with DAG(DAG_ID, schedule=None):
+    pass
+with DAG(**ARGS):
+    pass
+DAG(dag_id=f"{PREFIX}_joined")
+DAG(dag_id=PREFIX + "_added")
+DAG(dag_id=computed())
+for i in range(2):
+    DAG(dag_id=f"loop_{i}")
+
+@dag(schedule=None)
+def decorated():
+    pass
+
+@dag(dag_id="given")
+def named():
+    pass
+"""
+
+
+def test_the_index_reads_dag_ids_as_the_dag_model_does(tmp_path: Path) -> None:
+    import ast
+    import os
+
+    from createdag import dagmodel
+
+    tree = ast.parse(MANY_DAGS)
+    expected = sorted(["by_name", "by_spread", "team_joined", "team_added", "decorated", "given"])
+    assert sorted(dagmodel.dag_ids(tree)) == expected
+    assert sorted(d.dag_id for d in dagmodel.DagFile.parse(tree).dags if isinstance(d.dag_id, str)) == expected
+    corpus = Path(os.environ.get("CREATE_DAG_CORPUS") or REPO.parent / "shared" / "corpus")
+    for path in sorted(corpus.rglob("*.py")) if corpus.is_dir() else ():
+        try:
+            tree = ast.parse(path.read_bytes())
+        except (SyntaxError, ValueError):
+            continue
+        whole = [d.dag_id for d in dagmodel.DagFile.parse(tree).dags if isinstance(d.dag_id, str)]
+        assert dagmodel.dag_ids(tree) == whole, path
+
+
 def test_dynamic_task_ids_are_not_checked(dags_dir: Path) -> None:
     (dags_dir / "dyn.py").write_text(
         "from airflow.sdk import DAG\nwith DAG('dyn', schedule=None):\n    for i in range(3):\n        A(task_id=f't{i}')\n"
