@@ -157,8 +157,9 @@ def cache_rounds(repo: Path, count: int, rounds: int) -> dict[str, list[Run]]:
     summary = checked_as_expected(repo, count, *cache)  # fills the cache
     assert summary["cached_files"] == 0, summary
     summary = checked_as_expected(repo, count, *cache)
-    assert summary["cached_files"] == summary["files"] == count + 1, summary  # nothing loaded
-    dags = sorted((repo / "dags").glob("*.py"))
+    # nothing loaded (the alert module is in .airflowignore, so only the DAG files are counted)
+    assert summary["cached_files"] == summary["files"] == count, summary
+    dags = sorted(path for path in (repo / "dags").glob("*.py") if path.name != "teams_alerts.py")
     rows: dict[str, list[Run]] = {"baseline": [], "nothing changed": [], "one file changed": [],
                                   "helper changed": []}  # fmt: skip
     for number in range(rounds):
@@ -173,7 +174,7 @@ def cache_rounds(repo: Path, count: int, rounds: int) -> dict[str, list[Run]]:
             f"{name} {runs[-1].wall:.2f} s ({runs[-1].wall / base:.3f} x)" for name, runs in rows.items()
             if name != "baseline"))  # fmt: skip
     summary = checked_as_expected(repo, count, *cache)
-    assert summary["cached_files"] == count + 1, summary
+    assert summary["cached_files"] == count, summary
     targets = {"nothing changed": 0.05, "one file changed": 0.4, "helper changed": None}
     print(f"\n{count} DAGs, check remembering, median of {rounds}:")
     print(f"{'':18} {'wall s':>7} {'CPU s':>7} {'x baseline':>11} {'target':>7}")
