@@ -53,8 +53,8 @@ from typing import Any
 from createdag.file_outcome import FileOutcome
 from createdag.scan import read_regular
 
-#: Raised when the file's shape changes: an older file is then ignored.
-FORMAT = 1
+#: Raised when the file's shape or a key's meaning changes: an older file is then ignored.
+FORMAT = 2
 #: A file of the dags folder larger than this is not hashed (nor loaded by a check that remembers).
 MAX_FILE_BYTES = 256 * 1024 * 1024
 #: A cache file larger than this is not read (2,000 DAGs write about 1 MB).
@@ -145,6 +145,7 @@ IGNORE_FILE = ".airflowignore"
 #: (``might_contain_dag_via_default_heuristic``: "airflow", and "dag" or "asset"), with
 #: "dataset" for older heuristics and a zip archive's end record (Airflow lists any zip).
 LISTING_SIGNALS = (b"airflow", b"dag", b"asset", b"dataset", b"pk\x05\x06")
+_BITS = ("0", "1")
 
 
 @dataclass
@@ -192,17 +193,17 @@ def scan(root: Path, leave_out: Path | None = None) -> Scan:
         seen.add(real)
         dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS)
         relative_folder = os.path.relpath(folder, root)
+        prefix = "" if relative_folder == "." else relative_folder.replace(os.sep, "/") + "/"
         for name in files:
-            path = os.path.join(folder, name)
             try:  # never blocks: a FIFO, socket or device is refused, not read (scan.read_regular)
-                data = read_regular(Path(path), MAX_FILE_BYTES)
+                data = read_regular(os.path.join(folder, name), MAX_FILE_BYTES)
             except OSError:
                 continue
-            relative = name if relative_folder == "." else f"{relative_folder}/{name}".replace(os.sep, "/")
+            relative = prefix + name
             found.hashes[relative] = digest = _sha(data)
             if name.endswith(".py"):
                 lower = data.lower()
-                found.listing[relative] = "py:" + "".join("1" if s in lower else "0" for s in LISTING_SIGNALS)
+                found.listing[relative] = "py:" + "".join([_BITS[signal in lower] for signal in LISTING_SIGNALS])
             elif name == IGNORE_FILE:
                 found.listing[relative] = digest
             elif b"PK\x05\x06" in data:  # Airflow lists a zip archive of any name
@@ -291,8 +292,11 @@ class CheckCache:
         self._deps: dict[str, list[str]] = {}
         self._index: dict[str, list[str]] | None = None
         self._folders = _folders(self.scan.hashes)
-        self._modules: dict[str, tuple[list[str], bool]] = {}
+        self._imports: dict[str, list[str]] = {}
         self._direct: dict[str, list[str]] = {}
+        self._keys: dict[str, str] = {}
+        #: each file asked for: its outcome from the cache (or None), and the entry it was read from
+        self._outcomes: dict[str, tuple[FileOutcome | None, Any]] = {}
 
     def _load(self) -> dict[str, Any]:
         empty: dict[str, Any] = {"entries": {}, "refs": {}}
@@ -311,14 +315,21 @@ class CheckCache:
 
     # -- the folder's file list and the check's settings, while nothing in the folder changed --
 
-    def listing(self) -> list[Path] | None:
-        """The files Airflow would parse, if the folder is as it was when they were listed."""
+    def names(self) -> list[str] | None:
+        """The files Airflow would parse (relative POSIX paths), if the folder is as it was when
+        they were listed."""
         files = self._data.get("files")
         if self._data.get("scan") != self.scan.key or not isinstance(files, list) or not _strings(files):
             return None
-        if not all(name in self.scan.hashes and name.endswith(_PYTHON) for name in files):
+        hashes = self.scan.hashes
+        if not all(name in hashes and name.endswith(_PYTHON) for name in files):
             return None  # only files of this folder: a cache file never makes check load anything else
-        return [self.dags_dir / name for name in files]
+        return files
+
+    def listing(self) -> list[Path] | None:
+        """``names`` as paths."""
+        names = self.names()
+        return None if names is None else [self.dags_dir / name for name in names]
 
     def settings(self) -> tuple[float, float] | None:
         """``[core] dagbag_import_timeout`` and the slow share, as the last run read them."""
@@ -330,10 +341,17 @@ class CheckCache:
     # -- one file --------------------------------------------------------------------------------
 
     def key(self, relative: str) -> str:
-        """The file's key: its content, the repo modules it imports (transitively, with which
-        imported names the folder lacks) and the data files it names."""
-        deps = self._dependencies(relative)
-        return _sha(json.dumps([(name, self.scan.hashes.get(name, "absent")) for name in deps]).encode())
+        """The file's key: its name and content, the repo modules it imports (transitively, with
+        which imported names the folder lacks) and the data files it names. The name comes first:
+        two files importing each other have the same dependencies, never the same key. (NUL
+        separates the parts: no path holds one.)"""
+        if relative not in self._keys:
+            hashes = self.scan.hashes
+            parts = [relative]
+            for name in self._dependencies(relative):
+                parts += (name, hashes.get(name, "absent"))
+            self._keys[relative] = _sha("\0".join(parts).encode("utf-8", "surrogateescape"))
+        return self._keys[relative]
 
     def _references(self, relative: str) -> dict[str, list[str]]:
         digest = self.scan.hashes.get(relative, "")
@@ -371,21 +389,25 @@ class CheckCache:
         if relative in self._direct:
             return self._direct[relative]
         refs = self._references(relative) if relative.endswith(".py") else {"modules": [], "strings": []}
-        direct: dict[str, None] = {}
+        found: list[str] = []
         for name in refs["modules"]:
-            if name not in self._modules:
-                self._modules[name] = module_files(name, self.scan.hashes, self._folders)
-            files, present = self._modules[name]
-            if not present and "." not in name:
-                direct[f"?{name}"] = None
-            direct.update(dict.fromkeys(files))
+            found += self._import_dependencies(name)
         index = self._data_index()
         for text in refs["strings"]:
             for part in text.replace("\\", "/").split("/"):
-                direct.update(dict.fromkeys(index.get(part.strip("*"), ())))
+                found += index.get(part.strip("*"), ())
+        direct = dict.fromkeys(found)
         direct.pop(relative, None)
         self._direct[relative] = list(direct)
         return self._direct[relative]
+
+    def _import_dependencies(self, name: str) -> list[str]:
+        """What importing ``name`` depends on in the folder: the files it runs, or ``?name`` for a
+        top-level name the folder does not hold (memoized: every DAG imports the same few)."""
+        if name not in self._imports:
+            files, present = module_files(name, self.scan.hashes, self._folders)
+            self._imports[name] = files if present or "." in name else [f"?{name}", *files]
+        return self._imports[name]
 
     def _data_index(self) -> dict[str, list[str]]:
         if self._index is None:
@@ -394,25 +416,32 @@ class CheckCache:
 
     def outcome(self, relative: str) -> FileOutcome | None:
         """What the last check of this very file, with these very dependencies, found."""
-        return outcome_from_data(self._data["entries"].get(self.key(relative)), relative)
+        if relative not in self._outcomes:
+            entry = self._data["entries"].get(self.key(relative))
+            self._outcomes[relative] = (outcome_from_data(entry, relative), entry)
+        return self._outcomes[relative][0]
 
     # -- after the run ---------------------------------------------------------------------------
 
-    def save(self, files: list[Path], outcomes: Iterable[FileOutcome], settings: tuple[float, float]) -> None:
-        """Keep this run: the listing, the settings, each file's outcome under its key. Entries of
+    def save(self, names: list[str], outcomes: Iterable[FileOutcome], settings: tuple[float, float]) -> None:
+        """Keep this run: the listing (``names``, relative POSIX paths), the settings, each file's
+        outcome under its key (an outcome read from this cache is kept as it was read). Entries of
         files no longer there are dropped, so the file does not grow with the repo's history."""
         from createdag.output import write_atomic
 
-        relatives = [path.relative_to(self.dags_dir).as_posix() for path in files]
-        by_file = {outcome.file.replace(os.sep, "/"): outcome_to_data(outcome) for outcome in outcomes}
+        by_file = {}
+        for outcome in outcomes:
+            name = outcome.file.replace(os.sep, "/")
+            kept, entry = self._outcomes.get(name, (None, None))
+            by_file[name] = entry if kept is outcome else outcome_to_data(outcome)
         refs = {self.scan.hashes[name]: self._refs[name] for name in self._refs if name in self.scan.hashes}
         data = {
             "format": FORMAT,
             "environment": self.env,
             "scan": self.scan.key,
-            "files": relatives,
+            "files": list(names),
             "settings": list(settings),
-            "entries": {self.key(name): by_file[name] for name in relatives if name in by_file},
+            "entries": {self.key(name): by_file[name] for name in names if name in by_file},
             "refs": refs,
         }
         with contextlib.suppress(OSError):  # a cache not written costs the next run time, never this one's result

@@ -103,13 +103,38 @@ def load_integrity(dags_dir: Path) -> ModuleType:
     """The integrity test module with Airflow imported quietly and the dags folder on ``sys.path``."""
     from createdag.integrity import integrity_module
 
-    if "airflow" not in sys.modules:
+    first = "airflow" not in sys.modules
+    if first:
         quiet_airflow()
     if str(dags_dir) not in sys.path:
         sys.path.append(str(dags_dir))
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), _collector_paused(freeze=first):
         warnings.simplefilter("ignore")  # Airflow's import-time deprecations are not the user's
         return integrity_module()
+
+
+@contextlib.contextmanager
+def _collector_paused(*, freeze: bool) -> Iterator[None]:
+    """Python's cyclic garbage collector off while Airflow is imported, and what the import
+    built frozen after it (``gc.freeze``) when this was its first import in the process.
+
+    Importing Airflow, its DagBag and the Kubernetes provider creates about a million
+    objects that live as long as the process and almost no garbage, yet each full
+    collection on the way walks them all: about 0.4 s of the import. Frozen, they are
+    never walked again, by later collections nor by the interpreter's last one at exit
+    (another 0.5 s), and forked workers do not copy the pages a collection would touch
+    (the pattern the ``gc.freeze`` documentation gives for forking servers)."""
+    import gc
+
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if freeze:
+            gc.freeze()
+        if enabled:
+            gc.enable()
 
 
 def check_file(module: ModuleType, dags_dir: Path, path: Path) -> FileOutcome:
@@ -154,9 +179,10 @@ def pre_import(path: Path) -> None:
 
     from airflow.utils.file import iter_airflow_imports
 
-    for name in iter_airflow_imports(str(path)):
-        with contextlib.suppress(Exception):  # the parse that follows reports it, as the processor's does
-            importlib.import_module(name)
+    with _collector_paused(freeze=True):  # modules, like Airflow's own: loaded for the process's life
+        for name in iter_airflow_imports(str(path)):
+            with contextlib.suppress(Exception):  # the parse that follows reports it, as the processor's does
+                importlib.import_module(name)
 
 
 def _import_error(text: str, path: Path) -> tuple[str, int | None]:
@@ -248,24 +274,29 @@ def run_check(dags_dir: Path, skip: frozenset[str] = frozenset(), *, jobs: int |
         from createdag.check_cache import CheckCache
 
         remembered = CheckCache(cache, dags_dir)
-        listed, settings = remembered.listing(), remembered.settings()
-        kept = [remembered.outcome(_relative(path, dags_dir)) for path in listed or ()]
-        if listed is not None and settings is not None and all(outcome is not None for outcome in kept):
-            unchanged = [outcome for outcome in kept if outcome is not None]
-            if progress:
-                progress(len(unchanged), len(unchanged))
-            skipped = tuple(str(item) for item in scan.python_files(dags_dir).skipped)  # said every run
-            return Report(dags_dir, tuple(unchanged), merge(unchanged, skip, dags_dir), *settings, 1,
-                          time.perf_counter() - started, cached=len(unchanged), skipped=skipped)  # fmt: skip
+        names, settings = remembered.names(), remembered.settings()
+        if names is not None and settings is not None:
+            kept = [remembered.outcome(name) for name in names]
+            if all(outcome is not None for outcome in kept):
+                unchanged = [outcome for outcome in kept if outcome is not None]
+                if progress:
+                    progress(len(unchanged), len(unchanged))
+                skipped = tuple(str(item) for item in scan.python_files(dags_dir).skipped)  # said every run
+                return Report(dags_dir, tuple(unchanged), merge(unchanged, skip, dags_dir), *settings, 1,
+                              time.perf_counter() - started, cached=len(unchanged), skipped=skipped)  # fmt: skip
     module = load_integrity(dags_dir)
-    listed = remembered.listing() if remembered is not None else None
+    names = remembered.names() if remembered is not None else None
     scanned = scan.python_files(dags_dir)  # what is no regular file is skipped, with a note
-    listing = listed if listed is not None else module.dag_files(dags_dir)
-    files = [path for path in listing if scan.why_not_regular(path) is None]
+    if names is not None:  # the folder lists as it did: the names are known, no relative_to per file
+        listing = [(dags_dir / name, name) for name in names]
+    else:
+        listing = [(path, _relative(path, dags_dir)) for path in module.dag_files(dags_dir)]
+    listing = [(path, name) for path, name in listing if scan.why_not_regular(path) is None]
+    files = [path for path, _ in listing]
     hits: dict[Path, FileOutcome] = {}
     if remembered is not None:
-        for path in files:
-            outcome = remembered.outcome(_relative(path, dags_dir))
+        for path, name in listing:
+            outcome = remembered.outcome(name)
             if outcome is not None:
                 hits[path] = outcome
     pending = [path for path in files if path not in hits]
@@ -281,7 +312,7 @@ def run_check(dags_dir: Path, skip: frozenset[str] = frozenset(), *, jobs: int |
     outcomes = [hits[path] if path in hits else next(fresh) for path in files]
     timeout, share = _settings(module)
     if remembered is not None:
-        remembered.save(files, outcomes, (timeout, share))
+        remembered.save([name for _, name in listing], outcomes, (timeout, share))
     return Report(dags_dir, tuple(outcomes), merge(outcomes, skip, dags_dir), timeout, share, jobs,
                   time.perf_counter() - started, cached=len(hits),
                   skipped=tuple(str(item) for item in scanned.skipped))  # fmt: skip
@@ -313,7 +344,8 @@ def _in_workers(module: ModuleType, dags_dir: Path, files: list[Path], jobs: int
     if fork:
         _WORKER.update(dags_dir=dags_dir, module=module)
         gc.freeze()  # what is loaded now stays shared with the workers instead of copied on write
-        # (no gc.collect() first: a full collection of Airflow's heap is ~0.2 s on the critical path)
+        # (no gc.collect() first: a full collection of Airflow's heap is ~0.2 s on the critical path;
+        # nor gc.unfreeze() after: Airflow's heap, frozen since its import, would be walked again)
     pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork" if fork else "spawn"),
                                initializer=_worker_start, initargs=(str(dags_dir), os.getpid()))  # fmt: skip
     size = max(1, min(16, len(files) // (jobs * 8)))
@@ -333,7 +365,6 @@ def _in_workers(module: ModuleType, dags_dir: Path, files: list[Path], jobs: int
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
         if fork:
-            gc.unfreeze()
             _WORKER.clear()
     return outcomes
 

@@ -135,10 +135,13 @@ def python_files(root: Path, *, skip_folders: frozenset[str] = SKIPPED_FOLDERS) 
     return Scan(tuple(sorted(files)), tuple(sorted(skipped, key=lambda item: item.path)))
 
 
-def read_regular(path: Path, limit: int) -> bytes:
+def read_regular(path: str | Path, limit: int) -> bytes:
     """The bytes of the regular file ``path``: opened without blocking (a FIFO put there since
     it was listed cannot hang the read), refused with ``OSError`` when it is not a regular file
-    or is larger than ``limit`` bytes (``errno.EFBIG``)."""
+    or is larger than ``limit`` bytes (``errno.EFBIG``).
+
+    Read with the size ``fstat`` gives (then on to the end, for a file that grew): asking
+    for ``limit`` bytes at once would allocate that much for every small file."""
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
     fd = os.open(path, flags)
     try:
@@ -150,8 +153,15 @@ def read_regular(path: Path, limit: int) -> bytes:
             raise OSError(errno.EFBIG, f"larger than {limit:,} bytes", str(path))
         if hasattr(os, "set_blocking"):
             os.set_blocking(fd, True)
-        with os.fdopen(fd, "rb", closefd=False) as handle:
-            data = handle.read(limit + 1)
+        chunks, size, want = [], 0, info.st_size + 1
+        while size <= limit:
+            chunk = os.read(fd, want)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+            want = min(limit + 1 - size, 1 << 20)
+        data = b"".join(chunks)
     finally:
         os.close(fd)
     if len(data) > limit:

@@ -316,3 +316,46 @@ def test_the_cache_folder_comes_from_the_flag_the_environment_or_the_user_cache(
     assert _cache_file(cli.parse(["check", "--no-cache"]), dags) is None
     monkeypatch.setenv("CREATE_DAG_CHECK_CACHE", str(tmp_path / "ci"))
     assert _cache_file(cli.parse(["check"]), dags) == tmp_path / "ci" / "check-cache.json"
+
+
+def test_two_files_importing_each_other_have_keys_of_their_own(tmp_path: Path) -> None:
+    """Their dependencies are the same two files; the key names the file it is for, so one
+    never answers with the other's outcome."""
+    dags = tmp_path / "dags"
+    dags.mkdir()
+    (dags / "a.py").write_text("import b\n")
+    (dags / "b.py").write_text("import a\n")
+    cache = check_cache.CheckCache(tmp_path / "c.json", dags)
+    assert cache._dependencies("a.py") == cache._dependencies("b.py") == ["a.py", "b.py"]
+    assert cache.key("a.py") != cache.key("b.py")
+
+
+@pytest.mark.parametrize("size", [0, 1, 4096, (1 << 20) + 7, 3 << 20])
+def test_a_file_is_read_whole_whatever_its_size(tmp_path: Path, size: int) -> None:
+    from createdag.scan import read_regular
+
+    data = os.urandom(size)
+    (tmp_path / "f").write_bytes(data)
+    assert read_regular(tmp_path / "f", 3 << 20) == data
+    assert read_regular(str(tmp_path / "f"), size) == data
+    if size:
+        with pytest.raises(OSError, match="larger than"):
+            read_regular(tmp_path / "f", size - 1)
+
+
+def test_a_file_that_grows_past_the_limit_while_read_is_refused(tmp_path: Path, monkeypatch) -> None:
+    """The size fstat gives is where reading starts, not where it stops."""
+    from createdag import scan
+
+    path = tmp_path / "f"
+    path.write_bytes(b"x" * 10)
+    real_fstat = os.fstat
+
+    def stale_fstat(fd: int) -> os.stat_result:  # the size before a writer appended
+        found = real_fstat(fd)
+        return os.stat_result((found.st_mode, *found[1:6], 2, *found[7:]))
+
+    monkeypatch.setattr(scan.os, "fstat", stale_fstat)
+    assert scan.read_regular(path, 10) == b"x" * 10
+    with pytest.raises(OSError, match="larger than"):
+        scan.read_regular(path, 9)
