@@ -18,7 +18,8 @@ source of the integrity checks it runs, the Python version, every installed
 distribution and its version (Airflow and the providers among them, read from
 their ``.dist-info`` folders, without importing anything), the Airflow
 configuration (``AIRFLOW__*`` variables but the dags folder, the content of
-``airflow.cfg``) and ``PYTHONPATH``. The list of files Airflow would parse is
+``airflow.cfg``), the cluster policies (the ``airflow_local_settings`` module
+Airflow imports) and ``PYTHONPATH``. The list of files Airflow would parse is
 kept too, keyed by what decides it: the names of the ``.py`` files,
 the content of each ``.airflowignore``, for each ``.py`` file which of the
 words Airflow's safe-mode heuristic looks for it holds, and which other files
@@ -29,8 +30,8 @@ So a run where nothing changed reads the folder, hashes it and answers from
 the cache without importing Airflow; a run where something changed imports
 Airflow and checks only the files whose key changed. What the key cannot see:
 a module imported by a computed name, a file read under a computed name,
-environment variables other than Airflow's, the network or Airflow's metadata
-database at parse time. ``check --no-cache`` checks everything.
+environment variables other than Airflow's, the modules ``airflow_local_settings``
+imports, the network or Airflow's metadata database at parse time. ``check --no-cache`` checks everything.
 
 The cache is one JSON file (never pickle: like every file the tool reads back,
 it is untrusted input, and a file that does not read as this module writes it
@@ -102,8 +103,8 @@ def environment() -> dict[str, str]:
         (key, value) for key, value in os.environ.items()
         if key.startswith("AIRFLOW__") and key != "AIRFLOW__CORE__DAGS_FOLDER"
     )  # fmt: skip
-    config = Path(os.environ.get("AIRFLOW_CONFIG") or Path(os.environ.get("AIRFLOW_HOME") or "~/airflow") /
-                  "airflow.cfg").expanduser()  # fmt: skip
+    home = Path(os.environ.get("AIRFLOW_HOME") or "~/airflow").expanduser()
+    config = Path(os.environ.get("AIRFLOW_CONFIG") or home / "airflow.cfg").expanduser()
     try:
         config_hash = _sha(config.read_bytes())
     except OSError:
@@ -116,8 +117,25 @@ def environment() -> dict[str, str]:
         "distributions": _sha(json.dumps(dists).encode()),
         "airflow": ", ".join(f"{name} {version}" for name, version in sorted(versions.items())),
         "airflow_config": _sha(json.dumps([airflow_env, config_hash]).encode()),
+        "local_settings": _local_settings(home),
         "pythonpath": os.environ.get("PYTHONPATH", ""),
     }
+
+
+def _local_settings(home: Path) -> str:
+    """The content hash of the ``airflow_local_settings`` module Airflow's import would load:
+    its cluster policies (``dag_policy``, ``task_policy``) decide what a DAG file's check finds.
+    Looked for as Python would, on ``sys.path`` first, then where Airflow adds to it:
+    ``$AIRFLOW_HOME/config`` and the plugins folder (``AIRFLOW__CORE__PLUGINS_FOLDER``, else
+    ``$AIRFLOW_HOME/plugins``)."""
+    plugins = os.environ.get("AIRFLOW__CORE__PLUGINS_FOLDER") or str(home / "plugins")
+    for folder in (*sys.path, str(home / "config"), plugins):
+        for name in ("airflow_local_settings.py", os.path.join("airflow_local_settings", "__init__.py")):
+            try:
+                return _sha(read_regular(os.path.join(folder or ".", name), MAX_FILE_BYTES))
+            except OSError:
+                continue
+    return "none"
 
 
 def _distributions() -> Iterable[tuple[str, str]]:

@@ -106,11 +106,14 @@ def load_integrity(dags_dir: Path) -> ModuleType:
     first = "airflow" not in sys.modules
     if first:
         quiet_airflow()
-    if str(dags_dir) not in sys.path:
-        sys.path.append(str(dags_dir))
     with warnings.catch_warnings(), _collector_paused(freeze=first):
         warnings.simplefilter("ignore")  # Airflow's import-time deprecations are not the user's
-        return integrity_module()
+        module = integrity_module()
+    # after Airflow's import, as in the DAG processor: the dags folder is no place its import
+    # looks for airflow_local_settings
+    if str(dags_dir) not in sys.path:
+        sys.path.append(str(dags_dir))
+    return module
 
 
 @contextlib.contextmanager
