@@ -359,3 +359,33 @@ def test_a_file_that_grows_past_the_limit_while_read_is_refused(tmp_path: Path, 
     assert scan.read_regular(path, 10) == b"x" * 10
     with pytest.raises(OSError, match="larger than"):
         scan.read_regular(path, 9)
+
+
+def _run(code: str) -> str:
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300,
+                          env={**os.environ, "PYTHONPATH": str(REPO)}).stdout  # fmt: skip
+
+
+@pytest.mark.airflow
+def test_the_checks_functions_load_without_importing_pytest() -> None:
+    """check runs the integrity test's functions, never its tests: pytest is not imported for
+    them, and the decorated tests are still there for pytest (the same file, unchanged)."""
+    out = _run(
+        "import sys; from createdag.integrity import integrity_module; m = integrity_module(); "
+        "print('pytest' in sys.modules, callable(m.collect), m.test_team_rule.__name__, m.outcome.__name__)"
+    )
+    assert out.split() == ["False", "True", "test_team_rule", "outcome"]
+
+
+@pytest.mark.airflow
+def test_a_module_asking_more_of_pytest_is_loaded_with_pytest(tmp_path: Path) -> None:
+    (tmp_path / "test_dag_integrity.py").write_text(
+        "import pytest\n\ndef collect():\n    return 'mine'\n\npytestmark = pytest.mark.skipif(False, reason='x')\n"
+    )
+    out = _run(
+        "import sys; from pathlib import Path; from createdag import integrity, resources; "
+        f"resources.integrity_test_path = lambda: Path({str(tmp_path / 'test_dag_integrity.py')!r}); "
+        "m = integrity.integrity_module(); print(m.collect(), 'pytest' in sys.modules, m.pytest.__name__, "
+        "type(m.pytest).__name__)"
+    )
+    assert out.split() == ["mine", "True", "pytest", "module"]
