@@ -117,7 +117,7 @@ def load_integrity(dags_dir: Path) -> ModuleType:
 
 
 @contextlib.contextmanager
-def _collector_paused(*, freeze: bool) -> Iterator[None]:
+def _collector_paused(*, freeze: bool, collect: bool = False) -> Iterator[None]:
     """Python's cyclic garbage collector off while Airflow is imported, and what the import
     built frozen after it (``gc.freeze``) when this was its first import in the process.
 
@@ -126,10 +126,15 @@ def _collector_paused(*, freeze: bool) -> Iterator[None]:
     collection on the way walks them all: about 0.4 s of the import. Frozen, they are
     never walked again, by later collections nor by the interpreter's last one at exit
     (another 0.5 s), and forked workers do not copy the pages a collection would touch
-    (the pattern the ``gc.freeze`` documentation gives for forking servers)."""
+    (the pattern the ``gc.freeze`` documentation gives for forking servers).
+
+    ``collect``: garbage collected first (what files checked before left), so that only
+    what lives is frozen for good; cheap once Airflow's heap is frozen."""
     import gc
 
     enabled = gc.isenabled()
+    if collect:
+        gc.collect()
     gc.disable()
     try:
         yield
@@ -182,7 +187,7 @@ def pre_import(path: Path) -> None:
 
     from airflow.utils.file import iter_airflow_imports
 
-    with _collector_paused(freeze=True):  # modules, like Airflow's own: loaded for the process's life
+    with _collector_paused(freeze=True, collect=True):  # modules, like Airflow's: loaded for the process's life
         for name in iter_airflow_imports(str(path)):
             with contextlib.suppress(Exception):  # the parse that follows reports it, as the processor's does
                 importlib.import_module(name)
