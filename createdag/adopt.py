@@ -416,7 +416,8 @@ def read_dag(path: Path) -> Reading:
         found.setdefault(key, copy.deepcopy(nothing))
     if not any("namespace" in task for task in found["tasks"]) and "namespace" not in found:
         found.pop("namespace", None)
-    carried = {**reader.carried, "tasks": pipeline.carried, "unnamed": pipeline.unnamed}
+    carried = {**reader.carried, "tasks": pipeline.carried, "unnamed": pipeline.unnamed, "expand": pipeline.expand,
+               "expand_kwargs": pipeline.expand_kwargs, "partial": pipeline.partial}  # fmt: skip
     return Reading(found, [key for key in ABSENT_KEYS if key not in found], carried, pipeline.notes)
 
 
@@ -474,7 +475,21 @@ class Adoption:
         lines += [f"default_args {key!r}: {source}" for key, source in self.adopted.get("default_args", {}).items()]
         for task_id, given in self.adopted.get("tasks", {}).items():
             lines += [f"task {task_id!r} {key}={source}" for key, source in given.items()]
+        for task_id, given in self.adopted.get("expand", {}).items():
+            lines += [f"task {task_id!r} .expand({key}={source})" for key, source in given.items()]
+        for task_id, source in self.adopted.get("expand_kwargs", {}).items():
+            lines.append(f"task {task_id!r} .expand_kwargs({source})")
         return lines
+
+    @property
+    def mapped(self) -> dict[str, list[str]]:
+        """Each mapped task's arguments ``.expand``/``.expand_kwargs`` maps (their values kept as written)."""
+        from createdag.pipeline_source import expand_kwargs_names
+
+        mapped = {task_id: list(given) for task_id, given in self.adopted.get("expand", {}).items()}
+        for task_id, source in self.adopted.get("expand_kwargs", {}).items():
+            mapped.setdefault(task_id, []).extend(sorted(expand_kwargs_names(source) or ()))
+        return mapped
 
     #: the answer keys given with ``--set``
     sets: tuple[str, ...] = ()

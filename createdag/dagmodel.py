@@ -163,7 +163,13 @@ class _Resolver(ast.NodeTransformer):
         return _place(value, node)
 
     def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
-        return node  # ``k8s.V1Volume``, ``config.x``: a name's attribute is not its value
+        base = node.value
+        while isinstance(base, ast.Attribute):
+            base = base.value
+        if isinstance(base, ast.Name):
+            return node  # ``k8s.V1Volume``, ``config.x``: a name's attribute is not its value
+        # ``Operator.partial(image=IMAGE).expand(...)``: the call under the attribute reads names
+        return self.generic_visit(node)
 
     def visit_Assign(self, node: ast.Assign) -> ast.AST:
         node.value = self.visit(node.value)  # targets stay names
@@ -175,6 +181,8 @@ class _Resolver(ast.NodeTransformer):
         return node
 
     def visit_Call(self, node: ast.Call) -> ast.AST:
+        if not isinstance(node.func, ast.Name):  # ``X.partial(image=IMAGE).expand(...)``: the inner call
+            node.func = self.visit(node.func)
         node.args = [self.visit(arg) for arg in node.args]
         keywords: list[ast.keyword] = []
         for keyword in node.keywords:

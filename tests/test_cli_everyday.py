@@ -263,6 +263,7 @@ def test_adopt_json_matches_its_schema_recorded_and_refused(tmp_path: Path) -> N
     assert report["recorded"] and report["dag_id"] == "hand_written" and report["error"] is None
     assert Path(tmp_path / report["record"]).is_file()
     assert report["answers"]["tasks"][0]["image"] == "ghcr.io/acme/sales:1.2.0"
+    assert report["adopted"]["absent"] == json.loads(Path(tmp_path / report["record"]).read_text())["adopted"]["absent"]
     (dags / "not_a_dag.py").write_text("print('hello')\n")
     refused = run([*tool(tmp_path), "adopt", "--yes", dags / "not_a_dag.py", "--format", "json"], tmp_path)
     assert refused.returncode == 1 and "error:" in refused.stderr
