@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from createdag import dagmodel, dagsource, pipeline_source, records
+from createdag import dagmodel, dagsource, pipeline_source, records, repo_imports
 from createdag.dagsource import NOT_FOUND, argument, call_name, kwargs, line_of, literal, source_of
 from createdag.errors import InvalidAnswer, InvalidAnswers, RecordError, UserError
 from createdag.escape import printable
@@ -395,7 +395,9 @@ def read_dag(path: Path) -> Reading:
     """What the source of a hand-written DAG says (``Reading``). ``UserError`` when a task, a
     dependency or a value cannot be read as answers: every such line of the file is named, once."""
     try:
-        model = dagmodel.DagFile.parse(dagsource.read_tree(path))
+        tree = dagsource.read_tree(path)
+        imported = repo_imports.imported_values(tree, path)  # values from the repo's own modules
+        model = dagmodel.DagFile.parse(tree, imported.bindings, imported.imports)
     except RecursionError:  # past any hand-written file
         raise UserError(f"{printable(path)} is nested too deeply to read: nothing to adopt") from None
     dag = next(iter(model.dags), None)

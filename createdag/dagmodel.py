@@ -67,7 +67,7 @@ def is_data(node: ast.AST) -> bool:
     return True
 
 
-def _stores(tree: ast.AST) -> Counter[str]:
+def stores(tree: ast.AST) -> Counter[str]:
     """How many times each name is bound anywhere in the file (assignments, loops, imports, defs)."""
     counts: Counter[str] = Counter()
     for node in ast.walk(tree):
@@ -87,18 +87,23 @@ def _stores(tree: ast.AST) -> Counter[str]:
 
 
 def _module_level(statements: Iterable[ast.stmt]) -> Iterable[ast.stmt]:
-    """The statements that run in the module's scope: its body and the bodies of its ``with``
-    blocks (``with DAG(...) as dag:`` binds module names), nested ones included."""
+    """The statements that bind the names a DAG's tasks read: the module's body, the bodies of
+    its ``with`` blocks (``with DAG(...) as dag:`` binds module names), nested ones included, and
+    the body of a ``@dag`` function (its tasks read the names it binds; a name bound once in the
+    whole file is bound nowhere else, so it means the same wherever it is read)."""
     for statement in statements:
         yield statement
-        if isinstance(statement, ast.With | ast.AsyncWith):
-            yield from _module_level(statement.body)
+        dag_function = isinstance(statement, ast.FunctionDef) and any(
+            dagsource.call_name(deco) == "dag" for deco in statement.decorator_list
+        )
+        if isinstance(statement, ast.With | ast.AsyncWith) or dag_function:
+            yield from _module_level(statement.body)  # type: ignore[attr-defined]
 
 
 def data_bindings(tree: ast.Module) -> dict[str, ast.expr]:
     """Module-level names bound exactly once in the whole file, to data (``is_data``): the
     values Python would see wherever the name is used."""
-    counts = _stores(tree)
+    counts = stores(tree)
     bound: dict[str, ast.expr] = {}
     for node in _module_level(tree.body):
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
@@ -110,7 +115,7 @@ def data_bindings(tree: ast.Module) -> dict[str, ast.expr]:
         if counts[name] == 1 and is_data(value):
             bound[name] = value
     docstring = ast.get_docstring(tree, clean=False)
-    if docstring is not None and not counts["__doc__"]:  # ``doc_md=__doc__``: the module's docstring
+    if not counts["__doc__"]:  # ``doc_md=__doc__``: the module's docstring, None without one
         bound["__doc__"] = ast.Constant(docstring)
     return bound
 
@@ -118,7 +123,7 @@ def data_bindings(tree: ast.Module) -> dict[str, ast.expr]:
 def why_unread(node: ast.AST, tree: ast.Module) -> str:
     """Why a value is not a literal, and what to write instead, for a refusal (or '')."""
     imports = imported_names(tree)
-    counts = _stores(tree)
+    counts = stores(tree)
     for inner in ast.walk(node):
         if isinstance(inner, ast.Call) and not pure_callable(_canonical_name(inner.func, imports)):
             return (f"`{dagsource.source_of(inner, 30)}` is computed when the file is parsed: "
@@ -145,7 +150,7 @@ def _constant_text(node: ast.AST) -> Any:
     return value if isinstance(value, str) else NOT_FOUND
 
 
-class _Resolver(ast.NodeTransformer):
+class Resolver(ast.NodeTransformer):
     """The tree as Python sees it: bound names written in place, merges and unpacking done."""
 
     def __init__(self, bound: dict[str, ast.expr]) -> None:
@@ -222,6 +227,24 @@ class _Resolver(ast.NodeTransformer):
         node.keys, node.values = keys, values
         return node
 
+    def visit_ListComp(self, node: ast.ListComp) -> ast.AST:
+        """``[f"echo {x}" for x in ["a", "b"]]`` over a list or tuple written out (or a name bound
+        once to one): the list Python makes while the file is parsed, item by item. Any other
+        comprehension (over ``range(...)``, a call, with an ``if``) stays as it is written."""
+        self.generic_visit(node)
+        if len(node.generators) != 1:
+            return node
+        loop = node.generators[0]
+        if loop.ifs or loop.is_async or not isinstance(loop.target, ast.Name):
+            return node
+        if not isinstance(loop.iter, ast.List | ast.Tuple) or len(loop.iter.elts) > _MAX_UNROLLED:
+            return node
+        if any(isinstance(item, ast.Starred) for item in loop.iter.elts):
+            return node
+        name = loop.target.id
+        items = [self.visit(_substituted(copy.deepcopy(node.elt), name, item)) for item in loop.iter.elts]
+        return ast.copy_location(ast.List(elts=items, ctx=ast.Load()), node)
+
     def visit_JoinedStr(self, node: ast.JoinedStr) -> ast.AST:
         self.generic_visit(node)
         parts: list[str] = []
@@ -253,6 +276,45 @@ class _Resolver(ast.NodeTransformer):
         return node
 
 
+#: The longest list a comprehension is unrolled into: past any list a DAG file maps over by hand.
+_MAX_UNROLLED = 1000
+
+
+def _substituted(node: ast.expr, name: str, value: ast.expr) -> ast.expr:
+    """``node`` with each read of ``name`` replaced by a copy of ``value`` (a comprehension's item);
+    a nested scope that binds ``name`` again is left alone."""
+
+    class _Substitute(ast.NodeTransformer):
+        def visit_Name(self, inner: ast.Name) -> ast.AST:
+            if inner.id == name and isinstance(inner.ctx, ast.Load):
+                return _place(copy.deepcopy(value), inner)
+            return inner
+
+        def visit_Lambda(self, inner: ast.Lambda) -> ast.AST:
+            return inner
+
+        def _scope(self, inner: ast.AST) -> ast.AST:
+            targets = [g.target for g in getattr(inner, "generators", [])]
+            bound = {n.id for target in targets for n in ast.walk(target) if isinstance(n, ast.Name)}
+            return inner if name in bound else self.generic_visit(inner)
+
+        def visit_ListComp(self, inner: ast.ListComp) -> ast.AST:
+            return self._scope(inner)
+
+        def visit_SetComp(self, inner: ast.SetComp) -> ast.AST:
+            return self._scope(inner)
+
+        def visit_DictComp(self, inner: ast.DictComp) -> ast.AST:
+            return self._scope(inner)
+
+        def visit_GeneratorExp(self, inner: ast.GeneratorExp) -> ast.AST:
+            return self._scope(inner)
+
+    result = _Substitute().visit(node)
+    assert isinstance(result, ast.expr)
+    return result
+
+
 def _plain_keys(node: ast.Dict) -> bool:
     """Every key a string literal (what ``**`` of a dict into a call needs)."""
     return all(key is not None and _constant_text(key) is not NOT_FOUND for key in node.keys)
@@ -280,6 +342,8 @@ def _needs(node: ast.AST, bound: dict[str, ast.expr]) -> bool:
             return True
         if isinstance(inner, ast.Dict) and None in inner.keys:
             return True
+        if isinstance(inner, ast.ListComp) and any(isinstance(g.iter, ast.List | ast.Tuple) for g in inner.generators):
+            return True
         if isinstance(inner, ast.Call) and (
             any(keyword.arg is None for keyword in inner.keywords) or dotted(inner.func) == "dict"
         ):
@@ -287,7 +351,7 @@ def _needs(node: ast.AST, bound: dict[str, ast.expr]) -> bool:
     return False
 
 
-def _resolve_statement(statement: ast.stmt, resolver: _Resolver) -> ast.stmt:
+def _resolve_statement(statement: ast.stmt, resolver: Resolver) -> ast.stmt:
     """``statement`` as Python sees it: a copy where something changes, else itself. A block
     (``with DAG(...)``, a ``@dag`` function) is copied statement by statement, so that a very deep
     statement in it (left as written: the readers report it) spoils nothing else."""
@@ -307,7 +371,7 @@ def _resolve_statement(statement: ast.stmt, resolver: _Resolver) -> ast.stmt:
         return statement
 
 
-def _resolve_expression(node: ast.expr, resolver: _Resolver) -> ast.expr:
+def _resolve_expression(node: ast.expr, resolver: Resolver) -> ast.expr:
     if not _needs(node, resolver.bound):
         return node
     try:
@@ -316,11 +380,12 @@ def _resolve_expression(node: ast.expr, resolver: _Resolver) -> ast.expr:
         return node
 
 
-def resolved(tree: ast.Module) -> ast.Module:
+def resolved(tree: ast.Module, imported: dict[str, ast.expr] | None = None) -> ast.Module:
     """``tree`` as Python sees it while the file runs (see the module docstring): statements
     that read the same are shared with ``tree``, the others are resolved copies; the
-    module-level bindings themselves stay as they are written."""
-    resolver = _Resolver(data_bindings(tree))
+    module-level bindings themselves stay as they are written. ``imported``: names the file
+    imports, with their values (read from the repo's modules by ``repo_imports``)."""
+    resolver = Resolver({**(imported or {}), **data_bindings(tree)})
     result = copy.copy(tree)
     result.body = [_resolve_statement(statement, resolver) for statement in tree.body]
     return result
@@ -341,21 +406,27 @@ class DagFile:
     dags: tuple[dagsource.DagCall, ...]
 
     @classmethod
-    def parse(cls, tree: ast.Module) -> DagFile:
-        view = resolved(tree)
-        return cls(tree, view, imported_names(tree), data_bindings(tree), tuple(dagsource.dag_calls(view)))
+    def parse(
+        cls, tree: ast.Module, imported: dict[str, ast.expr] | None = None, aliases: Iterable[ast.stmt] = ()
+    ) -> DagFile:
+        """``imported``: values the file imports from its repo's modules (``repo_imports``), with
+        ``aliases``, the imports those values' constructors are named through, added to the view."""
+        view = resolved(tree, imported)
+        if aliases:
+            view.body = [*view.body, *aliases]
+        return cls(tree, view, imported_names(view), data_bindings(tree), tuple(dagsource.dag_calls(view)))
 
 
 def dag_ids(tree: ast.Module) -> list[str]:
     """The dag_ids ``DagFile.parse(tree).dags`` names, in the same order, at a fraction of its cost:
     only a ``DAG(...)`` call whose dag_id is no literal as written (``DAG(DAG_ID)``,
     ``DAG(**args)``) is resolved. The repo index reads every file of a dags repo for this alone."""
-    resolver: _Resolver | None = None
+    resolver: Resolver | None = None
     ids: list[str] = []
     for found in dagsource.dag_calls(tree):
         dag_id = found.dag_id
         if dag_id is NOT_FOUND and dagsource.call_name(found.call) == "DAG":
-            resolver = resolver or _Resolver(data_bindings(tree))
+            resolver = resolver or Resolver(data_bindings(tree))
             call = _resolve_expression(found.call, resolver)
             if isinstance(call, ast.Call):
                 dag_id = dagsource.literal(dagsource.argument(call, "dag_id", 0))

@@ -248,26 +248,53 @@ CORPUS_ADOPTABLE = {
 }
 
 
-def _corpus_files(era: str) -> list[str]:
+def _corpus_rows(era: str) -> dict[str, dict[str, str]]:
     if not (CORPUS / "SOURCES.tsv").is_file():
-        return []
+        return {}
     with open(CORPUS / "SOURCES.tsv", encoding="utf-8") as handle:
-        return [row["file"] for row in csv.DictReader(handle, delimiter="\t") if row["era"] == era]
+        return {row["file"]: row for row in csv.DictReader(handle, delimiter="\t") if row["era"] == era}
+
+
+def _corpus_files(era: str) -> list[str]:
+    return list(_corpus_rows(era))
+
+
+def corpus_checkout(tmp_path: Path, name: str, era: str = "3") -> Path:
+    """The corpus file where its repository has it (``SOURCES.tsv``'s path), with the modules it
+    imports from that repository (``support/``) where they were, under a root that holds .git:
+    what a team that adopts it has on disk. The copies live in the test's temp folder only."""
+    import shutil
+
+    row = _corpus_rows(era)[name]
+    root = tmp_path / "checkout"
+    (root / ".git").mkdir(parents=True)
+    support = CORPUS / name.split("/")[0] / "support"
+    if support.is_dir():
+        shutil.copytree(support, root, dirs_exist_ok=True)
+    path = root / row["path"]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(CORPUS / name, path)
+    return path
 
 
 @pytest.mark.skipif(not (CORPUS / "SOURCES.tsv").is_file(), reason=f"no corpus of real DAG files at {CORPUS}")
 @pytest.mark.parametrize("name", _corpus_files("3") or ["none"])
 def test_real_airflow3_files_are_adopted_as_they_are_or_refused_line_by_line(tmp_path: Path, name: str) -> None:
-    text = (CORPUS / name).read_text(encoding="utf-8")
+    path = corpus_checkout(tmp_path, name)
     if name not in CORPUS_ADOPTABLE:
         with pytest.raises((UserError, InvalidAnswers)) as refused:
-            adopt_and_render(tmp_path, text)
+            adopt.plan_adopt(path.parent, path)
         message = str(refused.value)
         assert "Traceback" not in message
         if "is not adopted" in message:
             assert "line " in message  # each blocker named by its line
         return
-    assert_serialized_alike(tmp_path, text, Path(name).name)
+    plan = adopt.plan_adopt(path.parent, path)
+    rendered = tmp_path / "rendered"
+    rendered.mkdir()
+    (rendered / path.name).write_text(plan.pristine, encoding="utf-8")
+    want, got = serialized(path.parent), serialized(rendered)
+    assert got == want, _first_difference(want, got)
 
 
 def test_the_corpus_file_names_are_known() -> None:
