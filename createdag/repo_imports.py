@@ -201,3 +201,25 @@ def imported_values(tree: ast.Module, path: Path) -> RepoImports:
         statement.lineno, statement.col_offset = 1, 0
         result.imports.append(ast.fix_missing_locations(statement))
     return result
+
+
+def shared_values(text: str, path: Path) -> str:
+    """For a message: the names the DAG file ``path`` (source ``text``) takes from its repo's
+    modules, and where (``team_defaults, DATA_IMAGE from include/airflow_utils.py``); '' if none."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return ""
+    found = imported_values(tree, path).found_in
+    if not found:
+        return ""
+    roots = search_roots(path)
+    by_module: dict[Path, list[str]] = {}
+    for name, where in found.items():
+        by_module.setdefault(where, []).append(name)
+    parts = []
+    for where, names in by_module.items():
+        root = next((root for root in roots if where.is_relative_to(root)), None)  # the nearest: as imported
+        shown = where.relative_to(root) if root is not None else where
+        parts.append(f"{', '.join(names)} from {shown.as_posix()}")
+    return "; ".join(parts)

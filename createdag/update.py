@@ -414,12 +414,17 @@ def plan_one(
         if placed is not None:
             edited, merge_base = placed
         elif adopted is not None:  # a file written by hand: a merge against a re-render would conflict
+            from createdag.repo_imports import shared_values
+
             keys = ", ".join(str(key) for key in sets)
+            shared = shared_values(ours, path)
+            shared = (f" (this file takes {shared}: a value there is every importing DAG's, change it in that "
+                      "module)") if shared else ""  # fmt: skip
             return Outcome(
                 rec.dag_id, "refused", path, ours, ours,
                 message=f"{path}: {keys} cannot be changed where this file writes it (update --set changes the "
                 "DAG and default_args answers and each task's arguments written as one value): edit the file by "
-                "hand; nothing written",
+                f"hand{shared}; nothing written",
             )  # fmt: skip
     if theirs == merge_base:
         merged, count = edited, 0

@@ -228,7 +228,8 @@ def test_update_after_adopting_a_file_of_imported_values_changes_nothing(
     capsys.readouterr()
     # retries lives in the shared module, for every DAG that imports it: not edited from here
     assert main(["update", "-o", str(dags), "--set", "retries=5", "billing_sets"]) == 1
-    assert "edit the file by hand" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "edit the file by hand" in err and f"default_args from {package}/settings.py" in err
     assert path.read_text(encoding="utf-8") == text
     assert main(["update", "-o", str(dags), "--set", "extract.image=ghcr.io/acme/billing:2.2", "billing_sets"]) == 0
     assert 'image="ghcr.io/acme/billing:2.2"' in path.read_text(encoding="utf-8")
