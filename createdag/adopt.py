@@ -294,7 +294,8 @@ class _DagReader:
         try:
             self.carried[where][key] = dagmodel.carry(node, self.model.imports)
         except dagmodel.NotPure as exc:
-            hint = dagmodel.why_unread(node, self.model.tree) or f"{exc}: write the value itself"
+            hint = (dagmodel.CALLBACK_HINT if dagmodel.is_callback(key) else
+                    dagmodel.why_unread(node, self.model.tree) or f"{exc}: write the value itself")  # fmt: skip
             self.unread.append(Unread(line_of(node), f"{label} {key}={source_of(node)} is not read: {hint}"))
             return False
         return True
@@ -397,7 +398,7 @@ def read_dag(path: Path) -> Reading:
     try:
         tree = dagsource.read_tree(path)
         imported = repo_imports.imported_values(tree, path)  # values from the repo's own modules
-        model = dagmodel.DagFile.parse(tree, imported.bindings, imported.imports)
+        model = dagmodel.DagFile.parse(tree, imported.bindings, imported.imports, imported.unread)
     except RecursionError:  # past any hand-written file
         raise UserError(f"{printable(path)} is nested too deeply to read: nothing to adopt") from None
     dag = next(iter(model.dags), None)

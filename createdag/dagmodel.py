@@ -120,16 +120,24 @@ def data_bindings(tree: ast.Module) -> dict[str, ast.expr]:
     return bound
 
 
+#: The attribute of a file's view (``DagFile.view``) holding why each name it imports from the
+#: repo's modules was not read (``repo_imports``), for ``why_unread``'s messages.
+UNREAD_IMPORTS = "createdag_unread_imports"
+
+
 def why_unread(node: ast.AST, tree: ast.Module) -> str:
     """Why a value is not a literal, and what to write instead, for a refusal (or '')."""
     imports = imported_names(tree)
     counts = stores(tree)
     for inner in ast.walk(node):
-        if isinstance(inner, ast.Call) and not pure_callable(_canonical_name(inner.func, imports)):
+        if isinstance(inner, ast.Call) and not pure_callable(canonical_name(inner.func, imports)):
             return (f"`{dagsource.source_of(inner, 30)}` is computed when the file is parsed: "
                     "write the value itself")  # fmt: skip
         if isinstance(inner, ast.Name) and isinstance(inner.ctx, ast.Load):
-            if inner.id in imports and not _canonical_name(inner, imports):
+            if inner.id in imports and not canonical_name(inner, imports):
+                why = getattr(tree, UNREAD_IMPORTS, {}).get(inner.id)  # what repo_imports found
+                if why:
+                    return f"`{inner.id}` is imported from {why}: write its value in this file"
                 return f"`{inner.id}` is imported ({imports[inner.id]}): write its value in this file"
             if counts[inner.id] > 1:
                 return f"`{inner.id}` is bound more than once: bind it once, to a literal"
@@ -207,6 +215,27 @@ class Resolver(ast.NodeTransformer):
                 ast.Dict(keys=[ast.Constant(kw.arg) for kw in keywords], values=[kw.value for kw in keywords]),
                 node,
             )
+        folded = _string_method(node)
+        return node if folded is None else _place(folded, node)
+
+    def visit_Subscript(self, node: ast.Subscript) -> ast.AST:
+        """``IMAGES["job"]`` of a dict written out, ``PARTS[0]`` of a list: the item Python reads."""
+        self.generic_visit(node)
+        key = node.slice
+        if isinstance(key, ast.UnaryOp) and isinstance(key.op, ast.USub):
+            operand = key.operand
+            if isinstance(operand, ast.Constant) and type(operand.value) is int:
+                key = ast.Constant(-operand.value)  # ``PARTS[-1]``
+        if not isinstance(node.ctx, ast.Load) or not isinstance(key, ast.Constant):
+            return node
+        if isinstance(node.value, ast.Dict) and all(isinstance(k, ast.Constant) for k in node.value.keys):
+            found = [v for k, v in zip(node.value.keys, node.value.values, strict=True)
+                     if isinstance(k, ast.Constant) and type(k.value) is type(key.value) and k.value == key.value]
+            return _place(copy.deepcopy(found[-1]), node) if found else node  # the last of a key given twice
+        if isinstance(node.value, ast.List | ast.Tuple) and type(key.value) is int:
+            items = node.value.elts
+            if -len(items) <= key.value < len(items) and not any(isinstance(i, ast.Starred) for i in items):
+                return _place(copy.deepcopy(items[key.value]), node)
         return node
 
     def visit_Dict(self, node: ast.Dict) -> ast.AST:
@@ -278,6 +307,46 @@ class Resolver(ast.NodeTransformer):
 
 #: The longest list a comprehension is unrolled into: past any list a DAG file maps over by hand.
 _MAX_UNROLLED = 1000
+#: ``str`` methods folded on a string constant: each gives the same text wherever the file runs.
+_STRING_METHODS = frozenset({"strip", "lstrip", "rstrip", "lower", "upper", "title", "capitalize", "casefold",
+                             "replace", "removeprefix", "removesuffix", "split", "rsplit", "splitlines", "join"})
+#: The longest text a folded method may make (``"x" * ...`` is not folded at all; this bounds ``replace``).
+_MAX_FOLDED = 1_000_000
+
+
+def _string_method(node: ast.Call) -> ast.expr | None:
+    """``"  a b ".strip()``, ``" ".join(["a", "b"])``, ``"a,b".split(",")``... of constants: the
+    value Python makes while the file is parsed; None for any other call."""
+    func = node.func
+    if not (isinstance(func, ast.Attribute) and func.attr in _STRING_METHODS and node.keywords == []):
+        return None
+    if not (isinstance(func.value, ast.Constant) and isinstance(func.value.value, str)):
+        return None
+    arguments: list[Any] = []
+    for arg in node.args:
+        if func.attr == "join" and isinstance(arg, ast.List | ast.Tuple):
+            items = [item.value if isinstance(item, ast.Constant) else None for item in arg.elts]
+            if not all(isinstance(item, str) for item in items):
+                return None
+            arguments.append(items)
+        elif isinstance(arg, ast.Constant) and type(arg.value) in (str, int):
+            arguments.append(arg.value)
+        else:
+            return None
+    text = func.value.value
+    if func.attr == "replace" and len(arguments) >= 2 and (len(text) + 1) * (len(str(arguments[1])) + 1) > _MAX_FOLDED:
+        return None  # what it could make is checked before it is made
+    if func.attr == "join" and arguments and len(text) * len(arguments[0]) + sum(map(len, arguments[0])) > _MAX_FOLDED:
+        return None
+    try:
+        value = getattr(text, func.attr)(*arguments)
+    except (TypeError, ValueError):
+        return None
+    if isinstance(value, list):
+        if sum(len(item) for item in value) > _MAX_FOLDED:
+            return None
+        return ast.List(elts=[ast.Constant(item) for item in value], ctx=ast.Load())
+    return ast.Constant(value) if isinstance(value, str) and len(value) <= _MAX_FOLDED else None
 
 
 def _substituted(node: ast.expr, name: str, value: ast.expr) -> ast.expr:
@@ -344,6 +413,12 @@ def _needs(node: ast.AST, bound: dict[str, ast.expr]) -> bool:
             return True
         if isinstance(inner, ast.ListComp) and any(isinstance(g.iter, ast.List | ast.Tuple) for g in inner.generators):
             return True
+        if isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute) and isinstance(
+            inner.func.value, ast.Constant
+        ):  # ``"...".strip()``
+            return True
+        if isinstance(inner, ast.Subscript) and isinstance(inner.value, ast.Dict | ast.List | ast.Tuple):
+            return True
         if isinstance(inner, ast.Call) and (
             any(keyword.arg is None for keyword in inner.keywords) or dotted(inner.func) == "dict"
         ):
@@ -363,6 +438,9 @@ def _resolve_statement(statement: ast.stmt, resolver: Resolver) -> ast.stmt:
             block.items = [copy.copy(item) for item in block.items]
             for item in block.items:
                 item.context_expr = _resolve_expression(item.context_expr, resolver)
+        elif isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
+            # ``@dag(default_args=DEFAULTS)``: the decorator's call reads names too
+            block.decorator_list = [_resolve_expression(deco, resolver) for deco in statement.decorator_list]
         block.body = [_resolve_statement(inner, resolver) for inner in statement.body]
         return block
     try:
@@ -407,13 +485,16 @@ class DagFile:
 
     @classmethod
     def parse(
-        cls, tree: ast.Module, imported: dict[str, ast.expr] | None = None, aliases: Iterable[ast.stmt] = ()
+        cls, tree: ast.Module, imported: dict[str, ast.expr] | None = None, aliases: Iterable[ast.stmt] = (),
+        unread_imports: dict[str, str] | None = None,
     ) -> DagFile:
         """``imported``: values the file imports from its repo's modules (``repo_imports``), with
-        ``aliases``, the imports those values' constructors are named through, added to the view."""
+        ``aliases``, the imports those values' constructors are named through, added to the view;
+        ``unread_imports``: why each other name imported from them was not read (for messages)."""
         view = resolved(tree, imported)
         if aliases:
             view.body = [*view.body, *aliases]
+        setattr(view, UNREAD_IMPORTS, dict(unread_imports or {}))
         return cls(tree, view, imported_names(view), data_bindings(tree), tuple(dagsource.dag_calls(view)))
 
 
@@ -442,7 +523,7 @@ class NotPure(Exception):
     """A value that is not a literal or a constructor of literals: what it is, for a message."""
 
 
-def _canonical_name(node: ast.AST, imports: dict[str, str]) -> str:
+def canonical_name(node: ast.AST, imports: dict[str, str]) -> str:
     """``k8s.V1Volume`` for ``V1Volume`` imported from kubernetes.client.models, ``datetime.timedelta``
     for ``timedelta`` from datetime...; '' when the name is none the template can write."""
     path = dotted(node)
@@ -485,12 +566,12 @@ def canonical(node: ast.AST, imports: dict[str, str]) -> ast.expr:
             values=[canonical(value, imports) for value in node.values],
         )
     if isinstance(node, ast.Attribute):  # an enum member: OnFinishAction.KEEP_POD
-        name = _canonical_name(node, imports)
+        name = canonical_name(node, imports)
         if name.startswith("k8s."):
             return ast.parse(name, mode="eval").body
         raise NotPure(f"`{dagsource.source_of(node)}`, a name no literal stands for")
     if isinstance(node, ast.Call):
-        name = _canonical_name(node.func, imports)
+        name = canonical_name(node.func, imports)
         if not pure_callable(name):
             raise NotPure(f"`{dagsource.source_of(node)}`, a call create_dag does not write")
         if dagsource.spread(node):
@@ -503,6 +584,16 @@ def canonical(node: ast.AST, imports: dict[str, str]) -> ast.expr:
     if isinstance(node, ast.Name):
         raise NotPure(f"`{node.id}`, a name whose value is not written in this file as a literal")
     raise NotPure(f"`{dagsource.source_of(node)}`, computed when the file is parsed")
+
+
+#: Why a callback argument is not kept: it runs code, and the one create_dag manages is its own alert.
+CALLBACK_HINT = ("create_dag manages the Teams alert it writes (TeamsNotifier: `create-dag docs alerts`) and no "
+                 "other callback: replace this one with it, or keep this DAG unmanaged")  # fmt: skip
+
+
+def is_callback(argument: str) -> bool:
+    """``on_failure_callback``, ``on_success_callback``, ``sla_miss_callback``...: code to run, not a value."""
+    return argument.endswith("_callback")
 
 
 def pure_callable(name: str) -> bool:

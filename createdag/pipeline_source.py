@@ -491,7 +491,8 @@ class _Reader:
         try:
             return dagmodel.carry(node, self.names_imported)
         except dagmodel.NotPure as exc:
-            hint = dagmodel.why_unread(node, self.tree) or f"{exc}: write the value itself"
+            hint = (dagmodel.CALLBACK_HINT if dagmodel.is_callback(key) else
+                    dagmodel.why_unread(node, self.tree) or f"{exc}: write the value itself")  # fmt: skip
             reason = f" {reason.strip()} nor kept as written" if reason else ""
             self.refuse(node, f"{label} argument {key}={source_of(node)} is not read{reason}: {hint}")
             return None
@@ -579,7 +580,9 @@ class _Reader:
         before = len(self.refused)
         for node in dagsource.spread(call):
             written = source_of(node, 20) if isinstance(node, ast.Starred) else f"**{source_of(node, 20)}"
-            self.refuse(node, f"{label} argument `{written}` is unpacked: create_dag reads arguments written out")
+            hint = dagmodel.why_unread(node, self.tree)
+            self.refuse(node, f"{label} argument `{written}` is unpacked: create_dag reads arguments written out"
+                              + (f" ({hint})" if hint else ""))  # fmt: skip
         positional = [arg for arg in call.args if not isinstance(arg, ast.Starred)]
         if positional:
             self.refuse(positional[0], f"{label} has positional arguments: create_dag reads key=value ones")
@@ -650,6 +653,7 @@ class _Reader:
                 inherited[POD_ANSWER_OF.get(key, key)] = value
             else:
                 answers[POD_ANSWER_OF.get(key, key)] = value
+        self.keep_together(given, answers, inherited, carried, label)
         if "image" not in given:
             self.refuse(call, f"{label} has no image=")
         mapped = _Mapped()
@@ -668,6 +672,23 @@ class _Reader:
             partial=None if expand is None else [key for key in given if key not in ("task_id", "dag")],
         )  # fmt: skip
         return task_id
+
+    def keep_together(self, given: dict[str, ast.expr], answers: dict[str, Any], inherited: dict[str, Any],
+                      carried: dict[str, str], label: str) -> None:  # fmt: skip
+        """Answers the tool checks against each other, kept as written where the file pairs them in
+        a way a new DAG may not be written, but Airflow takes: a mount of a volume kept as written
+        (a CSI volume, a host path) names no volume the answers hold; an env var that a secret also
+        sets (the pod gets both). Both keep their values, as written."""
+        if "volumes" in carried and "volume_mounts" in given and "volume_mounts" not in carried:
+            source = self.carry(given["volume_mounts"], label, "volume_mounts")
+            if source is not None:
+                carried["volume_mounts"] = source
+                inherited["volume_mounts"] = copy.deepcopy(POD_OPTION_DEFAULTS["volume_mounts"])
+        secret_envs = {secret.get("env") for secret in answers["secrets"] if isinstance(secret, dict)}
+        if "env_vars" in given and "env_vars" not in carried and secret_envs & set(answers["env_vars"]):
+            source = self.carry(given["env_vars"], label, "env_vars")
+            if source is not None:
+                carried["env_vars"], answers["env_vars"] = source, {}
 
     def mapped(self, expand: ast.Call, partial: dict[str, ast.expr], label: str) -> _Mapped:
         """What ``.expand(...)`` or ``.expand_kwargs(...)`` maps: the template's parallel pods

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from createdag import dagsource
-from createdag.dagmodel import Resolver, data_bindings, stores
+from createdag.dagmodel import Resolver, canonical_name, data_bindings, pure_callable, stores
 from createdag.errors import UnreadableSource
 
 #: How many modules deep a value is followed (a DAG file's helper importing from another...).
@@ -54,6 +54,8 @@ class RepoImports:
     imports: list[ast.stmt] = field(default_factory=list)
     #: local name -> the module file it was looked for and found in (for messages)
     found_in: dict[str, Path] = field(default_factory=dict)
+    #: local name -> why it was not read from the module found (``dagmodel.why_unread`` says it)
+    unread: dict[str, str] = field(default_factory=dict)
 
 
 def search_roots(path: Path) -> list[Path]:
@@ -77,6 +79,7 @@ class _Reading:
         self.modules: dict[Path, _Module | None] = {}
         self.aliases: dict[str, str] = {}  # module -> alias
         self.active: set[Path] = set()
+        self.unread: dict[str, str] = {}  # the DAG file's names not read, and why (for messages)
 
     def alias(self, module: str) -> str:
         if module not in self.aliases:
@@ -132,7 +135,15 @@ class _Reading:
                 value = module.value(name.name)
                 if value is not None:
                     found[local] = (value, where)
+                elif depth == 0:
+                    shown = self.shown(where)
+                    self.unread[local] = f"{shown}, where {module.why.get(name.name, 'it is not a value')}"
         return found
+
+    def shown(self, where: Path) -> str:
+        """A module's path as the file imports it: from the nearest folder searched."""
+        root = next((root for root in self.roots if where.is_relative_to(root)), None)
+        return (where.relative_to(root) if root is not None else where).as_posix()
 
 
 class _Module:
@@ -146,6 +157,7 @@ class _Module:
         imported = {name: value for name, (value, _) in reading.imported(tree, depth).items()}
         self.bound: dict[str, ast.expr] = {**imported, **own}
         self.values: dict[str, ast.expr | None] = {}
+        self.why: dict[str, str] = {}  # name -> why its value is not read
 
     def value(self, name: str) -> ast.expr | None:
         if name not in self.values:
@@ -154,15 +166,26 @@ class _Module:
 
     def _value(self, name: str) -> ast.expr | None:
         if name not in self.bound:
+            self.why[name] = "it is no value bound once (a function, a class, a name bound twice, or none)"
             return None
         try:
             value = Resolver(self.bound).visit(copy.deepcopy(self.bound[name]))
         except RecursionError:
+            self.why[name] = "it is nested too deeply to read"
             return None
         assert isinstance(value, ast.expr)
+        for inner in ast.walk(value):
+            if not isinstance(inner, ast.Call) or dagsource.dotted(inner.func).startswith(_ALIAS):
+                continue  # a constructor named already, by the module it came from
+            if not pure_callable(canonical_name(inner.func, self.imports)):
+                self.why[name] = f"`{dagsource.source_of(inner, 40)}` is computed when the file is parsed"
+                return None
         renamer = _Renamer(self.reading, self.imports)
         value = renamer.visit(value)
-        return None if renamer.unknown else value
+        if renamer.unknown:
+            self.why[name] = f"its value names `{renamer.unknown}`, not a value written out there"
+            return None
+        return value
 
 
 class _Renamer(ast.NodeTransformer):
@@ -172,14 +195,14 @@ class _Renamer(ast.NodeTransformer):
 
     def __init__(self, reading: _Reading, imports: dict[str, str]) -> None:
         self.reading, self.imports = reading, imports
-        self.unknown = False
+        self.unknown = ""  # the first name that is not the module's import
 
     def visit_Name(self, node: ast.Name) -> ast.AST:
         if node.id.startswith(_ALIAS):
             return node  # named already, by the module it came from
         origin = self.imports.get(node.id)
         if origin is None:
-            self.unknown = True  # a function, a callback, a name bound twice: nothing the DAG file can name
+            self.unknown = self.unknown or node.id  # a function, a callback: nothing the DAG file can name
             return node
         module, _, name = origin.rpartition(".")
         if not module:
@@ -195,6 +218,7 @@ def imported_values(tree: ast.Module, path: Path) -> RepoImports:
     result = RepoImports(
         bindings={name: value for name, (value, _) in found.items()},
         found_in={name: where for name, (_, where) in found.items()},
+        unread=dict(reading.unread),
     )
     for module, alias in reading.aliases.items():
         statement = ast.Import(names=[ast.alias(name=module, asname=alias)])

@@ -72,3 +72,45 @@ def test_names_in_a_partial_call_are_read() -> None:
     tree = dagmodel.DagFile.parse(ast.parse(source)).view
     partial = next(n for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, "attr", "") == "partial")
     assert ast.unparse(partial) == "KubernetesPodOperator.partial(task_id='t', image='busybox:1.36')"
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ('IMAGES["job"]', "'busybox:1.36'"),
+    ('PARTS[-1]', "'b'"),
+    ('{"a": 1, "a": 2}["a"]', "2"),  # a key given twice: the last, as Python reads it
+    ('"  echo hi\\n ".strip()', "'echo hi'"),
+    ('f"""\\n ping {HOST}\\n""".strip()', "'ping db'"),
+    ('" ".join(["--format", "csv"])', "'--format csv'"),
+    ('"a,b".split(",")', "['a', 'b']"),
+    ('"x-y".replace("-", "_").upper()', "'X_Y'"),
+])  # fmt: skip
+def test_lookups_and_string_methods_of_constants_are_the_value_python_makes(value: str, expected: str) -> None:
+    source = f'IMAGES = {{"job": "busybox:1.36"}}\nPARTS = ["a", "b"]\nHOST = "db"\ntarget(value={value})'
+    assert viewed(source) == expected
+
+
+@pytest.mark.parametrize("value", [
+    'IMAGES["other"]',  # no such key: Python would fail, the reader says it is not read
+    "PARTS[5]",
+    'IMAGES[KEY]',  # KEY is no constant
+    '"x".format(1)',  # not a method folded
+    '"abc".replace("b", "' + "y" * 2000 + '")' + '.replace("y", "' + "z" * 2000 + '")',  # too long to make
+    '"a".strip(load())',
+])  # fmt: skip
+def test_other_lookups_and_calls_stay_as_written(value: str) -> None:
+    source = f'IMAGES = {{"job": "busybox:1.36"}}\nPARTS = ["a", "b"]\ntarget(value={value})'
+    assert "target" not in viewed(source) and viewed(source) != "None"
+    assert viewed(source).count("(") + viewed(source).count("[") >= 1  # still a call or a lookup
+
+
+def test_a_dag_decorators_arguments_read_names() -> None:
+    tree = ast.parse(textwrap.dedent("""\
+        from airflow.sdk import dag
+        DEFAULTS = {"owner": "x"}
+
+        @dag(dag_id="d", default_args=DEFAULTS)
+        def d():
+            pass
+        """))
+    (call,) = [dag.call for dag in dagmodel.DagFile.parse(tree).dags]
+    assert ast.unparse(call) == "dag(dag_id='d', default_args={'owner': 'x'})"

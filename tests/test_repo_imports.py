@@ -134,7 +134,10 @@ def test_a_module_that_is_not_a_readable_file_of_the_repo_leaves_the_name_unread
         '''))
     with pytest.raises(UserError) as refused:
         adopt.plan_adopt(repo / "dags", path)
-    assert f"`IMAGE` is imported ({module}.IMAGE): write its value in this file" in str(refused.value)
+    if where == "cycle":  # found, and said why its value is none
+        assert "`IMAGE` is imported from loop/a.py, where it is no value bound once" in str(refused.value)
+    else:
+        assert f"`IMAGE` is imported ({module}.IMAGE): write its value in this file" in str(refused.value)
 
 
 def test_a_name_bound_again_in_the_dag_file_is_not_the_modules(repo: Path) -> None:
@@ -234,3 +237,27 @@ def test_update_after_adopting_a_file_of_imported_values_changes_nothing(
     assert main(["update", "-o", str(dags), "--set", "extract.image=ghcr.io/acme/billing:2.2", "billing_sets"]) == 0
     assert 'image="ghcr.io/acme/billing:2.2"' in path.read_text(encoding="utf-8")
     assert load_dagbag(dags).import_errors == {}
+
+
+def test_a_refusal_says_why_a_modules_value_was_not_read_in_the_files_own_words(repo: Path) -> None:
+    """Never a private alias in a message: where the module computes the value, the callback named."""
+    write(repo / "include" / "common.py", '''\
+        import os
+
+        POD = {"namespace": os.environ.get("NS", "airflow")}
+        ''')
+    path = write(repo / "dags" / "computed.py", HEAD + textwrap.dedent('''
+        from include.airflow_utils import alert_defaults, notify
+        from include.common import POD
+
+        with DAG(dag_id="computed", schedule=None, start_date=datetime(2026, 1, 1),
+                 default_args={"on_failure_callback": notify}):
+            KubernetesPodOperator(task_id="t", image="busybox:1.36", **POD)
+        '''))
+    with pytest.raises(UserError) as refused:
+        adopt.plan_adopt(repo / "dags", path)
+    message = str(refused.value)
+    assert "_createdag_import" not in message
+    assert ("`POD` is imported from include/common.py, where `os.environ.get('NS', 'airflow')` is computed when "
+            "the file is parsed") in message  # fmt: skip
+    assert "on_failure_callback=notify is not read: create_dag manages the Teams alert it writes" in message
