@@ -109,6 +109,12 @@ def load_integrity(dags_dir: Path) -> ModuleType:
     with warnings.catch_warnings(), _collector_paused(freeze=first):
         warnings.simplefilter("ignore")  # Airflow's import-time deprecations are not the user's
         module = integrity_module()
+        for _ in module.load_each(dags_dir, []):  # no file: imports its loader (the DagBag module)
+            pass
+        # what the DagBag of Airflow 3.0 imports on its first file (warning about the provider's
+        # deprecated imports): here, so that the first file checked is not the one that warns
+        with contextlib.suppress(ImportError):
+            import airflow.models.dag  # noqa: F401
     # after Airflow's import, as in the DAG processor: the dags folder is no place its import
     # looks for airflow_local_settings
     if str(dags_dir) not in sys.path:
@@ -187,7 +193,10 @@ def pre_import(path: Path) -> None:
 
     from airflow.utils.file import iter_airflow_imports
 
-    with _collector_paused(freeze=True, collect=True):  # modules, like Airflow's: loaded for the process's life
+    # modules, like Airflow's, loaded for the process's life; what their import warns is not the
+    # file's (the processor logs it apart from the file's warnings), nor only the first file's to import them
+    with _collector_paused(freeze=True, collect=True), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
         for name in iter_airflow_imports(str(path)):
             with contextlib.suppress(Exception):  # the parse that follows reports it, as the processor's does
                 importlib.import_module(name)
