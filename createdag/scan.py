@@ -125,7 +125,11 @@ def python_files(root: Path, *, skip_folders: frozenset[str] = SKIPPED_FOLDERS) 
                     continue
             if not entry.name.endswith(".py"):
                 continue
-            reason = why_not_regular(path)
+            try:  # the type the folder's listing gave: no stat for a regular file
+                regular = entry.is_file(follow_symlinks=False) and not undecodable(str(path))
+            except OSError:
+                regular = False
+            reason = None if regular else why_not_regular(path)
             if reason is None:
                 files.append(path)
             else:
@@ -151,8 +155,7 @@ def read_regular(path: str | Path, limit: int) -> bytes:
             raise OSError(errno.EINVAL, f"{reason}, not read", str(path))
         if info.st_size > limit:
             raise OSError(errno.EFBIG, f"larger than {limit:,} bytes", str(path))
-        if hasattr(os, "set_blocking"):
-            os.set_blocking(fd, True)
+        # a regular file, which O_NONBLOCK does not change: read to its end
         chunks, size, want = [], 0, info.st_size + 1
         while size <= limit:
             chunk = os.read(fd, want)
