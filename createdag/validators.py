@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
 from createdag.errors import BadValue, shown
+
+if TYPE_CHECKING:
+    from decimal import Decimal
 
 # Airflow's KEY_REGEX is r"^[\w.-]+$" with at most 250 characters; \w also
 # matches non-ASCII letters there, but the dag_id is our file name too, so we
@@ -29,12 +32,14 @@ _QUANTITY = re.compile(
     r"(?P<number>[0-9]+(\.[0-9]*)?|\.[0-9]+)"
     r"(?P<suffix>Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?[0-9]+)?"
 )
-_SUFFIX_FACTOR = {
-    None: Decimal(1), "n": Decimal("1e-9"), "u": Decimal("1e-6"), "m": Decimal("1e-3"),
-    "k": Decimal("1e3"), "M": Decimal("1e6"), "G": Decimal("1e9"), "T": Decimal("1e12"),
-    "P": Decimal("1e15"), "E": Decimal("1e18"),
-    "Ki": Decimal(2**10), "Mi": Decimal(2**20), "Gi": Decimal(2**30),
-    "Ti": Decimal(2**40), "Pi": Decimal(2**50), "Ei": Decimal(2**60),
+#: each suffix's factor, exact as ``Decimal`` makes it (``decimal`` is imported when a
+#: quantity is compared, not before the first question)
+_SUFFIX_FACTOR: dict[str | None, str | int] = {
+    None: 1, "n": "1e-9", "u": "1e-6", "m": "1e-3",
+    "k": "1e3", "M": "1e6", "G": "1e9", "T": "1e12",
+    "P": "1e15", "E": "1e18",
+    "Ki": 2**10, "Mi": 2**20, "Gi": 2**30,
+    "Ti": 2**40, "Pi": 2**50, "Ei": 2**60,
 }  # fmt: skip
 def text(value: str) -> str:
     """Any text, as typed; it must be writable as UTF-8 (no lone surrogates)."""
@@ -200,6 +205,8 @@ def quantity(value: str, resource: str) -> str:
 
 def quantity_value(value: str) -> Decimal:
     """The number a quantity stands for, to compare a request with its limit."""
+    from decimal import Decimal, InvalidOperation
+
     match = _QUANTITY.fullmatch(value)
     if not match:
         raise BadValue(f"{shown(value)} is not a Kubernetes quantity")
@@ -210,7 +217,7 @@ def quantity_value(value: str) -> Decimal:
         raise BadValue(f"{shown(value)} is not a Kubernetes quantity") from None
     if suffix and suffix[0] in "eE":
         return number * Decimal(10) ** int(suffix[1:])
-    return number * _SUFFIX_FACTOR[suffix]
+    return number * Decimal(_SUFFIX_FACTOR[suffix])
 
 
 def iso_date(value: str | dt.date) -> str:
