@@ -67,21 +67,22 @@ def _epilog() -> str:
     )
 
 
-def _shared(group: str, defaults: bool) -> argparse.ArgumentParser:
-    """A parent parser with one shared option group. The subcommands' copies default to
-    SUPPRESS, so a value given before the command name is not reset by the command's parser."""
-    parser = argparse.ArgumentParser(add_help=False)
-    if group == "output":
-        parser.add_argument("-o", "--output-dir", type=Path, metavar="DIR",
-                            default=None if defaults else argparse.SUPPRESS,
-                            help="dags folder to work in (default: output_dir of the repo's "
-                            ".create_dag.toml, else ./dags)")
-    else:
-        parser.add_argument("--set", dest="sets", action="append", metavar="KEY=VALUE",
-                            default=[] if defaults else argparse.SUPPRESS,
-                            help="an answer, e.g. --set schedule='0 6 * * *' (repeatable; lists as JSON "
-                            "or comma-separated)")
-    return parser  # fmt: skip
+def _add_shared(parser: argparse.ArgumentParser, groups: Sequence[str], defaults: bool) -> None:
+    """Add the shared option groups (``-o``, ``--set``) to ``parser``. The subcommands' copies
+    default to SUPPRESS, so a value given before the command name is not reset by the
+    command's parser. Added in place rather than through parent parsers: every parser argparse
+    builds looks its words up in the message catalogs, on the way to the first question."""
+    for group in groups:
+        if group == "output":
+            parser.add_argument("-o", "--output-dir", type=Path, metavar="DIR",
+                                default=None if defaults else argparse.SUPPRESS,
+                                help="dags folder to work in (default: output_dir of the repo's "
+                                ".create_dag.toml, else ./dags)")
+        else:
+            parser.add_argument("--set", dest="sets", action="append", metavar="KEY=VALUE",
+                                default=[] if defaults else argparse.SUPPRESS,
+                                help="an answer, e.g. --set schedule='0 6 * * *' (repeatable; lists as JSON "
+                                "or comma-separated)")  # fmt: skip
 
 
 def _command_module(name: str | None) -> Any:
@@ -99,8 +100,8 @@ def build_parser(command: str | None = None, *, epilog: bool = True) -> argparse
         "and alerts Microsoft Teams, from a few questions.",
         epilog=_epilog() if command is None and epilog else None,
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        parents=[_shared("output", True), _shared("answers", True)],
     )
+    _add_shared(parser, ("output", "answers"), defaults=True)
     if create is not None:
         create.configure(parser)
     parser.add_argument("--version", action="version", version=f"create_dag {__version__}")
@@ -112,8 +113,8 @@ def build_parser(command: str | None = None, *, epilog: bool = True) -> argparse
         doc = (module.__doc__ or spec.summary) if module else spec.summary
         sub = subparsers.add_parser(
             name, help=spec.summary, description=doc.strip(), formatter_class=argparse.RawDescriptionHelpFormatter,
-            parents=[_shared(group, False) for group in spec.shared],
         )
+        _add_shared(sub, spec.shared, defaults=False)
         if module is not None:
             module.configure(sub)
     return parser

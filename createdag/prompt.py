@@ -43,19 +43,19 @@ _MISSING = object()
 
 
 @functools.cache
-def _default_styles() -> Any:
-    """prompt_toolkit's default styles, merged once. ``questionary.print`` merges and parses
-    them again for every line it prints (about 1 ms a line: three lines come before the first
-    question, dozens at the review)."""
-    from prompt_toolkit.styles import default_pygments_style, default_ui_style, merge_styles
+def _inline_styles() -> Any:
+    """A style that has no rules: only the style a line names inline applies to it."""
+    from prompt_toolkit.styles import Style
 
-    return merge_styles([default_ui_style(), default_pygments_style()])
+    return Style([])
 
 
 def print_styled(text: str, style: str = "") -> None:
     """Print a line in ``style`` (a prompt_toolkit style string) as ``questionary.print(text,
-    style=style)`` does, byte for byte, to the same output; only the default styles it is
-    drawn with are built once (``_default_styles``)."""
+    style=style)`` does, byte for byte, to the same output (tests/test_startup.py), without its
+    cost: questionary merges and parses prompt_toolkit's whole default style for every line
+    (about 1 ms: three lines come before the first question, dozens at the review), and none of
+    its rules applies to a line that names no class."""
     from prompt_toolkit.application.current import get_app_or_none, get_app_session
 
     if get_app_or_none() is not None:  # a prompt is running: questionary prints above it
@@ -63,7 +63,7 @@ def print_styled(text: str, style: str = "") -> None:
         return
     from prompt_toolkit.renderer import print_formatted_text
 
-    print_formatted_text(get_app_session().output, [(style, text), ("", "\n")], _default_styles())
+    print_formatted_text(get_app_session().output, [(style, text), ("", "\n")], _inline_styles())
 
 
 def as_text(question: Question, value: Any) -> str:
