@@ -89,10 +89,11 @@ def _command_module(name: str | None) -> Any:
     return importlib.import_module(COMMANDS[name].module if name else CREATE)
 
 
-def build_parser(command: str | None = None, *, epilog: bool = True) -> argparse.ArgumentParser:
+def build_parser(command: str | None = None, *, epilog: bool = True, commands: bool = True) -> argparse.ArgumentParser:
     """The whole parser; only ``command``'s own arguments are added (its module imported).
     ``epilog=False`` leaves out the examples and answer keys (the questions table's import)
-    where no help is printed."""
+    where no help is printed; ``commands=False`` the commands' parsers, where no word of the
+    command line can name one (``command`` is then None, as the whole parser makes it)."""
     create = _command_module(None) if command is None else None
     parser = argparse.ArgumentParser(
         prog=prog(),
@@ -105,6 +106,9 @@ def build_parser(command: str | None = None, *, epilog: bool = True) -> argparse
     if create is not None:
         create.configure(parser)
     parser.add_argument("--version", action="version", version=f"create_dag {__version__}")
+    if not commands:
+        parser.set_defaults(command=None)
+        return parser
     subparsers = parser.add_subparsers(dest="command", title="commands", metavar="COMMAND",
                                        help="without one, create a DAG; each has --help")  # fmt: skip
     for name, spec in COMMANDS.items():
@@ -122,6 +126,8 @@ def build_parser(command: str | None = None, *, epilog: bool = True) -> argparse
 
 def parse(argv: Sequence[str]) -> argparse.Namespace:
     """Parse ``argv``: find the command first, then parse with that command's arguments added."""
+    if not argv:  # the questions, as most runs start them: no option, no command, nothing to refuse
+        return build_parser(epilog=False, commands=False).parse_args([])
     top = build_parser(epilog=any(word in ("-h", "--help") for word in argv))
     words = positionals(argv, top)
     if words and words[0] not in COMMANDS:

@@ -12,8 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import shlex
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, NamedTuple, Protocol
 
 from createdag.errors import BadValue
 
@@ -36,9 +35,10 @@ _TRUE = frozenset({"true", "yes", "y", "on", "1"})
 _FALSE = frozenset({"false", "no", "n", "off", "0"})
 
 
-@dataclass(frozen=True)
-class Kind:
-    """One kind of answer. ``parse(question, raw)`` raises ``BadValue`` with the fix."""
+class Kind(NamedTuple):
+    """One kind of answer. ``parse(question, raw)`` raises ``BadValue`` with the fix. A named
+    tuple, not a frozen dataclass: defining one costs a tenth as much, on the way to the first
+    question."""
 
     name: str
     parse: Callable[[Question, Any], Any]

@@ -54,3 +54,12 @@ def test_the_prompts_lines_are_printed_as_questionary_prints_them(style: str) ->
 
     expected = printed(lambda text, style: questionary.print(text, style=style or None))
     assert "DAG" in expected and printed(print_styled) == expected
+
+
+def test_no_arguments_parse_as_the_whole_parser_parses_them() -> None:
+    """``create-dag`` alone (the questions) skips building the commands' parsers: what it
+    parses is what the whole parser gives."""
+    from createdag import cli
+
+    assert vars(cli.parse([])) == vars(cli.build_parser().parse_args([]))
+    assert cli.parse([]).command is None
