@@ -575,15 +575,16 @@ def check_security_context(value: dict[str, Any], answers: Answers, settings: Se
 
 #: ``{{ ... }}`` blocks: what they name is written into the pod's arguments. A ``{% if params.X %}``
 #: statement reads a value that may be absent (one passed in the run's conf only): not checked.
-_TEMPLATE = re.compile(r"\{\{(.*?)\}\}", re.S)
-_PARAM_REF = re.compile(r"\bparams\s*(?:\.\s*([A-Za-z_]\w*)|\[\s*(['\"])(.*?)\2\s*\])")
+#: (compiled on first use, not before the first question)
+_TEMPLATE = r"\{\{(.*?)\}\}"
+_PARAM_REF = r"\bparams\s*(?:\.\s*([A-Za-z_]\w*)|\[\s*(['\"])(.*?)\2\s*\])"
 
 
 def param_refs(text: str) -> list[str]:
     """The params a templated text writes out: ``{{ params.NAME }}``, ``{{ params['NAME'] }}``."""
     names = []
-    for block in _TEMPLATE.finditer(text):
-        for ref in _PARAM_REF.finditer(block[1]):
+    for block in re.finditer(_TEMPLATE, text, re.S):
+        for ref in re.finditer(_PARAM_REF, block[1]):
             names.append(ref[1] or ref[3])
     return names
 
