@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from createdag import dagmodel, dagsource, pipeline_source, records
+from createdag import dagmodel, dagsource, pipeline_source, records, repo_imports
 from createdag.dagsource import NOT_FOUND, argument, call_name, kwargs, line_of, literal, source_of
 from createdag.errors import InvalidAnswer, InvalidAnswers, RecordError, UserError
 from createdag.escape import printable
@@ -294,7 +294,8 @@ class _DagReader:
         try:
             self.carried[where][key] = dagmodel.carry(node, self.model.imports)
         except dagmodel.NotPure as exc:
-            hint = dagmodel.why_unread(node, self.model.tree) or f"{exc}: write the value itself"
+            hint = (dagmodel.CALLBACK_HINT if dagmodel.is_callback(key) else
+                    dagmodel.why_unread(node, self.model.tree) or f"{exc}: write the value itself")  # fmt: skip
             self.unread.append(Unread(line_of(node), f"{label} {key}={source_of(node)} is not read: {hint}"))
             return False
         return True
@@ -395,7 +396,9 @@ def read_dag(path: Path) -> Reading:
     """What the source of a hand-written DAG says (``Reading``). ``UserError`` when a task, a
     dependency or a value cannot be read as answers: every such line of the file is named, once."""
     try:
-        model = dagmodel.DagFile.parse(dagsource.read_tree(path))
+        tree = dagsource.read_tree(path)
+        imported = repo_imports.imported_values(tree, path)  # values from the repo's own modules
+        model = dagmodel.DagFile.parse(tree, imported.bindings, imported.imports, imported.unread)
     except RecursionError:  # past any hand-written file
         raise UserError(f"{printable(path)} is nested too deeply to read: nothing to adopt") from None
     dag = next(iter(model.dags), None)
@@ -416,7 +419,8 @@ def read_dag(path: Path) -> Reading:
         found.setdefault(key, copy.deepcopy(nothing))
     if not any("namespace" in task for task in found["tasks"]) and "namespace" not in found:
         found.pop("namespace", None)
-    carried = {**reader.carried, "tasks": pipeline.carried, "unnamed": pipeline.unnamed}
+    carried = {**reader.carried, "tasks": pipeline.carried, "unnamed": pipeline.unnamed, "expand": pipeline.expand,
+               "expand_kwargs": pipeline.expand_kwargs, "partial": pipeline.partial}  # fmt: skip
     return Reading(found, [key for key in ABSENT_KEYS if key not in found], carried, pipeline.notes)
 
 
@@ -474,7 +478,21 @@ class Adoption:
         lines += [f"default_args {key!r}: {source}" for key, source in self.adopted.get("default_args", {}).items()]
         for task_id, given in self.adopted.get("tasks", {}).items():
             lines += [f"task {task_id!r} {key}={source}" for key, source in given.items()]
+        for task_id, given in self.adopted.get("expand", {}).items():
+            lines += [f"task {task_id!r} .expand({key}={source})" for key, source in given.items()]
+        for task_id, source in self.adopted.get("expand_kwargs", {}).items():
+            lines.append(f"task {task_id!r} .expand_kwargs({source})")
         return lines
+
+    @property
+    def mapped(self) -> dict[str, list[str]]:
+        """Each mapped task's arguments ``.expand``/``.expand_kwargs`` maps (their values kept as written)."""
+        from createdag.pipeline_source import expand_kwargs_names
+
+        mapped = {task_id: list(given) for task_id, given in self.adopted.get("expand", {}).items()}
+        for task_id, source in self.adopted.get("expand_kwargs", {}).items():
+            mapped.setdefault(task_id, []).extend(sorted(expand_kwargs_names(source) or ()))
+        return mapped
 
     #: the answer keys given with ``--set``
     sets: tuple[str, ...] = ()

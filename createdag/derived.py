@@ -27,7 +27,7 @@ _AS_OBJECT = frozenset({"params"})
 #: the Jinja filters cookiecutter loads from local_extensions.py (``_extensions``)
 EXTENSIONS = ("py_literal", "as_list", "as_bool", "as_int", "date_args", "pod_name", "task_variable", "pipeline",
               "as_dict", "k8s_args", "k8s_volume", "schedule_source", "pure_source", "carried_key",
-              "carried_names")  # fmt: skip
+              "carried_names", "expand_kwargs_names")  # fmt: skip
 BEGIN = "# --- generated from createdag/questions.py by `python -m createdag.derived`: do not edit ---\n"
 END = "# --- end of the generated tables ---\n"
 TABLE_BEGIN = "<!-- options table: generated from createdag/questions.py by `python -m createdag.derived` -->\n"

@@ -97,19 +97,22 @@ class Pipeline:
     notes: list[Unread] = field(default_factory=list)
     #: the tasks whose file gives no ``name=``: the provider names their pods
     unnamed: list[str] = field(default_factory=list)
+    #: mapped tasks: task id -> ``.expand(...)`` argument -> source, kept as written
+    expand: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: mapped tasks: task id -> the ``.expand_kwargs(...)`` list, kept as written
+    expand_kwargs: dict[str, str] = field(default_factory=dict)
+    #: mapped tasks: task id -> the arguments its ``.partial(...)`` gives (and no other is written)
+    partial: dict[str, list[str]] = field(default_factory=dict)
 
     def answers(self) -> dict[str, Any]:
         """The answers the tasks give, in the shape answers files hold (``tasks:``)."""
         return {**self.defaults, **self.sensor, "tasks": self.tasks}
 
 
-def _shards(expand: ast.Call) -> tuple[int, dict[str, str]] | None:
-    """``.expand(env_vars=[{"SHARD": str(shard), "SHARDS": "N", **static} for shard in range(N)])``:
-    (N, the static env), N >= 2; None for any other expand."""
-    given = kwargs(expand)
-    if expand.args or dagsource.spread(expand) or set(given) != {"env_vars"}:
-        return None
-    comp = given["env_vars"]
+def _shards(comp: ast.expr) -> tuple[int, dict[str, str]] | None:
+    """The ``env_vars=`` of ``.expand(env_vars=[{"SHARD": str(shard), "SHARDS": "N", **static} for
+    shard in range(N)])``, the template's parallel pods: (N, the static env), N >= 2; None for
+    any other value."""
     if not (isinstance(comp, ast.ListComp) and len(comp.generators) == 1 and isinstance(comp.elt, ast.Dict)):
         return None
     loop = comp.generators[0]
@@ -164,6 +167,42 @@ class _Pod:
     after: list[str] = field(default_factory=list)
     carried: dict[str, str] = field(default_factory=dict)  # argument -> its source, kept as written
     named: bool = True  # the file gives name=
+    #: a mapped task's ``.expand(argument=...)``, each value kept as written (the parallel pods'
+    #: ``env_vars`` excepted: those are the ``shards`` answer)
+    expand: dict[str, str] = field(default_factory=dict)
+    #: a mapped task's ``.expand_kwargs([...])``, kept as written
+    expand_kwargs: str | None = None
+    #: a mapped task's ``.partial(...)`` arguments: Airflow serializes each one given, default or not
+    partial: list[str] | None = None
+
+
+#: Arguments a mapped task cannot map: Airflow's own, and the one image create_dag writes per task.
+_NOT_MAPPED = frozenset({"task_id", "dag", "image"})
+
+
+@dataclass
+class _Mapped:
+    """What a mapped task's ``.expand(...)``/``.expand_kwargs(...)`` says."""
+
+    shards: tuple[int, dict[str, str]] | None = None
+    carried: dict[str, str] = field(default_factory=dict)
+    kwargs: str | None = None
+
+
+def expand_kwargs_names(source: str) -> set[str] | None:
+    """The argument names an ``.expand_kwargs`` list of dicts gives; None unless it is one."""
+    node = ast.parse(source, mode="eval").body
+    if not isinstance(node, ast.List | ast.Tuple):
+        return None
+    names: set[str] = set()
+    for item in node.elts:
+        if not isinstance(item, ast.Dict):
+            return None
+        for key in item.keys:
+            if not (isinstance(key, ast.Constant) and isinstance(key.value, str) and key.value.isidentifier()):
+                return None
+            names.add(key.value)
+    return names
 
 
 @dataclass
@@ -452,7 +491,8 @@ class _Reader:
         try:
             return dagmodel.carry(node, self.names_imported)
         except dagmodel.NotPure as exc:
-            hint = dagmodel.why_unread(node, self.tree) or f"{exc}: write the value itself"
+            hint = (dagmodel.CALLBACK_HINT if dagmodel.is_callback(key) else
+                    dagmodel.why_unread(node, self.tree) or f"{exc}: write the value itself")  # fmt: skip
             reason = f" {reason.strip()} nor kept as written" if reason else ""
             self.refuse(node, f"{label} argument {key}={source_of(node)} is not read{reason}: {hint}")
             return None
@@ -540,7 +580,9 @@ class _Reader:
         before = len(self.refused)
         for node in dagsource.spread(call):
             written = source_of(node, 20) if isinstance(node, ast.Starred) else f"**{source_of(node, 20)}"
-            self.refuse(node, f"{label} argument `{written}` is unpacked: create_dag reads arguments written out")
+            hint = dagmodel.why_unread(node, self.tree)
+            self.refuse(node, f"{label} argument `{written}` is unpacked: create_dag reads arguments written out"
+                              + (f" ({hint})" if hint else ""))  # fmt: skip
         positional = [arg for arg in call.args if not isinstance(arg, ast.Starred)]
         if positional:
             self.refuse(positional[0], f"{label} has positional arguments: create_dag reads key=value ones")
@@ -584,7 +626,9 @@ class _Reader:
                 continue
             if key == "name" and literal(node) == self.pod_name(task_id):
                 continue  # the name the template writes itself
-            if key not in POD_READERS:  # no answer stands for it: kept as written, when it can be read
+            if key not in POD_READERS or (expand is not None and key == "env_vars" and not isinstance(node, ast.Dict)):
+                # no answer stands for it: kept as written, when it can be read. A mapped task's
+                # [k8s.V1EnvVar(...)] too: Airflow serializes .partial's env_vars as written
                 source = self.carry(node, label, key)
                 if source is not None:
                     carried[key] = source
@@ -609,30 +653,93 @@ class _Reader:
                 inherited[POD_ANSWER_OF.get(key, key)] = value
             else:
                 answers[POD_ANSWER_OF.get(key, key)] = value
+        self.keep_together(given, answers, inherited, carried, label)
         if "image" not in given:
             self.refuse(call, f"{label} has no image=")
+        mapped = _Mapped()
         if expand is not None:
-            shards = _shards(expand)
-            if shards is None:
-                written = source_of(expand.keywords[0] if expand.keywords else expand, 30)
-                self.refuse(
-                    expand,
-                    f"{label} .expand({written}) is not read: create_dag writes .expand("
-                    'env_vars=[{"SHARD": str(shard), "SHARDS": "N", ...} for shard in range(N)]) only',
-                )
-            elif "env_vars" in given and literal(given["env_vars"]) not in (None, {}):
-                self.refuse(given["env_vars"], f"{label} gives env_vars= to both .partial and .expand")
-            else:
-                answers["shards"], answers["env_vars"] = shards
+            mapped = self.mapped(expand, given, label)
+            if mapped.shards is not None:
+                answers["shards"], answers["env_vars"] = mapped.shards
         if task_id in self.task_ids or task_id == SENSOR_TASK_ID:
             self.refuse(call, f"task_id {quoted(task_id)} is given to two tasks")
         self.task_ids.add(task_id)
         if len(self.refused) > before:
             return None
         self.pods[task_id] = _Pod(
-            line_of(call), getattr(call, "col_offset", 0), answers, inherited, carried=carried, named="name" in given
-        )
+            line_of(call), getattr(call, "col_offset", 0), answers, inherited, carried=carried, named="name" in given,
+            expand=mapped.carried, expand_kwargs=mapped.kwargs,
+            partial=None if expand is None else [key for key in given if key not in ("task_id", "dag")],
+        )  # fmt: skip
         return task_id
+
+    def keep_together(self, given: dict[str, ast.expr], answers: dict[str, Any], inherited: dict[str, Any],
+                      carried: dict[str, str], label: str) -> None:  # fmt: skip
+        """Answers the tool checks against each other, kept as written where the file pairs them in
+        a way a new DAG may not be written, but Airflow takes: a mount of a volume kept as written
+        (a CSI volume, a host path) names no volume the answers hold; an env var that a secret also
+        sets (the pod gets both). Both keep their values, as written."""
+        if "volumes" in carried and "volume_mounts" in given and "volume_mounts" not in carried:
+            source = self.carry(given["volume_mounts"], label, "volume_mounts")
+            if source is not None:
+                carried["volume_mounts"] = source
+                inherited["volume_mounts"] = copy.deepcopy(POD_OPTION_DEFAULTS["volume_mounts"])
+        secret_envs = {secret.get("env") for secret in answers["secrets"] if isinstance(secret, dict)}
+        if "env_vars" in given and "env_vars" not in carried and secret_envs & set(answers["env_vars"]):
+            source = self.carry(given["env_vars"], label, "env_vars")
+            if source is not None:
+                carried["env_vars"], answers["env_vars"] = source, {}
+
+    def mapped(self, expand: ast.Call, partial: dict[str, ast.expr], label: str) -> _Mapped:
+        """What ``.expand(...)`` or ``.expand_kwargs(...)`` maps: the template's parallel pods
+        (``env_vars`` sharded), and any argument the template can write, its values kept as
+        written. ``image`` is refused (a task has one image in create_dag), as is an argument
+        given to both ``.partial`` and ``.expand`` (Airflow refuses it too)."""
+        read = _Mapped()
+        assert isinstance(expand.func, ast.Attribute)
+        if expand.func.attr == "expand_kwargs":
+            if len(expand.args) != 1 or expand.keywords:
+                self.refuse(expand, f"{label} .expand_kwargs(...) is read with one list of dicts")
+                return read
+            source = self.carry(expand.args[0], f"{label}.expand_kwargs(...)", "the list")
+            if source is None:
+                return read
+            names = expand_kwargs_names(source)
+            if names is None:
+                self.refuse(expand, f"{label} .expand_kwargs({source_of(expand.args[0], 30)}) is read as a list of "
+                                    "dicts with string keys, written out")  # fmt: skip
+                return read
+            for name in sorted(names & (set(partial) | _NOT_MAPPED)):
+                self.refuse(expand, self.not_mapped(label, name, partial))
+            read.kwargs = source
+            return read
+        if expand.func.attr != "expand":
+            self.refuse(expand, f"{label} .{expand.func.attr}(...) is not read: create_dag reads .expand(...) "
+                                "and .expand_kwargs(...)")  # fmt: skip
+            return read
+        if expand.args or dagsource.spread(expand):
+            self.refuse(expand, f"{label} .expand(...) is read with key=value arguments only")
+            return read
+        for key, node in kwargs(expand).items():
+            if key == "env_vars" and (shards := _shards(node)) is not None:
+                if "env_vars" in partial and literal(partial["env_vars"]) not in (None, {}):
+                    self.refuse(partial["env_vars"], f"{label} gives env_vars= to both .partial and .expand")
+                read.shards = shards
+            elif key in partial or key in _NOT_MAPPED:
+                self.refuse(node, self.not_mapped(label, key, partial))
+            else:
+                source = self.carry(node, f"{label}.expand(...)", key)
+                if source is not None:
+                    read.carried[key] = source
+        return read
+
+    @staticmethod
+    def not_mapped(label: str, key: str, partial: dict[str, ast.expr]) -> str:
+        if key == "image":
+            return f"{label} maps image=: create_dag writes one image per task; write one task per image"
+        if key in partial:
+            return f"{label} gives {key}= to both .partial and .expand: Airflow refuses that, give it once"
+        return f"{label} maps {key}=: Airflow does not map it"
 
     def read_sensor(self, call: ast.Call, label: str) -> str | None:
         given = kwargs(call)
@@ -850,7 +957,11 @@ class _Reader:
         refused = sorted(dict.fromkeys(self.refused), key=lambda item: item.line)  # then as found
         carried = {task_id: pod.carried for task_id, pod in self.pods.items() if pod.carried}
         unnamed = [task["task_id"] for task in tasks if not self.pods[task["task_id"]].named]
-        return Pipeline(defaults, dict(self.sensor or {}), tasks, refused, carried, list(self.notes), unnamed)
+        expand = {task_id: pod.expand for task_id, pod in self.pods.items() if pod.expand}
+        expand_kwargs = {task_id: pod.expand_kwargs for task_id, pod in self.pods.items() if pod.expand_kwargs}
+        partial = {task_id: pod.partial for task_id, pod in self.pods.items() if pod.partial is not None}
+        return Pipeline(defaults, dict(self.sensor or {}), tasks, refused, carried, list(self.notes), unnamed,
+                        expand, expand_kwargs, partial)  # fmt: skip
 
     def leftovers(self) -> None:
         """Report every task, dependency or DAG the reading above did not reach."""

@@ -144,9 +144,10 @@ ARGUMENT_OF = {"retry_delay_minutes": "retry_delay", "node_affinity": "affinity"
                "memory_limit": "container_resources"}  # fmt: skip
 
 
-def _sources(path: Path, value: Any, where: str) -> dict[str, str]:
-    """Argument names to source text, each a literal or a constructor of literals (checked by the
-    template's own rule, as it will be when rendered): never code from a record."""
+def _sources(path: Path, value: Any, where: str, names: bool = True) -> dict[str, str]:
+    """Argument names (task ids when not ``names``) to source text, each a literal or a
+    constructor of literals (checked by the template's own rule, as it will be when rendered):
+    never code from a record."""
     from createdag import resources
 
     if not (isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())):
@@ -155,7 +156,7 @@ def _sources(path: Path, value: Any, where: str) -> dict[str, str]:
     for key, source in value.items():
         try:
             extensions.check_pure_source(source)
-            if where != "default_args" and not (key.isidentifier() and key.isascii()):
+            if names and where != "default_args" and not (key.isidentifier() and key.isascii()):
                 raise ValueError(key)
         except (ValueError, SyntaxError, RecursionError, MemoryError):
             raise RecordError(f"{path}: field adopted.{where}.{key[:40]} is not a value adopt keeps as written: "
@@ -169,21 +170,35 @@ def adopted_of(rec: records.Record, path: Path) -> dict[str, Any] | None:
     block = (rec.pending or {}).get("adopted", rec.extra.get("adopted"))  # a conflict's, until resolved
     if block is None:
         return None
-    if not isinstance(block, dict) or set(block) - {"absent", "dag", "default_args", "tasks", "unnamed"}:
+    if not isinstance(block, dict) or set(block) - {"absent", "dag", "default_args", "tasks", "unnamed", "expand",
+                                                    "expand_kwargs", "partial"}:  # fmt: skip
         raise RecordError(f"{path}: field adopted is not what adopt records: {RECORD_HELP}")
     absent, unnamed = block.get("absent", []), block.get("unnamed", [])
     for name, given in (("absent", absent), ("unnamed", unnamed)):
         if not (isinstance(given, list) and all(isinstance(key, str) for key in given)):
             raise RecordError(f"{path}: field adopted.{name} must list names: {RECORD_HELP}")
+    partial = block.get("partial", {})
+    if not (isinstance(partial, dict) and all(
+        isinstance(task_id, str) and isinstance(names, list)
+        and all(isinstance(name, str) and name.isidentifier() for name in names)
+        for task_id, names in partial.items()
+    )):  # fmt: skip
+        raise RecordError(f"{path}: field adopted.partial must map task ids to argument names: {RECORD_HELP}")
     tasks = block.get("tasks", {})
     if not isinstance(tasks, dict):
         raise RecordError(f"{path}: field adopted.tasks must map task ids to arguments: {RECORD_HELP}")
+    expand, expand_kwargs = block.get("expand", {}), block.get("expand_kwargs", {})
+    if not isinstance(expand, dict):
+        raise RecordError(f"{path}: field adopted.expand must map task ids to arguments: {RECORD_HELP}")
     return {
         "absent": list(absent),
         "unnamed": list(unnamed),
         "dag": dict(_sources(path, block.get("dag", {}), "dag")),
         "default_args": dict(_sources(path, block.get("default_args", {}), "default_args")),
         "tasks": {task_id: dict(_sources(path, given, f"tasks.{task_id}")) for task_id, given in tasks.items()},
+        "expand": {task_id: dict(_sources(path, given, f"expand.{task_id}")) for task_id, given in expand.items()},
+        "expand_kwargs": dict(_sources(path, expand_kwargs, "expand_kwargs", names=False)),
+        "partial": {task_id: list(names) for task_id, names in partial.items()},
     }
 
 
@@ -195,11 +210,16 @@ def adopted_after_sets(adopted: dict[str, Any], sets: Mapping[str, Any]) -> dict
     result = {**adopted, "absent": list(adopted["absent"]), "unnamed": list(adopted["unnamed"]),
               "dag": dict(adopted["dag"]),
               "default_args": dict(adopted["default_args"]),
-              "tasks": {task_id: dict(given) for task_id, given in adopted["tasks"].items()}}  # fmt: skip
+              "tasks": {task_id: dict(given) for task_id, given in adopted["tasks"].items()},
+              "partial": {task_id: list(names) for task_id, names in adopted.get("partial", {}).items()}}  # fmt: skip
     for key in sets:
         task_id, dot, name = str(key).rpartition(".")
         name = canonical_key(name)
         argument = ARGUMENT_OF.get(name, name)
+        for each in mapped_tasks(adopted, argument):
+            if not dot or each == task_id:
+                raise UserError(f"--set {key}: task {each!r} maps {argument}= (.expand in its file), one value per "
+                                f"pod: edit those values in the file itself")  # fmt: skip
         if name in result["absent"]:
             result["absent"].remove(name)
         if name == "start_date":
@@ -210,7 +230,21 @@ def adopted_after_sets(adopted: dict[str, Any], sets: Mapping[str, Any]) -> dict
         for each, given in result["tasks"].items():
             if not dot or each == task_id:
                 given.pop(argument, None)
+        for each, names in result["partial"].items():  # a mapped task's .partial(...) gives it now
+            if (not dot or each == task_id) and BY_KEY.get(name) is not None and BY_KEY[name].scope == "task":
+                result["partial"][each] = [*names, argument] if argument not in names else names
     return result
+
+
+def mapped_tasks(adopted: Mapping[str, Any], argument: str) -> list[str]:
+    """The tasks of an adopted DAG whose ``.expand``/``.expand_kwargs`` maps ``argument``."""
+    from createdag.pipeline_source import expand_kwargs_names
+
+    tasks = [task_id for task_id, given in adopted.get("expand", {}).items() if argument in given]
+    for task_id, source in adopted.get("expand_kwargs", {}).items():
+        if argument in (expand_kwargs_names(source) or ()):
+            tasks.append(task_id)
+    return tasks
 
 
 def recorded_answers(answers: Mapping[str, Any], before: Mapping[str, Any], adopted: Mapping[str, Any] | None,
@@ -380,12 +414,17 @@ def plan_one(
         if placed is not None:
             edited, merge_base = placed
         elif adopted is not None:  # a file written by hand: a merge against a re-render would conflict
+            from createdag.repo_imports import shared_values
+
             keys = ", ".join(str(key) for key in sets)
+            shared = shared_values(ours, path)
+            shared = (f" (this file takes {shared}: a value there is every importing DAG's, change it in that "
+                      "module)") if shared else ""  # fmt: skip
             return Outcome(
                 rec.dag_id, "refused", path, ours, ours,
                 message=f"{path}: {keys} cannot be changed where this file writes it (update --set changes the "
                 "DAG and default_args answers and each task's arguments written as one value): edit the file by "
-                "hand; nothing written",
+                f"hand{shared}; nothing written",
             )  # fmt: skip
     if theirs == merge_base:
         merged, count = edited, 0

@@ -506,14 +506,31 @@ def carried_key(key: Any) -> str:
     return name
 
 
+def expand_kwargs_names(source: Any) -> list:
+    """The argument names an adopted ``.expand_kwargs([{...}, ...])`` maps (its dicts' keys),
+    so the task's ``.partial(...)`` gives none of them."""
+    import ast
+
+    node = ast.parse(str(source), mode="eval").body
+    names = {
+        key.value
+        for item in getattr(node, "elts", [])
+        if isinstance(item, ast.Dict)
+        for key in item.keys
+        if isinstance(key, ast.Constant) and isinstance(key.value, str)
+    }
+    return sorted(names)
+
+
 def carried_names(adopted: Any) -> list:
     """The names the values kept as written use (``k8s``, ``Secret``, ``datetime``, ``pendulum``)."""
     import ast
 
     adopted = adopted or {}
     sources = [*dict(adopted.get("dag", {})).values(), *dict(adopted.get("default_args", {})).values()]
-    for task in dict(adopted.get("tasks", {})).values():
+    for task in [*dict(adopted.get("tasks", {})).values(), *dict(adopted.get("expand", {})).values()]:
         sources.extend(dict(task).values())
+    sources.extend(dict(adopted.get("expand_kwargs", {})).values())
     names: set = set()
     for source in sources:
         for node in ast.walk(ast.parse(str(source), mode="eval")):
@@ -544,4 +561,5 @@ k8s_args = simple_filter(k8s_args)
 k8s_volume = simple_filter(k8s_volume)
 pure_source = simple_filter(pure_source)
 carried_key = simple_filter(carried_key)
+expand_kwargs_names = simple_filter(expand_kwargs_names)
 carried_names = simple_filter(carried_names)

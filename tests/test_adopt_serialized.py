@@ -119,6 +119,13 @@ _KEPT = {  # arguments no question stands for, with values a team writes
     "ports": '[k8s.V1ContainerPort(name="http", container_port=8080)]',
     "init_containers": '[k8s.V1Container(name="init", image="busybox:1.36", command=["true"])]',
 }  # fmt: skip
+_MAPPED = {  # arguments a mapped task's .expand(...) maps, with the values a team maps over
+    "arguments": '[["--day", "{{ ds }}"], ["--day", "{{ prev_ds }}"]]', "cmds": '[["python", "-m", "a"], ["sh"]]',
+    "env_vars": '[{"PART": "0"}, {"PART": "1"}]', "labels": '[{"part": "0"}, {"part": "1"}]', "name": '["a", "b"]',
+    "container_resources": '[k8s.V1ResourceRequirements(requests={"cpu": "1"}), '
+                           'k8s.V1ResourceRequirements(limits={"nvidia.com/gpu": "1"})]',
+    "node_selector": '[{"pool": "small"}, {"pool": "big"}]', "in_cluster": "[True, False]",
+}  # fmt: skip
 _NAME = st.from_regex(r"[a-z][a-z0-9_]{0,10}", fullmatch=True)
 _TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=12)
 
@@ -127,7 +134,8 @@ _TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), m
 def hand_written(draw: st.DrawFn) -> str:
     """A DAG file as teams write them: default_args inline or in a variable (any subset of keys),
     ``with DAG(...) as dag`` or ``dag = DAG(...)`` with ``dag=dag``, module-level constants,
-    ``**defaults``, arguments kept as written, resources of any name, names or not."""
+    ``**defaults``, arguments kept as written, resources of any name, names or not, mapped tasks
+    (``.partial(...).expand(...)`` of any argument the template writes, ``.expand_kwargs([...])``)."""
     default_args = {}
     if draw(st.booleans()):
         default_args["owner"] = repr(draw(_NAME))
@@ -171,6 +179,15 @@ def hand_written(draw: st.DrawFn) -> str:
             args["container_resources"] = f"k8s.V1ResourceRequirements(requests={{{resource}}})"
         for key in draw(st.lists(st.sampled_from(sorted(_KEPT)), max_size=3, unique=True)):
             args[key] = _KEPT[key]
+        mapped = draw(st.sampled_from([None, None, "expand", "expand_kwargs"]))
+        if mapped == "expand":  # any argument the template writes, mapped over its values
+            for key in draw(st.lists(st.sampled_from(sorted(_MAPPED)), min_size=1, max_size=2, unique=True)):
+                args.pop(key, None)
+                args[f".{key}"] = _MAPPED[key]
+        elif mapped == "expand_kwargs":
+            args.pop("arguments", None)
+            args.pop("env_vars", None)
+            args[".."] = '[{"arguments": ["a"], "env_vars": {"PART": "a"}}, {"arguments": ["b"]}]'
         tasks.append(args)
     head = textwrap.dedent(
         """\
@@ -198,9 +215,16 @@ def hand_written(draw: st.DrawFn) -> str:
     indent = "    " if with_block else ""
     lines.append(f"with {call} as dag:\n" if with_block else f"dag = {call}\n")
     for args in tasks:
-        given = ", ".join(f"{key}={value}" for key, value in args.items())
+        given = ", ".join(f"{key}={value}" for key, value in args.items() if not key.startswith("."))
         extra = "" if with_block else ", dag=dag"
-        lines.append(f"{indent}t_{args['task_id'][2:-1]} = KubernetesPodOperator(**pod_defaults, {given}{extra})\n")
+        mapped = ", ".join(f"{key[1:]}={value}" for key, value in args.items() if key.startswith(".") and key != "..")
+        if mapped:
+            call = f"KubernetesPodOperator.partial(**pod_defaults, {given}{extra}).expand({mapped})"
+        elif ".." in args:
+            call = f"KubernetesPodOperator.partial(**pod_defaults, {given}{extra}).expand_kwargs({args['..']})"
+        else:
+            call = f"KubernetesPodOperator(**pod_defaults, {given}{extra})"
+        lines.append(f"{indent}t_{args['task_id'][2:-1]} = {call}\n")
     if len(tasks) > 1:
         lines.append(indent + " >> ".join(f"t_{args['task_id'][2:-1]}" for args in tasks) + "\n")
     return "".join(lines)
@@ -224,29 +248,81 @@ CORPUS_ADOPTABLE = {
 }
 
 
-def _corpus_files(era: str) -> list[str]:
+def _corpus_rows(era: str) -> dict[str, dict[str, str]]:
     if not (CORPUS / "SOURCES.tsv").is_file():
-        return []
+        return {}
     with open(CORPUS / "SOURCES.tsv", encoding="utf-8") as handle:
-        return [row["file"] for row in csv.DictReader(handle, delimiter="\t") if row["era"] == era]
+        return {row["file"]: row for row in csv.DictReader(handle, delimiter="\t") if row["era"] == era}
+
+
+def _corpus_files(era: str) -> list[str]:
+    return list(_corpus_rows(era))
+
+
+def corpus_checkout(tmp_path: Path, name: str, era: str = "3") -> Path:
+    """The corpus file where its repository has it (``SOURCES.tsv``'s path), with the modules it
+    imports from that repository (``support/``) where they were, under a root that holds .git:
+    what a team that adopts it has on disk. The copies live in the test's temp folder only."""
+    import shutil
+
+    row = _corpus_rows(era)[name]
+    root = tmp_path / "checkout"
+    (root / ".git").mkdir(parents=True)
+    support = CORPUS / name.split("/")[0] / "support"
+    if support.is_dir():
+        shutil.copytree(support, root, dirs_exist_ok=True)
+    path = root / row["path"]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(CORPUS / name, path)
+    return path
 
 
 @pytest.mark.skipif(not (CORPUS / "SOURCES.tsv").is_file(), reason=f"no corpus of real DAG files at {CORPUS}")
 @pytest.mark.parametrize("name", _corpus_files("3") or ["none"])
 def test_real_airflow3_files_are_adopted_as_they_are_or_refused_line_by_line(tmp_path: Path, name: str) -> None:
-    text = (CORPUS / name).read_text(encoding="utf-8")
+    path = corpus_checkout(tmp_path, name)
     if name not in CORPUS_ADOPTABLE:
         with pytest.raises((UserError, InvalidAnswers)) as refused:
-            adopt_and_render(tmp_path, text)
+            adopt.plan_adopt(path.parent, path)
         message = str(refused.value)
         assert "Traceback" not in message
         if "is not adopted" in message:
             assert "line " in message  # each blocker named by its line
         return
-    assert_serialized_alike(tmp_path, text, Path(name).name)
+    plan = adopt.plan_adopt(path.parent, path)
+    rendered = tmp_path / "rendered"
+    rendered.mkdir()
+    (rendered / path.name).write_text(plan.pristine, encoding="utf-8")
+    want, got = serialized(path.parent), serialized(rendered)
+    assert got == want, _first_difference(want, got)
 
 
 def test_the_corpus_file_names_are_known() -> None:
     if not (CORPUS / "SOURCES.tsv").is_file():
         pytest.skip(f"no corpus of real DAG files at {CORPUS}")
     assert set(_corpus_files("3")) >= CORPUS_ADOPTABLE
+
+
+@pytest.mark.parametrize(("written", "refused"), [
+    ('.partial(task_id="t", image="a").expand(image=["a", "b"])', "maps image=: create_dag writes one image per task"),
+    ('.partial(task_id="t", image="a", cmds=["x"]).expand(cmds=[["y"]])', "gives cmds= to both .partial and .expand"),
+    ('.partial(task_id="t", image="a").expand(arguments=[[str(n)] for n in range(3)])', "is not read"),
+    ('.partial(task_id="t", image="a").expand(arguments=UPSTREAM.output)', "is not read"),
+    ('.partial(task_id="t", image="a").expand_kwargs([["--x"]])', "list of dicts with string keys"),
+    ('.partial(task_id="t", image="a").expand_kwargs([{"image": "b"}])', "maps image="),
+    ('.partial(task_id="t", image="a")', ".partial(...) without .expand(...)"),
+])  # fmt: skip
+def test_a_mapped_task_that_cannot_be_read_is_refused_with_its_line(tmp_path: Path, written: str, refused: str) -> None:
+    text = textwrap.dedent(
+        """\
+        from datetime import datetime
+        from airflow.sdk import DAG
+        from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator
+
+        with DAG("mapped", schedule=None, start_date=datetime(2025, 1, 1)):
+            KubernetesPodOperator{WRITTEN}
+        """
+    ).replace("{WRITTEN}", written)
+    with pytest.raises(UserError) as error:
+        adopt_and_render(tmp_path, text)
+    assert "line 6:" in str(error.value) and refused in str(error.value)

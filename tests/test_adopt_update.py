@@ -158,3 +158,64 @@ def test_an_answer_an_adopted_file_writes_where_it_cannot_be_edited_is_refused_n
     err = capsys.readouterr().err
     assert "start_date cannot be changed where this file writes it" in err and "edit the file by hand" in err
     assert path.read_text(encoding="utf-8") == before  # no conflict markers over a hand-written file
+
+
+# --- mapped tasks: .expand(...) of any argument, .expand_kwargs([...]) ---------------------------
+
+MAPPED = """\
+from datetime import datetime
+from airflow.sdk import DAG
+from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator
+
+DAYS = [["--day", "mon"], ["--day", "tue"]]
+
+with DAG(dag_id="per_day", schedule="@daily", start_date=datetime(2025, 1, 1), catchup=False):
+    run = KubernetesPodOperator.partial(task_id="run", image="ghcr.io/acme/run:1.0",
+                                        cmds=["python", "-m", "run"]).expand(arguments=DAYS)  # one pod a day
+"""
+
+
+def test_a_mapped_task_takes_a_set_in_its_partial_and_refuses_one_for_what_it_maps(
+    dags_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    path = _adopt(dags_dir, "per_day.py", MAPPED, monkeypatch)
+    capsys.readouterr()
+    assert main(["update", "-o", str(dags_dir), "--set", "run.cmds=python -m run2", "per_day"]) == 0, \
+        capsys.readouterr().err
+    after = path.read_text(encoding="utf-8")
+    indent = " " * 40
+    assert _changed_lines(MAPPED, after) == [
+        f'-{indent}cmds=["python", "-m", "run"]).expand(arguments=DAYS)  # one pod a day',
+        f'+{indent}cmds=["python", "-m", "run2"]).expand(arguments=DAYS)  # one pod a day',
+    ]
+    for key in ("run.arguments=--day wed", "arguments=--day wed"):
+        assert main(["update", "-o", str(dags_dir), "--set", key, "per_day"]) == 1
+        err = capsys.readouterr().err
+        assert "task 'run' maps arguments= (.expand in its file)" in err and "Traceback" not in err
+    assert path.read_text(encoding="utf-8") == after
+    bag = load_dagbag(dags_dir)
+    assert bag.import_errors == {}
+    task = bag.dags["per_day"].get_task("run")
+    assert task.partial_kwargs["cmds"] == ["python", "-m", "run2"]
+    assert task.expand_input.value == {"arguments": [["--day", "mon"], ["--day", "tue"]]}
+
+
+def test_a_record_whose_mapped_values_are_code_is_refused_not_run(
+    dags_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    import json
+
+    _adopt(dags_dir, "per_day.py", MAPPED, monkeypatch)
+    target = records.record_path(dags_dir, "per_day")
+    original = target.read_text(encoding="utf-8")
+    for field, value in (("expand", {"run": {"arguments": "__import__('os').system('touch pwned')"}}),
+                         ("expand_kwargs", {"run": "[open('/etc/passwd').read()]"}),
+                         ("partial", {"run": ["cmds) or __import__('os').system('x'"]})):  # fmt: skip
+        data = json.loads(original)
+        data["adopted"][field] = value
+        target.write_text(json.dumps(data), encoding="utf-8")
+        capsys.readouterr()
+        assert main(["update", "-o", str(dags_dir)]) == 1
+        err = capsys.readouterr().err
+        assert f"adopted.{field}" in err and "Traceback" not in err
+        assert not (Path.cwd() / "pwned").exists()

@@ -263,6 +263,7 @@ def test_adopt_json_matches_its_schema_recorded_and_refused(tmp_path: Path) -> N
     assert report["recorded"] and report["dag_id"] == "hand_written" and report["error"] is None
     assert Path(tmp_path / report["record"]).is_file()
     assert report["answers"]["tasks"][0]["image"] == "ghcr.io/acme/sales:1.2.0"
+    assert report["adopted"]["absent"] == json.loads(Path(tmp_path / report["record"]).read_text())["adopted"]["absent"]
     (dags / "not_a_dag.py").write_text("print('hello')\n")
     refused = run([*tool(tmp_path), "adopt", "--yes", dags / "not_a_dag.py", "--format", "json"], tmp_path)
     assert refused.returncode == 1 and "error:" in refused.stderr
@@ -345,6 +346,37 @@ def test_zsh_and_fish_scripts_register_the_command(tmp_path: Path, shell: str) -
         probe = "source complete.fish; complete -C 'create-dag update sal'; complete -C 'create-dag --set retr'"
         completed = run([binary, "--no-config", "-c", probe], tmp_path, PATH=path)
         assert completed.stdout.split() == ["sales_daily", "retries=", "retry_delay_minutes="], completed.stderr
+
+
+@pytest.mark.parametrize("shell", ["zsh", "bash"])
+def test_tab_in_an_interactive_shell_completes_a_recorded_dag_id(tmp_path: Path, shell: str) -> None:
+    """As a user has it: an interactive shell (zsh with its completion system, bash with the
+    script sourced), `create-dag update sal` then Tab: the line reads `create-dag update sales_daily`."""
+    import shutil
+
+    binary = shutil.which(shell)
+    if binary is None:
+        pytest.skip(f"{shell} is not installed here")
+    two_dags(tmp_path)
+    script = run([*tool(tmp_path), "completion", shell], tmp_path)
+    (tmp_path / f"complete.{shell}").write_text(script.stdout)
+    home = tmp_path / "home"
+    home.mkdir()
+    setup = {"zsh": "autoload -U compinit; compinit -u; source complete.zsh",
+             "bash": "source complete.bash"}[shell]  # fmt: skip
+    argv = [binary, "-f", "-i"] if shell == "zsh" else [binary, "--norc", "--noprofile", "-i"]
+    child = pexpect.spawn(argv[0], argv[1:], cwd=str(tmp_path), encoding="utf-8", timeout=60, dimensions=(40, 200),
+                          env=env(PATH=f"{tmp_path / 'bin'}:{os.environ['PATH']}", HOME=str(home), PS1="READY> ",
+                                  PROMPT="READY> "))  # fmt: skip
+    try:
+        child.sendline(f"{setup}; PS1='READY> '; PROMPT='READY> '; echo set-up")
+        child.expect("set-up")
+        child.expect("READY> ")
+        child.send("create-dag update sal\t")
+        child.expect("create-dag update sales_daily")
+        child.sendcontrol("c")
+    finally:
+        child.close(force=True)
 
 
 def test_completion_without_a_shell_says_which(tmp_path: Path) -> None:

@@ -175,22 +175,39 @@ def test_shards_from_partial_expand() -> None:
 @pytest.mark.parametrize(
     "expand",
     [
-        'expand(arguments=[["--day", "1"], ["--day", "2"]])',
         'expand(env_vars=[{"SHARD": str(s), "SHARDS": "3"} for s in range(4)])',  # SHARDS is not N
         'expand(env_vars=[{"SHARD": str(s), "SHARDS": "1"} for s in range(1)])',  # one shard: no mapping
         'expand(env_vars=[{"SHARD": str(s), "SHARDS": "2"} for s in range(2) if s])',
         'expand(env_vars=[{"SHARD": s, "SHARDS": "2"} for s in range(2)])',
         'expand(env_vars=[{"SHARDS": "2"} for s in range(2)])',
         'expand(env_vars=[{"SHARD": str(s), "SHARDS": "2", "X": X} for s in range(2)])',
-        'expand_kwargs([{"env_vars": {"A": "1"}}])',
+        'expand(arguments=[["--day", str(day)] for day in range(2)])',
     ],
 )
-def test_any_other_expand_is_not_representable(expand: str) -> None:
+def test_a_mapping_computed_while_the_file_is_parsed_is_refused(expand: str) -> None:
+    """Not the template's parallel pods, and not values written out: nothing a record can hold."""
     pipeline = read(f'a = KubernetesPodOperator.partial(task_id="a", image="busybox:1.36").{expand}\n')
     assert pipeline.tasks == []
     (message,) = refused(pipeline)
-    assert message.startswith(line(1)) and 'KubernetesPodOperator(task_id="a") .expand(' in message
-    assert "is not read: create_dag writes .expand(env_vars=" in message
+    assert message.startswith(line(1)) and 'KubernetesPodOperator(task_id="a").expand(...) argument ' in message
+    assert "is not read" in message and "computed when the file is parsed" in message
+
+
+def test_any_argument_mapped_over_values_written_out_is_kept_as_written() -> None:
+    pipeline = read(
+        'a = KubernetesPodOperator.partial(task_id="a", image="busybox:1.36", cmds=["sh"])'
+        '.expand(arguments=[["--day", "1"], ["--day", "2"]], labels=[{"d": "1"}, {"d": "2"}])\n'
+        'b = KubernetesPodOperator.partial(task_id="b", image="busybox:1.36").expand_kwargs([{"env_vars": {"A": "1"}}])\n'
+        'c = KubernetesPodOperator.partial(task_id="c", image="busybox:1.36").expand(\n'
+        '    env_vars=[{"SHARD": str(s), "SHARDS": "2"} for s in range(2)], arguments=[["x"], ["y"]])\n'
+    )
+    assert refused(pipeline) == []
+    assert pipeline.expand == {"a": {"arguments": '[["--day", "1"], ["--day", "2"]]', "labels": '[{"d": "1"}, {"d": "2"}]'},
+                               "c": {"arguments": '[["x"], ["y"]]'}}  # fmt: skip
+    assert pipeline.expand_kwargs == {"b": '[{"env_vars": {"A": "1"}}]'}
+    assert pipeline.partial == {"a": ["image", "cmds"], "b": ["image"], "c": ["image"]}
+    shards = {task["task_id"]: task["shards"] for task in pipeline.tasks}
+    assert shards == {"a": 1, "b": 1, "c": 2}  # the template's parallel pods, and arguments mapped beside them
 
 
 def test_partial_without_expand_is_refused() -> None:

@@ -36,10 +36,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         "a refusal's reasons included (messages stay on stderr)")
 
 
-def found_lines(found: Mapping[str, Any], graph: str = "") -> list[str]:
+def found_lines(found: Mapping[str, Any], graph: str = "", mapped: Mapping[str, list[str]] | None = None) -> list[str]:
     """What was read, a line an answer; each task on its own lines, its id, image and what it
-    runs after first, then its other answers. ``graph``: the dependencies in one line."""
+    runs after first, then its other answers. ``graph``: the dependencies in one line.
+    ``mapped``: each mapped task's arguments, said as mapped rather than as empty answers."""
     from createdag.questions import TASKS
+    from createdag.update import ARGUMENT_OF
+
+    mapped = mapped or {}
 
     lines = [f"  {key} = {value!r}" for key, value in found.items() if key != TASKS]
     tasks = found.get(TASKS) or []
@@ -49,9 +53,13 @@ def found_lines(found: Mapping[str, Any], graph: str = "") -> list[str]:
         lines.append(f"    task {task.get('task_id')!r}")
         lines.append(f"      image = {task.get('image')!r}")
         lines.append(f"      after = {task.get('after') or []!r}")
+        arguments = mapped.get(str(task.get("task_id")), [])
         lines.extend(
-            f"      {key} = {value!r}" for key, value in task.items() if key not in ("task_id", "image", "after")
-        )
+            f"      {key} = {value!r}" for key, value in task.items()
+            if key not in ("task_id", "image", "after") and ARGUMENT_OF.get(key, key) not in arguments
+        )  # fmt: skip
+        if arguments:
+            lines.append(f"      mapped: {', '.join(arguments)} (one pod per value, kept as written below)")
     return lines
 
 
@@ -75,7 +83,7 @@ def _adopt(args: argparse.Namespace) -> int:
     dags_dir = settings_for(args.output_dir).output_dir
     plan = adopt.plan_adopt(dags_dir, path, parse_sets(args.sets))
     say(f"read from {printable(path)}:")
-    for line in found_lines(plan.found, pipeline.graph_line(plan.answers)):
+    for line in found_lines(plan.found, pipeline.graph_line(plan.answers), plan.mapped):
         say(line)
     if plan.absent:
         say("left out by the file (recorded as absent: Airflow's defaults apply): " + ", ".join(plan.absent))
@@ -122,6 +130,7 @@ def to_json(path: Path, plan: Any, *, recorded: Path | None, error: str | None =
         "found": jsonable(plan.found) if plan is not None else {},
         "defaults_used": {key: plan.answers.get(key) for key in plan.missing} if plan is not None else {},
         "answers": jsonable(plan.answers) if plan is not None else {},
+        "adopted": jsonable(plan.adopted) if plan is not None else {},
         "error": error,
     }
     return json.dumps(data, indent=2, default=str)

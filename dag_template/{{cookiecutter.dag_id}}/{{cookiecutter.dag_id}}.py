@@ -16,6 +16,8 @@
 {%- set carried_dag = adopted.get("dag") or {} -%}
 {%- set carried_args = adopted.get("default_args") or {} -%}
 {%- set carried_tasks = adopted.get("tasks") or {} -%}
+{%- set carried_expand = adopted.get("expand") or {} -%}
+{%- set carried_expand_kwargs = adopted.get("expand_kwargs") or {} -%}
 {%- set unnamed = adopted.get("unnamed") or [] -%}
 {%- set carried_names = adopted | carried_names -%}
 {%- if "k8s" in carried_names %}{% set ns.k8s = true %}{% endif -%}
@@ -196,25 +198,37 @@ with DAG(
 {%- if not loop.first or c.external_dag_id %}
 {# a blank line between tasks #}
 {%- endif %}
-{%- if t.shards > 1 %}
+{#- an adopted mapped task: what its .expand(...) or .expand_kwargs([...]) maps, kept as written,
+    and never written to .partial(...) too #}
+{%- set expanded = carried_expand.get(t.task_id | string) or {} %}
+{%- set expand_kwargs = carried_expand_kwargs.get(t.task_id | string) %}
+{%- set mapped = expanded.keys() | list + (expand_kwargs | expand_kwargs_names if expand_kwargs else []) %}
+{#- ... and what its .partial(...) gives: Airflow serializes each argument given there, a default too #}
+{%- set partial = (adopted.get("partial") or {}).get(t.task_id | string) %}
+{%- if t.shards > 1 or expanded or expand_kwargs %}
     {{ opening }}KubernetesPodOperator.partial(
 {%- else %}
     {{ opening }}KubernetesPodOperator(
 {%- endif %}
 {%- set kept = carried_tasks.get(t.task_id | string) or {} %}
         task_id={{ t.task_id | py_literal }},
-{%- if "name" in kept %}
+{%- if "name" in mapped %}
+{%- elif "name" in kept %}
         name={{ kept.name | pure_source }},
 {%- elif (t.task_id | string) in unnamed %}{# the file gives no name: the provider names the pod #}
 {%- else %}
         name={{ c.dag_id | pod_name(t.task_id) | py_literal }},
 {%- endif %}
-{%- if "namespace" not in absent %}
+{%- if "namespace" not in absent and "namespace" not in mapped %}
         namespace={{ t.namespace | py_literal }},
 {%- endif %}
         image={{ t.image | py_literal }},
+{%- if "cmds" not in mapped and (partial is none or "cmds" in partial) %}
         cmds={{ t.cmds | py_literal }},
+{%- endif %}
+{%- if "arguments" not in mapped and (partial is none or "arguments" in partial) %}
         arguments={{ t.arguments | py_literal }},
+{%- endif %}
 {%- if t.env_vars and t.shards == 1 %}
         env_vars={{ t.env_vars | py_literal }},
 {%- endif %}
@@ -252,7 +266,8 @@ with DAG(
     is its default; those written always come last, below. A task with a time limit names its
     pending limit too (check's pod timeouts rule reads both) #}
 {%- for key, argument, shape, form, default, always in p.pod_options
-      if (t[key] != default or (key == "startup_timeout_seconds" and t.execution_timeout_minutes)) and not always %}
+      if (t[key] != default or (key == "startup_timeout_seconds" and t.execution_timeout_minutes)
+          or (partial is not none and argument in partial)) and not always and argument not in mapped %}
 {%- if form == "literal" %}
         {{ argument }}={{ t[key] | py_literal }},
 {%- elif key == "container_security_context" %}
@@ -306,25 +321,36 @@ with DAG(
 {%- if t.outlets %}
         outlets=[{% for uri in t.outlets %}Asset({{ uri | py_literal }}){% if not loop.last %}, {% endif %}{% endfor %}],
 {%- endif %}
-{%- if t.execution_timeout_minutes %}
+{%- if t.execution_timeout_minutes and "execution_timeout" not in mapped %}
         execution_timeout=datetime.timedelta(minutes={{ t.execution_timeout_minutes }}),
 {%- endif %}
 {%- for key, source in kept.items() if key != "name" %}
         {{ key | carried_key }}={{ source | pure_source }},
 {%- endfor %}
 {#- the defaults as literals: what every DAG has written since before these were answers #}
-{%- if t.get_logs %}
+{%- if "get_logs" in mapped or (partial is not none and "get_logs" not in partial) %}
+{%- elif t.get_logs %}
         get_logs=True,
 {%- else %}
         get_logs=False,
 {%- endif %}
-{%- if t.on_finish_action == "delete_pod" %}
+{%- if "on_finish_action" in mapped or (partial is not none and "on_finish_action" not in partial) %}
+{%- elif t.on_finish_action == "delete_pod" %}
         on_finish_action="delete_pod",
 {%- else %}
         on_finish_action={{ t.on_finish_action | py_literal }},
 {%- endif %}
 {%- if t.shards > 1 %}
-    ).expand(env_vars=[{ {%- for k, v in t.env_vars.items() %}{{ k | py_literal }}: {{ v | py_literal }}, {% endfor %}"SHARD": str(shard), "SHARDS": {{ t.shards | string | py_literal }}} for shard in range({{ t.shards }})])
+    ).expand(env_vars=[{ {%- for k, v in t.env_vars.items() %}{{ k | py_literal }}: {{ v | py_literal }}, {% endfor %}"SHARD": str(shard), "SHARDS": {{ t.shards | string | py_literal }}} for shard in range({{ t.shards }})]
+{%- for key, source in expanded.items() %}, {{ key | carried_key }}={{ source | pure_source }}{% endfor %})
+{%- elif expanded %}
+    ).expand(
+{%- for key, source in expanded.items() %}
+        {{ key | carried_key }}={{ source | pure_source }},
+{%- endfor %}
+    )
+{%- elif expand_kwargs %}
+    ).expand_kwargs({{ expand_kwargs | pure_source }})
 {%- else %}
     )
 {%- endif %}
