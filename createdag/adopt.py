@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,7 @@ from createdag.errors import InvalidAnswer, InvalidAnswers, RecordError, UserErr
 from createdag.escape import printable
 from createdag.invocation import docs_hint
 from createdag.pipeline_source import Unread
+from createdag.questions import TASKS
 
 #: Lines of a refusal shown in its message, at most.
 REFUSED_SHOWN = 30
@@ -80,14 +82,15 @@ class _Unreadable(Exception):
         self.node, self.what = node, what
 
 
-def _time(node: ast.AST, timezone: Any) -> tuple[Any, bool]:
-    """(schedule answer, data_intervals) of a string, a timedelta or one of ``TIMETABLES``."""
+def _time(node: ast.AST, timezone: Any) -> tuple[Any, bool | None]:
+    """(schedule answer, data_intervals) of a string, a timedelta or one of ``TIMETABLES``;
+    data_intervals None where the file does not say (a string, a timedelta)."""
     value = literal(node)
     if value is None or isinstance(value, str):
-        return value, False
+        return value, None  # data intervals or not: Airflow's [scheduler] create_cron_data_intervals says
     every = dagsource.every_schedule(node)
     if every is not NOT_FOUND:
-        return every, False
+        return every, None
     name = call_name(node) if isinstance(node, ast.Call) else ""
     if not isinstance(node, ast.Call) or name not in TIMETABLES or dagsource.spread(node):
         raise _Unreadable(node, f"schedule={source_of(node)} is not read: create_dag reads {_SCHEDULE_FORMS}")
@@ -126,10 +129,10 @@ def _schedule(node: ast.AST, timezone: Any, bound: dict[str, ast.expr]) -> dict[
         condition = dagsource.asset_condition(node, bound)
         if condition is NOT_FOUND:
             schedule, intervals = _time(node, timezone)
-            return {"schedule": schedule, "data_intervals": intervals}
-        schedule, intervals = None, False
+            return {"schedule": schedule, **({"data_intervals": intervals} if intervals is not None else {})}
+        schedule, intervals = None, None
     uris, mode = condition
-    found = {"schedule": schedule, "data_intervals": intervals, "assets": uris}
+    found = {"schedule": schedule, "assets": uris, **({"data_intervals": intervals} if intervals is not None else {})}
     if len(uris) > 1:
         found["assets_mode"] = mode
     return found
@@ -384,11 +387,12 @@ def _as_tuple(kinds: type | tuple[type, ...]) -> tuple[type, ...]:
 #: Answers whose "none" is what a file that leaves them out says (no alert, run timeout, deadline,
 #: params, assets, data intervals or upstream wait): recorded so, never as a team's default.
 LEFT_OUT: dict[str, Any] = {"alerts": [], "dagrun_timeout_minutes": 0, "deadline_minutes": 0, "params": {},
-                            "assets": [], "data_intervals": False, "external_dag_id": ""}  # fmt: skip
+                            "assets": [], "external_dag_id": ""}  # fmt: skip
 #: DAG-level answers a file may leave out: recorded as absent, rendered absent.
 ABSENT_KEYS = (
     "description", "schedule", "start_date", "timezone", "catchup", "max_active_runs", "max_active_tasks", "tags",
     "owner", "retries", "retry_delay_minutes", "depends_on_past", "wait_for_downstream", "namespace",
+    "data_intervals",
 )  # fmt: skip
 
 
@@ -501,7 +505,14 @@ class Adoption:
     def recorded(self) -> dict[str, Any]:
         """The answers the record holds: only what the file says (and ``--set``), never a default."""
         given = {*self.found, *self.sets}
-        return {key: value for key, value in self.answers.items() if key in given and key not in self.absent}
+        recorded = {key: value for key, value in self.answers.items() if key in given and key not in self.absent}
+        if isinstance(recorded.get(TASKS), list):  # each task: what the file writes for it
+            written = {task.get("task_id"): set(task) | set(self.found) for task in self.found.get(TASKS) or []}
+            recorded[TASKS] = [{key: value for key, value in task.items()
+                                if key in written.get(task.get("task_id"), task)
+                                or key in {str(set_key).rpartition(".")[2] for set_key in self.sets}}
+                               for task in recorded[TASKS]]  # fmt: skip
+        return recorded
 
 
 def plan_adopt(dags_dir: Path, path: Path, sets: Mapping[str, Any] | None = None) -> Adoption:
@@ -518,10 +529,11 @@ def plan_adopt(dags_dir: Path, path: Path, sets: Mapping[str, Any] | None = None
         raise UserError(f"{printable(path)} is not inside {dags_dir}: pass the dags folder that holds it with -o")
     reading = read_dag(path)
     found = reading.found
-    raw = {**found, **dict(sets or {})}
+    raw = pipeline_source.left_out({**found, **dict(sets or {})})
     _refuse_recorded(dags_dir, raw.get("dag_id"))
     try:
-        answers, _ = resolve(raw, settings_for(dags_dir, force=True, existing_dag=True), source=str(path))
+        settings = dataclasses.replace(settings_for(dags_dir, force=True, existing_dag=True), adopted=True)
+        answers, _ = resolve(raw, settings, source=str(path))
     except InvalidAnswers as exc:
         hint = InvalidAnswer("hint", "give what could not be read with --set KEY=VALUE", str(path))
         raise InvalidAnswers([*exc.problems, hint]) from None

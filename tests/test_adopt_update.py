@@ -219,3 +219,16 @@ def test_a_record_whose_mapped_values_are_code_is_refused_not_run(
         err = capsys.readouterr().err
         assert f"adopted.{field}" in err and "Traceback" not in err
         assert not (Path.cwd() / "pwned").exists()
+
+
+def test_a_teams_defaults_reach_no_adopted_dag_on_update(
+    dags_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    """A team config that sets pod defaults and labels (merged into new DAGs' labels): `update`
+    of an adopted file that says none of them still changes nothing, and `--set` one line."""
+    (dags_dir.parent / ".create_dag.toml").write_text(
+        'labels = {team = "data"}\nimage_pull_secrets = ["teamcred"]\nstartup_timeout_seconds = 600\nretries = 5\n'
+    )
+    check_update_after_adopt(dags_dir, "one_line.py", ONE_LINE, monkeypatch, capsys)
+    text = (dags_dir / "one_line.py").read_text(encoding="utf-8")
+    assert "teamcred" not in text and '"data"' not in text and "600" not in text
