@@ -103,6 +103,11 @@ class Pipeline:
     expand_kwargs: dict[str, str] = field(default_factory=dict)
     #: mapped tasks: task id -> the arguments its ``.partial(...)`` gives (and no other is written)
     partial: dict[str, list[str]] = field(default_factory=dict)
+    #: task id -> (the line of its call, the line of each argument it gives)
+    lines: dict[str, tuple[int, dict[str, int]]] = field(default_factory=dict)
+    #: the answers read of each task refused (``refused`` says why), under ``_lines`` its lines:
+    #: checked too, so that one refusal names every blocker of the file
+    half_read: list[dict[str, Any]] = field(default_factory=list)
 
     def answers(self) -> dict[str, Any]:
         """The answers the tasks give, in the shape answers files hold (``tasks:``)."""
@@ -176,6 +181,8 @@ class _Pod:
     partial: list[str] | None = None
     #: the answers the file writes for this task (an argument read as an answer): no other is recorded
     written: set[str] = field(default_factory=set)
+    #: the line of each argument the file gives (a check of its value names that line)
+    lines: dict[str, int] = field(default_factory=dict)
 
 
 #: The answers ``container_resources=`` gives, all of them: the file says the pod's resources.
@@ -240,6 +247,7 @@ class _Reader:
         self.notes: list[Unread] = []
         self.pods: dict[str, _Pod] = {}
         self.task_ids: set[str] = set()  # of every task read, whole or not
+        self.half_read: list[dict[str, Any]] = []  # the answers read of each task refused
         self.joins: dict[str, _Join] = {}  # EmptyOperators written as the template's join, by task id
         self.sensor: dict[str, Any] | None = None
         self.sensor_line = 0
@@ -671,19 +679,23 @@ class _Reader:
         if task_id in self.task_ids or task_id == SENSOR_TASK_ID:
             self.refuse(call, f"task_id {quoted(task_id)} is given to two tasks")
         self.task_ids.add(task_id)
-        if len(self.refused) > before:
-            return None
         written = {"task_id", "image"}
         for key in given:
             if key in POD_READERS and key not in carried:
                 written.update(_RESOURCES if key == "container_resources" else (POD_ANSWER_OF.get(key, key),))
+        if len(self.refused) > before:  # what was read of it, for the checks a refusal names too
+            self.half_read.append({**{k: v for k, v in inherited.items() if k in written},
+                                   **{k: v for k, v in answers.items()
+                                      if (k in written or k not in _TASK_BASICS) and v is not None},
+                                   "_lines": (line_of(call), {key: line_of(node) for key, node in given.items()})})
+            return None
         if mapped.shards is not None:
             written.update(("shards", "env_vars"))
         self.pods[task_id] = _Pod(
             line_of(call), getattr(call, "col_offset", 0), answers, inherited, carried=carried, named="name" in given,
             expand=mapped.carried, expand_kwargs=mapped.kwargs,
             partial=None if expand is None else [key for key in given if key not in ("task_id", "dag")],
-            written=written,
+            written=written, lines={key: line_of(node) for key, node in given.items()},
         )  # fmt: skip
         return task_id
 
@@ -974,8 +986,9 @@ class _Reader:
         expand = {task_id: pod.expand for task_id, pod in self.pods.items() if pod.expand}
         expand_kwargs = {task_id: pod.expand_kwargs for task_id, pod in self.pods.items() if pod.expand_kwargs}
         partial = {task_id: pod.partial for task_id, pod in self.pods.items() if pod.partial is not None}
+        lines = {task_id: (pod.line, pod.lines) for task_id, pod in self.pods.items()}
         return Pipeline(defaults, dict(self.sensor or {}), tasks, refused, carried, list(self.notes), unnamed,
-                        expand, expand_kwargs, partial)  # fmt: skip
+                        expand, expand_kwargs, partial, lines, list(self.half_read))  # fmt: skip
 
     def leftovers(self) -> None:
         """Report every task, dependency or DAG the reading above did not reach."""
