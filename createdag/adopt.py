@@ -295,7 +295,7 @@ class _DagReader:
         self.unread: list[Unread] = []
 
     def refuse(self, node: ast.AST, what: str) -> None:
-        hint = dagmodel.why_unread(node, self.model.tree)
+        hint = dagmodel.why_unread(node, self.model.view)
         self.unread.append(Unread(line_of(node), f"{what}{f' ({hint})' if hint else ''}"))
 
     def keep(self, where: str, key: str, node: ast.AST, label: str) -> bool:
@@ -304,7 +304,7 @@ class _DagReader:
             self.carried[where][key] = dagmodel.carry(node, self.model.imports)
         except dagmodel.NotPure as exc:
             hint = (dagmodel.CALLBACK_HINT if dagmodel.is_callback(key) else
-                    dagmodel.why_unread(node, self.model.tree) or f"{exc}: write the value itself")  # fmt: skip
+                    dagmodel.why_unread(node, self.model.view) or f"{exc}: write the value itself")  # fmt: skip
             self.unread.append(Unread(line_of(node), f"{label} {key}={source_of(node)} is not read: {hint}"))
             return False
         return True
