@@ -412,7 +412,7 @@ def _merged(key: str, values: Mapping[str, Any], settings: Settings,
     """The team's ``key`` (labels, annotations) and then ``values``, each checked; a bad one of
     the team's says it comes from the team config."""
     result = []
-    team = _team_mapping(key, settings)
+    team = {} if settings.adopted else _team_mapping(key, settings)
     for name, value in {**team, **values}.items():
         try:
             result.append(check(name, value))
