@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import ast
 import copy
+import dataclasses
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,7 @@ from createdag.errors import InvalidAnswer, InvalidAnswers, RecordError, UserErr
 from createdag.escape import printable
 from createdag.invocation import docs_hint
 from createdag.pipeline_source import Unread
+from createdag.questions import BY_KEY, TASKS
 
 #: Lines of a refusal shown in its message, at most.
 REFUSED_SHOWN = 30
@@ -80,14 +83,15 @@ class _Unreadable(Exception):
         self.node, self.what = node, what
 
 
-def _time(node: ast.AST, timezone: Any) -> tuple[Any, bool]:
-    """(schedule answer, data_intervals) of a string, a timedelta or one of ``TIMETABLES``."""
+def _time(node: ast.AST, timezone: Any) -> tuple[Any, bool | None]:
+    """(schedule answer, data_intervals) of a string, a timedelta or one of ``TIMETABLES``;
+    data_intervals None where the file does not say (a string, a timedelta)."""
     value = literal(node)
     if value is None or isinstance(value, str):
-        return value, False
+        return value, None  # data intervals or not: Airflow's [scheduler] create_cron_data_intervals says
     every = dagsource.every_schedule(node)
     if every is not NOT_FOUND:
-        return every, False
+        return every, None
     name = call_name(node) if isinstance(node, ast.Call) else ""
     if not isinstance(node, ast.Call) or name not in TIMETABLES or dagsource.spread(node):
         raise _Unreadable(node, f"schedule={source_of(node)} is not read: create_dag reads {_SCHEDULE_FORMS}")
@@ -126,10 +130,10 @@ def _schedule(node: ast.AST, timezone: Any, bound: dict[str, ast.expr]) -> dict[
         condition = dagsource.asset_condition(node, bound)
         if condition is NOT_FOUND:
             schedule, intervals = _time(node, timezone)
-            return {"schedule": schedule, "data_intervals": intervals}
-        schedule, intervals = None, False
+            return {"schedule": schedule, **({"data_intervals": intervals} if intervals is not None else {})}
+        schedule, intervals = None, None
     uris, mode = condition
-    found = {"schedule": schedule, "data_intervals": intervals, "assets": uris}
+    found = {"schedule": schedule, "assets": uris, **({"data_intervals": intervals} if intervals is not None else {})}
     if len(uris) > 1:
         found["assets_mode"] = mode
     return found
@@ -269,6 +273,11 @@ class Reading:
     absent: list[str]
     carried: dict[str, Any]
     notes: list[Unread]
+    #: what could not be read, by line (``read_dag(..., partial=True)`` only: else it raises)
+    unread: list[Unread] = field(default_factory=list)
+    #: where each answer is written: DAG-level key -> line, task id -> (line, argument -> line)
+    dag_lines: dict[str, int] = field(default_factory=dict)
+    task_lines: dict[str, tuple[int, dict[str, int]]] = field(default_factory=dict)
 
     @property
     def adopted(self) -> dict[str, Any]:
@@ -286,7 +295,7 @@ class _DagReader:
         self.unread: list[Unread] = []
 
     def refuse(self, node: ast.AST, what: str) -> None:
-        hint = dagmodel.why_unread(node, self.model.tree)
+        hint = dagmodel.why_unread(node, self.model.view)
         self.unread.append(Unread(line_of(node), f"{what}{f' ({hint})' if hint else ''}"))
 
     def keep(self, where: str, key: str, node: ast.AST, label: str) -> bool:
@@ -295,7 +304,7 @@ class _DagReader:
             self.carried[where][key] = dagmodel.carry(node, self.model.imports)
         except dagmodel.NotPure as exc:
             hint = (dagmodel.CALLBACK_HINT if dagmodel.is_callback(key) else
-                    dagmodel.why_unread(node, self.model.tree) or f"{exc}: write the value itself")  # fmt: skip
+                    dagmodel.why_unread(node, self.model.view) or f"{exc}: write the value itself")  # fmt: skip
             self.unread.append(Unread(line_of(node), f"{label} {key}={source_of(node)} is not read: {hint}"))
             return False
         return True
@@ -384,17 +393,20 @@ def _as_tuple(kinds: type | tuple[type, ...]) -> tuple[type, ...]:
 #: Answers whose "none" is what a file that leaves them out says (no alert, run timeout, deadline,
 #: params, assets, data intervals or upstream wait): recorded so, never as a team's default.
 LEFT_OUT: dict[str, Any] = {"alerts": [], "dagrun_timeout_minutes": 0, "deadline_minutes": 0, "params": {},
-                            "assets": [], "data_intervals": False, "external_dag_id": ""}  # fmt: skip
+                            "assets": [], "external_dag_id": ""}  # fmt: skip
 #: DAG-level answers a file may leave out: recorded as absent, rendered absent.
 ABSENT_KEYS = (
     "description", "schedule", "start_date", "timezone", "catchup", "max_active_runs", "max_active_tasks", "tags",
     "owner", "retries", "retry_delay_minutes", "depends_on_past", "wait_for_downstream", "namespace",
+    "data_intervals",
 )  # fmt: skip
 
 
-def read_dag(path: Path) -> Reading:
+def read_dag(path: Path, partial: bool = False) -> Reading:
     """What the source of a hand-written DAG says (``Reading``). ``UserError`` when a task, a
-    dependency or a value cannot be read as answers: every such line of the file is named, once."""
+    dependency or a value cannot be read as answers: every such line of the file is named, once.
+    ``partial``: what could be read, with what could not (``Reading.unread``), for a refusal that
+    also names what the answers' own checks find wrong in the rest."""
     try:
         tree = dagsource.read_tree(path)
         imported = repo_imports.imported_values(tree, path)  # values from the repo's own modules
@@ -409,9 +421,10 @@ def read_dag(path: Path) -> Reading:
     found = reader.found
     unread = [*reader.unread, *_run_options(model.bindings, kwargs(dag.call), found)]
     pipeline = pipeline_source.read_pipeline(model.view, dag)
-    if unread or pipeline.refused:
-        raise UserError(refusal(path, sorted(dict.fromkeys([*unread, *pipeline.refused]), key=lambda item: item.line)))
-    if not pipeline.tasks:
+    blockers = sorted(dict.fromkeys([*unread, *pipeline.refused]), key=lambda item: item.line)
+    if blockers and not partial:
+        raise UserError(refusal(path, blockers))
+    if not pipeline.tasks and not blockers:
         raise UserError(f"{printable(path)} has no {pipeline_source.POD} task: nothing create_dag can manage")
     found.update(pipeline.answers())
     found = {key: value for key, value in found.items() if value is not NOT_FOUND}
@@ -421,7 +434,37 @@ def read_dag(path: Path) -> Reading:
         found.pop("namespace", None)
     carried = {**reader.carried, "tasks": pipeline.carried, "unnamed": pipeline.unnamed, "expand": pipeline.expand,
                "expand_kwargs": pipeline.expand_kwargs, "partial": pipeline.partial}  # fmt: skip
-    return Reading(found, [key for key in ABSENT_KEYS if key not in found], carried, pipeline.notes)
+    task_lines = dict(pipeline.lines)
+    if blockers:  # the tasks refused, as far as they were read: their answers are checked too
+        for task in pipeline.half_read:
+            task = dict(task)
+            task_lines[str(task["task_id"])] = task.pop("_lines")
+            found.setdefault(TASKS, []).append(task)
+    return Reading(found, [key for key in ABSENT_KEYS if key not in found], carried, pipeline.notes, blockers,
+                   _dag_lines(dag), task_lines)
+
+
+def _dag_lines(dag: dagsource.DagCall) -> dict[str, int]:
+    """The line of each DAG-level answer as the file writes it: its ``DAG(...)`` argument, its
+    ``default_args`` entry, else the DAG's own line (under ``""``)."""
+    from createdag.update import ARGUMENT_OF
+
+    given = kwargs(dag.call)
+    lines = {"": line_of(dag.call)}
+    entries: dict[str, int] = {}
+    default_args = given.get("default_args")
+    if isinstance(default_args, ast.Dict):
+        for key, value in zip(default_args.keys, default_args.values, strict=True):
+            if isinstance(literal(key), str):
+                entries[literal(key)] = line_of(value)
+    for question in BY_KEY.values():
+        argument = ARGUMENT_OF.get(question.key, question.key)
+        where = given.get(argument)
+        if where is not None:
+            lines[question.key] = line_of(where)
+        elif argument in entries:
+            lines[question.key] = entries[argument]
+    return lines
 
 
 def read_answers(path: Path) -> tuple[dict[str, Any], list[str]]:
@@ -430,9 +473,45 @@ def read_answers(path: Path) -> tuple[dict[str, Any], list[str]]:
     return reading.found, reading.absent
 
 
-def refusal(path: Path, refused: list[pipeline_source.Unread]) -> str:
+_TASK_KEY = re.compile(r"tasks\[(\d+)\]\.(\w+)")
+
+
+def _checked_lines(reading: Reading, problems: list[InvalidAnswer], blocked: bool, sets: set[str]) -> list[Unread]:
+    """The answers' own checks (a namespace Kubernetes refuses, an env var name...) as blockers
+    at the line the file writes each value. Beside blockers of the reading, a check of what the
+    reading left out (a task not read, so ``after`` names nothing; an answer required) is its
+    echo, not another blocker: left out."""
+    tasks = reading.found.get(TASKS) or []
+    checked = []
+    for problem in problems:
+        if problem.key == "hint" or problem.key.split(".")[-1] in sets:
+            continue
+        match = _TASK_KEY.fullmatch(problem.key)
+        if match:
+            number, key = int(match[1]), match[2]
+            task = tasks[number] if number < len(tasks) else {}
+            task_id = str(task.get("task_id", ""))
+            if blocked and (key not in task or key == "after"):
+                continue
+            call_line, arguments = reading.task_lines.get(task_id, (reading.dag_lines[""], {}))
+            from createdag.update import ARGUMENT_OF
+
+            line = arguments.get(ARGUMENT_OF.get(key, key), call_line)
+            checked.append(Unread(line, f"task {task_id!r} {key}: {problem.reason}"))
+        elif not blocked or (problem.key in reading.found and problem.key != TASKS):
+            from createdag.update import ARGUMENT_OF
+
+            argument = ARGUMENT_OF.get(problem.key, problem.key)  # a task answer every task gives alike
+            written = [lines[argument] for _, lines in reading.task_lines.values() if argument in lines]
+            line = reading.dag_lines.get(problem.key) or min(written, default=reading.dag_lines[""])
+            checked.append(Unread(line, f"{problem.key}: {problem.reason}"))
+    return checked
+
+
+def refusal(path: Path, refused: list[pipeline_source.Unread], fixable: bool = False) -> str:
     """The message of a refused adoption: every line that cannot be read (the first
-    ``REFUSED_SHOWN``), and what to do."""
+    ``REFUSED_SHOWN``), and what to do (``fixable``: only answers' checks failed, which
+    ``--set KEY=VALUE`` can give instead)."""
     lines = [f"  {item}" for item in refused[:REFUSED_SHOWN]]
     if len(refused) > REFUSED_SHOWN:
         lines.append(f"  ... and {len(refused) - REFUSED_SHOWN} more")
@@ -440,7 +519,8 @@ def refusal(path: Path, refused: list[pipeline_source.Unread]) -> str:
         f"{printable(path)} is not adopted: a record would say something else than the file, which has",
         *lines,
         f"Write these the way create_dag writes them (see 'What adopt reads' in {docs_hint('update')}), "
-        "or keep this DAG unmanaged.",
+        + ("give the values with --set KEY=VALUE (TASK.KEY=VALUE for one task), " if fixable else "")
+        + "or keep this DAG unmanaged.",
     ])  # fmt: skip
 
 
@@ -501,7 +581,14 @@ class Adoption:
     def recorded(self) -> dict[str, Any]:
         """The answers the record holds: only what the file says (and ``--set``), never a default."""
         given = {*self.found, *self.sets}
-        return {key: value for key, value in self.answers.items() if key in given and key not in self.absent}
+        recorded = {key: value for key, value in self.answers.items() if key in given and key not in self.absent}
+        if isinstance(recorded.get(TASKS), list):  # each task: what the file writes for it
+            written = {task.get("task_id"): set(task) | set(self.found) for task in self.found.get(TASKS) or []}
+            recorded[TASKS] = [{key: value for key, value in task.items()
+                                if key in written.get(task.get("task_id"), task)
+                                or key in {str(set_key).rpartition(".")[2] for set_key in self.sets}}
+                               for task in recorded[TASKS]]  # fmt: skip
+        return recorded
 
 
 def plan_adopt(dags_dir: Path, path: Path, sets: Mapping[str, Any] | None = None) -> Adoption:
@@ -516,15 +603,22 @@ def plan_adopt(dags_dir: Path, path: Path, sets: Mapping[str, Any] | None = None
         raise UserError(f"{printable(path)} is not a file: give the DAG file to adopt")
     if not path.resolve().is_relative_to(dags_dir.resolve()):
         raise UserError(f"{printable(path)} is not inside {dags_dir}: pass the dags folder that holds it with -o")
-    reading = read_dag(path)
+    reading = read_dag(path, partial=True)
     found = reading.found
-    raw = {**found, **dict(sets or {})}
+    raw = pipeline_source.left_out({**found, **dict(sets or {})})
     _refuse_recorded(dags_dir, raw.get("dag_id"))
+    problems: list[InvalidAnswer] = []
     try:
-        answers, _ = resolve(raw, settings_for(dags_dir, force=True, existing_dag=True), source=str(path))
+        settings = dataclasses.replace(settings_for(dags_dir, force=True, existing_dag=True), adopted=True)
+        answers, _ = resolve(raw, settings, source=str(path))
     except InvalidAnswers as exc:
-        hint = InvalidAnswer("hint", "give what could not be read with --set KEY=VALUE", str(path))
-        raise InvalidAnswers([*exc.problems, hint]) from None
+        problems = exc.problems
+    if reading.unread or problems:  # every blocker of the file at once, each at its line
+        checked = _checked_lines(reading, problems, bool(reading.unread), set(sets or {}))
+        blockers = sorted(dict.fromkeys([*reading.unread, *checked]), key=lambda item: item.line)
+        if not blockers:  # only problems of what the file does not say (a task left unread): its blockers say it
+            blockers = list(reading.unread)
+        raise UserError(refusal(path, blockers, fixable=bool(checked) and not reading.unread))
     _refuse_recorded(dags_dir, answers["dag_id"])
     absent = [key for key in reading.absent if key not in (sets or {})]
     adopted = {**reading.adopted, "absent": absent}

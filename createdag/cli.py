@@ -67,31 +67,33 @@ def _epilog() -> str:
     )
 
 
-def _shared(group: str, defaults: bool) -> argparse.ArgumentParser:
-    """A parent parser with one shared option group. The subcommands' copies default to
-    SUPPRESS, so a value given before the command name is not reset by the command's parser."""
-    parser = argparse.ArgumentParser(add_help=False)
-    if group == "output":
-        parser.add_argument("-o", "--output-dir", type=Path, metavar="DIR",
-                            default=None if defaults else argparse.SUPPRESS,
-                            help="dags folder to work in (default: output_dir of the repo's "
-                            ".create_dag.toml, else ./dags)")
-    else:
-        parser.add_argument("--set", dest="sets", action="append", metavar="KEY=VALUE",
-                            default=[] if defaults else argparse.SUPPRESS,
-                            help="an answer, e.g. --set schedule='0 6 * * *' (repeatable; lists as JSON "
-                            "or comma-separated)")
-    return parser  # fmt: skip
+def _add_shared(parser: argparse.ArgumentParser, groups: Sequence[str], defaults: bool) -> None:
+    """Add the shared option groups (``-o``, ``--set``) to ``parser``. The subcommands' copies
+    default to SUPPRESS, so a value given before the command name is not reset by the
+    command's parser. Added in place rather than through parent parsers: every parser argparse
+    builds looks its words up in the message catalogs, on the way to the first question."""
+    for group in groups:
+        if group == "output":
+            parser.add_argument("-o", "--output-dir", type=Path, metavar="DIR",
+                                default=None if defaults else argparse.SUPPRESS,
+                                help="dags folder to work in (default: output_dir of the repo's "
+                                ".create_dag.toml, else ./dags)")
+        else:
+            parser.add_argument("--set", dest="sets", action="append", metavar="KEY=VALUE",
+                                default=[] if defaults else argparse.SUPPRESS,
+                                help="an answer, e.g. --set schedule='0 6 * * *' (repeatable; lists as JSON "
+                                "or comma-separated)")  # fmt: skip
 
 
 def _command_module(name: str | None) -> Any:
     return importlib.import_module(COMMANDS[name].module if name else CREATE)
 
 
-def build_parser(command: str | None = None, *, epilog: bool = True) -> argparse.ArgumentParser:
+def build_parser(command: str | None = None, *, epilog: bool = True, commands: bool = True) -> argparse.ArgumentParser:
     """The whole parser; only ``command``'s own arguments are added (its module imported).
     ``epilog=False`` leaves out the examples and answer keys (the questions table's import)
-    where no help is printed."""
+    where no help is printed; ``commands=False`` the commands' parsers, where no word of the
+    command line can name one (``command`` is then None, as the whole parser makes it)."""
     create = _command_module(None) if command is None else None
     parser = argparse.ArgumentParser(
         prog=prog(),
@@ -99,11 +101,14 @@ def build_parser(command: str | None = None, *, epilog: bool = True) -> argparse
         "and alerts Microsoft Teams, from a few questions.",
         epilog=_epilog() if command is None and epilog else None,
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        parents=[_shared("output", True), _shared("answers", True)],
     )
+    _add_shared(parser, ("output", "answers"), defaults=True)
     if create is not None:
         create.configure(parser)
     parser.add_argument("--version", action="version", version=f"create_dag {__version__}")
+    if not commands:
+        parser.set_defaults(command=None)
+        return parser
     subparsers = parser.add_subparsers(dest="command", title="commands", metavar="COMMAND",
                                        help="without one, create a DAG; each has --help")  # fmt: skip
     for name, spec in COMMANDS.items():
@@ -112,8 +117,8 @@ def build_parser(command: str | None = None, *, epilog: bool = True) -> argparse
         doc = (module.__doc__ or spec.summary) if module else spec.summary
         sub = subparsers.add_parser(
             name, help=spec.summary, description=doc.strip(), formatter_class=argparse.RawDescriptionHelpFormatter,
-            parents=[_shared(group, False) for group in spec.shared],
         )
+        _add_shared(sub, spec.shared, defaults=False)
         if module is not None:
             module.configure(sub)
     return parser
@@ -121,6 +126,8 @@ def build_parser(command: str | None = None, *, epilog: bool = True) -> argparse
 
 def parse(argv: Sequence[str]) -> argparse.Namespace:
     """Parse ``argv``: find the command first, then parse with that command's arguments added."""
+    if not argv:  # the questions, as most runs start them: no option, no command, nothing to refuse
+        return build_parser(epilog=False, commands=False).parse_args([])
     top = build_parser(epilog=any(word in ("-h", "--help") for word in argv))
     words = positionals(argv, top)
     if words and words[0] not in COMMANDS:

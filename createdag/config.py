@@ -25,6 +25,9 @@ CONFIG_MAX_BYTES = 4 * 2**20  # pyproject.toml included; a config is a few hundr
 
 @dataclass(frozen=True)
 class TeamConfig:
+    """The team's config as read: defaults for the questions and the rules every command
+    enforces; without a config file, the built-in ones."""
+
     path: Path | None = None
     defaults: dict[str, Any] = field(default_factory=dict)  # question key -> default answer
     owners: tuple[str, ...] = ()  # allowed owners (empty: any)

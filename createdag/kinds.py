@@ -10,11 +10,9 @@ Model: copier's cast table in ``copier/_user_data.py``.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import shlex
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, NamedTuple, Protocol
 
 from createdag.errors import BadValue
 
@@ -37,9 +35,10 @@ _TRUE = frozenset({"true", "yes", "y", "on", "1"})
 _FALSE = frozenset({"false", "no", "n", "off", "0"})
 
 
-@dataclass(frozen=True)
-class Kind:
-    """One kind of answer. ``parse(question, raw)`` raises ``BadValue`` with the fix."""
+class Kind(NamedTuple):
+    """One kind of answer. ``parse(question, raw)`` raises ``BadValue`` with the fix. A named
+    tuple, not a frozen dataclass: defining one costs a tenth as much, on the way to the first
+    question."""
 
     name: str
     parse: Callable[[Question, Any], Any]
@@ -89,6 +88,8 @@ def parse_list_text(text: str, syntax: str) -> list[Any]:
     """A list typed on one line: JSON or YAML flow (``[a, b]``), shell words, or comma-separated."""
     stripped = text.strip()
     if stripped.startswith("["):
+        import json
+
         try:
             value = json.loads(stripped)
         except json.JSONDecodeError:
@@ -325,9 +326,17 @@ def _tolerations(question: Question, raw: Any) -> list[dict[str, Any]]:
     return result
 
 
+def _json_line(value: Any, **options: Any) -> str:
+    """A value as one line of JSON, for the forms the one-line syntax cannot hold (``json`` is
+    imported then, not before the first question)."""
+    import json
+
+    return json.dumps(value, **options)
+
+
 def _show_tolerations(question: Question, value: Any) -> str:
     if any("tolerationSeconds" in item for item in value or ()):
-        return json.dumps(value)  # the one-line form has no tolerationSeconds
+        return _json_line(value)  # the one-line form has no tolerationSeconds
     parts = []
     for item in value or ():
         text = item.get("key", "")
@@ -377,7 +386,7 @@ def _env_from(question: Question, raw: Any) -> list[dict[str, Any]]:
 
 def _show_env_from(question: Question, value: Any) -> str:
     if any("prefix" in item for item in value or ()):
-        return json.dumps(value)  # the one-line form has no prefix
+        return _json_line(value)  # the one-line form has no prefix
     spelled = {field: source for source, field in ENV_FROM_SOURCES.items()}
     return ", ".join(f"{spelled[field]}:{ref['name']}" for item in value or () for field, ref in item.items())
 
@@ -445,7 +454,7 @@ def _show_volumes(question: Question, value: Any) -> str:
         field = next(key for key in item if key != "name")
         short, ref = spelled[field]
         if set(item[field]) != ({ref} if ref else set()):
-            return json.dumps(value)  # readOnly, sizeLimit...: the one-line form cannot hold them
+            return _json_line(value)  # readOnly, sizeLimit...: the one-line form cannot hold them
         parts.append(f"{item['name']}={short}" + (f":{item[field][ref]}" if ref else ""))
     return ", ".join(parts)
 
@@ -483,7 +492,7 @@ def _volume_mounts(question: Question, raw: Any) -> list[dict[str, Any]]:
 
 def _show_volume_mounts(question: Question, value: Any) -> str:
     if any("subPath" in item for item in value or ()):
-        return json.dumps(value)
+        return _json_line(value)
     return ", ".join(f"{m['name']}:{m['mountPath']}" + (":ro" if m.get("readOnly") else "") for m in value or ())
 
 
@@ -553,7 +562,7 @@ def _show_mapping(question: Question, value: Any) -> str:
     if not value:
         return ""
     if any("," in str(item) or "=" in str(item) for item in value.values()):
-        return json.dumps(value, ensure_ascii=False)  # the one-line form cannot hold these
+        return _json_line(value, ensure_ascii=False)  # the one-line form cannot hold these
     return ", ".join(f"{name}={item}" for name, item in value.items())
 
 
@@ -571,7 +580,7 @@ def _parsed(parse: Callable[[Question, Any], Any], show: Show) -> Show:
         try:
             return show(question, parse(question, value))
         except BadValue:
-            return value if isinstance(value, str) else json.dumps(value, default=str)  # its check says what is wrong
+            return value if isinstance(value, str) else _json_line(value, default=str)  # its check says what is wrong
 
     return run
 # --- params: name -> {type, default, description, enum} (checked by ``validators.params``) ---------
@@ -636,7 +645,7 @@ def _show_params(question: Question, value: Any) -> str:
             or any(isinstance(x, str) and x != x.strip() for x in values)
             or (spec.get("enum") and spec["type"] != "string")  # choices read back as text
         ):
-            return json.dumps(value, ensure_ascii=False)  # the one-line form cannot hold these
+            return _json_line(value, ensure_ascii=False)  # the one-line form cannot hold these
         default = spec["default"]
         shown = "true" if default is True else "false" if default is False else str(default)
         kind = "|".join(str(x) for x in spec["enum"]) if spec.get("enum") else spec["type"]

@@ -22,7 +22,6 @@ cycle, no task at all, and a task named like the upstream sensor.
 
 from __future__ import annotations
 
-import difflib
 from collections import ChainMap
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -30,7 +29,6 @@ from typing import TYPE_CHECKING, Any
 
 from createdag.errors import InvalidAnswer, InvalidAnswers
 from createdag.questions import ALIASES, BY_KEY, DAG_KEYS, SENSOR_TASK_ID, TASKS
-from createdag.schedule import normalize_schedule
 
 if TYPE_CHECKING:
     from createdag.upstream import UpstreamDag
@@ -127,6 +125,8 @@ def apply_sets(raw: Mapping[str, Any], sets: Mapping[str, Any], source: str = "-
 
 
 def _closest(name: str, known: Sequence[str]) -> str:
+    import difflib  # for a mistyped task id only: not loaded before the first question
+
     close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
     if close:
         return f": did you mean {close[0]!r}?"
@@ -247,6 +247,7 @@ def planned_dags(entries: Sequence[Mapping[str, Any]]) -> tuple[UpstreamDag, ...
     """DAGs about to be created in this run, as an upstream lookup would see them."""
     # a batch only (create --answers with several DAGs): not loaded before the first question
     from createdag import resources
+    from createdag.schedule import normalize_schedule
     from createdag.upstream import UpstreamDag, normalized_uris
 
     defaults = {key: BY_KEY[key].default for key in ("schedule", "timezone", "task_id", "shards")}

@@ -32,7 +32,7 @@ import ast
 import copy
 import itertools
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeGuard
 
@@ -103,6 +103,11 @@ class Pipeline:
     expand_kwargs: dict[str, str] = field(default_factory=dict)
     #: mapped tasks: task id -> the arguments its ``.partial(...)`` gives (and no other is written)
     partial: dict[str, list[str]] = field(default_factory=dict)
+    #: task id -> (the line of its call, the line of each argument it gives)
+    lines: dict[str, tuple[int, dict[str, int]]] = field(default_factory=dict)
+    #: the answers read of each task refused (``refused`` says why), under ``_lines`` its lines:
+    #: checked too, so that one refusal names every blocker of the file
+    half_read: list[dict[str, Any]] = field(default_factory=list)
 
     def answers(self) -> dict[str, Any]:
         """The answers the tasks give, in the shape answers files hold (``tasks:``)."""
@@ -174,7 +179,16 @@ class _Pod:
     expand_kwargs: str | None = None
     #: a mapped task's ``.partial(...)`` arguments: Airflow serializes each one given, default or not
     partial: list[str] | None = None
+    #: the answers the file writes for this task (an argument read as an answer): no other is recorded
+    written: set[str] = field(default_factory=set)
+    #: the line of each argument the file gives (a check of its value names that line)
+    lines: dict[str, int] = field(default_factory=dict)
 
+
+#: The answers ``container_resources=`` gives, all of them: the file says the pod's resources.
+_RESOURCES = ("cpu_request", "memory_request", "cpu_limit", "memory_limit")
+#: A task's answers the reader always has a value for; recorded only when the file writes them.
+_TASK_BASICS = ("shards", "cmds", "arguments", "env_vars", "secrets")
 
 #: Arguments a mapped task cannot map: Airflow's own, and the one image create_dag writes per task.
 _NOT_MAPPED = frozenset({"task_id", "dag", "image"})
@@ -233,6 +247,7 @@ class _Reader:
         self.notes: list[Unread] = []
         self.pods: dict[str, _Pod] = {}
         self.task_ids: set[str] = set()  # of every task read, whole or not
+        self.half_read: list[dict[str, Any]] = []  # the answers read of each task refused
         self.joins: dict[str, _Join] = {}  # EmptyOperators written as the template's join, by task id
         self.sensor: dict[str, Any] | None = None
         self.sensor_line = 0
@@ -664,12 +679,23 @@ class _Reader:
         if task_id in self.task_ids or task_id == SENSOR_TASK_ID:
             self.refuse(call, f"task_id {quoted(task_id)} is given to two tasks")
         self.task_ids.add(task_id)
-        if len(self.refused) > before:
+        written = {"task_id", "image"}
+        for key in given:
+            if key in POD_READERS and key not in carried:
+                written.update(_RESOURCES if key == "container_resources" else (POD_ANSWER_OF.get(key, key),))
+        if len(self.refused) > before:  # what was read of it, for the checks a refusal names too
+            self.half_read.append({**{k: v for k, v in inherited.items() if k in written},
+                                   **{k: v for k, v in answers.items()
+                                      if (k in written or k not in _TASK_BASICS) and v is not None},
+                                   "_lines": (line_of(call), {key: line_of(node) for key, node in given.items()})})
             return None
+        if mapped.shards is not None:
+            written.update(("shards", "env_vars"))
         self.pods[task_id] = _Pod(
             line_of(call), getattr(call, "col_offset", 0), answers, inherited, carried=carried, named="name" in given,
             expand=mapped.carried, expand_kwargs=mapped.kwargs,
             partial=None if expand is None else [key for key in given if key not in ("task_id", "dag")],
+            written=written, lines={key: line_of(node) for key, node in given.items()},
         )  # fmt: skip
         return task_id
 
@@ -960,8 +986,9 @@ class _Reader:
         expand = {task_id: pod.expand for task_id, pod in self.pods.items() if pod.expand}
         expand_kwargs = {task_id: pod.expand_kwargs for task_id, pod in self.pods.items() if pod.expand_kwargs}
         partial = {task_id: pod.partial for task_id, pod in self.pods.items() if pod.partial is not None}
+        lines = {task_id: (pod.line, pod.lines) for task_id, pod in self.pods.items()}
         return Pipeline(defaults, dict(self.sensor or {}), tasks, refused, carried, list(self.notes), unnamed,
-                        expand, expand_kwargs, partial)  # fmt: skip
+                        expand, expand_kwargs, partial, lines, list(self.half_read))  # fmt: skip
 
     def leftovers(self) -> None:
         """Report every task, dependency or DAG the reading above did not reach."""
@@ -1027,7 +1054,12 @@ class _Reader:
                         f"{SENSOR_TASK_ID}: create_dag's wait for the upstream DAG runs before every "
                         "first task",
                     )
-        return [{**self.pods[task_id].answers, "after": list(self.pods[task_id].after)} for task_id in order]
+        return [
+            {**{key: value for key, value in self.pods[task_id].answers.items()
+                if key not in _TASK_BASICS or key in self.pods[task_id].written},
+             "after": list(self.pods[task_id].after)}
+            for task_id in order
+        ]  # fmt: skip
 
     def check_joins(self, order: list[str]) -> None:
         """Each ``EmptyOperator`` written as the template's join is the template's only where the
@@ -1035,7 +1067,7 @@ class _Reader:
         that waits for no upstream DAG, with the task id the template gives it. Any other is refused."""
         if not self.joins:
             return
-        mapped = bool(order) and self.sensor is None and all(self.pods[t].answers["shards"] > 1 for t in order)
+        mapped = bool(order) and self.sensor is None and all(self.pods[t].answers.get("shards", 1) > 1 for t in order)
         ran_after = {up for task_id in order for up in self.pods[task_id].after}
         leaves = [task_id for task_id in order if task_id not in ran_after]
         expected = join_task_id(order, leaves)
@@ -1087,13 +1119,23 @@ class _Reader:
             self.refuse(self.pods[stuck[0]].line, f"tasks {names} run after each other in a cycle")
 
     def shared(self, tasks: list[dict[str, Any]]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-        """The ``INHERITED`` values and pod options most tasks give become DAG-level answers (a task
-        answer given at the DAG level is every task's); a task that differs overrides them."""
+        """The ``INHERITED`` values and pod options every task writes, most of them alike, become
+        DAG-level answers (a task answer given at the DAG level is every task's); a task that
+        differs overrides them. One that only some tasks write is those tasks' own, and one that
+        none writes is no answer at all: the record holds only what the file says (what renders
+        it left out: ``left_out``)."""
         merging = {question.key for question in questions.QUESTIONS if question.merges}  # labels, annotations
         defaults: dict[str, Any] = {}
         pods = [self.pods[task["task_id"]] for task in tasks]
         for key in (*INHERITED, *POD_OPTION_DEFAULTS):
             given = [pod for pod in pods if key in pod.inherited]
+            if key != "namespace":  # the namespace is in ``inherited`` only where written
+                given = [pod for pod in given if key in pod.written]
+                if len(given) < len(pods):
+                    for task, pod in zip(tasks, pods, strict=True):
+                        if pod in given:
+                            task[key] = pod.inherited[key]
+                    continue
             if not given:
                 continue
             if len(given) < len(pods):  # only the namespace can be left out
@@ -1114,6 +1156,27 @@ class _Reader:
                 if key in pod.inherited and pod.inherited[key] != common:
                     task[key] = pod.inherited[key]
         return defaults, tasks
+
+
+def left_out(answers: Mapping[str, Any]) -> dict[str, Any]:
+    """An adopted DAG's recorded answers with what its file leaves out filled in as the tool
+    writes nothing (each task answer's own default: the provider's, no team default), for
+    rendering: a team's defaults are for new DAGs, never for a file that did not say them."""
+    filled = dict(answers)
+    for key, nothing in _NOTHING.items():
+        filled.setdefault(key, copy.deepcopy(nothing))
+    return filled
+
+
+#: What each task answer is when a file leaves it out: the value the template writes nothing
+#: for (never ``image_pull_secrets``' default ``regcred``, nor a team's). The namespace left out
+#: is the record's ``absent``; ``data_intervals`` off writes a plain cron string, which Airflow's
+#: own config then reads, as it read the file's.
+_NOTHING: dict[str, Any] = {
+    **POD_OPTION_DEFAULTS, "shards": 1, "cmds": [], "arguments": [], "env_vars": {}, "secrets": [],
+    "image_pull_secrets": [], **dict.fromkeys(_RESOURCES, ""), "outlets": [], "execution_timeout_minutes": 0,
+    "data_intervals": False,
+}  # fmt: skip
 
 
 def join_task_id(task_ids: list[str], leaves: list[str]) -> str:

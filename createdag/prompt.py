@@ -19,6 +19,7 @@ names an answer that changed), to show every answer, or to quit.
 
 from __future__ import annotations
 
+import functools
 import textwrap
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
@@ -39,6 +40,30 @@ _HELP_STYLE = "fg:ansibrightblack"
 _GROUP_STYLE = "bold"
 _WARN_STYLE = "fg:ansiyellow"
 _MISSING = object()
+
+
+@functools.cache
+def _inline_styles() -> Any:
+    """A style that has no rules: only the style a line names inline applies to it."""
+    from prompt_toolkit.styles import Style
+
+    return Style([])
+
+
+def print_styled(text: str, style: str = "") -> None:
+    """Print a line in ``style`` (a prompt_toolkit style string) as ``questionary.print(text,
+    style=style)`` does, byte for byte, to the same output (tests/test_startup.py), without its
+    cost: questionary merges and parses prompt_toolkit's whole default style for every line
+    (about 1 ms: three lines come before the first question, dozens at the review), and none of
+    its rules applies to a line that names no class."""
+    from prompt_toolkit.application.current import get_app_or_none, get_app_session
+
+    if get_app_or_none() is not None:  # a prompt is running: questionary prints above it
+        questionary.print(text, style=style or None)
+        return
+    from prompt_toolkit.renderer import print_formatted_text
+
+    print_formatted_text(get_app_session().output, [(style, text), ("", "\n")], _inline_styles())
 
 
 def as_text(question: Question, value: Any) -> str:
@@ -172,7 +197,7 @@ def ask(question: Question, answers: Mapping[str, Any], settings: Settings, defa
     """Ask one question with its kind's widget; return its checked value. With ``back``, the
     back key raises ``GoBack`` instead."""
     tab = " (Tab completes)" if question.complete is not None else ""
-    questionary.print(f"  {question.help}{tab}", style=_HELP_STYLE)
+    print_styled(f"  {question.help}{tab}", style=_HELP_STYLE)
     widget = question.kind_of.widget
     if widget == "confirm":
         return bool(_run(questionary.confirm(question.prompt, default=bool(default)), back))
@@ -203,7 +228,7 @@ def ask(question: Question, answers: Mapping[str, Any], settings: Settings, defa
     said = question.echo(value) if question.echo is not None else ""
     if said:
         style = _WARN_STYLE if said.startswith("warning") else _HELP_STYLE
-        questionary.print(wrap(f"  {said}", _columns() - 1), style=style)
+        print_styled(wrap(f"  {said}", _columns() - 1), style=style)
     return value
 
 
@@ -274,7 +299,7 @@ class _Flow:
             self.again = None
         if group != self.group:
             self.group = group
-            questionary.print(f"\n{group}", style=_GROUP_STYLE)
+            print_styled(f"\n{group}", style=_GROUP_STYLE)
         value = asking(default)
         self.log.append((where, value))
         return value
@@ -299,7 +324,7 @@ def ask_all(
     default. The back key (Shift-Tab) at any question goes back one question.
     """
     flow = _Flow(settings, answers, given or {}, kept or {}, yes)
-    questionary.print(f"{BACK_KEY_NAME} goes back one question; Ctrl-C stops (the answers are kept for --resume).",
+    print_styled(f"{BACK_KEY_NAME} goes back one question; Ctrl-C stops (the answers are kept for --resume).",
                       style=_HELP_STYLE)  # fmt: skip
     while True:
         try:
@@ -400,7 +425,7 @@ def _ask_or_take(
     def asking(shown_default: Any) -> Any:
         if refused is not None:  # say why a kept answer, or a default the team's rules refuse, is asked
             said = "the kept answer no longer passes" if question.key in kept else "the default does not pass"
-            questionary.print(wrap(f"  {said}: {refused}", _columns() - 1), style=_WARN_STYLE)
+            print_styled(wrap(f"  {said}: {refused}", _columns() - 1), style=_WARN_STYLE)
         return ask(question, view, settings, shown_default, back=True)
 
     into[question.key] = flow.asked(where or question.key, header or question.group, asking, default)
@@ -522,13 +547,13 @@ def show_summary(answers: Mapping[str, Any], settings: Settings, folded: bool = 
 
     groups, notices = summary(answers, settings, folded=folded, width=_columns() - 1)
     hint = f"  (answers at their defaults folded: {UNFOLD_KEY} shows them)" if folded else ""
-    questionary.print(f"\nReview{hint}", style=_GROUP_STYLE)
+    print_styled(f"\nReview{hint}", style=_GROUP_STYLE)
     for group, lines in groups:
-        questionary.print(f"  {group}", style=_GROUP_STYLE)
+        print_styled(f"  {group}", style=_GROUP_STYLE)
         for line in lines:
-            questionary.print(f"    {line}")
+            print_styled(f"    {line}")
     for notice in notices:
-        questionary.print(wrap(f"  note: {notice}", _columns() - 1), style=_WARN_STYLE)
+        print_styled(wrap(f"  note: {notice}", _columns() - 1), style=_WARN_STYLE)
 
 
 def _pick(answers: Mapping[str, Any]) -> str | None:
@@ -595,5 +620,5 @@ def session(
     from createdag.answers import finish
 
     for notice in finish(answers, settings)[1]:  # what the review would have noted
-        questionary.print(wrap(f"  note: {notice}", _columns() - 1), style=_WARN_STYLE)
+        print_styled(wrap(f"  note: {notice}", _columns() - 1), style=_WARN_STYLE)
     return True

@@ -21,11 +21,9 @@ tables, the docs' options table) from it. docs/architecture.md lists them.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from createdag import images, rules, run_dates
-from createdag import schedule as schedules
 from createdag import validators as v
 from createdag.errors import BadValue
 from createdag.kinds import KINDS, Kind
@@ -49,12 +47,12 @@ def _always(answers: Answers) -> bool:
     return True
 
 
-@dataclass(frozen=True)
-class Place:
+class Place(NamedTuple):
     """Where an answer lives in the DAG file the template writes, and how it is spelled there.
 
     The tables the readers and migrate use (which operator arguments are answers, under which
-    name, which of them are written as the plain literal) are derived from these.
+    name, which of them are written as the plain literal) are derived from these. A named tuple,
+    not a frozen dataclass: defining one costs a tenth as much, on the way to the first question.
     """
 
     #: "dag": an argument of ``DAG(...)``; "default_args": a key of its ``default_args``; "pod": an
@@ -73,9 +71,11 @@ class Place:
     always: bool = False
 
 
-@dataclass(frozen=True)
-class Question:
-    """One question. ``check`` gets the typed value and returns it normalized."""
+class Question(NamedTuple):
+    """One question. ``check`` gets the typed value and returns it normalized.
+
+    A named tuple, not a frozen dataclass: defining one with these fields costs several
+    times as much, on the way to the first question."""
 
     key: str
     group: str
@@ -155,8 +155,26 @@ class Question:
 # --- checks of one value (the rules that read more live in ``rules``) -----------------
 
 
+# ``schedule`` is imported when a schedule is checked, shown or completed: the first question
+# comes before (docs/performance.md, "Time to the first question").
+
+
 def _check_schedule(value: str | None, answers: Answers, settings: Settings) -> str | None:
-    return schedules.normalize_schedule(value)
+    from createdag import schedule
+
+    return schedule.normalize_schedule(value)
+
+
+def _schedule_hint(text: str) -> str:
+    from createdag import schedule
+
+    return schedule.live_hint(text)
+
+
+def _schedule_echo(value: str | None) -> str:
+    from createdag import schedule
+
+    return f"-> {schedule.describe(value)}"
 
 
 def _check_alerts(value: list[str], answers: Answers, settings: Settings) -> list[str]:
@@ -229,8 +247,10 @@ def _check_assets_mode(value: str, answers: Answers, settings: Settings) -> str:
 
 
 def _has_run_times(answers: Answers) -> bool:
+    from createdag.schedule import SPECIAL_SCHEDULES
+
     schedule = answers.get("schedule")
-    return schedule is not None and schedule not in schedules.SPECIAL_SCHEDULES
+    return schedule is not None and schedule not in SPECIAL_SCHEDULES
 
 
 def _check_after(value: list[str], answers: Answers, settings: Settings) -> list[str]:
@@ -252,7 +272,9 @@ def _timezones(answers: Answers, settings: Settings) -> Iterable[str]:
 
 
 def _schedule_presets(answers: Answers, settings: Settings) -> Iterable[str]:
-    return (*schedules.CRON_PRESETS, *schedules.SPECIAL_SCHEDULES, "None")
+    from createdag.schedule import CRON_PRESETS, SPECIAL_SCHEDULES
+
+    return (*CRON_PRESETS, *SPECIAL_SCHEDULES, "None")
 
 
 def _upstream_task_ids(answers: Answers, settings: Settings) -> Iterable[str]:
@@ -373,8 +395,8 @@ QUESTIONS: tuple[Question, ...] = (
     Question("schedule", "Schedule", "Schedule",
              "When runs start: cron ('30 6 * * 1-5'; Airflow 3 runs at the time named, no data interval), "
              "a preset, 'every 15 minutes' or None.",
-             "text", "@daily", _check_schedule, none_ok=True, live_hint=schedules.live_hint,
-             echo=lambda value: f"-> {schedules.describe(value)}", complete=_schedule_presets,
+             "text", "@daily", _check_schedule, none_ok=True, live_hint=_schedule_hint,
+             echo=_schedule_echo, complete=_schedule_presets,
              place=Place("dag", "schedule", "built"),
              examples=("@daily", "0 6 * * 1-5", "every 15 minutes", "every 1 hour", "every 2 days", "@once", None)),
     Question("start_date", "Schedule", "Start date",

@@ -14,9 +14,11 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from createdag import images, run_dates
-from createdag import schedule as schedules
 from createdag import validators as v
 from createdag.errors import BadValue
+
+# ``schedule`` is imported by the functions that read a schedule: the first question comes before
+# any of them runs (docs/performance.md, "Time to the first question").
 
 if TYPE_CHECKING:  # the settings are built above the checks: imported for types only
     from createdag.settings import Settings
@@ -257,6 +259,7 @@ def check_external_task_id(value: str, answers: Answers, settings: Settings) -> 
 
 
 def default_delta(answers: Answers, settings: Settings) -> int:
+    from createdag import schedule as schedules
     from createdag import upstream
 
     found = upstream_of(answers, settings)
@@ -270,6 +273,7 @@ def default_delta(answers: Answers, settings: Settings) -> int:
 
 
 def check_delta(value: int, answers: Answers, settings: Settings) -> int:
+    from createdag import schedule as schedules
     from createdag import upstream
 
     found = upstream_of(answers, settings)
@@ -329,6 +333,7 @@ def cross_answer_notices(answers: dict[str, Any], settings: Settings | None) -> 
 
 def alignment_notices(answers: Mapping[str, Any], settings: Settings) -> list[str]:
     """Warnings for a sensor whose upstream run may never exist; errors were raised earlier."""
+    from createdag import schedule as schedules
     from createdag import upstream
 
     found = upstream_of(answers, settings)
@@ -407,7 +412,7 @@ def _merged(key: str, values: Mapping[str, Any], settings: Settings,
     """The team's ``key`` (labels, annotations) and then ``values``, each checked; a bad one of
     the team's says it comes from the team config."""
     result = []
-    team = _team_mapping(key, settings)
+    team = {} if settings.adopted else _team_mapping(key, settings)
     for name, value in {**team, **values}.items():
         try:
             result.append(check(name, value))
@@ -570,15 +575,16 @@ def check_security_context(value: dict[str, Any], answers: Answers, settings: Se
 
 #: ``{{ ... }}`` blocks: what they name is written into the pod's arguments. A ``{% if params.X %}``
 #: statement reads a value that may be absent (one passed in the run's conf only): not checked.
-_TEMPLATE = re.compile(r"\{\{(.*?)\}\}", re.S)
-_PARAM_REF = re.compile(r"\bparams\s*(?:\.\s*([A-Za-z_]\w*)|\[\s*(['\"])(.*?)\2\s*\])")
+#: (compiled on first use, not before the first question)
+_TEMPLATE = r"\{\{(.*?)\}\}"
+_PARAM_REF = r"\bparams\s*(?:\.\s*([A-Za-z_]\w*)|\[\s*(['\"])(.*?)\2\s*\])"
 
 
 def param_refs(text: str) -> list[str]:
     """The params a templated text writes out: ``{{ params.NAME }}``, ``{{ params['NAME'] }}``."""
     names = []
-    for block in _TEMPLATE.finditer(text):
-        for ref in _PARAM_REF.finditer(block[1]):
+    for block in re.finditer(_TEMPLATE, text, re.S):
+        for ref in re.finditer(_PARAM_REF, block[1]):
             names.append(ref[1] or ref[3])
     return names
 
@@ -636,6 +642,8 @@ def check_outlets(values: list[str], answers: Answers, settings: Settings) -> li
 
 
 def check_assets(values: list[str], answers: Answers, settings: Settings) -> list[str]:
+    from createdag import schedule as schedules
+
     values = _unique_uris(values)
     schedule = answers.get("schedule")
     if values and schedule in schedules.SPECIAL_SCHEDULES:
@@ -647,6 +655,8 @@ def check_assets(values: list[str], answers: Answers, settings: Settings) -> lis
 
 
 def check_data_intervals(value: bool, answers: Answers, settings: Settings) -> bool:
+    from createdag import schedule as schedules
+
     schedule = answers.get("schedule")
     if value and (schedule is None or schedule in schedules.SPECIAL_SCHEDULES):
         raise BadValue(f"data intervals need a cron, preset or 'every N' schedule, not {schedule}")
@@ -656,6 +666,7 @@ def check_data_intervals(value: bool, answers: Answers, settings: Settings) -> b
 def asset_notices(answers: Mapping[str, Any], settings: Settings) -> list[str]:
     """Which DAGs of the repo (or of this batch) produce each asset this DAG runs on, read from
     their source; a warning for an asset none of them lists as an outlet, with the ones they do."""
+    from createdag import schedule as schedules
     from createdag import upstream
 
     wanted = list(answers.get("assets") or ())

@@ -29,6 +29,9 @@ class Settings:
     team: TeamConfig = field(default_factory=TeamConfig)
     #: the dag_id names a DAG that exists already (update, adopt): do not refuse it as taken
     existing_dag: bool = False
+    #: the DAG was written by hand (adopt): the team's labels and annotations are for new DAGs,
+    #: never merged into what its file says
+    adopted: bool = False
 
     @property
     def repo_root(self) -> Path:

@@ -24,7 +24,6 @@ read within bounds, each with a message that says which was passed:
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -84,6 +83,8 @@ def _read_text(path: Path) -> str:
 
 
 def _load_json(text: str, path: Path) -> Any:
+    import json  # an answers file only: not loaded before the first question
+
     def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         result = dict(pairs)
         if len(result) != len(pairs):

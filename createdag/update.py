@@ -115,9 +115,12 @@ def unified(before: str, after: str, name: str) -> str:
 
 
 def resolve_recorded(
-    dags_dir: Path, answers: Mapping[str, Any], sets: Mapping[str, Any] | None, dag_id: str
+    dags_dir: Path, answers: Mapping[str, Any], sets: Mapping[str, Any] | None, dag_id: str, adopted: bool = False
 ) -> dict[str, Any]:
-    """Recorded answers (plus ``sets``) through the same validators as generation."""
+    """Recorded answers (plus ``sets``) through the same validators as generation; ``adopted``:
+    a DAG written by hand, whose file no team default reaches (``pipeline_source.left_out``)."""
+    import dataclasses
+
     from createdag.answers import canonical_key, resolve
     from createdag.settings import settings_for
 
@@ -130,7 +133,12 @@ def resolve_recorded(
 
     raw = {key: value for key, value in answers.items() if key in BY_KEY or key == TASKS}
     raw = apply_sets(raw, sets)
-    result, _ = resolve(raw, settings_for(dags_dir, force=True, existing_dag=True), source=dag_id)
+    settings = settings_for(dags_dir, force=True, existing_dag=True)
+    if adopted:
+        from createdag.pipeline_source import left_out
+
+        raw, settings = left_out(raw), dataclasses.replace(settings, adopted=True)
+    result, _ = resolve(raw, settings, source=dag_id)
     return result
 
 
@@ -253,8 +261,14 @@ def recorded_answers(answers: Mapping[str, Any], before: Mapping[str, Any], adop
     (never a default filled in to check them); a generated DAG's all of them."""
     if adopted is None:
         return records.jsonable(answers)
-    given = {*before, *(str(key).rpartition(".")[2] for key in sets)}
+    set_keys = {str(key).rpartition(".")[2] for key in sets}
+    given = {*before, *set_keys}
     kept = {key: value for key, value in answers.items() if key in given and key not in adopted["absent"]}
+    if isinstance(kept.get(TASKS), list) and isinstance(before.get(TASKS), list):  # each task: what it said
+        said = {task.get("task_id"): set(task) | set(before) for task in before[TASKS] if isinstance(task, dict)}
+        kept[TASKS] = [{key: value for key, value in task.items()
+                        if key in said.get(task.get("task_id"), task) or key in set_keys}
+                       for task in kept[TASKS]]  # fmt: skip
     return records.jsonable(kept)
 
 
@@ -394,8 +408,9 @@ def plan_one(
             "update again",
         )  # fmt: skip
     old_answers, old_version, base = _base_of(rec)
-    answers = resolve_recorded(dags_dir, old_answers, sets, rec.dag_id)
     adopted = adopted_of(rec, records.record_path(dags_dir, rec.dag_id))
+    # an adopted DAG: what its file leaves out renders as it wrote it, nothing; never a team default
+    answers = resolve_recorded(dags_dir, old_answers, sets, rec.dag_id, adopted=adopted is not None)
     if adopted is not None:
         adopted = adopted_after_sets(adopted, sets or {})
     theirs = render_dag(with_adopted(answers, adopted), template_dir)
@@ -551,7 +566,7 @@ def drift(dags_dir: Path, template_dir: Path | None = None) -> list[str]:
             continue  # deleted: update reports it
         try:
             adopted = adopted_of(rec, records.record_path(Path(dags_dir), rec.dag_id))
-            resolved = resolve_recorded(Path(dags_dir), answers, None, rec.dag_id)
+            resolved = resolve_recorded(Path(dags_dir), answers, None, rec.dag_id, adopted=adopted is not None)
             fresh = render_dag(with_adopted(resolved, adopted), template_dir)
         except InvalidAnswers:
             fresh = None

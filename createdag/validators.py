@@ -11,30 +11,36 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
 from createdag.errors import BadValue, shown
 
+if TYPE_CHECKING:
+    from decimal import Decimal
+
+# The patterns are compiled on first use (``re`` keeps them), not before the first question.
 # Airflow's KEY_REGEX is r"^[\w.-]+$" with at most 250 characters; \w also
 # matches non-ASCII letters there, but the dag_id is our file name too, so we
 # keep to ASCII.
-_AIRFLOW_KEY = re.compile(r"[A-Za-z0-9_.-]+")
+_AIRFLOW_KEY = r"[A-Za-z0-9_.-]+"
 AIRFLOW_KEY_MAX = 250
 # Kubernetes: RFC 1123 label (namespaces) and subdomain (Secrets and most names).
-_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
-_DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
-_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_SECRET_KEY = re.compile(r"[-._a-zA-Z0-9]+")
-_QUANTITY = re.compile(
+_DNS_LABEL = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?"
+_DNS_SUBDOMAIN = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*"
+_ENV_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+_SECRET_KEY = r"[-._a-zA-Z0-9]+"
+_QUANTITY = (
     r"(?P<number>[0-9]+(\.[0-9]*)?|\.[0-9]+)"
     r"(?P<suffix>Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?[0-9]+)?"
 )
-_SUFFIX_FACTOR = {
-    None: Decimal(1), "n": Decimal("1e-9"), "u": Decimal("1e-6"), "m": Decimal("1e-3"),
-    "k": Decimal("1e3"), "M": Decimal("1e6"), "G": Decimal("1e9"), "T": Decimal("1e12"),
-    "P": Decimal("1e15"), "E": Decimal("1e18"),
-    "Ki": Decimal(2**10), "Mi": Decimal(2**20), "Gi": Decimal(2**30),
-    "Ti": Decimal(2**40), "Pi": Decimal(2**50), "Ei": Decimal(2**60),
+#: each suffix's factor, exact as ``Decimal`` makes it (``decimal`` is imported when a
+#: quantity is compared, not before the first question)
+_SUFFIX_FACTOR: dict[str | None, str | int] = {
+    None: 1, "n": "1e-9", "u": "1e-6", "m": "1e-3",
+    "k": "1e3", "M": "1e6", "G": "1e9", "T": "1e12",
+    "P": "1e15", "E": "1e18",
+    "Ki": 2**10, "Mi": 2**20, "Gi": 2**30,
+    "Ti": 2**40, "Pi": 2**50, "Ei": 2**60,
 }  # fmt: skip
 def text(value: str) -> str:
     """Any text, as typed; it must be writable as UTF-8 (no lone surrogates)."""
@@ -87,8 +93,8 @@ def airflow_key(value: str, what: str = "id") -> str:
         raise BadValue(f"the {what} must not be empty")
     if len(value) > AIRFLOW_KEY_MAX:
         raise BadValue(f"is {len(value)} characters long: Airflow allows at most {AIRFLOW_KEY_MAX}")
-    if not _AIRFLOW_KEY.fullmatch(value):
-        bad = sorted({c for c in value if not _AIRFLOW_KEY.fullmatch(c)})
+    if not re.fullmatch(_AIRFLOW_KEY, value):
+        bad = sorted({c for c in value if not re.fullmatch(_AIRFLOW_KEY, c)})
         listed = " ".join(repr(c) for c in bad)
         raise BadValue(
             f"{shown(value)} has {listed}: use only letters, digits, '_', '.' and '-' "
@@ -127,10 +133,10 @@ def task_id(value: str) -> str:
     return airflow_key(value.strip(), "task_id")
 
 
-def _kubernetes_name(value: str, pattern: re.Pattern[str], longest: int, rule: str) -> str:
+def _kubernetes_name(value: str, pattern: str, longest: int, rule: str) -> str:
     """``value`` stripped, when Kubernetes accepts it as a name of this kind; else the rule, quoted."""
     value = value.strip()
-    if len(value) > longest or not pattern.fullmatch(value):
+    if len(value) > longest or not re.fullmatch(pattern, value):
         raise BadValue(f"{shown(value)} is not a valid Kubernetes {rule}")
     return value
 
@@ -157,7 +163,7 @@ def image(value: str) -> str:
 
 
 def env_name(value: str) -> str:
-    if not _ENV_NAME.fullmatch(value):
+    if not re.fullmatch(_ENV_NAME, value):
         raise BadValue(
             f"{shown(value)} is not a valid environment variable name: letters, digits and '_', "
             "not starting with a digit (e.g. 'DB_PASSWORD')"
@@ -168,13 +174,13 @@ def env_name(value: str) -> str:
 def env_prefix(value: str) -> str:
     """What env_from puts before each key: the start of a valid environment variable name."""
     value = value.strip()
-    if not _ENV_NAME.fullmatch(value):
+    if not re.fullmatch(_ENV_NAME, value):
         raise BadValue(f"prefix {shown(value)} is no start of an env var name: letters, digits and '_' (e.g. 'APP_')")
     return value
 
 
 def secret_key(value: str) -> str:
-    if len(value) > 253 or not _SECRET_KEY.fullmatch(value):
+    if len(value) > 253 or not re.fullmatch(_SECRET_KEY, value):
         raise BadValue(f"{shown(value)} is not a valid key of a Kubernetes Secret: letters, digits, '-', '_' and '.'")
     return value
 
@@ -184,7 +190,7 @@ def quantity(value: str, resource: str) -> str:
     value = value.strip()
     if not value:
         return ""
-    match = _QUANTITY.fullmatch(value)
+    match = re.fullmatch(_QUANTITY, value)
     if not match:
         example = "'250m' or '1'" if resource == "cpu" else "'512Mi' or '2Gi'"
         raise BadValue(f"{shown(value)} is not a Kubernetes quantity: use e.g. {example}")
@@ -200,7 +206,9 @@ def quantity(value: str, resource: str) -> str:
 
 def quantity_value(value: str) -> Decimal:
     """The number a quantity stands for, to compare a request with its limit."""
-    match = _QUANTITY.fullmatch(value)
+    from decimal import Decimal, InvalidOperation
+
+    match = re.fullmatch(_QUANTITY, value)
     if not match:
         raise BadValue(f"{shown(value)} is not a Kubernetes quantity")
     suffix = match["suffix"]
@@ -210,7 +218,7 @@ def quantity_value(value: str) -> Decimal:
         raise BadValue(f"{shown(value)} is not a Kubernetes quantity") from None
     if suffix and suffix[0] in "eE":
         return number * Decimal(10) ** int(suffix[1:])
-    return number * _SUFFIX_FACTOR[suffix]
+    return number * Decimal(_SUFFIX_FACTOR[suffix])
 
 
 def iso_date(value: str | dt.date) -> str:
@@ -268,7 +276,7 @@ def int_between(value: int, low: int, high: int) -> int:
 
 # Kubernetes' IsQualifiedName: an optional DNS-subdomain prefix and '/', then a name of at
 # most 63 characters: alphanumerics, '-', '_' and '.', starting and ending alphanumeric.
-_QUALIFIED_PART = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")
+_QUALIFIED_PART = r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]"
 LABEL_MAX = 63
 #: kubernetes' own lists (core/v1 Toleration, TaintEffect)
 TOLERATION_OPERATORS = ("Exists", "Equal")
@@ -284,7 +292,7 @@ def k8s_subdomain(value: str, what: str, example: str) -> str:
     value = value.strip()
     if not value:
         raise BadValue(f"the {what} must not be empty")
-    if len(value) > 253 or not _DNS_SUBDOMAIN.fullmatch(value):
+    if len(value) > 253 or not re.fullmatch(_DNS_SUBDOMAIN, value):
         raise BadValue(
             f"{shown(value)} is not a valid {what}: at most 253 lowercase letters, digits, '-' and '.', "
             f"starting and ending with a letter or digit (e.g. {example!r})"
@@ -297,7 +305,7 @@ def k8s_dns_label(value: str, what: str, example: str) -> str:
     value = value.strip()
     if not value:
         raise BadValue(f"the {what} must not be empty")
-    if len(value) > LABEL_MAX or not _DNS_LABEL.fullmatch(value):
+    if len(value) > LABEL_MAX or not re.fullmatch(_DNS_LABEL, value):
         raise BadValue(
             f"{shown(value)} is not a valid {what}: at most 63 lowercase letters, digits and '-', "
             f"starting and ending with a letter or digit (e.g. {example!r})"
@@ -316,14 +324,14 @@ def qualified_name(value: str, what: str, lower_prefix: bool = True) -> str:
     example = "'app.kubernetes.io/name' or 'team'"
     if slash and not prefix:
         raise BadValue(f"{what} {shown(value)} has an empty prefix before '/': drop the '/' or add a domain")
-    if not name or len(name) > LABEL_MAX or not _QUALIFIED_PART.fullmatch(name):
+    if not name or len(name) > LABEL_MAX or not re.fullmatch(_QUALIFIED_PART, name):
         raise BadValue(
             f"{what} {shown(value)}: the name{' after the prefix' if slash else ''} must be 1-63 letters, digits, "
             f"'-', '_' or '.', starting and ending with a letter or digit (e.g. {example})"
         )
     if slash:
         checked = prefix if lower_prefix else prefix.lower()
-        if len(checked) > 253 or not _DNS_SUBDOMAIN.fullmatch(checked):
+        if len(checked) > 253 or not re.fullmatch(_DNS_SUBDOMAIN, checked):
             raise BadValue(
                 f"{what} {shown(value)}: the prefix {shown(prefix)} must be a DNS subdomain, lowercase letters, "
                 "digits, '-' and '.' (e.g. 'acme.com/team')"
@@ -338,7 +346,7 @@ def label_key(value: str) -> str:
 def label_value(value: str, key: str) -> str:
     """A label value: empty, or at most 63 of letters, digits, '-', '_', '.', alphanumeric at both ends."""
     value = value.strip()
-    if value and (len(value) > LABEL_MAX or not _QUALIFIED_PART.fullmatch(value)):
+    if value and (len(value) > LABEL_MAX or not re.fullmatch(_QUALIFIED_PART, value)):
         raise BadValue(
             f"the value of label {key}, {shown(value)}, must be at most 63 letters, digits, '-', '_' or '.', "
             "starting and ending with a letter or digit (no spaces or '/'); put free text in an annotation"
@@ -407,7 +415,7 @@ def pod_template_file(value: str) -> str:
 # --- params for manual runs (Airflow's ``Param``: JSON Schema types) -----------------------------
 
 PARAM_TYPES = ("string", "integer", "number", "boolean")
-_PARAM_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_PARAM_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 
 
 def _param_value(value: object, kind: str, typed: bool, what: str) -> object:
@@ -461,7 +469,7 @@ def params(value: dict) -> dict:
     as ``{{ params.NAME }}``, one JSON Schema type, a default of that type (and among the choices)."""
     result = {}
     for name, raw in value.items():
-        if not _PARAM_NAME.fullmatch(name):
+        if not re.fullmatch(_PARAM_NAME, name):
             raise BadValue(f"param name {shown(name)} is not a Python-style name (letters, digits, _): "
                            "templates read it as {{ params.NAME }}")  # fmt: skip
         spec = dict(raw)

@@ -326,3 +326,37 @@ def test_a_mapped_task_that_cannot_be_read_is_refused_with_its_line(tmp_path: Pa
     with pytest.raises(UserError) as error:
         adopt_and_render(tmp_path, text)
     assert "line 6:" in str(error.value) and refused in str(error.value)
+
+
+def test_a_teams_defaults_never_reach_a_dag_it_adopts(tmp_path: Path) -> None:
+    """The team config's defaults are for new DAGs: an adopted file that leaves a value out
+    renders (and serializes) with it left out, whatever the config says."""
+    (tmp_path / ".create_dag.toml").write_text(textwrap.dedent("""\
+        owner = "team-owner"
+        retries = 5
+        image_pull_secrets = ["teamcred"]
+        cpu_request = "250m"
+        memory_limit = "1Gi"
+        service_account_name = "team-runner"
+        labels = {team = "data"}
+        node_selector = {pool = "batch"}
+        startup_timeout_seconds = 600
+        get_logs = false
+        """))
+    text = textwrap.dedent("""\
+        from datetime import datetime
+
+        from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator
+        from airflow.sdk import DAG
+
+        with DAG("plain", schedule="@daily", start_date=datetime(2025, 1, 1), catchup=False):
+            KubernetesPodOperator(task_id="run", image="busybox:1.36", arguments=["echo", "hi"])
+        """)
+    original, rendered, plan = adopt_and_render(tmp_path, text)
+    for team_value in ("team-owner", "teamcred", "250m", "1Gi", "team-runner", '"team"', "batch", "600",
+                       "get_logs=False", "retries"):  # fmt: skip
+        assert team_value not in plan.pristine, team_value
+    (task,) = plan.recorded["tasks"]
+    assert task == {"task_id": "run", "image": "busybox:1.36", "arguments": ["echo", "hi"], "after": []}
+    assert not {"owner", "retries", "image_pull_secrets", "cpu_request", "labels", "get_logs"} & set(plan.recorded)
+    assert serialized(rendered) == serialized(original)

@@ -219,3 +219,65 @@ def test_a_record_whose_mapped_values_are_code_is_refused_not_run(
         err = capsys.readouterr().err
         assert f"adopted.{field}" in err and "Traceback" not in err
         assert not (Path.cwd() / "pwned").exists()
+
+
+def test_a_teams_defaults_reach_no_adopted_dag_on_update(
+    dags_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    """A team config that sets pod defaults and labels (merged into new DAGs' labels): `update`
+    of an adopted file that says none of them still changes nothing, and `--set` one line."""
+    (dags_dir.parent / ".create_dag.toml").write_text(
+        'labels = {team = "data"}\nimage_pull_secrets = ["teamcred"]\nstartup_timeout_seconds = 600\nretries = 5\n'
+    )
+    check_update_after_adopt(dags_dir, "one_line.py", ONE_LINE, monkeypatch, capsys)
+    text = (dags_dir / "one_line.py").read_text(encoding="utf-8")
+    assert "teamcred" not in text and '"data"' not in text and "600" not in text
+
+
+def test_every_blocker_of_a_file_is_named_in_one_run_each_at_its_line(tmp_path: Path) -> None:
+    """What cannot be read, and what is read but fails the answers' own checks (a cron Airflow
+    refuses, a namespace Kubernetes refuses, an env var name), in one refusal, by line, with no
+    echo of the first in the second (the task not read is not also 'missing an image')."""
+    from createdag import adopt
+    from createdag.errors import UserError
+
+    path = tmp_path / "multi.py"
+    path.write_text(
+        "import os\n"
+        "from datetime import datetime\n"
+        "from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator\n"
+        "from airflow.sdk import DAG\n"
+        "\n"
+        'with DAG(dag_id="multi", schedule="0 25 * * *", start_date=datetime(2026, 1, 1), catchup=False):\n'
+        '    a = KubernetesPodOperator(task_id="a", image=os.getenv("IMG", "busybox"),\n'
+        '                              env_vars={"1BAD": "x"})\n'
+        '    b = KubernetesPodOperator(task_id="b", image="busybox:1.36", namespace="Bad_NS")\n'
+        "    a >> b\n"
+    )
+    with pytest.raises(UserError) as refused:
+        adopt.plan_adopt(tmp_path, path)
+    lines = [line.strip() for line in str(refused.value).splitlines()[1:-1]]
+    assert [line.split(":")[0] for line in lines] == ["line 6", "line 7", "line 8", "line 9"], lines
+    assert "schedule: 25 is outside 0-23" in lines[0] and "image=os.getenv" in lines[1]
+    assert "task 'a' env_vars: '1BAD' is not a valid environment variable name" in lines[2]
+    assert "namespace: 'Bad_NS' is not a valid Kubernetes name" in lines[3]
+    assert "required" not in str(refused.value) and "None" not in str(refused.value)
+
+
+def test_a_file_whose_only_problems_are_checks_says_set_can_give_them(tmp_path: Path) -> None:
+    from createdag import adopt
+    from createdag.errors import UserError
+
+    path = tmp_path / "ns.py"
+    path.write_text(
+        "from datetime import datetime\n"
+        "from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator\n"
+        "from airflow.sdk import DAG\n"
+        'with DAG(dag_id="ns", schedule=None, start_date=datetime(2026, 1, 1), catchup=False):\n'
+        '    KubernetesPodOperator(task_id="a", image="busybox:1.36", namespace="Bad_NS")\n'
+    )
+    with pytest.raises(UserError) as refused:
+        adopt.plan_adopt(tmp_path, path)
+    assert "line 5: namespace: 'Bad_NS'" in str(refused.value) and "--set KEY=VALUE" in str(refused.value)
+    plan = adopt.plan_adopt(tmp_path, path, {"namespace": "good-ns"})
+    assert 'namespace="good-ns"' in plan.pristine

@@ -88,20 +88,16 @@ def test_every_pod_task_and_its_answers() -> None:
         """
     )
     assert pipeline.refused == []
+    # only what the file writes: what both tasks give at the DAG level, what one gives its own
     assert pipeline.answers() == {
         "namespace": "etl",
         "image_pull_secrets": ["regcred"],
-        "cpu_request": "",
-        "memory_request": "",
-        "cpu_limit": "",
-        "memory_limit": "",
-        **POD_OPTION_DEFAULTS,
         "tasks": [
-            {"task_id": "extract", "image": "ghcr.io/acme/etl:1.2", "shards": 1, "cmds": ["python", "-m", "etl"],
+            {"task_id": "extract", "image": "ghcr.io/acme/etl:1.2", "cmds": ["python", "-m", "etl"],
              "arguments": ["--day", "{{ ds }}"], "env_vars": {"MODE": "full"},
-             "secrets": [{"env": "DB_PASSWORD", "secret": "db", "key": "password"}], "after": []},
-            {"task_id": "load", "image": "ghcr.io/acme/etl:1.2", "shards": 1, "cmds": [], "arguments": [],
-             "env_vars": {}, "secrets": [], "after": ["extract"]},
+             "secrets": [{"env": "DB_PASSWORD", "secret": "db", "key": "password"}],
+             "get_logs": True, "on_finish_action": "delete_pod", "after": []},
+            {"task_id": "load", "image": "ghcr.io/acme/etl:1.2", "after": ["extract"]},
         ],
     }  # fmt: skip
 
@@ -136,15 +132,15 @@ def test_dag_level_defaults_are_what_most_tasks_say_and_the_others_override() ->
         """
     )
     assert pipeline.refused == []
-    assert pipeline.defaults == {"namespace": "etl", "image_pull_secrets": [], "cpu_request": "500m",
-                                 "memory_request": "1Gi", "cpu_limit": "", "memory_limit": "2Gi",
-                                 **POD_OPTION_DEFAULTS}  # fmt: skip
+    # the namespace every task gives: the DAG's, c's its own; resources and pull secrets only
+    # some tasks write: theirs, nothing recorded for the others
+    assert pipeline.defaults == {"namespace": "etl"}
     a, b, c = pipeline.tasks
-    assert set(a) == set(b) == {"task_id", "image", "shards", "cmds", "arguments", "env_vars", "secrets", "after"}
-    assert {key: c[key] for key in set(c) - set(a)} == {
-        "namespace": "ml", "image_pull_secrets": ["regcred"], "cpu_request": "", "memory_request": "",
-        "memory_limit": "",
-    }  # fmt: skip
+    resources = {"cpu_request": "500m", "memory_request": "1Gi", "cpu_limit": "", "memory_limit": "2Gi"}
+    assert a == {"task_id": "a", "image": "ghcr.io/acme/a:1.0", **resources, "after": []}
+    assert b == {**a, "task_id": "b", "image": "ghcr.io/acme/b:1.0"}
+    assert c == {"task_id": "c", "image": "ghcr.io/acme/c:1.0", "namespace": "ml", "image_pull_secrets": ["regcred"],
+                 "after": []}  # fmt: skip
 
 
 def test_no_namespace_anywhere_is_left_to_the_dag_level_answer() -> None:
@@ -169,7 +165,7 @@ def test_shards_from_partial_expand() -> None:
     shard, done = pipeline.tasks
     assert after(pipeline) == {"shard": [], "done": ["shard"]}
     assert shard["shards"] == 4 and shard["env_vars"] == {"MODE": "full"} and shard["cmds"] == ["python", "-m", "etl"]
-    assert done["shards"] == 1
+    assert "shards" not in done  # one pod: nothing the file writes
 
 
 @pytest.mark.parametrize(
@@ -206,7 +202,7 @@ def test_any_argument_mapped_over_values_written_out_is_kept_as_written() -> Non
                                "c": {"arguments": '[["x"], ["y"]]'}}  # fmt: skip
     assert pipeline.expand_kwargs == {"b": '[{"env_vars": {"A": "1"}}]'}
     assert pipeline.partial == {"a": ["image", "cmds"], "b": ["image"], "c": ["image"]}
-    shards = {task["task_id"]: task["shards"] for task in pipeline.tasks}
+    shards = {task["task_id"]: task.get("shards", 1) for task in pipeline.tasks}
     assert shards == {"a": 1, "b": 1, "c": 2}  # the template's parallel pods, and arguments mapped beside them
 
 
@@ -545,9 +541,10 @@ def test_a_generated_dag_reads_back_as_its_answers(dags_dir: Path) -> None:
         "namespace": "etl", "image_pull_secrets": ["regcred"], "cpu_request": "500m", "memory_request": "",
         "cpu_limit": "", "memory_limit": "1Gi", "external_dag_id": "upstream_daily", "external_task_id": "done",
         "external_delta_minutes": 30, "sensor_timeout_minutes": 360, "sensor_poke_interval_seconds": 300,
-        **POD_OPTION_DEFAULTS,
-        "tasks": [{"task_id": "load", "image": "ghcr.io/acme/sales:1.2.0", "shards": 1,
-                   "cmds": ["python", "-m", "etl"], "arguments": ["--day", "{{ ds }}"], "env_vars": {},
+        # the pod options the template writes every time, with their values; no other
+        "get_logs": True, "on_finish_action": "delete_pod",
+        "tasks": [{"task_id": "load", "image": "ghcr.io/acme/sales:1.2.0",
+                   "cmds": ["python", "-m", "etl"], "arguments": ["--day", "{{ ds }}"],
                    "secrets": [{"env": "DB_PASSWORD", "secret": "db-creds", "key": "password"}], "after": []}],
     }  # fmt: skip
     assert pipeline.answers() == expected
@@ -761,7 +758,7 @@ def test_pod_options_written_by_hand() -> None:
     assert task["volumes"] == [{"name": "tmp", "emptyDir": {"medium": "Memory"}}]
     assert task["volume_mounts"] == [{"name": "tmp", "mountPath": "/tmp", "readOnly": False}]
     assert task["on_finish_action"] == "delete_succeeded_pod"
-    assert task["get_logs"] is True and task["startup_timeout_seconds"] == 120  # left out: the provider's
+    assert "get_logs" not in task and "startup_timeout_seconds" not in task  # left out: not recorded
 
 
 def test_pod_options_no_answer_holds_are_listed_by_line() -> None:
@@ -811,11 +808,11 @@ def test_pod_options_most_tasks_share_are_the_dags_and_a_task_that_differs_overr
         """
     )
     assert pipeline.refused == []
-    assert pipeline.defaults["service_account_name"] == "etl" and pipeline.defaults["get_logs"] is False
-    assert pipeline.defaults["on_finish_action"] == "delete_pod"
+    # every task writes get_logs=False: the DAG's; what only some write stays theirs
+    assert pipeline.defaults == {"get_logs": False}
     a, b, c = pipeline.tasks
-    assert "service_account_name" not in a and "on_finish_action" not in b
-    assert c["service_account_name"] == "" and c["on_finish_action"] == "keep_pod" and "get_logs" not in c
+    assert a["service_account_name"] == b["service_account_name"] == "etl" and "on_finish_action" not in b
+    assert "service_account_name" not in c and c["on_finish_action"] == "keep_pod" and "get_logs" not in c
 
 
 def test_labels_some_tasks_give_stay_theirs_a_task_value_adds_to_the_dags() -> None:
@@ -823,7 +820,7 @@ def test_labels_some_tasks_give_stay_theirs_a_task_value_adds_to_the_dags() -> N
         {pod("a", labels='{"team": "sales"}')}
         {pod("b")}
         """)
-    assert pipeline.refused == [] and pipeline.defaults["labels"] == {}
+    assert pipeline.refused == [] and "labels" not in pipeline.defaults
     a, b = pipeline.tasks
     assert a["labels"] == {"team": "sales"} and "labels" not in b  # b has none: not the DAG's
 

@@ -401,7 +401,7 @@ def test_adopt_a_pipeline_then_update(dags_dir: Path, capsys) -> None:
         "    task 'extract'\n"
         "      image = 'ghcr.io/acme/sales:3.1.0'\n"
         "      after = []\n"
-        "      shards = 1\n"
+        "      cmds = "
     ) in err
     publish = "    task 'publish'\n      image = 'ghcr.io/acme/report:1.0.0'\n      after = ['transform', 'report']\n"
     assert publish in err
@@ -438,11 +438,12 @@ def test_adopt_reads_what_it_can(tmp_path: Path) -> None:
     found, absent = adopt.read_answers(path)
     assert found["schedule"] == "0 6 * * *" and found["start_date"] == "2025-03-01"
     assert found["retry_delay_minutes"] == 10 and found["image_pull_secrets"] == ["regcred"]
-    assert found["retries"] == 1 and absent == ["description", "max_active_runs", "max_active_tasks"]
+    assert found["retries"] == 1 and absent == ["description", "max_active_runs", "max_active_tasks",
+                                                 "data_intervals"]  # a plain cron string: Airflow's config says
     (task,) = found["tasks"]
     assert task == {
-        "task_id": "load", "image": "ghcr.io/acme/dwh:2.0.1", "shards": 1, "cmds": ["python", "-m", "dwh.load"],
-        "arguments": ["--date", "{{ ds }}"], "env_vars": {},
+        "task_id": "load", "image": "ghcr.io/acme/dwh:2.0.1", "cmds": ["python", "-m", "dwh.load"],
+        "arguments": ["--date", "{{ ds }}"],
         "secrets": [{"env": "DWH_PASSWORD", "secret": "dwh-creds", "key": "password"}], "after": [],
     }  # fmt: skip
 
@@ -459,10 +460,9 @@ def test_adopt_reads_every_task_and_the_upstream_wait(tmp_path: Path) -> None:
     path.write_text(PIPELINE)
     found, missing = adopt.read_answers(path)
     assert missing == ["description", "catchup", "max_active_runs", "max_active_tasks", "tags",
-                       "depends_on_past", "wait_for_downstream"]  # fmt: skip
-    assert {key: found[key] for key in ("namespace", "image_pull_secrets", "cpu_request", "memory_limit")} == {
-        "namespace": "sales", "image_pull_secrets": [], "cpu_request": "", "memory_limit": "",
-    }  # fmt: skip
+                       "depends_on_past", "wait_for_downstream", "data_intervals"]  # fmt: skip
+    assert found["namespace"] == "sales"  # what no task writes is not recorded at all
+    assert not {"image_pull_secrets", "cpu_request", "memory_limit"} & set(found)
     assert {key: value for key, value in found.items() if key.startswith(("external_", "sensor_"))} == {
         "external_dag_id": "warehouse_load", "external_task_id": "", "external_delta_minutes": 60,
         "sensor_timeout_minutes": 60, "sensor_poke_interval_seconds": 120,
@@ -472,7 +472,7 @@ def test_adopt_reads_every_task_and_the_upstream_wait(tmp_path: Path) -> None:
     assert transform["shards"] == 4 and transform["env_vars"] == {"MODE": "full"}
     assert transform["after"] == ["extract"] and report["after"] == ["extract"]
     assert report["env_vars"] == {"FORMAT": "pdf"}
-    assert report["cpu_request"] == "250m" and report["memory_limit"] == "1Gi" and "cpu_limit" not in report
+    assert report["cpu_request"] == "250m" and report["memory_limit"] == "1Gi" and report["cpu_limit"] == ""  # none, it says
     assert publish["after"] == ["transform", "report"]
 
 
@@ -510,7 +510,7 @@ def _with_dag_lines(*lines: str) -> str:
 @pytest.mark.parametrize(
     ("schedule", "expected"),
     [
-        ("datetime.timedelta(minutes=30)", {"schedule": "every 30 minutes", "data_intervals": False}),
+        ("datetime.timedelta(minutes=30)", {"schedule": "every 30 minutes", "data_intervals": None}),
         ("datetime.timedelta(days=1)", {"schedule": "every 1 day"}),
         ("timedelta(hours=1, minutes=30)", {"schedule": "every 90 minutes"}),
         ("DeltaTriggerTimetable(timedelta(hours=6))", {"schedule": "every 6 hours", "data_intervals": False}),

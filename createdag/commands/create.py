@@ -86,11 +86,13 @@ def ask(args: argparse.Namespace, settings: Settings, sets: dict[str, str]) -> d
     """
     if not sys.stdin.isatty():
         raise NoTerminal()
-    from createdag import prompt, session
+    from createdag import prompt
     from createdag.answers import finish
 
     kept: dict[str, Any] = {}
     if args.resume:
+        from createdag import session
+
         kept, path = session.load_kept(settings.output_dir)
         say(f"Resuming from {path}: the {len(kept)} answers kept there are not asked again (each is "
             "checked again); change any of them at the review.")  # fmt: skip
