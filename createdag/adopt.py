@@ -481,6 +481,8 @@ def _checked_lines(reading: Reading, problems: list[InvalidAnswer], blocked: boo
     at the line the file writes each value. Beside blockers of the reading, a check of what the
     reading left out (a task not read, so ``after`` names nothing; an answer required) is its
     echo, not another blocker: left out."""
+    from createdag.update import ARGUMENT_OF
+
     tasks = reading.found.get(TASKS) or []
     checked = []
     for problem in problems:
@@ -494,13 +496,9 @@ def _checked_lines(reading: Reading, problems: list[InvalidAnswer], blocked: boo
             if blocked and (key not in task or key == "after"):
                 continue
             call_line, arguments = reading.task_lines.get(task_id, (reading.dag_lines[""], {}))
-            from createdag.update import ARGUMENT_OF
-
             line = arguments.get(ARGUMENT_OF.get(key, key), call_line)
             checked.append(Unread(line, f"task {task_id!r} {key}: {problem.reason}"))
         elif not blocked or (problem.key in reading.found and problem.key != TASKS):
-            from createdag.update import ARGUMENT_OF
-
             argument = ARGUMENT_OF.get(problem.key, problem.key)  # a task answer every task gives alike
             written = [lines[argument] for _, lines in reading.task_lines.values() if argument in lines]
             line = reading.dag_lines.get(problem.key) or min(written, default=reading.dag_lines[""])
@@ -567,12 +565,7 @@ class Adoption:
     @property
     def mapped(self) -> dict[str, list[str]]:
         """Each mapped task's arguments ``.expand``/``.expand_kwargs`` maps (their values kept as written)."""
-        from createdag.pipeline_source import expand_kwargs_names
-
-        mapped = {task_id: list(given) for task_id, given in self.adopted.get("expand", {}).items()}
-        for task_id, source in self.adopted.get("expand_kwargs", {}).items():
-            mapped.setdefault(task_id, []).extend(sorted(expand_kwargs_names(source) or ()))
-        return mapped
+        return pipeline_source.mapped_arguments(self.adopted)
 
     #: the answer keys given with ``--set``
     sets: tuple[str, ...] = ()

@@ -203,6 +203,15 @@ class _Mapped:
     kwargs: str | None = None
 
 
+def mapped_arguments(adopted: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Each mapped task of an adopted DAG's record (its ``adopted`` block) with the arguments its
+    ``.expand``/``.expand_kwargs`` maps."""
+    mapped = {task_id: list(given) for task_id, given in adopted.get("expand", {}).items()}
+    for task_id, source in adopted.get("expand_kwargs", {}).items():
+        mapped.setdefault(task_id, []).extend(sorted(expand_kwargs_names(source) or ()))
+    return mapped
+
+
 def expand_kwargs_names(source: str) -> set[str] | None:
     """The argument names an ``.expand_kwargs`` list of dicts gives; None unless it is one."""
     node = ast.parse(source, mode="eval").body

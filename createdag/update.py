@@ -246,13 +246,9 @@ def adopted_after_sets(adopted: dict[str, Any], sets: Mapping[str, Any]) -> dict
 
 def mapped_tasks(adopted: Mapping[str, Any], argument: str) -> list[str]:
     """The tasks of an adopted DAG whose ``.expand``/``.expand_kwargs`` maps ``argument``."""
-    from createdag.pipeline_source import expand_kwargs_names
+    from createdag.pipeline_source import mapped_arguments
 
-    tasks = [task_id for task_id, given in adopted.get("expand", {}).items() if argument in given]
-    for task_id, source in adopted.get("expand_kwargs", {}).items():
-        if argument in (expand_kwargs_names(source) or ()):
-            tasks.append(task_id)
-    return tasks
+    return [task_id for task_id, arguments in mapped_arguments(adopted).items() if argument in arguments]
 
 
 def recorded_answers(answers: Mapping[str, Any], before: Mapping[str, Any], adopted: Mapping[str, Any] | None,
