@@ -282,21 +282,23 @@ TOLERATION_FIELDS: dict[str, Callable[[Any], bool]] = {
 }  # fmt: skip
 
 
-def _tolerations(node: ast.AST) -> Any:
-    """``[k8s.V1Toleration(key=..., operator=..., value=..., effect=..., toleration_seconds=...)]``,
-    each item a model or a dict of the same fields (``{"key": ..., "tolerationSeconds": 300}``)."""
+def _each(node: ast.AST, read: Callable[[Any], Any]) -> Any:
+    """A list of Kubernetes models (tolerations, env_from, volumes, mounts), each item read by
+    ``read``; None: []; ``NOT_FOUND`` when it is no list or any item cannot be read."""
     if _none(node):
         return []
     value = _plain(node)
     if not isinstance(value, list):
         return NOT_FOUND
-    found = []
-    for item in value:
-        toleration = _typed(_obj(item, "V1Toleration", TOLERATION_FIELDS, _form(item)), TOLERATION_FIELDS)
-        if toleration is NOT_FOUND:
-            return NOT_FOUND
-        found.append(toleration)
-    return found
+    found = [read(item) for item in value]
+    return NOT_FOUND if any(item is NOT_FOUND for item in found) else found
+
+
+def _tolerations(node: ast.AST) -> Any:
+    """``[k8s.V1Toleration(key=..., operator=..., value=..., effect=..., toleration_seconds=...)]``,
+    each item a model or a dict of the same fields (``{"key": ..., "tolerationSeconds": 300}``)."""
+    return _each(node, lambda item: _typed(_obj(item, "V1Toleration", TOLERATION_FIELDS, _form(item)),
+                                           TOLERATION_FIELDS))  # fmt: skip
 
 
 ENV_FROM_REFS = {"configMapRef": "V1ConfigMapEnvSource", "secretRef": "V1SecretEnvSource"}
@@ -305,25 +307,21 @@ ENV_FROM_REFS = {"configMapRef": "V1ConfigMapEnvSource", "secretRef": "V1SecretE
 def _env_from(node: ast.AST) -> Any:
     """``[k8s.V1EnvFromSource(config_map_ref=k8s.V1ConfigMapEnvSource(name=...), prefix=...)]``
     (``secret_ref=k8s.V1SecretEnvSource(name=...)`` too) -> ``[{"configMapRef": {"name": ...}, "prefix": ...}]``."""
-    if _none(node):
-        return []
-    value = _plain(node)
-    if not isinstance(value, list):
+    return _each(node, _env_from_source)
+
+
+def _env_from_source(item: Any) -> Any:
+    source = _obj(item, "V1EnvFromSource", {*ENV_FROM_REFS, "prefix"}, "model")
+    refs = [field for field in ENV_FROM_REFS if source is not NOT_FOUND and field in source]
+    if len(refs) != 1 or not isinstance(source.get("prefix", ""), str):
         return NOT_FOUND
-    found = []
-    for item in value:
-        source = _obj(item, "V1EnvFromSource", {*ENV_FROM_REFS, "prefix"}, "model")
-        refs = [field for field in ENV_FROM_REFS if source is not NOT_FOUND and field in source]
-        if len(refs) != 1 or not isinstance(source.get("prefix", ""), str):
-            return NOT_FOUND
-        ref = _typed(_obj(source[refs[0]], ENV_FROM_REFS[refs[0]], {"name"}, "model"), {"name": _is_text})
-        if ref is NOT_FOUND or "name" not in ref:
-            return NOT_FOUND
-        entry: dict[str, Any] = {refs[0]: ref}
-        if source.get("prefix"):
-            entry["prefix"] = source["prefix"]
-        found.append(entry)
-    return found
+    ref = _typed(_obj(source[refs[0]], ENV_FROM_REFS[refs[0]], {"name"}, "model"), {"name": _is_text})
+    if ref is NOT_FOUND or "name" not in ref:
+        return NOT_FOUND
+    entry: dict[str, Any] = {refs[0]: ref}
+    if source.get("prefix"):
+        entry["prefix"] = source["prefix"]
+    return entry
 
 
 #: a volume source field -> (its model, its fields and their kinds, the field it needs)
@@ -343,24 +341,20 @@ def _volumes(node: ast.AST) -> Any:
     """``[k8s.V1Volume(name=..., persistent_volume_claim=k8s.V1PersistentVolumeClaimVolumeSource(
     claim_name=...))]``, or a ConfigMap, Secret or emptyDir source -> ``[{"name": ..., "persistentVolumeClaim":
     {"claimName": ...}}]``."""
-    if _none(node):
-        return []
-    value = _plain(node)
-    if not isinstance(value, list):
+    return _each(node, _volume)
+
+
+def _volume(item: Any) -> Any:
+    volume = _obj(item, "V1Volume", {"name", *VOLUME_SOURCES}, "model")
+    if volume is NOT_FOUND or not isinstance(volume.get("name"), str) or len(volume) != 2:
         return NOT_FOUND
-    found = []
-    for item in value:
-        volume = _obj(item, "V1Volume", {"name", *VOLUME_SOURCES}, "model")
-        if volume is NOT_FOUND or not isinstance(volume.get("name"), str) or len(volume) != 2:
-            return NOT_FOUND
-        name = volume.pop("name")
-        ((field, body),) = volume.items()
-        model, kinds, needed = VOLUME_SOURCES[field]
-        source = _typed(_obj(body, model, kinds, "model"), kinds)
-        if source is NOT_FOUND or (needed and needed not in source):
-            return NOT_FOUND
-        found.append({"name": name, field: source})
-    return found
+    name = volume.pop("name")
+    ((field, body),) = volume.items()
+    model, kinds, needed = VOLUME_SOURCES[field]
+    source = _typed(_obj(body, model, kinds, "model"), kinds)
+    if source is NOT_FOUND or (needed and needed not in source):
+        return NOT_FOUND
+    return {"name": name, field: source}
 
 
 MOUNT_FIELDS: dict[str, Callable[[Any], bool]] = {
@@ -373,18 +367,12 @@ MOUNT_FIELDS: dict[str, Callable[[Any], bool]] = {
 
 def _volume_mounts(node: ast.AST) -> Any:
     """``[k8s.V1VolumeMount(name=..., mount_path=..., sub_path=..., read_only=True)]``."""
-    if _none(node):
-        return []
-    value = _plain(node)
-    if not isinstance(value, list):
-        return NOT_FOUND
-    found = []
-    for item in value:
-        mount = _typed(_obj(item, "V1VolumeMount", MOUNT_FIELDS, "model"), MOUNT_FIELDS)
-        if mount is NOT_FOUND or not {"name", "mountPath"} <= set(mount):
-            return NOT_FOUND
-        found.append(mount)
-    return found
+    return _each(node, _volume_mount)
+
+
+def _volume_mount(item: Any) -> Any:
+    mount = _typed(_obj(item, "V1VolumeMount", MOUNT_FIELDS, "model"), MOUNT_FIELDS)
+    return mount if mount is not NOT_FOUND and {"name", "mountPath"} <= set(mount) else NOT_FOUND
 
 
 def _mapping(node: ast.AST) -> Any:
